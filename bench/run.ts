@@ -1,0 +1,226 @@
+/**
+ * @module run
+ * `deno task bench`: creates the fixtures, then for each server (heiretsu,
+ * baseline_memory, baseline_stream) starts it on port 0, warms it up and
+ * measures a 1 KiB file over many keep-alive connections and a 100 MiB file
+ * over a few; heiretsu also gets slow readers while its RSS is sampled.
+ * Prints a Markdown table on stdout and progress on stderr. Loopback only.
+ *
+ * Flags: `--duration S` (10), `--connections N` (50, 1 KiB run),
+ * `--big-connections N` (10, 100 MiB run), `--only NAME[,NAME]`,
+ * `--tool wrk|own` (wrk when installed), `--load-workers N` (2, own tool),
+ * `--workers N` (passed to heiretsu), `--rss NAME|none` (heiretsu).
+ */
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createFixtures, type Fixtures } from "./fixtures.ts";
+import { runLoad } from "./load.ts";
+import { ServerProcess, type ServerSpec } from "./server_process.ts";
+import { runSlowReaders } from "./slow_readers.ts";
+import type { LoadResult, LoadTool } from "./stats.ts";
+import { formatRssLine, formatTable, type RssReport, type ServerReport } from "./table.ts";
+import { hasWrk, runWrk } from "./wrk.ts";
+
+/** The servers compared, in the order they run. */
+export const SERVERS: readonly ServerSpec[] = [
+  { name: "heiretsu", script: "main.ts" },
+  { name: "baseline_memory", script: "bench/baseline_memory.ts" },
+  { name: "baseline_stream", script: "bench/baseline_stream.ts" },
+];
+
+/** Parsed command line of the benchmark. */
+export interface BenchOptions {
+  /** Seconds of each measured run. @default 10 */
+  durationS: number;
+  /** Connections of the 1 KiB run. @default 50 */
+  connections: number;
+  /** Connections of the 100 MiB run. @default 10 */
+  bigConnections: number;
+  /** Servers to run, in {@linkcode SERVERS} order. @default all */
+  servers: ServerSpec[];
+  /** Load tool; `undefined` picks wrk when installed. */
+  tool?: LoadTool;
+  /** Workers of our own load tool. @default 2 */
+  loadWorkers: number;
+  /** `--workers` for heiretsu; `undefined` keeps its default. */
+  heiretsuWorkers?: number;
+  /** Server measured under slow readers, if selected; `"none"` skips. @default "heiretsu" */
+  rssServer: string;
+}
+
+const WARMUP_S = 1;
+const SLOW_READERS = 20;
+const SLOW_READ_BYTES_PER_SEC = 1024 * 1024;
+const SLOW_READ_S = 5;
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+function positiveInteger(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new RangeError(`Cannot use ${flag} "${value}": expected a positive integer`);
+  }
+  return number;
+}
+
+function selectServers(only: string | undefined): ServerSpec[] {
+  if (only === undefined) return [...SERVERS];
+  const names = only.split(",").map((name) => name.trim());
+  for (const name of names) {
+    if (!SERVERS.some((spec) => spec.name === name)) {
+      throw new RangeError(`Cannot run unknown server "${name}"`);
+    }
+  }
+  return SERVERS.filter((spec) => names.includes(spec.name));
+}
+
+function parseTool(tool: string | undefined): LoadTool | undefined {
+  if (tool === undefined || tool === "wrk" || tool === "own") return tool;
+  throw new RangeError(`Cannot use load tool "${tool}": expected wrk or own`);
+}
+
+/**
+ * Parses the benchmark's flags.
+ *
+ * @param args Arguments after the script name.
+ * @returns The options, with defaults filled in.
+ * @throws {RangeError} On a non-positive number, unknown server or tool.
+ * @example Only the baselines, for 3 s
+ * ```ts
+ * parseBenchArgs(["--only=baseline_memory,baseline_stream", "--duration", "3"]);
+ * ```
+ */
+export function parseBenchArgs(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      duration: { type: "string", default: "10" },
+      connections: { type: "string", default: "50" },
+      "big-connections": { type: "string", default: "10" },
+      only: { type: "string" },
+      tool: { type: "string" },
+      "load-workers": { type: "string", default: "2" },
+      workers: { type: "string" },
+      rss: { type: "string", default: "heiretsu" },
+    },
+  });
+  return {
+    durationS: positiveInteger(values.duration, "--duration"),
+    connections: positiveInteger(values.connections, "--connections"),
+    bigConnections: positiveInteger(values["big-connections"], "--big-connections"),
+    servers: selectServers(values.only),
+    tool: parseTool(values.tool),
+    loadWorkers: positiveInteger(values["load-workers"], "--load-workers"),
+    heiretsuWorkers: values.workers === undefined
+      ? undefined
+      : positiveInteger(values.workers, "--workers"),
+    rssServer: values.rss,
+  };
+}
+
+/** Everything one server's runs need. */
+interface Context {
+  options: BenchOptions;
+  tool: LoadTool;
+  fixtures: Fixtures;
+}
+
+function startServer(spec: ServerSpec, context: Context): Promise<ServerProcess> {
+  const workers = context.options.heiretsuWorkers;
+  const extraArgs = spec.name === "heiretsu" && workers !== undefined
+    ? ["--workers", String(workers)]
+    : [];
+  return ServerProcess.start(spec, { root: context.fixtures.dir, cwd: REPO_ROOT, extraArgs });
+}
+
+/** One URL to load and how many connections to load it with. */
+interface Target {
+  url: string;
+  connections: number;
+}
+
+async function measure(target: Target, context: Context): Promise<LoadResult> {
+  const { tool, options } = context;
+  const load = { ...target, workers: options.loadWorkers };
+  const run = tool === "wrk" ? runWrk : runLoad;
+  await run({ ...load, durationS: WARMUP_S });
+  return await run({ ...load, durationS: options.durationS });
+}
+
+async function benchServer(spec: ServerSpec, context: Context): Promise<ServerReport> {
+  const { fixtures, options } = context;
+  const server = await startServer(spec, context);
+  try {
+    console.error(`${spec.name}: ${server.url}, 1 KiB file, ${options.connections} connections`);
+    const smallUrl = `${server.url}/${fixtures.smallName}`;
+    const small = await measure({ url: smallUrl, connections: options.connections }, context);
+    console.error(`${spec.name}: 100 MiB file, ${options.bigConnections} connections`);
+    const bigUrl = `${server.url}/${fixtures.bigName}`;
+    const big = await measure({ url: bigUrl, connections: options.bigConnections }, context);
+    return { name: spec.name, small, big };
+  } finally {
+    await stopServer(server);
+  }
+}
+
+async function stopServer(server: ServerProcess): Promise<void> {
+  const status = await server.stop();
+  if (!status.success) {
+    console.error(
+      `${server.name}: exited with code ${status.code} (signal ${status.signal}) on SIGTERM`,
+    );
+  }
+}
+
+async function benchMemory(spec: ServerSpec, context: Context): Promise<RssReport> {
+  const durationS = Math.min(SLOW_READ_S, context.options.durationS);
+  const server = await startServer(spec, context);
+  try {
+    console.error(
+      `${spec.name}: ${SLOW_READERS} slow readers of the 100 MiB file for ${durationS} s`,
+    );
+    const result = await runSlowReaders({
+      url: `${server.url}/${context.fixtures.bigName}`,
+      readers: SLOW_READERS,
+      durationS,
+      bytesPerSec: SLOW_READ_BYTES_PER_SEC,
+      pid: server.pid,
+    });
+    return { server: spec.name, readers: SLOW_READERS, durationS, ...result };
+  } finally {
+    await stopServer(server);
+  }
+}
+
+/** Runs one scenario; a server that fails is reported and skipped. */
+async function attempt<T>(name: string, scenario: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await scenario();
+  } catch (error) {
+    console.error(`${name}: failed: ${error instanceof Error ? error.message : error}`);
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchArgs(Deno.args);
+  const tool = options.tool ?? (await hasWrk() ? "wrk" : "own");
+  console.error(`Creating fixtures; load tool: ${tool}`);
+  const fixtures = await createFixtures();
+  const context: Context = { options, tool, fixtures };
+  try {
+    const reports: ServerReport[] = [];
+    for (const spec of options.servers) {
+      reports.push(
+        await attempt(spec.name, () => benchServer(spec, context)) ?? { name: spec.name },
+      );
+    }
+    const rssSpec = options.servers.find((spec) => spec.name === options.rssServer);
+    const rss = rssSpec && await attempt(rssSpec.name, () => benchMemory(rssSpec, context));
+    console.log(formatTable(reports));
+    if (rss) console.log(`\n${formatRssLine(rss)}`);
+  } finally {
+    await Deno.remove(fixtures.dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,97 @@
+/**
+ * A growable byte queue: bytes read from a socket wait here until a worker takes them.
+ *
+ * Appends at the end, takes from the front, and can put bytes back at the front (the leftover
+ * of a pipelined request that a worker returns). One buffer is reused so a keep-alive
+ * connection does not allocate per request.
+ *
+ * @module
+ */
+
+/** Bytes waiting on one connection, in arrival order. */
+export class ByteQueue {
+  #buffer: Uint8Array;
+  #start = 0;
+  #end = 0;
+
+  /**
+   * Creates an empty queue.
+   *
+   * @param initialBytes starting capacity; it grows as needed
+   */
+  constructor(initialBytes = 0) {
+    this.#buffer = new Uint8Array(initialBytes);
+  }
+
+  /** Number of bytes waiting. */
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  /**
+   * A view of the waiting bytes, valid until the queue is next changed.
+   *
+   * @returns the bytes, without copying
+   */
+  view(): Uint8Array {
+    return this.#buffer.subarray(this.#start, this.#end);
+  }
+
+  /**
+   * Appends bytes (copied).
+   *
+   * @param bytes what to add at the end
+   */
+  push(bytes: Uint8Array): void {
+    this.#reserve(bytes.byteLength);
+    this.#buffer.set(bytes, this.#end);
+    this.#end += bytes.byteLength;
+  }
+
+  /**
+   * Puts bytes back in front of what is waiting (copied).
+   *
+   * @param bytes what to add at the front
+   */
+  unshift(bytes: Uint8Array): void {
+    if (bytes.byteLength <= this.#start) {
+      this.#start -= bytes.byteLength;
+      this.#buffer.set(bytes, this.#start);
+      return;
+    }
+    const rest = this.view().slice();
+    this.#start = this.#end = 0;
+    this.push(bytes);
+    this.push(rest);
+  }
+
+  /**
+   * Removes up to `count` bytes from the front and returns them as a view, valid until the
+   * queue is next changed.
+   *
+   * @param count how many bytes to take
+   * @returns the bytes taken
+   */
+  take(count: number): Uint8Array {
+    const n = Math.min(count, this.length);
+    const bytes = this.#buffer.subarray(this.#start, this.#start + n);
+    this.#start += n;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    return bytes;
+  }
+
+  /** Ensures room for `extra` more bytes at the end, compacting or growing the buffer. */
+  #reserve(extra: number): void {
+    if (this.#end + extra <= this.#buffer.byteLength) return;
+    const length = this.length;
+    if (length + extra <= this.#buffer.byteLength / 2) {
+      this.#buffer.copyWithin(0, this.#start, this.#end);
+    } else {
+      const grown = new Uint8Array(Math.max(4096, 2 * (length + extra)));
+      grown.set(this.view());
+      this.#buffer = grown;
+    }
+    this.#start = 0;
+    this.#end = length;
+  }
+}

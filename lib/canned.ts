@@ -1,0 +1,41 @@
+/**
+ * Whole responses the main thread sends on its own, without a worker: 408 when a head is too
+ * slow, 502 when a worker died, 503 when the queue is full. They always close the connection.
+ *
+ * @module
+ */
+import { httpDate } from "./http/date.ts";
+import { serializeHead } from "./http/serializer.ts";
+import { errorPage } from "./static/pages.ts";
+import { VERSION } from "./config.ts";
+
+/**
+ * A complete error response that closes the connection.
+ *
+ * @param status the status, e.g. 503
+ * @param headers extra headers such as `retry-after`
+ * @returns the bytes to write
+ * @example
+ * ```ts
+ * import { cannedResponse } from "./canned.ts";
+ * const bytes = cannedResponse(503, [["retry-after", "1"]]);
+ * ```
+ */
+export function cannedResponse(status: number, headers: [string, string][]): Uint8Array {
+  const body = errorPage(status);
+  const head = serializeHead({
+    status,
+    headers: [
+      ["content-type", "text/html; charset=utf-8"],
+      ["content-length", String(body.byteLength)],
+      ...headers,
+      ["date", httpDate()],
+      ["server", `heiretsu/${VERSION}`],
+      ["connection", "close"],
+    ],
+  });
+  const bytes = new Uint8Array(head.byteLength + body.byteLength);
+  bytes.set(head);
+  bytes.set(body, head.byteLength);
+  return bytes;
+}

@@ -1,0 +1,207 @@
+/**
+ * A two-way channel between the main thread and one worker over shared memory.
+ *
+ * Layout of the shared buffer: a control block (a doorbell and a "waiting" word for each side,
+ * the worker's progress stamp), then the ring towards the worker, then the ring towards the main
+ * thread. Each side runs one pump: wait for its doorbell, drain its inbound ring, flush what it
+ * could not write earlier, and go back to sleep. Ringing is cheap: the peer is only notified when
+ * it is actually asleep, and all sends of one synchronous turn share one ring.
+ *
+ * @module
+ */
+import { type RecordHeader, Ring, ringBytes, type RingRecord } from "./ring.ts";
+
+/** Which end of the channel this is. */
+export type ChannelSide = "main" | "worker";
+
+/** Sizes of the two rings of a channel, in data bytes (powers of two). */
+export interface ChannelSizes {
+  /** Ring carrying request heads, bodies and credits to the worker. */
+  toWorkerBytes: number;
+  /** Ring carrying responses to the main thread. */
+  toMainBytes: number;
+}
+
+const CONTROL_BYTES = 64;
+/** Int32 slots of the control block. */
+const BELL = { main: 0, worker: 2 } as const;
+const WAITING = { main: 1, worker: 3 } as const;
+/** Int32 slots set by a side whose outbound ring was full: the consumer rings it after draining. */
+const SPACE_WANTED = { main: 4, worker: 5 } as const;
+/** Float64 slot (byte 32, after the Int32 slots) holding the worker's last progress time, in ms since the epoch. */
+const PROGRESS_SLOT = 4;
+
+/**
+ * Allocates the shared memory for a channel with the given ring sizes.
+ *
+ * @param sizes data bytes of each ring
+ * @returns the buffer to pass to both ends
+ * @example
+ * ```ts
+ * import { createChannelMemory } from "./channel.ts";
+ * const memory = createChannelMemory({ toWorkerBytes: 65536, toMainBytes: 1 << 20 });
+ * ```
+ */
+export function createChannelMemory(sizes: ChannelSizes): SharedArrayBuffer {
+  return new SharedArrayBuffer(
+    CONTROL_BYTES + ringBytes(sizes.toWorkerBytes) + ringBytes(sizes.toMainBytes),
+  );
+}
+
+/** One end of a channel: sends records, and pumps received ones to a handler. */
+export class ChannelEnd {
+  #control: Int32Array;
+  #progress: Float64Array;
+  #inbound: Ring;
+  #outbound: Ring;
+  #side: ChannelSide;
+  #peer: ChannelSide;
+  #outbox: { header: RecordHeader; payload: Uint8Array }[] = [];
+  #ringScheduled = false;
+  #closed = false;
+
+  /**
+   * Opens one end of the channel laid out in `memory`.
+   *
+   * @param memory the buffer from {@linkcode createChannelMemory}
+   * @param options this end's side and the ring sizes used to create the memory
+   */
+  constructor(memory: SharedArrayBuffer, options: { side: ChannelSide; sizes: ChannelSizes }) {
+    const { toWorkerBytes, toMainBytes } = options.sizes;
+    this.#control = new Int32Array(memory, 0, CONTROL_BYTES / 4);
+    this.#progress = new Float64Array(memory, 0, CONTROL_BYTES / 8);
+    const toWorker = new Ring(memory, { offset: CONTROL_BYTES, capacity: toWorkerBytes });
+    const toMain = new Ring(memory, {
+      offset: CONTROL_BYTES + ringBytes(toWorkerBytes),
+      capacity: toMainBytes,
+    });
+    this.#side = options.side;
+    this.#peer = options.side === "main" ? "worker" : "main";
+    this.#inbound = options.side === "main" ? toMain : toWorker;
+    this.#outbound = options.side === "main" ? toWorker : toMain;
+  }
+
+  /** Largest payload one {@linkcode ChannelEnd.send} may carry. */
+  get maxPayload(): number {
+    return this.#outbound.maxPayload;
+  }
+
+  /** Records queued locally because the outbound ring was full. */
+  get backlog(): number {
+    return this.#outbox.length;
+  }
+
+  /**
+   * Sends one record; when the ring is full it is copied to a local queue and sent in order
+   * once the peer frees space.
+   *
+   * @param header the record's kind, flags, connection and argument
+   * @param parts the payload in pieces (copied before this returns)
+   */
+  send(header: RecordHeader, ...parts: Uint8Array[]): void {
+    if (this.#closed) return;
+    if (this.#outbox.length > 0 || !this.#outbound.tryWrite(header, ...parts)) {
+      this.#outbox.push({ header, payload: concat(parts) });
+      this.#flushOutbox();
+    }
+    this.#scheduleRing();
+  }
+
+  /** Records the worker's progress time, read by the main thread's stall check. */
+  stampProgress(now: number = Date.now()): void {
+    this.#progress[PROGRESS_SLOT] = now;
+  }
+
+  /** The worker's last progress time in ms since the epoch (0 before its first stamp). */
+  get lastProgress(): number {
+    return this.#progress[PROGRESS_SLOT];
+  }
+
+  /**
+   * Runs this end's pump until {@linkcode ChannelEnd.close}: every received record goes to
+   * `onRecord`, whose payload view must be copied if kept.
+   *
+   * @param onRecord the record handler; it must not throw
+   * @returns a promise that settles when the channel is closed
+   */
+  async pump(onRecord: (record: RingRecord) => void): Promise<void> {
+    const bell = BELL[this.#side];
+    const waiting = WAITING[this.#side];
+    while (!this.#closed) {
+      const seen = Atomics.load(this.#control, bell);
+      const drained = this.#inbound.drain(onRecord);
+      const peerWantsSpace = Atomics.compareExchange(this.#control, SPACE_WANTED[this.#peer], 1, 0);
+      if (drained > 0 && peerWantsSpace === 1) this.#ringPeer();
+      else if (peerWantsSpace === 1) Atomics.store(this.#control, SPACE_WANTED[this.#peer], 1);
+      this.#flushOutbox();
+      if (this.#inbound.hasRecords) continue;
+      Atomics.store(this.#control, waiting, 1);
+      const result = Atomics.waitAsync(this.#control, bell, seen);
+      if (result.async) await result.value;
+      Atomics.store(this.#control, waiting, 0);
+    }
+  }
+
+  /** Stops this end's pump; records still in the rings are dropped. */
+  close(): void {
+    this.#closed = true;
+    this.#outbox.length = 0;
+    const bell = BELL[this.#side];
+    Atomics.add(this.#control, bell, 1);
+    Atomics.notify(this.#control, bell);
+  }
+
+  #flushOutbox(): void {
+    if (this.#outbox.length === 0) return;
+    let sent = this.#writeQueued(0);
+    if (sent < this.#outbox.length) {
+      Atomics.store(this.#control, SPACE_WANTED[this.#side], 1);
+      // The peer may have drained between the failed write and the flag: try once more.
+      sent = this.#writeQueued(sent);
+    }
+    if (sent === 0) return;
+    this.#outbox.splice(0, sent);
+    this.#ringPeer();
+  }
+
+  #writeQueued(from: number): number {
+    let sent = from;
+    while (sent < this.#outbox.length) {
+      const { header, payload } = this.#outbox[sent];
+      if (!this.#outbound.tryWrite(header, payload)) break;
+      sent++;
+    }
+    return sent;
+  }
+
+  #scheduleRing(): void {
+    if (this.#ringScheduled) return;
+    this.#ringScheduled = true;
+    queueMicrotask(() => {
+      this.#ringScheduled = false;
+      this.#ringPeer();
+    });
+  }
+
+  /** Bumps the peer's doorbell; notifies only if the peer is asleep on it. */
+  #ringPeer(): void {
+    const bell = BELL[this.#peer];
+    Atomics.add(this.#control, bell, 1);
+    if (Atomics.compareExchange(this.#control, WAITING[this.#peer], 1, 0) === 1) {
+      Atomics.notify(this.#control, bell);
+    }
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0].slice();
+  let length = 0;
+  for (const part of parts) length += part.byteLength;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,205 @@
+/**
+ * One client connection on the main thread: its state, the bytes read but not yet dispatched,
+ * and the ordered queue of bytes to write.
+ *
+ * Reads use a small (4 KiB) buffer because `conn.read` costs grow with the buffer's size, and
+ * stop while too many bytes wait undispatched, so a client cannot make the server buffer without
+ * bound. Writes are serialized and coalesced; each may carry a callback that returns credit to
+ * the worker once the bytes are in the socket.
+ *
+ * @module
+ */
+import { ByteQueue } from "./bytes.ts";
+import type { PoolWorker } from "./pool.ts";
+
+/**
+ * Where a connection is in its life:
+ * - `idle`: waiting for the first byte of a request (→ reading, closed)
+ * - `reading`: part of a request head has arrived (→ queued, active, closing, closed)
+ * - `queued`: a complete head waits for a worker (→ active, closing, closed)
+ * - `active`: a worker owns the current request (→ idle, reading, closing, closed)
+ * - `closing`: last bytes are being written, then the socket closes (→ closed)
+ * - `closed`: gone; a terminal state
+ */
+export type ConnState = "idle" | "reading" | "queued" | "active" | "closing" | "closed";
+
+/** Bytes read per `conn.read`: small reads are cheap reads. */
+const READ_BUFFER_BYTES = 4096;
+/** Queued writes are joined into one write up to this size. */
+const COALESCE_BYTES = 64 * 1024;
+
+/** How the connection reports to the server. */
+export interface ConnectionEvents {
+  /** Bytes arrived (already appended to `inbound`). */
+  onBytes(connection: Connection): void;
+  /** The client closed its sending side. */
+  onEnd(connection: Connection): void;
+  /** The socket is closed, by either side; called once. */
+  onClosed(connection: Connection): void;
+}
+
+interface PendingWrite {
+  bytes: Uint8Array;
+  written?: () => void;
+}
+
+/** A client connection; owns its socket. */
+export class Connection {
+  /** Server-unique id, used in logs. */
+  readonly id: number;
+  /** Client address (host only). */
+  readonly remote: string;
+  /** Bytes read and not yet handed to a worker. */
+  readonly inbound: ByteQueue = new ByteQueue();
+  state: ConnState = "idle";
+  /** When the running timer (header or keep-alive) fires, ms since the epoch; 0: none. */
+  deadline = 0;
+  /** Where the next search for the end of a head starts in `inbound`. */
+  scanFrom = 0;
+  /** The client closed its sending side. */
+  ended = false;
+  /** The request in progress: its stream id, worker, pending pull and whether bytes went out. */
+  stream = 0;
+  worker: PoolWorker | null = null;
+  pullBytes = 0;
+  responseStarted = false;
+
+  #conn: Deno.Conn;
+  #events: ConnectionEvents;
+  #writes: PendingWrite[] = [];
+  #writing = false;
+  #resume: (() => void) | null = null;
+
+  /**
+   * Wraps an accepted socket.
+   *
+   * @param conn the socket
+   * @param options the id and where to report
+   */
+  constructor(conn: Deno.Conn, options: { id: number; events: ConnectionEvents }) {
+    this.#conn = conn;
+    this.id = options.id;
+    this.#events = options.events;
+    const addr = conn.remoteAddr;
+    this.remote = addr.transport === "tcp" || addr.transport === "udp" ? addr.hostname : "-";
+  }
+
+  /** Bytes queued for the socket and not yet written. */
+  get pendingWrites(): number {
+    return this.#writes.length + (this.#writing ? 1 : 0);
+  }
+
+  /**
+   * Reads until the client closes or the connection does, pausing while `inbound` holds
+   * `capBytes` or more.
+   *
+   * @param capBytes most bytes to hold undispatched
+   * @returns when reading is over
+   */
+  async readLoop(capBytes: number): Promise<void> {
+    const buffer = new Uint8Array(READ_BUFFER_BYTES);
+    while (this.state !== "closed" && this.state !== "closing") {
+      if (this.inbound.length >= capBytes) {
+        await new Promise<void>((resolve) => (this.#resume = resolve));
+        continue;
+      }
+      let n: number | null;
+      try {
+        n = await this.#conn.read(buffer);
+      } catch {
+        return this.destroy();
+      }
+      if ((this.state as ConnState) === "closed") return;
+      if (n === null) {
+        this.ended = true;
+        return this.#events.onEnd(this);
+      }
+      this.inbound.push(buffer.subarray(0, n));
+      this.#events.onBytes(this);
+    }
+  }
+
+  /** Lets a paused read loop go on (after `inbound` was drained). */
+  resumeReading(): void {
+    const resume = this.#resume;
+    this.#resume = null;
+    resume?.();
+  }
+
+  /**
+   * Queues bytes for the socket, in order.
+   *
+   * @param bytes what to write; the caller must not change them afterwards
+   * @param written called once they are in the socket
+   */
+  write(bytes: Uint8Array, written?: () => void): void {
+    if (this.state === "closed") return;
+    this.#writes.push({ bytes, written });
+    if (!this.#writing) this.#flush();
+  }
+
+  /** Closes the socket once every queued write is done. */
+  closeAfterWrites(): void {
+    if (this.state === "closed") return;
+    this.state = "closing";
+    this.resumeReading();
+    if (!this.#writing) this.destroy();
+  }
+
+  /** Closes the socket now, dropping queued writes. */
+  destroy(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.#writes.length = 0;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime after an error: nothing left to release.
+    }
+    this.resumeReading();
+    this.#events.onClosed(this);
+  }
+
+  async #flush(): Promise<void> {
+    this.#writing = true;
+    while (this.#writes.length > 0 && this.state !== "closed") {
+      const batch = this.#takeBatch();
+      try {
+        let offset = 0;
+        while (offset < batch.bytes.byteLength) {
+          offset += await this.#conn.write(batch.bytes.subarray(offset));
+        }
+      } catch {
+        this.#writing = false;
+        return this.destroy();
+      }
+      for (const callback of batch.callbacks) callback();
+    }
+    this.#writing = false;
+    if (this.state === "closing") this.destroy();
+  }
+
+  /** Joins queued writes up to COALESCE_BYTES into one. */
+  #takeBatch(): { bytes: Uint8Array; callbacks: (() => void)[] } {
+    const first = this.#writes.shift()!;
+    const callbacks = first.written ? [first.written] : [];
+    if (this.#writes.length === 0 || first.bytes.byteLength >= COALESCE_BYTES) {
+      return { bytes: first.bytes, callbacks };
+    }
+    const parts = [first.bytes];
+    let length = first.bytes.byteLength;
+    while (this.#writes.length > 0 && length + this.#writes[0].bytes.byteLength <= COALESCE_BYTES) {
+      const next = this.#writes.shift()!;
+      parts.push(next.bytes);
+      length += next.bytes.byteLength;
+      if (next.written) callbacks.push(next.written);
+    }
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.byteLength;
+    }
+    return { bytes, callbacks };
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * @module
+ * Semantics of a parsed request head: Host rules, message body framing from Content-Length and
+ * Transfer-Encoding (RFC 9112 §6), persistence (§9.3) and `Expect: 100-continue` (RFC 9110 §10.1.1).
+ */
+
+import { HttpError } from "./errors.ts";
+import { isToken, listMembers } from "./headers.ts";
+import type { HttpVersion, RequestLine } from "./request_line.ts";
+
+/** How the request body is delimited. */
+export type BodyFraming =
+  | { kind: "none" }
+  | { kind: "length"; length: number }
+  | { kind: "chunked" };
+
+/** A request line with its header fields and what they imply. */
+export interface RequestHead {
+  /** Method token, case preserved. */
+  method: string;
+  /** Request target exactly as sent. */
+  target: string;
+  /** Protocol version. */
+  version: HttpVersion;
+  /** Fields in arrival order; names lower-cased, values with surrounding OWS trimmed. */
+  headers: Array<[name: string, value: string]>;
+  /** Body delimitation derived from Content-Length and Transfer-Encoding. */
+  framing: BodyFraming;
+  /** HTTP/1.1: true unless "Connection: close"; HTTP/1.0: only with "Connection: keep-alive". */
+  keepAlive: boolean;
+  /** True for "Expect: 100-continue" on HTTP/1.1 (HTTP/1.0 expectations are ignored). */
+  expectContinue: boolean;
+}
+
+// At most 15 digits keeps every accepted length a safe integer.
+const CONTENT_LENGTH = /^[0-9]{1,15}$/;
+const NO_BODY: BodyFraming = Object.freeze({ kind: "none" });
+const CHUNKED: BodyFraming = Object.freeze({ kind: "chunked" });
+
+/**
+ * Combines a request line and its fields into a {@link RequestHead}, enforcing Host and framing.
+ *
+ * @param line The parsed request line.
+ * @param headers The parsed fields, names lower-cased.
+ * @returns The request head.
+ * @throws {HttpError} 400 on Host or framing violations; 501 on a transfer coding other than chunked.
+ * @example
+ * ```ts
+ * import { buildRequestHead } from "./head.ts";
+ * const line = { method: "GET", target: "/", version: "HTTP/1.1" } as const;
+ * const head = buildRequestHead(line, [["host", "example.com"]]);
+ * console.assert(head.keepAlive && head.framing.kind === "none");
+ * ```
+ */
+export function buildRequestHead(
+  line: RequestLine,
+  headers: Array<[string, string]>,
+): RequestHead {
+  checkHost(line.version, headers);
+  const connection = listMembers(headers, "connection");
+  const keepAlive = line.version === "HTTP/1.1"
+    ? !connection.includes("close")
+    : connection.includes("keep-alive") && !connection.includes("close");
+  return {
+    method: line.method,
+    target: line.target,
+    version: line.version,
+    headers,
+    framing: bodyFraming(line.version, headers),
+    keepAlive,
+    expectContinue: line.version === "HTTP/1.1" && expectsContinue(headers),
+  };
+}
+
+function checkHost(version: HttpVersion, headers: Array<[string, string]>): void {
+  let count = 0;
+  for (const [name] of headers) if (name === "host") count++;
+  if (count > 1) {
+    throw new HttpError(400, "duplicate-host", `Cannot accept ${count} Host headers`);
+  }
+  if (count === 0 && version === "HTTP/1.1") {
+    throw new HttpError(400, "missing-host", "Cannot accept an HTTP/1.1 request without Host");
+  }
+}
+
+function expectsContinue(headers: Array<[string, string]>): boolean {
+  for (const [name, value] of headers) {
+    if (name === "expect" && value.toLowerCase() === "100-continue") return true;
+  }
+  return false;
+}
+
+/**
+ * Decides how the body is delimited (RFC 9112 §6.3), refusing every ambiguous combination.
+ *
+ * @param version Protocol version of the request.
+ * @param headers The parsed fields, names lower-cased.
+ * @returns The framing of the body.
+ * @throws {HttpError} 400 on ambiguous or malformed framing; 501 on an unsupported coding.
+ * @example
+ * ```ts
+ * import { bodyFraming } from "./head.ts";
+ * const framing = bodyFraming("HTTP/1.1", [["content-length", "5"]]);
+ * console.assert(framing.kind === "length" && framing.length === 5);
+ * ```
+ */
+export function bodyFraming(version: HttpVersion, headers: Array<[string, string]>): BodyFraming {
+  const lengths: string[] = [];
+  let chunked = false;
+  for (const [name, value] of headers) {
+    if (name === "content-length") lengths.push(value);
+    else if (name === "transfer-encoding") chunked = true;
+  }
+  if (chunked) {
+    if (lengths.length > 0) {
+      throw new HttpError(
+        400,
+        "content-length-with-transfer-encoding",
+        "Cannot accept both Content-Length and Transfer-Encoding",
+      );
+    }
+    checkTransferCodings(version, headers);
+    return CHUNKED;
+  }
+  if (lengths.length === 0) return NO_BODY;
+  if (lengths.length > 1) {
+    throw new HttpError(400, "duplicate-content-length", "Cannot accept several Content-Length");
+  }
+  if (!CONTENT_LENGTH.test(lengths[0])) {
+    throw new HttpError(
+      400,
+      "invalid-content-length",
+      `Cannot parse Content-Length ${JSON.stringify(lengths[0])}`,
+    );
+  }
+  return { kind: "length", length: Number(lengths[0]) };
+}
+
+// Only chunked is decoded; it must be the final coding and applied once (RFC 9112 §6.1).
+function checkTransferCodings(version: HttpVersion, headers: Array<[string, string]>): void {
+  if (version === "HTTP/1.0") {
+    throw new HttpError(
+      400,
+      "transfer-encoding-in-http-1.0",
+      "Cannot accept Transfer-Encoding in an HTTP/1.0 request",
+    );
+  }
+  const codings = listMembers(headers, "transfer-encoding");
+  const bad = codings.find((coding) => !isToken(coding));
+  if (
+    bad !== undefined || codings.at(-1) !== "chunked" ||
+    codings.indexOf("chunked") !== codings.length - 1
+  ) {
+    throw new HttpError(
+      400,
+      "invalid-transfer-encoding",
+      `Cannot frame a body with Transfer-Encoding ${JSON.stringify(codings.join(", "))}`,
+    );
+  }
+  if (codings.length > 1) {
+    throw new HttpError(
+      501,
+      "unsupported-transfer-coding",
+      `Cannot decode transfer coding ${JSON.stringify(codings[0])}`,
+    );
+  }
+}

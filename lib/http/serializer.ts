@@ -1,0 +1,111 @@
+/**
+ * @module
+ * Response serialization (RFC 9112 §4, §7.1): the status line and header fields as bytes, and
+ * the framing of chunked bodies. Refuses anything that could split or inject a header.
+ */
+
+import { STATUS_CODES } from "node:http";
+import { HttpError } from "./errors.ts";
+import { isFieldValue, isToken } from "./headers.ts";
+
+/** Status and header fields of a response. */
+export interface ResponseHead {
+  /** Three-digit status code (100-999); the reason phrase comes from `node:http` STATUS_CODES. */
+  status: number;
+  /** Fields in sending order; names must be tokens, values latin1 without control characters. */
+  headers: Array<[string, string]>;
+}
+
+const NON_ASCII = /[\x80-\xff]/;
+const ENCODER = new TextEncoder();
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * The zero-size chunk and empty trailer section that end a chunked body: "0\r\n\r\n". Shared;
+ * do not modify.
+ *
+ * @example
+ * ```ts
+ * import { LAST_CHUNK } from "./serializer.ts";
+ * console.assert(new TextDecoder().decode(LAST_CHUNK) === "0\r\n\r\n");
+ * ```
+ */
+export const LAST_CHUNK: Uint8Array = ENCODER.encode("0\r\n\r\n");
+
+/**
+ * Serializes a response head: status line, fields and the empty line.
+ *
+ * @param head Status and header fields.
+ * @returns The bytes to send before the body.
+ * @throws {HttpError} 500 on a status outside 100-999, a non-token name, or a control character
+ * (CR, LF, NUL ...) or non-latin1 character in a value.
+ * @example
+ * ```ts
+ * import { serializeHead } from "./serializer.ts";
+ * const bytes = serializeHead({ status: 404, headers: [["content-length", "0"]] });
+ * console.assert(
+ *   new TextDecoder().decode(bytes) === "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+ * );
+ * ```
+ */
+export function serializeHead(head: ResponseHead): Uint8Array {
+  const { status, headers } = head;
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new HttpError(500, "invalid-response-status", `Cannot send status ${status}`);
+  }
+  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n`;
+  for (const [name, value] of headers) {
+    if (!isToken(name)) {
+      throw new HttpError(
+        500,
+        "invalid-response-header",
+        `Cannot send header name ${JSON.stringify(name)}`,
+      );
+    }
+    // Control characters would end or corrupt the field; above 0xFF is not a byte.
+    if (!isFieldValue(value)) {
+      throw new HttpError(
+        500,
+        "invalid-response-header",
+        `Cannot send value ${JSON.stringify(value)} of header "${name}"`,
+      );
+    }
+    text += `${name}: ${value}\r\n`;
+  }
+  text += "\r\n";
+  // Fast path: nearly every head is ASCII, which TextEncoder writes natively.
+  return NON_ASCII.test(text) ? encodeLatin1(text) : ENCODER.encode(text);
+}
+
+function encodeLatin1(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Frames data as one chunk: hex size, CRLF, data, CRLF. Empty data gives empty output, so a
+ * chunk can never be mistaken for {@link LAST_CHUNK}.
+ *
+ * @param data Body bytes (copied).
+ * @returns The framed chunk, or an empty array for empty data.
+ * @example
+ * ```ts
+ * import { encodeChunk } from "./serializer.ts";
+ * const chunk = encodeChunk(new TextEncoder().encode("hello, world"));
+ * console.assert(new TextDecoder().decode(chunk) === "c\r\nhello, world\r\n");
+ * ```
+ */
+export function encodeChunk(data: Uint8Array): Uint8Array {
+  if (data.length === 0) return new Uint8Array(0);
+  const size = data.length.toString(16);
+  const out = new Uint8Array(size.length + data.length + 4);
+  for (let i = 0; i < size.length; i++) out[i] = size.charCodeAt(i);
+  out[size.length] = CR;
+  out[size.length + 1] = LF;
+  out.set(data, size.length + 2);
+  out[out.length - 2] = CR;
+  out[out.length - 1] = LF;
+  return out;
+}

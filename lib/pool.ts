@@ -1,0 +1,224 @@
+/**
+ * The fixed-size worker pool: spawns sandboxed workers, picks the least-loaded one that is
+ * making progress, and replaces a worker that crashes.
+ *
+ * Each pool slot keeps its id for the server's life; a replacement gets a fresh channel, so
+ * nothing from the dead worker's rings can leak into the new one.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { ChannelEnd, type ChannelSizes, createChannelMemory } from "./channel.ts";
+import { type ServerConfig, VERSION } from "./config.ts";
+import { decodeToMain, type ToMain, type WorkerEvent, type WorkerInit } from "./protocol.ts";
+
+/** Life of a pool slot's worker: `starting` → `ready` → `lost` (then a new worker starts). */
+export type WorkerState = "starting" | "ready" | "lost";
+
+/** One worker as the main thread sees it. */
+export interface PoolWorker {
+  /** Slot number, 1-based, as printed in logs. */
+  readonly id: number;
+  /** The main thread's end of this worker's channel. */
+  readonly channel: ChannelEnd;
+  state: WorkerState;
+  /** Requests dispatched to it and not yet finished. */
+  inFlight: number;
+}
+
+/** What the pool reports to the server. */
+export interface PoolEvents {
+  /** A message from a worker's ring. Byte fields are views valid only during the call. */
+  onMessage(worker: PoolWorker, message: ToMain): void;
+  /** A worker died; the server fails its requests. A replacement is already starting. */
+  onWorkerLost(worker: PoolWorker, reason: string): void;
+  /** A worker became ready (at start or as a replacement). */
+  onWorkerReady(worker: PoolWorker): void;
+}
+
+/** Restarts of one slot closer together than this are delayed, so a crash loop cannot spin. */
+const RESTART_BACKOFF_MS = 1000;
+/** Responses go back in records of at most this many bytes; the ring holds four of them. */
+const TO_MAIN_RING_BYTES = 4 * 1024 * 1024;
+
+/** The pool of workers; it owns their threads and channels. */
+export class WorkerPool {
+  #config: ServerConfig;
+  #events: PoolEvents;
+  #sizes: ChannelSizes;
+  #workers: PoolWorker[] = [];
+  #threads = new Map<PoolWorker, Worker>();
+  #lastStart = new Map<number, number>();
+  #next = 0;
+  #stopped = false;
+
+  /**
+   * Prepares a pool; {@linkcode WorkerPool.start} spawns the workers.
+   *
+   * @param config the server config (workers, root, limits, window)
+   * @param events where worker messages and lifecycle changes go
+   */
+  constructor(config: ServerConfig, events: PoolEvents) {
+    this.#config = config;
+    this.#events = events;
+    const headBytes = config.maxRequestLineBytes + config.maxHeaderBytes + 1024;
+    this.#sizes = {
+      toWorkerBytes: nextPowerOfTwo(Math.max(256 * 1024, 4 * headBytes)),
+      toMainBytes: TO_MAIN_RING_BYTES,
+    };
+  }
+
+  /** The workers, one per slot. */
+  get workers(): readonly PoolWorker[] {
+    return this.#workers;
+  }
+
+  /**
+   * Spawns every worker and resolves once all are ready.
+   *
+   * @returns when the pool can serve
+   */
+  async start(): Promise<void> {
+    const ready: Promise<void>[] = [];
+    for (let id = 1; id <= this.#config.workers; id++) ready.push(this.#spawn(id));
+    await Promise.all(ready);
+  }
+
+  /**
+   * The least-loaded ready worker that is making progress, rotating among equals; null when
+   * every worker is stalled or starting.
+   *
+   * @returns the worker to give the next request to, or null
+   */
+  pick(): PoolWorker | null {
+    const now = Date.now();
+    const count = this.#workers.length;
+    let best: PoolWorker | null = null;
+    for (let i = 0; i < count; i++) {
+      const worker = this.#workers[(this.#next + i) % count];
+      if (worker.state !== "ready" || this.isStalled(worker, now)) continue;
+      if (best === null || worker.inFlight < best.inFlight) best = worker;
+    }
+    this.#next = (this.#next + 1) % count;
+    return best;
+  }
+
+  /**
+   * Whether a worker has unanswered requests and has shown no progress for `stallMs`.
+   *
+   * @param worker the worker
+   * @param now the current time in ms since the epoch
+   * @returns true when it should get no new request now
+   */
+  isStalled(worker: PoolWorker, now: number): boolean {
+    return worker.inFlight > 0 && now - worker.channel.lastProgress > this.#config.stallMs;
+  }
+
+  /** Terminates every worker; the pool cannot be used afterwards. */
+  stop(): void {
+    this.#stopped = true;
+    for (const [worker, thread] of this.#threads) {
+      worker.channel.close();
+      thread.terminate();
+    }
+    this.#threads.clear();
+  }
+
+  #spawn(id: number): Promise<void> {
+    const memory = createChannelMemory(this.#sizes);
+    const worker: PoolWorker = {
+      id,
+      channel: new ChannelEnd(memory, { side: "main", sizes: this.#sizes }),
+      state: "starting",
+      inFlight: 0,
+    };
+    this.#workers[id - 1] = worker;
+    this.#lastStart.set(id, Date.now());
+    const thread = createThread(id, this.#config.root);
+    this.#threads.set(worker, thread);
+    const ready = new Promise<void>((resolve) => {
+      thread.onmessage = (event: MessageEvent<WorkerEvent>) => {
+        if (event.data.type !== "ready" || worker.state !== "starting") return;
+        worker.state = "ready";
+        worker.channel.stampProgress();
+        this.#events.onWorkerReady(worker);
+        resolve();
+      };
+    });
+    thread.onerror = (event) => {
+      event.preventDefault();
+      this.#lose(worker, event.message || "uncaught error");
+    };
+    worker.channel.pump((record) => this.#events.onMessage(worker, decodeToMain(record)));
+    thread.postMessage(this.#init(id, memory));
+    return ready;
+  }
+
+  #init(id: number, memory: SharedArrayBuffer): WorkerInit {
+    const c = this.#config;
+    return {
+      type: "init",
+      id,
+      memory,
+      sizes: this.#sizes,
+      root: c.root,
+      quiet: c.quiet,
+      limits: {
+        maxRequestLineBytes: c.maxRequestLineBytes,
+        maxHeaderBytes: c.maxHeaderBytes,
+        maxHeaderCount: c.maxHeaderCount,
+        maxBodyBytes: c.maxBodyBytes,
+      },
+      windowBytes: c.windowBytes,
+      heartbeatMs: Math.max(1, Math.floor(c.stallMs / 4)),
+      serverHeader: `heiretsu/${VERSION}`,
+    };
+  }
+
+  /** Retires a dead worker, tells the server, and starts its replacement. */
+  #lose(worker: PoolWorker, reason: string): void {
+    if (worker.state === "lost") return;
+    worker.state = "lost";
+    worker.channel.close();
+    this.#threads.get(worker)?.terminate();
+    this.#threads.delete(worker);
+    this.#events.onWorkerLost(worker, reason);
+    if (this.#stopped) return;
+    const sinceStart = Date.now() - (this.#lastStart.get(worker.id) ?? 0);
+    const delay = Math.max(0, RESTART_BACKOFF_MS - sinceStart);
+    setTimeout(() => {
+      if (!this.#stopped) this.#spawn(worker.id);
+    }, delay);
+  }
+}
+
+/** Starts one sandboxed worker thread: it may read the root and its own code, nothing else. */
+function createThread(id: number, root: string): Worker {
+  const code = fileURLToPath(new URL(".", import.meta.url));
+  try {
+    return new Worker(new URL("./worker.ts", import.meta.url), {
+      type: "module",
+      name: `heiretsu-worker-${id}`,
+      deno: {
+        permissions: {
+          read: [root, code],
+          net: false,
+          write: false,
+          env: false,
+          run: false,
+          ffi: false,
+          sys: false,
+        },
+      },
+    } as WorkerOptions);
+  } catch (error) {
+    if (String(error).includes("unstable")) {
+      throw new Error("sandboxed workers need Deno's --unstable-worker-options flag: add it to the deno run command");
+    }
+    throw error;
+  }
+}
+
+function nextPowerOfTwo(n: number): number {
+  return 2 ** Math.ceil(Math.log2(n));
+}

@@ -1,0 +1,211 @@
+/**
+ * The typed messages between the main thread and the workers.
+ *
+ * Two paths: the one-off {@linkcode WorkerInit} / {@linkcode WorkerEvent} go through
+ * `postMessage`; everything per request travels as ring records (see `channel.ts`), encoded and
+ * decoded here so that both sides agree on one discriminated union per direction.
+ *
+ * Records carry a stream id: one per request dispatch, never reused for a later request on the
+ * same connection, so a late credit or abort can never be taken for the next request's.
+ *
+ * @module
+ */
+import type { RecordHeader, RingRecord } from "./ring.ts";
+import type { ChannelSizes } from "./channel.ts";
+
+/** Record kinds on the wire. */
+const KIND = {
+  request: 1,
+  body: 2,
+  credit: 3,
+  abort: 4,
+  data: 16,
+  pull: 17,
+} as const;
+
+/** Flag on a `body` record: the client closed its sending side. */
+export const FLAG_EOF = 1;
+/** Flag on a `data` record: the response is complete. */
+export const FLAG_END = 1;
+/** Flag on a `data` record: close the connection once the bytes are written. */
+export const FLAG_CLOSE = 2;
+
+/** Main thread → worker. */
+export type ToWorker =
+  /** A new request: its head (and nothing after it), and the client's address for the log. */
+  | { kind: "request"; stream: number; remote: string; head: Uint8Array }
+  /** Request bytes the worker pulled; `eof` when the client closed its side. */
+  | { kind: "body"; stream: number; bytes: Uint8Array; eof: boolean }
+  /** This many response bytes reached the socket: the window reopens by that much. */
+  | { kind: "credit"; stream: number; bytes: number }
+  /** The connection is gone: stop the response and free its resources. */
+  | { kind: "abort"; stream: number };
+
+/** Worker → main thread. */
+export type ToMain =
+  /**
+   * Response bytes. With `end`, the response is complete and `leftover` holds request bytes the
+   * worker received but did not use (the start of a pipelined request).
+   */
+  | { kind: "data"; stream: number; bytes: Uint8Array; end: boolean; close: boolean; leftover: Uint8Array }
+  /** The worker wants up to `bytes` more request bytes (a body). */
+  | { kind: "pull"; stream: number; bytes: number };
+
+/** Configuration a worker gets at start, through `postMessage`. */
+export interface WorkerInit {
+  type: "init";
+  /** Small number naming the worker in logs, stable across restarts of that slot. */
+  id: number;
+  memory: SharedArrayBuffer;
+  sizes: ChannelSizes;
+  root: string;
+  quiet: boolean;
+  limits: { maxRequestLineBytes: number; maxHeaderBytes: number; maxHeaderCount: number; maxBodyBytes: number };
+  /** Response bytes in flight per request before the worker waits for credit. */
+  windowBytes: number;
+  /** How often a worker with requests in hand stamps its progress, in ms. */
+  heartbeatMs: number;
+  /** Value of the `Server` response header. */
+  serverHeader: string;
+}
+
+/** What a worker tells the main thread through `postMessage`: it is ready to serve. */
+export type WorkerEvent = { type: "ready"; id: number };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The record header and payload parts for a message to a worker.
+ *
+ * @param message the message
+ * @returns the header and payload parts to pass to `ChannelEnd.send`
+ * @example
+ * ```ts
+ * import { encodeToWorker } from "./protocol.ts";
+ * const [header] = encodeToWorker({ kind: "abort", stream: 7 });
+ * ```
+ */
+export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[]] {
+  const header = { kind: KIND[message.kind], flags: 0, connId: message.stream, arg: 0 };
+  switch (message.kind) {
+    case "request": {
+      const remote = encoder.encode(message.remote).subarray(0, 255);
+      return [header, Uint8Array.of(remote.byteLength), remote, message.head];
+    }
+    case "body":
+      return [{ ...header, flags: message.eof ? FLAG_EOF : 0 }, message.bytes];
+    case "credit":
+      return [{ ...header, arg: message.bytes }];
+    case "abort":
+      return [header];
+    default:
+      return unreachable(message);
+  }
+}
+
+/**
+ * Decodes a record received by a worker. Byte fields are views of shared memory, valid only
+ * while the record handler runs.
+ *
+ * @param record a record from the worker's inbound ring
+ * @returns the message
+ * @example
+ * ```ts
+ * import { decodeToWorker } from "./protocol.ts";
+ * const message = decodeToWorker({ kind: 4, flags: 0, connId: 7, arg: 0, payload: new Uint8Array() });
+ * ```
+ */
+export function decodeToWorker(record: RingRecord): ToWorker {
+  const stream = record.connId;
+  switch (record.kind) {
+    case KIND.request: {
+      const length = record.payload[0];
+      const remote = decoder.decode(record.payload.subarray(1, 1 + length));
+      return { kind: "request", stream, remote, head: record.payload.subarray(1 + length) };
+    }
+    case KIND.body:
+      return { kind: "body", stream, bytes: record.payload, eof: (record.flags & FLAG_EOF) !== 0 };
+    case KIND.credit:
+      return { kind: "credit", stream, bytes: record.arg };
+    case KIND.abort:
+      return { kind: "abort", stream };
+    default:
+      throw new Error(`protocol violation: record kind ${record.kind} is not a message to a worker`);
+  }
+}
+
+/**
+ * The record header and payload parts for a message to the main thread.
+ *
+ * @param message the message
+ * @returns the header and payload parts to pass to `ChannelEnd.send`
+ * @example
+ * ```ts
+ * import { encodeToMain } from "./protocol.ts";
+ * const [header] = encodeToMain({ kind: "pull", stream: 7, bytes: 65536 });
+ * ```
+ */
+export function encodeToMain(message: ToMain): [RecordHeader, ...Uint8Array[]] {
+  const header = { kind: KIND[message.kind], flags: 0, connId: message.stream, arg: 0 };
+  switch (message.kind) {
+    case "data": {
+      const flags = (message.end ? FLAG_END : 0) | (message.close ? FLAG_CLOSE : 0);
+      return [{ ...header, flags, arg: message.bytes.byteLength }, message.bytes, message.leftover];
+    }
+    case "pull":
+      return [{ ...header, arg: message.bytes }];
+    default:
+      return unreachable(message);
+  }
+}
+
+/**
+ * Decodes a record received by the main thread. Byte fields are views of shared memory, valid
+ * only while the record handler runs.
+ *
+ * @param record a record from the main thread's inbound ring
+ * @returns the message
+ * @example
+ * ```ts
+ * import { decodeToMain } from "./protocol.ts";
+ * const message = decodeToMain({ kind: 17, flags: 0, connId: 7, arg: 10, payload: new Uint8Array() });
+ * ```
+ */
+export function decodeToMain(record: RingRecord): ToMain {
+  const stream = record.connId;
+  switch (record.kind) {
+    case KIND.data:
+      return {
+        kind: "data",
+        stream,
+        bytes: record.payload.subarray(0, record.arg),
+        end: (record.flags & FLAG_END) !== 0,
+        close: (record.flags & FLAG_CLOSE) !== 0,
+        leftover: record.payload.subarray(record.arg),
+      };
+    case KIND.pull:
+      return { kind: "pull", stream, bytes: record.arg };
+    default:
+      throw new Error(`protocol violation: record kind ${record.kind} is not a message to the main thread`);
+  }
+}
+
+/**
+ * Marks a switch as exhaustive: the compiler rejects a call that a new union member reaches.
+ *
+ * @param value the value no case handled
+ * @returns never; it throws
+ * @example
+ * ```ts
+ * import { unreachable } from "./protocol.ts";
+ * type Kind = "a";
+ * function name(kind: Kind): string {
+ *   if (kind === "a") return "A";
+ *   return unreachable(kind);
+ * }
+ * ```
+ */
+export function unreachable(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,319 @@
+/**
+ * The main thread's server: listens, accepts, keeps the connection table, enforces the header
+ * and keep-alive timeouts, dispatches each request to a worker and writes responses back, and
+ * shuts down gracefully.
+ *
+ * The main thread never parses HTTP and never runs user code: it only looks for the blank line
+ * that ends a request head, so it always stays free to accept, time out and relay.
+ *
+ * @module
+ */
+import type { ServerConfig } from "./config.ts";
+import { Connection } from "./connection.ts";
+import { findHeadEnd } from "./http/head_end.ts";
+import { type PoolWorker, WorkerPool } from "./pool.ts";
+import { encodeToWorker, type ToMain, unreachable } from "./protocol.ts";
+import { cannedResponse } from "./canned.ts";
+
+/** Life of the server: `starting` → `serving` → `draining` → `stopped`. */
+export type ServerState = "starting" | "serving" | "draining" | "stopped";
+
+/** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
+const READ_SLACK_BYTES = 64 * 1024;
+
+/** A running server. */
+export class Server {
+  #config: ServerConfig;
+  #listener: Deno.TcpListener | null = null;
+  #pool: WorkerPool;
+  #connections = new Set<Connection>();
+  #streams = new Map<number, Connection>();
+  #queue: Connection[] = [];
+  #nextStream = 1;
+  #nextConnection = 1;
+  #state: ServerState = "starting";
+  #sweep: ReturnType<typeof setInterval> | undefined;
+  #maxHeadBytes: number;
+  #log: (line: string) => void;
+
+  /**
+   * Prepares a server; {@linkcode Server.start} listens.
+   *
+   * @param config the validated config
+   * @param log where lifecycle lines go
+   */
+  constructor(config: ServerConfig, log: (line: string) => void = console.log) {
+    this.#config = config;
+    this.#log = log;
+    this.#maxHeadBytes = config.maxRequestLineBytes + config.maxHeaderBytes + 4;
+    this.#pool = new WorkerPool(config, {
+      onMessage: (worker, message) => this.#onWorkerMessage(worker, message),
+      onWorkerLost: (worker, reason) => this.#onWorkerLost(worker, reason),
+      onWorkerReady: () => this.#drainQueue(),
+    });
+  }
+
+  /** The worker pool (exposed for tests and diagnostics). */
+  get pool(): WorkerPool {
+    return this.#pool;
+  }
+
+  /** Where the server state machine is. */
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  /** The bound address; valid after start. */
+  get addr(): Deno.NetAddr {
+    return this.#listener!.addr;
+  }
+
+  /**
+   * Binds the socket, starts the workers and begins accepting.
+   *
+   * @returns once the server is ready to serve
+   */
+  async start(): Promise<void> {
+    this.#listener = Deno.listen({ hostname: this.#config.host, port: this.#config.port });
+    await this.#pool.start();
+    this.#state = "serving";
+    const tick = Math.min(this.#config.headerTimeoutMs, this.#config.keepaliveTimeoutMs) / 4;
+    this.#sweep = setInterval(() => this.#onTick(), Math.max(10, Math.min(250, tick)));
+    this.#acceptLoop(this.#listener);
+    const { hostname, port } = this.addr;
+    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+    this.#log(`Server: listening on http://${host}:${port} (${this.#config.workers} workers, root ${this.#config.root})`);
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, close idle connections, let active ones finish within
+   * the grace period, then close the rest and stop the workers.
+   *
+   * @returns when everything is closed
+   */
+  async shutdown(): Promise<void> {
+    if (this.#state === "draining" || this.#state === "stopped") return;
+    this.#state = "draining";
+    this.#listener?.close();
+    for (const connection of this.#connections) {
+      if (connection.state === "idle" || connection.state === "reading") connection.destroy();
+    }
+    const busy = this.#connections.size;
+    if (busy > 0) this.#log(`Server: draining ${busy} connections (grace ${this.#config.graceMs / 1000} s)`);
+    const deadline = Date.now() + this.#config.graceMs;
+    while (this.#connections.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const connection of this.#connections) connection.destroy();
+    clearInterval(this.#sweep);
+    this.#pool.stop();
+    this.#state = "stopped";
+    this.#log("Server: stopped");
+  }
+
+  async #acceptLoop(listener: Deno.TcpListener): Promise<void> {
+    while (this.#state === "serving") {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (this.#state !== "serving") return;
+        // Out of file descriptors and the like: say so, back off, keep serving the others.
+        this.#log(`Server: accept failed: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      this.#accept(conn);
+    }
+  }
+
+  #accept(conn: Deno.TcpConn): void {
+    try {
+      conn.setNoDelay(true);
+    } catch {
+      // The client already left; the read loop will notice.
+    }
+    const connection = new Connection(conn, {
+      id: this.#nextConnection++,
+      events: {
+        onBytes: (c) => this.#onBytes(c),
+        onEnd: (c) => this.#onEnd(c),
+        onClosed: (c) => this.#onClosed(c),
+      },
+    });
+    connection.deadline = Date.now() + this.#config.headerTimeoutMs;
+    this.#connections.add(connection);
+    connection.readLoop(this.#maxHeadBytes + READ_SLACK_BYTES);
+  }
+
+  #onBytes(c: Connection): void {
+    switch (c.state) {
+      case "idle":
+        c.state = "reading";
+        c.deadline = Date.now() + this.#config.headerTimeoutMs;
+        return this.#tryDispatch(c);
+      case "reading":
+        return this.#tryDispatch(c);
+      case "active":
+        return this.#feedPull(c);
+      case "queued":
+      case "closing":
+      case "closed":
+        return;
+      default:
+        return unreachable(c.state);
+    }
+  }
+
+  #onEnd(c: Connection): void {
+    if (c.state === "idle" || c.state === "reading") return c.destroy();
+    if (c.state === "active") this.#feedPull(c);
+  }
+
+  #onClosed(c: Connection): void {
+    this.#connections.delete(c);
+    if (c.worker) {
+      c.worker.channel.send(...encodeToWorker({ kind: "abort", stream: c.stream }));
+      this.#release(c);
+    }
+    const queued = this.#queue.indexOf(c);
+    if (queued !== -1) this.#queue.splice(queued, 1);
+  }
+
+  /** Dispatches a complete head, or one too long to be valid (the worker answers 414/431). */
+  #tryDispatch(c: Connection): void {
+    const bytes = c.inbound.view();
+    let end = findHeadEnd(bytes, c.scanFrom);
+    if (end === -1 && bytes.byteLength <= this.#maxHeadBytes) {
+      c.scanFrom = Math.max(0, bytes.byteLength - 3);
+      return;
+    }
+    if (end === -1) end = bytes.byteLength;
+    c.scanFrom = end;
+    const worker = this.#state === "serving" || this.#state === "draining" ? this.#pool.pick() : null;
+    if (worker) return this.#assign(c, worker);
+    if (this.#queue.length >= this.#config.queueLength) {
+      return this.#refuse(c, 503, [["retry-after", "1"]]);
+    }
+    c.state = "queued";
+    c.deadline = 0;
+    this.#queue.push(c);
+  }
+
+  #assign(c: Connection, worker: PoolWorker): void {
+    const head = c.inbound.take(c.scanFrom);
+    c.scanFrom = 0;
+    c.state = "active";
+    c.deadline = 0;
+    c.stream = this.#nextStream;
+    this.#nextStream = (this.#nextStream % 0xffff_fffe) + 1;
+    c.worker = worker;
+    c.pullBytes = 0;
+    c.responseStarted = false;
+    worker.inFlight++;
+    this.#streams.set(c.stream, c);
+    worker.channel.send(...encodeToWorker({ kind: "request", stream: c.stream, remote: c.remote, head }));
+    c.resumeReading();
+  }
+
+  /** Answers the worker's pull with what is buffered, or the client's end. */
+  #feedPull(c: Connection): void {
+    if (c.pullBytes === 0 || !c.worker) return;
+    if (c.inbound.length === 0 && !c.ended) return;
+    const bytes = c.inbound.take(Math.min(c.pullBytes, c.worker.channel.maxPayload));
+    c.pullBytes = 0;
+    const eof = c.ended && c.inbound.length === 0;
+    c.worker.channel.send(...encodeToWorker({ kind: "body", stream: c.stream, bytes, eof }));
+    c.resumeReading();
+  }
+
+  #onWorkerMessage(worker: PoolWorker, message: ToMain): void {
+    const c = this.#streams.get(message.stream);
+    if (!c || c.worker !== worker) return; // the connection is gone; its abort is on the way
+    switch (message.kind) {
+      case "data":
+        return this.#onData(c, message);
+      case "pull":
+        c.pullBytes = message.bytes;
+        return this.#feedPull(c);
+      default:
+        return unreachable(message);
+    }
+  }
+
+  #onData(c: Connection, message: Extract<ToMain, { kind: "data" }>): void {
+    const { stream } = message;
+    if (message.bytes.byteLength > 0) {
+      c.responseStarted = true;
+      const worker = c.worker!;
+      const bytes = message.bytes.slice();
+      // Credit only matters while the response goes on; the last record needs none.
+      const written = message.end ? undefined : () => {
+        if (this.#streams.get(stream) === c) {
+          worker.channel.send(...encodeToWorker({ kind: "credit", stream, bytes: bytes.byteLength }));
+        }
+      };
+      c.write(bytes, written);
+    }
+    if (!message.end) return;
+    this.#release(c);
+    if (message.leftover.byteLength > 0) c.inbound.unshift(message.leftover);
+    this.#nextRequest(c, message.close);
+    this.#drainQueue();
+  }
+
+  /** After a response: close, or wait for (or dispatch) the connection's next request. */
+  #nextRequest(c: Connection, close: boolean): void {
+    const pending = c.inbound.length > 0;
+    if (close || this.#state !== "serving" || (c.ended && !pending)) return c.closeAfterWrites();
+    c.state = pending ? "reading" : "idle";
+    c.deadline = Date.now() + (pending ? this.#config.headerTimeoutMs : this.#config.keepaliveTimeoutMs);
+    if (pending) this.#tryDispatch(c);
+    c.resumeReading();
+  }
+
+  #release(c: Connection): void {
+    this.#streams.delete(c.stream);
+    if (c.worker) c.worker.inFlight--;
+    c.worker = null;
+    c.pullBytes = 0;
+  }
+
+  #onWorkerLost(worker: PoolWorker, reason: string): void {
+    this.#log(`Worker ${worker.id}: crashed (${reason}); starting a replacement`);
+    for (const c of [...this.#streams.values()]) {
+      if (c.worker !== worker) continue;
+      this.#release(c);
+      if (c.responseStarted) c.destroy();
+      else this.#refuse(c, 502, []);
+    }
+    worker.inFlight = 0;
+  }
+
+  #drainQueue(): void {
+    while (this.#queue.length > 0) {
+      const worker = this.#pool.pick();
+      if (!worker) return;
+      const c = this.#queue.shift()!;
+      if (c.state === "queued") this.#assign(c, worker);
+    }
+  }
+
+  /** Answers with a canned error and closes: 408, 502, 503. */
+  #refuse(c: Connection, status: number, headers: [string, string][]): void {
+    if (c.state === "queued") this.#queue.splice(this.#queue.indexOf(c), 1);
+    if (!this.#config.quiet) this.#log(`Server: ${status} to ${c.remote} (connection ${c.id})`);
+    c.write(cannedResponse(status, headers));
+    c.closeAfterWrites();
+  }
+
+  #onTick(): void {
+    const now = Date.now();
+    for (const c of this.#connections) {
+      if (c.deadline === 0 || now < c.deadline) continue;
+      if (c.state === "reading") this.#refuse(c, 408, []);
+      else if (c.state === "idle") c.destroy();
+    }
+    this.#drainQueue();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Worker entry: receives requests from the main thread over its channel and runs one
+ * {@linkcode Exchange} per request, many at a time.
+ *
+ * It stamps its progress whenever it handles a record and, while it has requests in hand, on a
+ * short heartbeat, so the main thread can tell a busy worker from a stuck one.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import { ChannelEnd } from "./channel.ts";
+import { decodeToWorker, encodeToMain, type ToWorker, unreachable, type WorkerInit } from "./protocol.ts";
+import { type AccessEntry, Exchange, type ExchangeIo } from "./exchange.ts";
+import { RequestParser } from "./http/parser.ts";
+import { accessLine } from "./log.ts";
+
+self.onmessage = (event: MessageEvent<WorkerInit>) => {
+  if (event.data?.type !== "init") {
+    throw new Error(`protocol violation: worker expected an init message, got ${JSON.stringify(event.data)}`);
+  }
+  self.onmessage = (late: MessageEvent) => {
+    throw new Error(`protocol violation: unexpected message after init: ${JSON.stringify(late.data)}`);
+  };
+  startWorker(event.data);
+};
+
+function startWorker(init: WorkerInit): void {
+  const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
+  const exchanges = new Map<number, Exchange>();
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  const track = (stream: number, exchange: Exchange | null) => {
+    if (exchange) exchanges.set(stream, exchange);
+    else exchanges.delete(stream);
+    if (exchanges.size > 0 && heartbeat === undefined) {
+      heartbeat = setInterval(() => channel.stampProgress(), init.heartbeatMs);
+    } else if (exchanges.size === 0 && heartbeat !== undefined) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
+  };
+
+  const start = (stream: number, remote: string, head: Uint8Array) => {
+    const exchange = new Exchange(exchangeIo(init, channel, { stream, remote }), head);
+    track(stream, exchange);
+    exchange.run().finally(() => {
+      if (exchanges.get(stream) === exchange) track(stream, null);
+    });
+  };
+
+  const handle = (message: ToWorker) => {
+    switch (message.kind) {
+      case "request":
+        return start(message.stream, message.remote, message.head.slice());
+      case "body":
+        return exchanges.get(message.stream)?.receive(message.bytes.slice(), message.eof);
+      case "credit":
+        return exchanges.get(message.stream)?.credit(message.bytes);
+      case "abort":
+        exchanges.get(message.stream)?.abort();
+        return track(message.stream, null);
+      default:
+        return unreachable(message);
+    }
+  };
+
+  channel.stampProgress();
+  channel.pump((record) => {
+    channel.stampProgress();
+    handle(decodeToWorker(record));
+  });
+  if (!init.quiet) console.log(`Worker ${init.id}: started`);
+  self.postMessage({ type: "ready", id: init.id });
+}
+
+function exchangeIo(
+  init: WorkerInit,
+  channel: ChannelEnd,
+  request: { stream: number; remote: string },
+): ExchangeIo {
+  const { stream, remote } = request;
+  return {
+    root: init.root,
+    serverHeader: init.serverHeader,
+    windowBytes: init.windowBytes,
+    maxPayload: channel.maxPayload,
+    maxBodyBytes: init.limits.maxBodyBytes,
+    parser: new RequestParser(init.limits),
+    pull: (bytes) => channel.send(...encodeToMain({ kind: "pull", stream, bytes })),
+    send: (bytes, end) => {
+      channel.stampProgress();
+      const leftover = end?.leftover ?? new Uint8Array();
+      if (end && bytes.byteLength + leftover.byteLength > channel.maxPayload) {
+        // Too big for one record: the bytes first, then the end with the leftover.
+        channel.send(...encodeToMain({ kind: "data", stream, bytes, end: false, close: false, leftover: new Uint8Array() }));
+        bytes = new Uint8Array();
+      }
+      const message = { kind: "data", stream, bytes, end: end !== undefined, close: end?.close ?? false, leftover } as const;
+      channel.send(...encodeToMain(message));
+    },
+    log: (entry: AccessEntry) => {
+      if (!init.quiet) console.log(accessLine({ ...entry, remote, worker: init.id }));
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * heiretsu: a multi-threaded HTTP/1.1 server for Deno.
+ *
+ * CLI → Config → Server. Exit codes: 0 after a clean shutdown, 1 when the server cannot start,
+ * 2 for a bad flag or value.
+ *
+ * @module
+ */
+import { parseConfig } from "./lib/config.ts";
+import { Server } from "./lib/server.ts";
+
+/** Reads an environment variable only when permitted, so a missing --allow-env never prompts. */
+function readEnv(name: string): string | undefined {
+  const permission = Deno.permissions.querySync({ name: "env", variable: name });
+  return permission.state === "granted" ? Deno.env.get(name) : undefined;
+}
+
+/** Explains a failure to start in one line that says what to do. */
+function startupError(error: unknown, host: string, port: number): string {
+  if (error instanceof Deno.errors.AddrInUse) {
+    return `port ${port} on ${host} is in use: stop the other server or pick another with --port`;
+  }
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return `cannot listen on ${host}:${port}: ${(error as Error).message} (run deno with --allow-net=${host})`;
+  }
+  return (error as Error).message;
+}
+
+async function main(): Promise<number> {
+  const result = parseConfig({ args: Deno.args, env: readEnv });
+  if (result.kind === "print") {
+    await Deno.stdout.write(new TextEncoder().encode(result.text));
+    return 0;
+  }
+  if (result.kind === "error") {
+    console.error(`heiretsu: ${result.message}`);
+    return 2;
+  }
+  const { config } = result;
+  const server = new Server(config);
+  try {
+    await server.start();
+  } catch (error) {
+    console.error(`heiretsu: ${startupError(error, config.host, config.port)}`);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
+    for (const signal of signals) Deno.addSignalListener(signal, () => resolve());
+  });
+  await server.shutdown();
+  return 0;
+}
+
+Deno.exit(await main());

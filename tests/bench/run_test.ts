@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { parseBenchArgs, SERVERS } from "../../bench/run.ts";
+
+Deno.test("parseBenchArgs() fills in the defaults", () => {
+  assert.deepEqual(parseBenchArgs([]), {
+    durationS: 10,
+    connections: 50,
+    bigConnections: 10,
+    servers: [...SERVERS],
+    tool: undefined,
+    loadWorkers: 2,
+    heiretsuWorkers: undefined,
+    rssServer: "heiretsu",
+  });
+});
+
+Deno.test("parseBenchArgs() keeps --only servers in run order", () => {
+  const options = parseBenchArgs([
+    "--only=baseline_stream,heiretsu",
+    "--tool=own",
+    "--duration",
+    "3",
+  ]);
+  assert.deepEqual(options.servers.map((spec) => spec.name), ["heiretsu", "baseline_stream"]);
+  assert.equal(options.tool, "own");
+  assert.equal(options.durationS, 3);
+});
+
+Deno.test("parseBenchArgs() reads connection and worker counts", () => {
+  const options = parseBenchArgs([
+    "--connections=8",
+    "--big-connections=2",
+    "--workers=3",
+    "--load-workers=1",
+  ]);
+  assert.equal(options.connections, 8);
+  assert.equal(options.bigConnections, 2);
+  assert.equal(options.heiretsuWorkers, 3);
+  assert.equal(options.loadWorkers, 1);
+});
+
+Deno.test("parseBenchArgs() rejects unknown servers, tools and non-positive numbers", () => {
+  assert.throws(() => parseBenchArgs(["--only=nginx"]), /unknown server "nginx"/);
+  assert.throws(() => parseBenchArgs(["--tool=ab"]), /load tool "ab"/);
+  assert.throws(() => parseBenchArgs(["--duration=0"]), RangeError);
+  assert.throws(() => parseBenchArgs(["--connections=1.5"]), RangeError);
+  assert.throws(() => parseBenchArgs(["--bogus"]), TypeError);
+});

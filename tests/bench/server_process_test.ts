@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { parseListeningLine, ServerProcess } from "../../bench/server_process.ts";
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+Deno.test("parseListeningLine() returns the origin of the ready line", () => {
+  assert.equal(
+    parseListeningLine("Server: listening on http://127.0.0.1:4507 (2 workers, root /tmp/x)"),
+    "http://127.0.0.1:4507",
+  );
+  assert.equal(
+    parseListeningLine("Server: listening on http://localhost:80/ (1 workers, root .)\r"),
+    "http://localhost",
+  );
+});
+
+Deno.test("parseListeningLine() points wildcard hosts at loopback", () => {
+  assert.equal(
+    parseListeningLine("Server: listening on http://0.0.0.0:81 (1 workers, root .)"),
+    "http://127.0.0.1:81",
+  );
+  assert.equal(
+    parseListeningLine("Server: listening on http://[::]:81 (1 workers, root .)"),
+    "http://[::1]:81",
+  );
+});
+
+Deno.test("parseListeningLine() ignores other lines", () => {
+  assert.equal(parseListeningLine("Listening on http://127.0.0.1:8000/"), undefined);
+  assert.equal(parseListeningLine(""), undefined);
+});
+
+Deno.test("ServerProcess.start() learns the port and stop() ends the server with SIGTERM", async () => {
+  const server = await ServerProcess.start(
+    { name: "baseline_memory", script: "bench/baseline_memory.ts" },
+    { root: REPO_ROOT, cwd: REPO_ROOT },
+  );
+  assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.ok(server.pid > 0);
+  const response = await fetch(`${server.url}/deno.json`);
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  const status = await server.stop();
+  assert.equal(status.code, 0);
+  await assert.rejects(fetch(`${server.url}/deno.json`));
+});
+
+Deno.test("ServerProcess.start() rejects when the server exits before its ready line", async () => {
+  await assert.rejects(
+    ServerProcess.start({ name: "missing", script: "bench/no_such_server.ts" }, {
+      root: ".",
+      cwd: REPO_ROOT,
+    }),
+    /exited before printing its ready line/,
+  );
+});
