@@ -195,7 +195,7 @@ function readTrailers(
   const section = view.subarray(start);
   const end = scanFieldSection(section, { scan: decoder.section, limits });
   if (end === -1) return NEED_DATA;
-  const trailers = parseFieldSection(decodeLatin1(section.subarray(0, decoder.section.lineStart)));
+  const trailers = parseFieldSection(section.subarray(0, decoder.section.lineStart));
   decoder.pos = start + end;
   return { kind: "end", trailers };
 }

@@ -248,9 +248,7 @@ export class RequestParser {
     if (this.#requestLine === null && !this.#scanRequestLine(view)) return NEED_DATA;
     const end = scanFieldSection(view, { scan: this.#section, limits: this.#limits });
     if (end === -1) return NEED_DATA;
-    const fields = parseFieldSection(
-      decodeLatin1(view.subarray(this.#requestLineEnd, this.#section.lineStart)),
-    );
+    const fields = parseFieldSection(view.subarray(this.#requestLineEnd, this.#section.lineStart));
     const head = buildRequestHead(this.#requestLine!, fields);
     this.#consume(end);
     this.#framing = head.framing;

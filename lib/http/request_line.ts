@@ -43,7 +43,7 @@ const OTHER_VERSION = /^HTTP\/[0-9]\.[0-9]$/;
 export function parseRequestLine(line: string): RequestLine {
   const first = line.indexOf(" ");
   const second = first === -1 ? -1 : line.indexOf(" ", first + 1);
-  if (first <= 0 || second === -1 || line.indexOf(" ", second + 1) !== -1) {
+  if (first <= 0 || second <= first + 1 || line.indexOf(" ", second + 1) !== -1) {
     throw new HttpError(
       400,
       refineCode(line, "malformed-request-line"),
