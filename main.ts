@@ -21,7 +21,9 @@ function startupError(error: unknown, host: string, port: number): string {
     return `port ${port} on ${host} is in use: stop the other server or pick another with --port`;
   }
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return `cannot listen on ${host}:${port}: ${(error as Error).message} (run deno with --allow-net=${host})`;
+    return `cannot listen on ${host}:${port}: ${
+      (error as Error).message
+    } (run deno with --allow-net=${host})`;
   }
   return (error as Error).message;
 }
@@ -45,7 +47,9 @@ async function main(): Promise<number> {
     return 1;
   }
   await new Promise<void>((resolve) => {
-    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
+    const signals: Deno.Signal[] = Deno.build.os === "windows"
+      ? ["SIGINT", "SIGBREAK"]
+      : ["SIGINT", "SIGTERM"];
     for (const signal of signals) Deno.addSignalListener(signal, () => resolve());
   });
   await server.shutdown();

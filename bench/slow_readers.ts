@@ -106,11 +106,23 @@ function closeQuietly(reader: Reader): void {
   }
 }
 
-async function openReader(options: SlowReadOptions): Promise<Reader> {
+async function openReader(options: SlowReadOptions, deadline: number): Promise<Reader> {
   const url = new URL(options.url);
   const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port || 80) });
   await conn.write(buildGetRequest(options.url));
-  return { conn, total: 0, deadline: Infinity };
+  return { conn, total: 0, deadline };
+}
+
+/** Opens every reader, or closes those that opened and rethrows the first failure. */
+async function openReaders(options: SlowReadOptions, deadline: number): Promise<Reader[]> {
+  const settled = await Promise.allSettled(
+    Array.from({ length: options.readers }, () => openReader(options, deadline)),
+  );
+  const readers = settled.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
+  const failure = settled.find((result) => result.status === "rejected");
+  if (failure === undefined) return readers;
+  readers.forEach(closeQuietly);
+  throw failure.reason;
 }
 
 async function samplePeak(pid: number, until: Promise<unknown>): Promise<number> {
@@ -125,12 +137,11 @@ async function samplePeak(pid: number, until: Promise<unknown>): Promise<number>
   return peak;
 }
 
-async function readAll(readers: Reader[], options: SlowReadOptions): Promise<void> {
-  const deadline = performance.now() + options.durationS * 1_000;
+async function readAll(readers: Reader[], bytesPerSec: number): Promise<void> {
+  const deadline = Math.min(...readers.map((reader) => reader.deadline));
   // Bound the run even if the server stalls: closing ends any pending read.
-  const timer = setTimeout(() => readers.forEach(closeQuietly), options.durationS * 1_000);
-  for (const reader of readers) reader.deadline = deadline;
-  await Promise.all(readers.map((reader) => readSlowly(reader, options.bytesPerSec)));
+  const timer = setTimeout(() => readers.forEach(closeQuietly), deadline - performance.now());
+  await Promise.all(readers.map((reader) => readSlowly(reader, bytesPerSec)));
   clearTimeout(timer);
   readers.forEach(closeQuietly);
 }
@@ -148,10 +159,9 @@ async function readAll(readers: Reader[], options: SlowReadOptions): Promise<voi
  */
 export async function runSlowReaders(options: SlowReadOptions): Promise<SlowReadResult> {
   const startKiB = await readRssKiB(options.pid);
-  const readers = await Promise.all(
-    Array.from({ length: options.readers }, () => openReader(options)),
-  );
-  const reading = readAll(readers, options);
+  const deadline = performance.now() + options.durationS * 1_000;
+  const readers = await openReaders(options, deadline);
+  const reading = readAll(readers, options.bytesPerSec);
   const peakKiB = await samplePeak(options.pid, reading);
   await reading;
   return { startKiB, peakKiB, bytesRead: readers.reduce((sum, reader) => sum + reader.total, 0) };

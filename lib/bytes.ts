@@ -95,3 +95,55 @@ export class ByteQueue {
     this.#end = length;
   }
 }
+
+/**
+ * Reusable buffers for response chunks on their way to a socket.
+ *
+ * Every response chunk must be copied out of the shared ring before an asynchronous write, and
+ * a fresh buffer per chunk leaves garbage that V8 collects late: 20 slow readers of a large file
+ * grew the process by ~10 MB each. Recycling fixed-size buffers keeps memory at what is actually
+ * in flight, which the credit window bounds. Small chunks are plain copies: a pooled buffer
+ * for each would cost more than the garbage they make.
+ */
+export class BufferPool {
+  #bufferBytes: number;
+  #minBytes: number;
+  #maxFree: number;
+  #free: Uint8Array[] = [];
+
+  /**
+   * Creates a pool.
+   *
+   * @param options size of each buffer, the smallest copy worth one, how many free ones to keep
+   */
+  constructor(options: { bufferBytes: number; minBytes: number; maxFree: number }) {
+    this.#bufferBytes = options.bufferBytes;
+    this.#minBytes = options.minBytes;
+    this.#maxFree = options.maxFree;
+  }
+
+  /**
+   * A copy of `bytes`, in a pooled buffer when it fits one.
+   *
+   * @param bytes what to copy
+   * @returns the copy; pass it to {@linkcode BufferPool.release} when done
+   */
+  copy(bytes: Uint8Array): Uint8Array {
+    if (bytes.byteLength < this.#minBytes || bytes.byteLength > this.#bufferBytes) {
+      return bytes.slice();
+    }
+    const buffer = this.#free.pop() ?? new Uint8Array(this.#bufferBytes);
+    buffer.set(bytes);
+    return buffer.subarray(0, bytes.byteLength);
+  }
+
+  /**
+   * Returns a copy's buffer to the pool; copies that did not come from it are left to the GC.
+   *
+   * @param copy a value returned by {@linkcode BufferPool.copy}
+   */
+  release(copy: Uint8Array): void {
+    if (copy.buffer.byteLength !== this.#bufferBytes || this.#free.length >= this.#maxFree) return;
+    this.#free.push(new Uint8Array(copy.buffer as ArrayBuffer));
+  }
+}

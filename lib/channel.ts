@@ -57,6 +57,7 @@ export class ChannelEnd {
   #side: ChannelSide;
   #peer: ChannelSide;
   #outbox: { header: RecordHeader; payload: Uint8Array }[] = [];
+  #flushed: (() => void)[] = [];
   #ringScheduled = false;
   #closed = false;
 
@@ -89,6 +90,17 @@ export class ChannelEnd {
   /** Records queued locally because the outbound ring was full. */
   get backlog(): number {
     return this.#outbox.length;
+  }
+
+  /**
+   * Resolves once no record waits in the local queue: a producer of bulk data awaits it before
+   * making more, so a full ring holds it back instead of filling memory with queued copies.
+   *
+   * @returns a promise that settles when the queue is empty (at once if it is)
+   */
+  whenFlushed(): Promise<void> {
+    if (this.#outbox.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#flushed.push(resolve));
   }
 
   /**
@@ -146,6 +158,7 @@ export class ChannelEnd {
   close(): void {
     this.#closed = true;
     this.#outbox.length = 0;
+    for (const resolve of this.#flushed.splice(0)) resolve();
     const bell = BELL[this.#side];
     Atomics.add(this.#control, bell, 1);
     Atomics.notify(this.#control, bell);
@@ -162,6 +175,9 @@ export class ChannelEnd {
     if (sent === 0) return;
     this.#outbox.splice(0, sent);
     this.#ringPeer();
+    if (this.#outbox.length === 0) {
+      for (const resolve of this.#flushed.splice(0)) resolve();
+    }
   }
 
   #writeQueued(from: number): number {

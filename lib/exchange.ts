@@ -14,9 +14,7 @@ import { serializeHead } from "./http/serializer.ts";
 import { httpDate } from "./http/date.ts";
 import { type ResponseBody, serveStatic, type StaticResponse } from "./static/handler.ts";
 import { errorPage } from "./static/pages.ts";
-
-/** Largest file chunk read and sent at once; ~256 KiB keeps syscalls few and the window full. */
-const FILE_CHUNK_BYTES = 256 * 1024;
+import { FILE_CHUNK_BYTES } from "./protocol.ts";
 
 /** Where an exchange is: `head` → `body` → `responding` → `done`, or `aborted` from any. */
 export type ExchangeState = "head" | "body" | "responding" | "done" | "aborted";
@@ -28,7 +26,16 @@ export interface ExchangeIo {
   windowBytes: number;
   maxPayload: number;
   maxBodyBytes: number;
+  /**
+   * The worker's one scratch buffer (maxPayload bytes) for assembling a record; its contents
+   * are copied into the ring by `send`, so it is free again as soon as `send` returns.
+   */
+  scratch: Uint8Array;
   parser: RequestParser;
+  /** Whether sent records wait in the worker's local queue because the ring is full. */
+  backlogged(): boolean;
+  /** Resolves when the worker's local queue of records is empty. */
+  whenFlushed(): Promise<void>;
   /** Asks the main thread for up to `bytes` more request bytes. */
   pull(bytes: number): void;
   /** Sends response bytes; with `end` the exchange is over and `leftover` goes back. */
@@ -169,12 +176,17 @@ export class Exchange {
     );
   }
 
-  async #respond(head: RequestHead | null, response: StaticResponse, close: boolean): Promise<void> {
+  async #respond(
+    head: RequestHead | null,
+    response: StaticResponse,
+    close: boolean,
+  ): Promise<void> {
     this.#state = "responding";
     const headers = [...response.headers, ...this.#commonHeaders(head, close)];
     const headBytes = serializeHead({ status: response.status, headers });
     const end = { close, leftover: close ? new Uint8Array() : this.#io.parser.takeBuffered() };
-    const sent = headBytes.byteLength + await this.#sendBody(headBytes, response.body, { head, end });
+    const sent = headBytes.byteLength +
+      await this.#sendBody(headBytes, response.body, { head, end });
     this.#io.log({
       requestLine: head ? `${head.method} ${head.target} ${head.version}` : "-",
       status: response.status,
@@ -195,11 +207,11 @@ export class Exchange {
     const { head, end } = options;
     if (head?.method === "HEAD" || body.kind === "empty") {
       if (body.kind === "file") body.file.close();
-      await this.#sendChunk(prefix, end);
+      await this.#sendParts([prefix], end);
       return 0;
     }
     if (body.kind === "bytes") {
-      await this.#sendChunk(concat(prefix, body.bytes), end);
+      await this.#sendParts([prefix, body.bytes], end);
       return body.bytes.byteLength;
     }
     try {
@@ -209,32 +221,61 @@ export class Exchange {
     }
   }
 
+  /**
+   * Streams a file in chunks read straight into the worker's scratch buffer. The window is
+   * awaited before each read, and read and send follow with no await between them, so one
+   * scratch buffer serves every exchange of the worker.
+   */
   async #streamFile(prefix: Uint8Array, body: FileBody, end: ExchangeEnd): Promise<number> {
     const { file, length } = body;
-    const chunkBytes = Math.min(FILE_CHUNK_BYTES, this.#io.maxPayload - prefix.byteLength, length);
-    const buffer = new Uint8Array(Math.max(1, chunkBytes));
-    let pending: Uint8Array | null = prefix;
+    const scratch = this.#io.scratch;
     let sent = 0;
-    if (length === 0) await this.#sendChunk(prefix, end);
-    while (sent < length) {
+    let head: Uint8Array | null = prefix;
+    while (head !== null || sent < length) {
+      const at = head?.byteLength ?? 0;
+      const want = Math.min(FILE_CHUNK_BYTES, scratch.byteLength - at, length - sent);
+      await this.#waitWindow(at + want);
+      if (this.#io.backlogged()) await this.#io.whenFlushed();
+      if (this.#isAborted()) throw new AbortedError();
+      if (head) scratch.set(head);
+      head = null;
       // Sync read: see locate.ts on why worker file I/O is synchronous.
-      const n = file.readSync(buffer.subarray(0, Math.min(chunkBytes, length - sent)));
+      const n = want === 0 ? 0 : file.readSync(scratch.subarray(at, at + want));
       if (n === null) throw new Error(`file ended after ${sent} of ${length} bytes`);
-      const chunk = buffer.subarray(0, n);
       sent += n;
-      await this.#sendChunk(pending ? concat(pending, chunk) : chunk, sent === length ? end : undefined);
-      pending = null;
+      this.#send(scratch.subarray(0, at + n), sent === length ? end : undefined);
     }
     return sent;
   }
 
-  /** Waits for window space, then sends; throws when the exchange was aborted. */
-  async #sendChunk(bytes: Uint8Array, end?: ExchangeEnd): Promise<void> {
-    while (this.#unacked > 0 && this.#unacked + bytes.byteLength > this.#io.windowBytes) {
-      if (this.#isAborted()) break;
+  /** Waits for window space, then sends the parts as one record. */
+  async #sendParts(parts: Uint8Array[], end: ExchangeEnd): Promise<void> {
+    let length = 0;
+    for (const part of parts) length += part.byteLength;
+    await this.#waitWindow(length);
+    if (parts.length === 1) return this.#send(parts[0], end);
+    const joined = length <= this.#io.scratch.byteLength
+      ? this.#io.scratch.subarray(0, length)
+      : new Uint8Array(length);
+    let at = 0;
+    for (const part of parts) {
+      joined.set(part, at);
+      at += part.byteLength;
+    }
+    this.#send(joined, end);
+  }
+
+  /** Resolves once `bytes` more fit the window; throws when the exchange was aborted. */
+  async #waitWindow(bytes: number): Promise<void> {
+    while (
+      this.#unacked > 0 && this.#unacked + bytes > this.#io.windowBytes && !this.#isAborted()
+    ) {
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
     if (this.#isAborted()) throw new AbortedError();
+  }
+
+  #send(bytes: Uint8Array, end: ExchangeEnd | undefined): void {
     this.#unacked += bytes.byteLength;
     if (end) this.#state = "done";
     this.#io.send(bytes, end);
@@ -290,16 +331,12 @@ function errorResponse(status: number): StaticResponse {
   const bytes = errorPage(status);
   return {
     status,
-    headers: [["content-type", "text/html; charset=utf-8"], ["content-length", String(bytes.byteLength)]],
+    headers: [["content-type", "text/html; charset=utf-8"], [
+      "content-length",
+      String(bytes.byteLength),
+    ]],
     body: { kind: "bytes", bytes },
   };
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
 }
 
 function describe(error: unknown): string {

@@ -36,13 +36,20 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
  */
 export function accessLine(record: AccessRecord, now: Date = new Date()): string {
   const ms = (performance.now() - record.startedAt).toFixed(1);
-  const request = record.requestLine.replaceAll(/[\x00-\x1f\x7f"\\]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-  return `${record.remote} - - [${clfTime(now)}] "${request}" ${record.status} ${record.bytes} ${ms}ms worker=${record.worker}`;
+  const request = record.requestLine.replaceAll(
+    /[\x00-\x1f\x7f"\\]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  return `${record.remote} - - [${
+    clfTime(now)
+  }] "${request}" ${record.status} ${record.bytes} ${ms}ms worker=${record.worker}`;
 }
 
 /** Common-log-format time in UTC: 25/Nov/2026:19:01:12 +0000. */
 function clfTime(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   const day = `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}`;
-  return `${day}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+  return `${day}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${
+    pad(date.getUTCSeconds())
+  } +0000`;
 }

@@ -38,8 +38,8 @@ export interface PoolEvents {
 
 /** Restarts of one slot closer together than this are delayed, so a crash loop cannot spin. */
 const RESTART_BACKOFF_MS = 1000;
-/** Responses go back in records of at most this many bytes; the ring holds four of them. */
-const TO_MAIN_RING_BYTES = 4 * 1024 * 1024;
+/** Ring for responses: a record may carry a quarter (512 KiB), two file chunks' worth. */
+const TO_MAIN_RING_BYTES = 2 * 1024 * 1024;
 
 /** The pool of workers; it owns their threads and channels. */
 export class WorkerPool {
@@ -213,7 +213,9 @@ function createThread(id: number, root: string): Worker {
     } as WorkerOptions);
   } catch (error) {
     if (String(error).includes("unstable")) {
-      throw new Error("sandboxed workers need Deno's --unstable-worker-options flag: add it to the deno run command");
+      throw new Error(
+        "sandboxed workers need Deno's --unstable-worker-options flag: add it to the deno run command",
+      );
     }
     throw error;
   }

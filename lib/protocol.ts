@@ -13,6 +13,9 @@
 import type { RecordHeader, RingRecord } from "./ring.ts";
 import type { ChannelSizes } from "./channel.ts";
 
+/** Largest file chunk a worker reads and sends at once; ~256 KiB keeps syscalls few and the window full. */
+export const FILE_CHUNK_BYTES = 256 * 1024;
+
 /** Record kinds on the wire. */
 const KIND = {
   request: 1,
@@ -47,7 +50,14 @@ export type ToMain =
    * Response bytes. With `end`, the response is complete and `leftover` holds request bytes the
    * worker received but did not use (the start of a pipelined request).
    */
-  | { kind: "data"; stream: number; bytes: Uint8Array; end: boolean; close: boolean; leftover: Uint8Array }
+  | {
+    kind: "data";
+    stream: number;
+    bytes: Uint8Array;
+    end: boolean;
+    close: boolean;
+    leftover: Uint8Array;
+  }
   /** The worker wants up to `bytes` more request bytes (a body). */
   | { kind: "pull"; stream: number; bytes: number };
 
@@ -60,7 +70,12 @@ export interface WorkerInit {
   sizes: ChannelSizes;
   root: string;
   quiet: boolean;
-  limits: { maxRequestLineBytes: number; maxHeaderBytes: number; maxHeaderCount: number; maxBodyBytes: number };
+  limits: {
+    maxRequestLineBytes: number;
+    maxHeaderBytes: number;
+    maxHeaderCount: number;
+    maxBodyBytes: number;
+  };
   /** Response bytes in flight per request before the worker waits for credit. */
   windowBytes: number;
   /** How often a worker with requests in hand stamps its progress, in ms. */
@@ -131,7 +146,9 @@ export function decodeToWorker(record: RingRecord): ToWorker {
     case KIND.abort:
       return { kind: "abort", stream };
     default:
-      throw new Error(`protocol violation: record kind ${record.kind} is not a message to a worker`);
+      throw new Error(
+        `protocol violation: record kind ${record.kind} is not a message to a worker`,
+      );
   }
 }
 
@@ -187,7 +204,9 @@ export function decodeToMain(record: RingRecord): ToMain {
     case KIND.pull:
       return { kind: "pull", stream, bytes: record.arg };
     default:
-      throw new Error(`protocol violation: record kind ${record.kind} is not a message to the main thread`);
+      throw new Error(
+        `protocol violation: record kind ${record.kind} is not a message to the main thread`,
+      );
   }
 }
 

@@ -117,7 +117,13 @@ export class Ring {
     const offset = (tail >>> 0) & (this.#capacity - 1);
     const padding = offset + size > this.#capacity ? this.#capacity - offset : 0;
     if (size + padding > free) return false;
-    if (padding > 0) this.#writeHeader(offset, { kind: PAD_KIND, flags: 0, connId: 0, arg: 0 }, padding - RECORD_HEADER_BYTES);
+    if (padding > 0) {
+      this.#writeHeader(
+        offset,
+        { kind: PAD_KIND, flags: 0, connId: 0, arg: 0 },
+        padding - RECORD_HEADER_BYTES,
+      );
+    }
     const start = padding > 0 ? 0 : offset;
     this.#writeHeader(start, header, length);
     let at = start + RECORD_HEADER_BYTES;

@@ -12,8 +12,9 @@ import type { ServerConfig } from "./config.ts";
 import { Connection } from "./connection.ts";
 import { findHeadEnd } from "./http/head_end.ts";
 import { type PoolWorker, WorkerPool } from "./pool.ts";
-import { encodeToWorker, type ToMain, unreachable } from "./protocol.ts";
+import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain, unreachable } from "./protocol.ts";
 import { cannedResponse } from "./canned.ts";
+import { BufferPool } from "./bytes.ts";
 
 /** Life of the server: `starting` → `serving` → `draining` → `stopped`. */
 export type ServerState = "starting" | "serving" | "draining" | "stopped";
@@ -35,6 +36,12 @@ export class Server {
   #sweep: ReturnType<typeof setInterval> | undefined;
   #maxHeadBytes: number;
   #log: (line: string) => void;
+  /** File chunks plus a response head fit one pooled buffer. */
+  #chunks = new BufferPool({
+    bufferBytes: FILE_CHUNK_BYTES + 16 * 1024,
+    minBytes: 64 * 1024,
+    maxFree: 16,
+  });
 
   /**
    * Prepares a server; {@linkcode Server.start} listens.
@@ -82,7 +89,9 @@ export class Server {
     this.#acceptLoop(this.#listener);
     const { hostname, port } = this.addr;
     const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-    this.#log(`Server: listening on http://${host}:${port} (${this.#config.workers} workers, root ${this.#config.root})`);
+    this.#log(
+      `Server: listening on http://${host}:${port} (${this.#config.workers} workers, root ${this.#config.root})`,
+    );
   }
 
   /**
@@ -99,7 +108,9 @@ export class Server {
       if (connection.state === "idle" || connection.state === "reading") connection.destroy();
     }
     const busy = this.#connections.size;
-    if (busy > 0) this.#log(`Server: draining ${busy} connections (grace ${this.#config.graceMs / 1000} s)`);
+    if (busy > 0) {
+      this.#log(`Server: draining ${busy} connections (grace ${this.#config.graceMs / 1000} s)`);
+    }
     const deadline = Date.now() + this.#config.graceMs;
     while (this.#connections.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -190,7 +201,9 @@ export class Server {
     }
     if (end === -1) end = bytes.byteLength;
     c.scanFrom = end;
-    const worker = this.#state === "serving" || this.#state === "draining" ? this.#pool.pick() : null;
+    const worker = this.#state === "serving" || this.#state === "draining"
+      ? this.#pool.pick()
+      : null;
     if (worker) return this.#assign(c, worker);
     if (this.#queue.length >= this.#config.queueLength) {
       return this.#refuse(c, 503, [["retry-after", "1"]]);
@@ -212,7 +225,9 @@ export class Server {
     c.responseStarted = false;
     worker.inFlight++;
     this.#streams.set(c.stream, c);
-    worker.channel.send(...encodeToWorker({ kind: "request", stream: c.stream, remote: c.remote, head }));
+    worker.channel.send(
+      ...encodeToWorker({ kind: "request", stream: c.stream, remote: c.remote, head }),
+    );
     c.resumeReading();
   }
 
@@ -246,14 +261,16 @@ export class Server {
     if (message.bytes.byteLength > 0) {
       c.responseStarted = true;
       const worker = c.worker!;
-      const bytes = message.bytes.slice();
-      // Credit only matters while the response goes on; the last record needs none.
-      const written = message.end ? undefined : () => {
-        if (this.#streams.get(stream) === c) {
-          worker.channel.send(...encodeToWorker({ kind: "credit", stream, bytes: bytes.byteLength }));
+      const bytes = this.#chunks.copy(message.bytes);
+      const sent = bytes.byteLength;
+      const last = message.end;
+      c.write(bytes, () => {
+        this.#chunks.release(bytes);
+        // Credit only matters while the response goes on; the last record needs none.
+        if (!last && this.#streams.get(stream) === c) {
+          worker.channel.send(...encodeToWorker({ kind: "credit", stream, bytes: sent }));
         }
-      };
-      c.write(bytes, written);
+      });
     }
     if (!message.end) return;
     this.#release(c);
@@ -267,7 +284,8 @@ export class Server {
     const pending = c.inbound.length > 0;
     if (close || this.#state !== "serving" || (c.ended && !pending)) return c.closeAfterWrites();
     c.state = pending ? "reading" : "idle";
-    c.deadline = Date.now() + (pending ? this.#config.headerTimeoutMs : this.#config.keepaliveTimeoutMs);
+    c.deadline = Date.now() +
+      (pending ? this.#config.headerTimeoutMs : this.#config.keepaliveTimeoutMs);
     if (pending) this.#tryDispatch(c);
     c.resumeReading();
   }

@@ -9,17 +9,27 @@
  */
 /// <reference lib="deno.worker" />
 import { ChannelEnd } from "./channel.ts";
-import { decodeToWorker, encodeToMain, type ToWorker, unreachable, type WorkerInit } from "./protocol.ts";
+import {
+  decodeToWorker,
+  encodeToMain,
+  type ToWorker,
+  unreachable,
+  type WorkerInit,
+} from "./protocol.ts";
 import { type AccessEntry, Exchange, type ExchangeIo } from "./exchange.ts";
 import { RequestParser } from "./http/parser.ts";
 import { accessLine } from "./log.ts";
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   if (event.data?.type !== "init") {
-    throw new Error(`protocol violation: worker expected an init message, got ${JSON.stringify(event.data)}`);
+    throw new Error(
+      `protocol violation: worker expected an init message, got ${JSON.stringify(event.data)}`,
+    );
   }
   self.onmessage = (late: MessageEvent) => {
-    throw new Error(`protocol violation: unexpected message after init: ${JSON.stringify(late.data)}`);
+    throw new Error(
+      `protocol violation: unexpected message after init: ${JSON.stringify(late.data)}`,
+    );
   };
   startWorker(event.data);
 };
@@ -27,6 +37,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
 function startWorker(init: WorkerInit): void {
   const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
   const exchanges = new Map<number, Exchange>();
+  const scratch = new Uint8Array(channel.maxPayload);
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
   const track = (stream: number, exchange: Exchange | null) => {
@@ -41,7 +52,7 @@ function startWorker(init: WorkerInit): void {
   };
 
   const start = (stream: number, remote: string, head: Uint8Array) => {
-    const exchange = new Exchange(exchangeIo(init, channel, { stream, remote }), head);
+    const exchange = new Exchange(exchangeIo(init, channel, { stream, remote, scratch }), head);
     track(stream, exchange);
     exchange.run().finally(() => {
       if (exchanges.get(stream) === exchange) track(stream, null);
@@ -76,26 +87,45 @@ function startWorker(init: WorkerInit): void {
 function exchangeIo(
   init: WorkerInit,
   channel: ChannelEnd,
-  request: { stream: number; remote: string },
+  request: { stream: number; remote: string; scratch: Uint8Array },
 ): ExchangeIo {
-  const { stream, remote } = request;
+  const { stream, remote, scratch } = request;
   return {
     root: init.root,
     serverHeader: init.serverHeader,
     windowBytes: init.windowBytes,
     maxPayload: channel.maxPayload,
     maxBodyBytes: init.limits.maxBodyBytes,
+    scratch,
     parser: new RequestParser(init.limits),
+    backlogged: () => channel.backlog > 0,
+    whenFlushed: () => channel.whenFlushed(),
     pull: (bytes) => channel.send(...encodeToMain({ kind: "pull", stream, bytes })),
     send: (bytes, end) => {
       channel.stampProgress();
       const leftover = end?.leftover ?? new Uint8Array();
       if (end && bytes.byteLength + leftover.byteLength > channel.maxPayload) {
         // Too big for one record: the bytes first, then the end with the leftover.
-        channel.send(...encodeToMain({ kind: "data", stream, bytes, end: false, close: false, leftover: new Uint8Array() }));
+        channel.send(
+          ...encodeToMain({
+            kind: "data",
+            stream,
+            bytes,
+            end: false,
+            close: false,
+            leftover: new Uint8Array(),
+          }),
+        );
         bytes = new Uint8Array();
       }
-      const message = { kind: "data", stream, bytes, end: end !== undefined, close: end?.close ?? false, leftover } as const;
+      const message = {
+        kind: "data",
+        stream,
+        bytes,
+        end: end !== undefined,
+        close: end?.close ?? false,
+        leftover,
+      } as const;
       channel.send(...encodeToMain(message));
     },
     log: (entry: AccessEntry) => {

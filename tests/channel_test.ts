@@ -27,7 +27,9 @@ Deno.test("ChannelEnd.send() delivers records both ways in order through the pum
   // Deno does not count a pending Atomics.waitAsync as work that keeps the event loop alive.
   const keepAlive = setInterval(() => {}, 1000);
   // 300 records of 100 bytes overflow both rings many times: the outboxes must keep order.
-  for (let i = 0; i < 300; i++) main.send({ kind: 1, flags: 0, connId: i, arg: 0 }, new Uint8Array(100).fill(i & 0xff));
+  for (let i = 0; i < 300; i++) {
+    main.send({ kind: 1, flags: 0, connId: i, arg: 0 }, new Uint8Array(100).fill(i & 0xff));
+  }
   await done.promise;
   const expected = Array.from({ length: 300 }, (_, i) => i);
   assert.deepEqual(atWorker, expected);
@@ -49,7 +51,9 @@ Deno.test("ChannelEnd.send() wakes a pump in another thread", async () => {
   const memory = createChannelMemory(sizes);
   const main = new ChannelEnd(memory, { side: "main", sizes });
   const source = `
-    import { ChannelEnd } from ${JSON.stringify(new URL("../lib/channel.ts", import.meta.url).href)};
+    import { ChannelEnd } from ${
+    JSON.stringify(new URL("../lib/channel.ts", import.meta.url).href)
+  };
     self.onmessage = (e) => {
       const end = new ChannelEnd(e.data, { side: "worker", sizes: ${JSON.stringify(sizes)} });
       end.pump((r) => end.send({ kind: 16, flags: 0, connId: r.connId + 1, arg: 0 }));

@@ -5,9 +5,19 @@ function makeRing(capacity = 1024): Ring {
   return new Ring(new SharedArrayBuffer(ringBytes(capacity)), { offset: 0, capacity });
 }
 
-function drainAll(ring: Ring): { kind: number; connId: number; arg: number; flags: number; text: string }[] {
+function drainAll(
+  ring: Ring,
+): { kind: number; connId: number; arg: number; flags: number; text: string }[] {
   const out: { kind: number; connId: number; arg: number; flags: number; text: string }[] = [];
-  ring.drain((r: RingRecord) => out.push({ kind: r.kind, connId: r.connId, arg: r.arg, flags: r.flags, text: new TextDecoder().decode(r.payload) }));
+  ring.drain((r: RingRecord) =>
+    out.push({
+      kind: r.kind,
+      connId: r.connId,
+      arg: r.arg,
+      flags: r.flags,
+      text: new TextDecoder().decode(r.payload),
+    })
+  );
   return out;
 }
 
@@ -22,7 +32,9 @@ Deno.test("ringBytes() rejects a capacity that is not a power of two", () => {
 Deno.test("Ring.tryWrite() and drain() keep records and their fields in order", () => {
   const ring = makeRing();
   assert.equal(ring.hasRecords, false);
-  assert.ok(ring.tryWrite({ kind: 1, flags: 3, connId: 7, arg: 0xffff_ffff }, bytes("he"), bytes("llo")));
+  assert.ok(
+    ring.tryWrite({ kind: 1, flags: 3, connId: 7, arg: 0xffff_ffff }, bytes("he"), bytes("llo")),
+  );
   assert.ok(ring.tryWrite({ kind: 2, flags: 0, connId: 0xffff_fffe, arg: 9 }));
   assert.equal(ring.hasRecords, true);
   assert.deepEqual(drainAll(ring), [
@@ -66,6 +78,10 @@ Deno.test("Ring wraps records with padding across many laps without corruption",
 
 Deno.test("Ring.tryWrite() refuses a payload above maxPayload", () => {
   const ring = makeRing();
-  assert.throws(() => ring.tryWrite({ kind: 1, flags: 0, connId: 0, arg: 0 }, new Uint8Array(ring.maxPayload + 1)), RangeError);
+  assert.throws(
+    () =>
+      ring.tryWrite({ kind: 1, flags: 0, connId: 0, arg: 0 }, new Uint8Array(ring.maxPayload + 1)),
+    RangeError,
+  );
   assert.equal(ring.maxPayload, 1024 / 4 - RECORD_HEADER_BYTES);
 });

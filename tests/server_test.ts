@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { TestServer } from "./_helpers/server.ts";
-import { exchange, readResponses, writeAll, connect } from "./_helpers/http.ts";
+import { connect, exchange, readResponses, writeAll } from "./_helpers/http.ts";
 import { makeSite, sha256, sha256File, type TestSite } from "./_helpers/site.ts";
 
 async function withServer(
@@ -98,8 +98,18 @@ Deno.test("server serves a file with a unicode name", async () => {
 
 Deno.test("server never serves outside the root, however the path is encoded", async () => {
   await withServer({}, async (server) => {
-    for (const path of ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%252e%252e/etc/passwd", "/docs/..%2f..%2fetc/passwd"]) {
-      const [response] = await exchange(server.port, `GET ${path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
+    for (
+      const path of [
+        "/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/%252e%252e/etc/passwd",
+        "/docs/..%2f..%2fetc/passwd",
+      ]
+    ) {
+      const [response] = await exchange(
+        server.port,
+        `GET ${path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`,
+      );
       assert.ok([400, 404].includes(response.status), `${path}: ${response.status}`);
       assert.doesNotMatch(new TextDecoder().decode(response.body), /root:/);
     }
@@ -117,9 +127,13 @@ Deno.test("server streams a 50 MiB file byte-exact", async () => {
 
 Deno.test("server answers 200 concurrent clients", async () => {
   await withServer({}, async (server) => {
-    const results = await Promise.all(Array.from({ length: 200 }, () =>
-      exchange(server.port, "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-    ));
+    const results = await Promise.all(
+      Array.from(
+        { length: 200 },
+        () =>
+          exchange(server.port, "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+      ),
+    );
     for (const [response] of results) {
       assert.equal(response.status, 200);
       assert.equal(new TextDecoder().decode(response.body), "hello, world\n");
@@ -172,7 +186,8 @@ Deno.test("server keeps HTTP/1.0 alive only when asked, and echoes keep-alive", 
 Deno.test("server drains an unread request body so the next pipelined request stays aligned", async () => {
   await withServer({}, async (server) => {
     const body = "a".repeat(100_000);
-    const request = `POST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
+    const request =
+      `POST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
       "GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n" +
       "POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
       "GET /data.json HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
@@ -184,7 +199,10 @@ Deno.test("server drains an unread request body so the next pipelined request st
 
 Deno.test("server refuses a body over --max-body with 413 and closes", async () => {
   await withServer({ args: ["--max-body", "1000"] }, async (server) => {
-    const responses = await exchange(server.port, "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + "x".repeat(5000));
+    const responses = await exchange(
+      server.port,
+      "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + "x".repeat(5000),
+    );
     assert.deepEqual(responses.map((r) => r.status), [413]);
     assert.equal(responses[0].headers.get("connection"), "close");
   });
@@ -194,7 +212,10 @@ Deno.test("server writes an access-log line per request unless --quiet", async (
   await withServer({}, async (server) => {
     await (await fetch(`${server.url}/hello.txt`)).text();
     const line = await server.waitForLine(/"GET \/hello.txt HTTP\/1.1" 200/);
-    assert.match(line, /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/hello.txt HTTP\/1.1" 200 \d+ [\d.]+ms worker=\d+$/);
+    assert.match(
+      line,
+      /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/hello.txt HTTP\/1.1" 200 \d+ [\d.]+ms worker=\d+$/,
+    );
   });
   await withServer({ args: ["--quiet"] }, async (server) => {
     await (await fetch(`${server.url}/hello.txt`)).text();

@@ -6,15 +6,8 @@
  */
 
 import { HttpError } from "./errors.ts";
-import {
-  CR,
-  decodeLatin1,
-  type FieldLimits,
-  LF,
-  parseFieldSection,
-  scanFieldSection,
-  type SectionScan,
-} from "./headers.ts";
+import { CR, decodeLatin1, LF, parseFieldSection } from "./headers.ts";
+import { type FieldLimits, scanFieldSection, type SectionScan } from "./section.ts";
 
 /**
  * Where the decoder is inside the chunked body. Next phases:
@@ -64,7 +57,7 @@ const NEED_DATA: ChunkedEvent = Object.freeze({ kind: "need-data" });
  * @example
  * ```ts
  * import { newChunkedDecoder } from "./chunked.ts";
- * import { newSectionScan } from "./headers.ts";
+ * import { newSectionScan } from "./section.ts";
  * console.assert(newChunkedDecoder(newSectionScan()).phase === "size");
  * ```
  */
@@ -83,7 +76,7 @@ export function newChunkedDecoder(section: SectionScan): ChunkedDecoder {
  * @example
  * ```ts
  * import { newChunkedDecoder, readChunked } from "./chunked.ts";
- * import { newSectionScan } from "./headers.ts";
+ * import { newSectionScan } from "./section.ts";
  * const decoder = newChunkedDecoder(newSectionScan());
  * const view = new TextEncoder().encode("3\r\nabc\r\n0\r\n\r\n");
  * const limits = { maxHeaderBytes: 100, maxHeaderCount: 10 };
@@ -94,7 +87,7 @@ export function readChunked(
   decoder: ChunkedDecoder,
   options: { view: Uint8Array; limits: FieldLimits },
 ): ChunkedEvent {
-  const { view, limits } = options;
+  const { view } = options;
   decoder.pos = 0;
   for (;;) {
     let event: ChunkedEvent | undefined;
@@ -109,7 +102,7 @@ export function readChunked(
         event = readDataEnd(decoder, view);
         break;
       case "trailer":
-        event = readTrailers(decoder, view, limits);
+        event = readTrailers(decoder, options);
         break;
       default:
         throw new Error(`Unknown chunked phase ${decoder.phase satisfies never}`);
@@ -188,9 +181,9 @@ function readDataEnd(decoder: ChunkedDecoder, view: Uint8Array): ChunkedEvent | 
 
 function readTrailers(
   decoder: ChunkedDecoder,
-  view: Uint8Array,
-  limits: FieldLimits,
+  options: { view: Uint8Array; limits: FieldLimits },
 ): ChunkedEvent {
+  const { view, limits } = options;
   const start = decoder.pos;
   const section = view.subarray(start);
   const end = scanFieldSection(section, { scan: decoder.section, limits });

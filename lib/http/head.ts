@@ -32,6 +32,8 @@ export interface RequestHead {
   expectContinue: boolean;
 }
 
+// uri-host [ ":" port ] (RFC 9110 §7.2); empty is allowed when the target has no authority.
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::[0-9]*)?$/;
 // At most 15 digits keeps every accepted length a safe integer.
 const CONTENT_LENGTH = /^[0-9]{1,15}$/;
 const NO_BODY: BodyFraming = Object.freeze({ kind: "none" });
@@ -43,7 +45,8 @@ const CHUNKED: BodyFraming = Object.freeze({ kind: "chunked" });
  * @param line The parsed request line.
  * @param headers The parsed fields, names lower-cased.
  * @returns The request head.
- * @throws {HttpError} 400 on Host or framing violations; 501 on a transfer coding other than chunked.
+ * @throws {HttpError} 400 on a missing, repeated or malformed Host or on bad framing; 501 on a
+ * transfer coding other than chunked.
  * @example
  * ```ts
  * import { buildRequestHead } from "./head.ts";
@@ -74,7 +77,13 @@ export function buildRequestHead(
 
 function checkHost(version: HttpVersion, headers: Array<[string, string]>): void {
   let count = 0;
-  for (const [name] of headers) if (name === "host") count++;
+  for (const [name, value] of headers) {
+    if (name !== "host") continue;
+    count++;
+    if (!HOST.test(value)) {
+      throw new HttpError(400, "invalid-host", `Cannot accept Host ${JSON.stringify(value)}`);
+    }
+  }
   if (count > 1) {
     throw new HttpError(400, "duplicate-host", `Cannot accept ${count} Host headers`);
   }
@@ -106,12 +115,12 @@ function expectsContinue(headers: Array<[string, string]>): boolean {
  */
 export function bodyFraming(version: HttpVersion, headers: Array<[string, string]>): BodyFraming {
   const lengths: string[] = [];
-  let chunked = false;
+  let transferEncoding = false;
   for (const [name, value] of headers) {
     if (name === "content-length") lengths.push(value);
-    else if (name === "transfer-encoding") chunked = true;
+    else if (name === "transfer-encoding") transferEncoding = true;
   }
-  if (chunked) {
+  if (transferEncoding) {
     if (lengths.length > 0) {
       throw new HttpError(
         400,
@@ -146,11 +155,8 @@ function checkTransferCodings(version: HttpVersion, headers: Array<[string, stri
     );
   }
   const codings = listMembers(headers, "transfer-encoding");
-  const bad = codings.find((coding) => !isToken(coding));
-  if (
-    bad !== undefined || codings.at(-1) !== "chunked" ||
-    codings.indexOf("chunked") !== codings.length - 1
-  ) {
+  const chunkedOnceAndLast = codings.indexOf("chunked") === codings.length - 1;
+  if (codings.length === 0 || !chunkedOnceAndLast || !codings.every(isToken)) {
     throw new HttpError(
       400,
       "invalid-transfer-encoding",

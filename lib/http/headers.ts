@@ -1,8 +1,8 @@
 /**
  * @module
- * Field sections (RFC 9112 §5, RFC 9110 §5): finding where a header or trailer section ends while
- * enforcing its size and count limits on raw bytes, then parsing its lines into lower-cased
- * name/value pairs. Shared by the request head and the chunked trailer section.
+ * Field syntax (RFC 9112 §5, RFC 9110 §5): tokens, field values, and the parsing of a complete
+ * header or trailer section into lower-cased name/value pairs; plus the latin1 decoding and the
+ * byte constants the other HTTP modules share.
  */
 
 import { Buffer } from "node:buffer";
@@ -13,31 +13,6 @@ export const LF = 0x0a;
 /** Byte value of a carriage return. */
 export const CR = 0x0d;
 
-/**
- * Limits shared by the header section and the trailer section of one request.
- */
-export interface FieldLimits {
-  /** Most bytes of field lines, line ends included and the closing empty line excluded. */
-  maxHeaderBytes: number;
-  /** Most field lines (headers and trailers together). */
-  maxHeaderCount: number;
-}
-
-/**
- * Progress of a field-section scan. Offsets are relative to the view being scanned, so the scan
- * resumes where it stopped instead of searching the same bytes again on every feed.
- */
-export interface SectionScan {
-  /** Offset where the search for the next line feed resumes. */
-  scan: number;
-  /** Offset where the line being scanned begins. */
-  lineStart: number;
-  /** Field lines completed so far; trailers keep counting after the headers. */
-  fieldLines: number;
-  /** Bytes of those lines, line ends included. */
-  fieldBytes: number;
-}
-
 const SP = 0x20;
 const HTAB = 0x09;
 // Character classes as 256-entry tables: one lookup per character beats a regex per field on
@@ -46,20 +21,6 @@ const TCHAR = charClass("!#$%&'*+-.^_`|~", [[0x30, 0x39], [0x41, 0x5a], [0x61, 0
 const FIELD_CHAR = charClass("\t", [[0x20, 0x7e], [0x80, 0xff]]);
 // Below this length String.fromCharCode beats building a Buffer (measured on chunk-size lines).
 const SHORT_DECODE = 64;
-
-/**
- * Creates a fresh scan starting at offset 0 with nothing counted.
- *
- * @returns A zeroed scan record.
- * @example
- * ```ts
- * import { newSectionScan } from "./headers.ts";
- * console.assert(newSectionScan().fieldLines === 0);
- * ```
- */
-export function newSectionScan(): SectionScan {
-  return { scan: 0, lineStart: 0, fieldLines: 0, fieldBytes: 0 };
-}
 
 function charClass(singles: string, ranges: Array<[number, number]>): Uint8Array {
   const table = new Uint8Array(256);
@@ -124,69 +85,6 @@ export function decodeLatin1(bytes: Uint8Array): string {
 }
 
 /**
- * Scans field lines until the empty line that closes the section, enforcing the byte and count
- * limits as soon as the bytes seen so far prove them exceeded.
- *
- * @param view Bytes of the section; `scan.lineStart` marks where its next line begins.
- * @param options The scan progress (updated in place) and the limits to enforce.
- * @returns The offset just past the closing empty line, or -1 when more bytes are needed.
- * @throws {HttpError} 431 when the section has too many lines or bytes.
- * @example
- * ```ts
- * import { newSectionScan, scanFieldSection } from "./headers.ts";
- * const bytes = new TextEncoder().encode("Host: a\r\n\r\n");
- * const scan = newSectionScan();
- * const limits = { maxHeaderBytes: 100, maxHeaderCount: 10 };
- * console.assert(scanFieldSection(bytes, { scan, limits }) === bytes.length);
- * ```
- */
-export function scanFieldSection(
-  view: Uint8Array,
-  options: { scan: SectionScan; limits: FieldLimits },
-): number {
-  const { scan, limits } = options;
-  for (;;) {
-    const lf = view.indexOf(LF, scan.scan);
-    if (lf === -1) {
-      scan.scan = view.length;
-      checkPartialLine(view, scan, limits);
-      return -1;
-    }
-    scan.scan = lf + 1;
-    const length = lf - scan.lineStart;
-    if (length === 0 || (length === 1 && view[scan.lineStart] === CR)) return lf + 1;
-    scan.fieldLines++;
-    scan.fieldBytes += length + 1;
-    checkLimits(scan.fieldLines, scan.fieldBytes, limits);
-    scan.lineStart = lf + 1;
-  }
-}
-
-// A partial line proves a limit exceeded once it cannot turn out to be the closing empty line.
-function checkPartialLine(view: Uint8Array, scan: SectionScan, limits: FieldLimits): void {
-  const pending = view.length - scan.lineStart;
-  if (pending === 0 || (pending === 1 && view[scan.lineStart] === CR)) return;
-  checkLimits(scan.fieldLines + 1, scan.fieldBytes + pending, limits);
-}
-
-function checkLimits(lines: number, bytes: number, limits: FieldLimits): void {
-  if (lines > limits.maxHeaderCount) {
-    throw new HttpError(
-      431,
-      "too-many-header-fields",
-      `Header section exceeds ${limits.maxHeaderCount} fields`,
-    );
-  }
-  if (bytes > limits.maxHeaderBytes) {
-    throw new HttpError(
-      431,
-      "header-too-large",
-      `Header section exceeds ${limits.maxHeaderBytes} bytes`,
-    );
-  }
-}
-
-/**
  * Parses the field lines of a complete section (its closing empty line excluded).
  *
  * @param bytes The lines, each ending in LF or CRLF.
@@ -237,7 +135,7 @@ function parseFieldLine(line: string, checkValue: boolean): [string, string] {
       `Cannot parse header field name in ${JSON.stringify(text)}`,
     );
   }
-  const value = trimOws(line, colon + 1, end);
+  const value = trimOws(line.slice(colon + 1, end));
   if (checkValue && !isFieldValue(value)) {
     throw new HttpError(
       400,
@@ -248,12 +146,13 @@ function parseFieldLine(line: string, checkValue: boolean): [string, string] {
   return [name.toLowerCase(), value];
 }
 
-function trimOws(line: string, from: number, to: number): string {
-  let start = from;
-  let end = to;
-  while (start < end && isOws(line.charCodeAt(start))) start++;
-  while (end > start && isOws(line.charCodeAt(end - 1))) end--;
-  return line.slice(start, end);
+// String#trim would also strip characters that are not OWS, such as 0xA0 (obs-text).
+function trimOws(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isOws(text.charCodeAt(start))) start++;
+  while (end > start && isOws(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
 function isOws(code: number): boolean {
@@ -296,7 +195,7 @@ export function listMembers(fields: Array<[string, string]>, name: string): stri
   for (const [fieldName, value] of fields) {
     if (fieldName !== name) continue;
     for (const part of value.split(",")) {
-      const member = trimOws(part, 0, part.length).toLowerCase();
+      const member = trimOws(part).toLowerCase();
       if (member !== "") members.push(member);
     }
   }

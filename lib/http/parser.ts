@@ -8,16 +8,8 @@
 import { type ChunkedDecoder, newChunkedDecoder, readChunked } from "./chunked.ts";
 import { HttpError } from "./errors.ts";
 import { type BodyFraming, buildRequestHead, type RequestHead } from "./head.ts";
-import {
-  CR,
-  decodeLatin1,
-  type FieldLimits,
-  LF,
-  newSectionScan,
-  parseFieldSection,
-  scanFieldSection,
-  type SectionScan,
-} from "./headers.ts";
+import { CR, decodeLatin1, LF, parseFieldSection } from "./headers.ts";
+import { type FieldLimits, newSectionScan, scanFieldSection, type SectionScan } from "./section.ts";
 import { parseRequestLine, type RequestLine } from "./request_line.ts";
 
 export type { BodyFraming, RequestHead };
@@ -43,7 +35,8 @@ export type ParserEvent =
 /**
  * Parser states and their next states:
  * - "head": reading the request line and headers -> "head" (need-data), "body" (head), "error"
- * - "body": reading the body (none: "end" at once) -> "body" (body, need-data), "done" (end), "error"
+ * - "body": reading the body (framing "none" ends at once) -> "body" (body, need-data),
+ *   "done" (end), "error"
  * - "done": message complete, answering "paused" -> "head" (reset)
  * - "error": a HttpError was thrown; it is thrown again by every next() -> stays "error"
  *
@@ -67,7 +60,8 @@ const TRANSITIONS: {
 const NEED_DATA: ParserEvent = Object.freeze({ kind: "need-data" });
 const PAUSED: ParserEvent = Object.freeze({ kind: "paused" });
 const EMPTY = new Uint8Array(0);
-const MIN_CAPACITY = 4096;
+// Room for a typical request head in the first allocation; larger feeds get their own size.
+const MIN_CAPACITY = 1024;
 
 function advance(state: ParserState, input: ParserTransition): ParserState {
   const next = TRANSITIONS[state][input];
@@ -79,6 +73,12 @@ function advance(state: ParserState, input: ParserTransition): ParserState {
     );
   }
   return next;
+}
+
+function checkLimit(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new HttpError(500, "invalid-parser-limits", `Cannot use ${name} ${value}`);
+  }
 }
 
 /**
@@ -121,13 +121,9 @@ export class RequestParser {
    */
   constructor(limits: ParserLimits) {
     const { maxRequestLineBytes, maxHeaderBytes, maxHeaderCount } = limits;
-    for (
-      const [name, value] of Object.entries({ maxRequestLineBytes, maxHeaderBytes, maxHeaderCount })
-    ) {
-      if (!Number.isSafeInteger(value) || value < 1) {
-        throw new HttpError(500, "invalid-parser-limits", `Cannot use ${name} ${value}`);
-      }
-    }
+    checkLimit("maxRequestLineBytes", maxRequestLineBytes);
+    checkLimit("maxHeaderBytes", maxHeaderBytes);
+    checkLimit("maxHeaderCount", maxHeaderCount);
     this.#limits = { maxRequestLineBytes, maxHeaderBytes, maxHeaderCount };
   }
 

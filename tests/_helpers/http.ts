@@ -65,7 +65,10 @@ export async function readResponses(
   const chunk = new Uint8Array(64 * 1024);
   for (;;) {
     let parsed;
-    while (responses.length < wanted && (parsed = parseOne(buffer, options.headRequests?.includes(responses.length) ?? false))) {
+    while (
+      responses.length < wanted &&
+      (parsed = parseOne(buffer, options.headRequests?.includes(responses.length) ?? false))
+    ) {
       responses.push(parsed.response);
       buffer = buffer.slice(parsed.length);
     }
@@ -73,7 +76,11 @@ export async function readResponses(
     if (Date.now() > deadline) throw new Error(`timed out with ${responses.length} responses`);
     const n = await readWithTimeout(conn, chunk, deadline - Date.now());
     if (n === null) {
-      if (buffer.byteLength > 0) throw new Error(`connection closed mid-response: ${new TextDecoder().decode(buffer.subarray(0, 200))}`);
+      if (buffer.byteLength > 0) {
+        throw new Error(
+          `connection closed mid-response: ${new TextDecoder().decode(buffer.subarray(0, 200))}`,
+        );
+      }
       return responses;
     }
     const grown = new Uint8Array(buffer.byteLength + n);
@@ -83,7 +90,11 @@ export async function readResponses(
   }
 }
 
-async function readWithTimeout(conn: Deno.Conn, chunk: Uint8Array, ms: number): Promise<number | null> {
+async function readWithTimeout(
+  conn: Deno.Conn,
+  chunk: Uint8Array,
+  ms: number,
+): Promise<number | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error("read timed out")), Math.max(1, ms));
@@ -95,8 +106,13 @@ async function readWithTimeout(conn: Deno.Conn, chunk: Uint8Array, ms: number): 
   }
 }
 
-function parseOne(buffer: Uint8Array, isHead: boolean): { response: RawResponse; length: number } | null {
-  const text = new TextDecoder("latin1").decode(buffer.subarray(0, Math.min(buffer.byteLength, 64 * 1024)));
+function parseOne(
+  buffer: Uint8Array,
+  isHead: boolean,
+): { response: RawResponse; length: number } | null {
+  const text = new TextDecoder("latin1").decode(
+    buffer.subarray(0, Math.min(buffer.byteLength, 64 * 1024)),
+  );
   const end = text.indexOf("\r\n\r\n");
   if (end === -1) return null;
   const [statusLine, ...fields] = text.slice(0, end).split("\r\n");
@@ -106,10 +122,15 @@ function parseOne(buffer: Uint8Array, isHead: boolean): { response: RawResponse;
     const colon = field.indexOf(":");
     headers.set(field.slice(0, colon).toLowerCase(), field.slice(colon + 1).trim());
   }
-  const bodyLength = isHead || status === 204 || status === 304 ? 0 : Number(headers.get("content-length") ?? 0);
+  const bodyLength = isHead || status === 204 || status === 304
+    ? 0
+    : Number(headers.get("content-length") ?? 0);
   const start = end + 4;
   if (buffer.byteLength < start + bodyLength) return null;
-  return { response: { status, headers, body: buffer.slice(start, start + bodyLength) }, length: start + bodyLength };
+  return {
+    response: { status, headers, body: buffer.slice(start, start + bodyLength) },
+    length: start + bodyLength,
+  };
 }
 
 /**
@@ -130,9 +151,15 @@ export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void
  * @param path the path
  * @returns the response and the milliseconds it took
  */
-export async function timedGet(port: number, path: string): Promise<{ response: RawResponse; ms: number }> {
+export async function timedGet(
+  port: number,
+  path: string,
+): Promise<{ response: RawResponse; ms: number }> {
   const started = performance.now();
-  const [response] = await exchange(port, `GET ${path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
+  const [response] = await exchange(
+    port,
+    `GET ${path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`,
+  );
   return { response, ms: performance.now() - started };
 }
 

@@ -28,7 +28,16 @@ export class TestServer {
    */
   static async start(args: string[] = []): Promise<TestServer> {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--unstable-worker-options", "--allow-net=127.0.0.1", "--allow-read", MAIN, "--port", "0", ...args],
+      args: [
+        "run",
+        "--unstable-worker-options",
+        "--allow-net=127.0.0.1",
+        "--allow-read",
+        MAIN,
+        "--port",
+        "0",
+        ...args,
+      ],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -36,7 +45,10 @@ export class TestServer {
     const server = new TestServer(child);
     const ready = Promise.withResolvers<void>();
     server.#pumps.push(server.#collect(child.stdout, ready), server.#collect(child.stderr, ready));
-    const timer = setTimeout(() => ready.reject(new Error(`server not ready in 20 s:\n${server.lines.join("\n")}`)), 20_000);
+    const timer = setTimeout(
+      () => ready.reject(new Error(`server not ready in 20 s:\n${server.lines.join("\n")}`)),
+      20_000,
+    );
     child.status.then(() => ready.reject(new Error(`server exited:\n${server.lines.join("\n")}`)));
     try {
       await ready.promise;
@@ -109,7 +121,10 @@ export class TestServer {
     return status;
   }
 
-  async #collect(stream: ReadableStream<Uint8Array>, ready: PromiseWithResolvers<void>): Promise<void> {
+  async #collect(
+    stream: ReadableStream<Uint8Array>,
+    ready: PromiseWithResolvers<void>,
+  ): Promise<void> {
     let pending = "";
     for await (const text of stream.pipeThrough(new TextDecoderStream())) {
       pending += text;
@@ -134,12 +149,27 @@ export class TestServer {
  * @param args flags
  * @returns exit code, stdout and stderr
  */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--unstable-worker-options", "--allow-net=127.0.0.1", "--allow-read", "--allow-env=HEIRETSU_*", MAIN, ...args],
+    args: [
+      "run",
+      "--unstable-worker-options",
+      "--allow-net=127.0.0.1",
+      "--allow-read",
+      "--allow-env=HEIRETSU_*",
+      MAIN,
+      ...args,
+    ],
     env,
     stdin: "null",
   }).output();
   const decoder = new TextDecoder();
-  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
 }

@@ -20,7 +20,10 @@ export interface TestSite {
  */
 export async function makeSite(options: { largeBytes?: number } = {}): Promise<TestSite> {
   const root = await Deno.makeTempDir({ prefix: "heiretsu-site-" });
-  await Deno.writeTextFile(`${root}/index.html`, "<!doctype html><title>home</title><p>home page</p>\n");
+  await Deno.writeTextFile(
+    `${root}/index.html`,
+    "<!doctype html><title>home</title><p>home page</p>\n",
+  );
   await Deno.writeTextFile(`${root}/hello.txt`, "hello, world\n");
   await Deno.writeTextFile(`${root}/data.json`, '{"ok":true}\n');
   await Deno.mkdir(`${root}/docs`);
@@ -41,7 +44,9 @@ export async function writeRandomFile(path: string, bytes: number): Promise<void
   using file = await Deno.open(path, { write: true, create: true, truncate: true });
   const piece = new Uint8Array(1024 * 1024);
   for (let written = 0; written < bytes; written += piece.byteLength) {
-    for (let i = 0; i < piece.byteLength; i += 65536) crypto.getRandomValues(piece.subarray(i, i + 65536));
+    for (let i = 0; i < piece.byteLength; i += 65536) {
+      crypto.getRandomValues(piece.subarray(i, i + 65536));
+    }
     const n = Math.min(piece.byteLength, bytes - written);
     let offset = 0;
     while (offset < n) offset += await file.write(piece.subarray(offset, n));

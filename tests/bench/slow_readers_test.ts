@@ -45,3 +45,19 @@ Deno.test("runSlowReaders() paces its readers and samples the server's RSS", asy
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("runSlowReaders() rejects when the server refuses connections", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  await assert.rejects(
+    runSlowReaders({
+      url: `http://127.0.0.1:${port}/x`,
+      readers: 2,
+      durationS: 1,
+      bytesPerSec: 1024,
+      pid: Deno.pid,
+    }),
+    Deno.errors.ConnectionRefused,
+  );
+});
