@@ -14,6 +14,7 @@ import { serializeHead } from "./http/serializer.ts";
 import { httpDate } from "./http/date.ts";
 import { type ResponseBody, serveStatic, type StaticResponse } from "./static/handler.ts";
 import { errorPage } from "./static/pages.ts";
+import type { FileCache } from "./static/cache.ts";
 import { FILE_CHUNK_BYTES } from "./protocol.ts";
 
 /** Where an exchange is: `head` → `body` → `responding` → `done`, or `aborted` from any. */
@@ -22,6 +23,8 @@ export type ExchangeState = "head" | "body" | "responding" | "done" | "aborted";
 /** What an exchange needs from its worker: settings and the channel operations. */
 export interface ExchangeIo {
   root: string;
+  /** The worker's cache of hot files. */
+  cache: FileCache;
   serverHeader: string;
   windowBytes: number;
   maxPayload: number;
@@ -123,7 +126,7 @@ export class Exchange {
         response = head.expectContinue ? null : await this.#drainBody(head);
         close ||= head.expectContinue || response !== null;
       }
-      response ??= await this.#route(head);
+      response ??= this.#route(head);
       await this.#respond(head, response, close);
     } catch (error) {
       await this.#fail(head, error);
@@ -169,10 +172,10 @@ export class Exchange {
     return !this.#isAborted() && (this.#io.parser.bufferedBytes > before || !this.#eof);
   }
 
-  #route(head: RequestHead): Promise<StaticResponse> {
+  #route(head: RequestHead): StaticResponse {
     return serveStatic(
       { method: head.method, target: head.target, headers: head.headers },
-      { root: this.#io.root },
+      { root: this.#io.root, cache: this.#io.cache },
     );
   }
 

@@ -36,13 +36,20 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
  */
 export function accessLine(record: AccessRecord, now: Date = new Date()): string {
   const ms = (performance.now() - record.startedAt).toFixed(1);
-  const request = record.requestLine.replaceAll(
-    /[\x00-\x1f\x7f"\\]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
-  return `${record.remote} - - [${
-    clfTime(now)
-  }] "${request}" ${record.status} ${record.bytes} ${ms}ms worker=${record.worker}`;
+  const request = escapeLogText(record.requestLine);
+  const { remote, status, bytes, worker } = record;
+  return `${remote} - - [${clfTime(now)}] "${request}" ${status} ${bytes} ${ms}ms worker=${worker}`;
+}
+
+/** Escapes control characters, quotes and backslashes so one request is always one log line. */
+function escapeLogText(text: string): string {
+  let out = "";
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    const unsafe = code < 0x20 || code === 0x7f || char === '"' || char === "\\";
+    out += unsafe ? `\\x${code.toString(16).padStart(2, "0")}` : char;
+  }
+  return out;
 }
 
 /** Common-log-format time in UTC: 25/Nov/2026:19:01:12 +0000. */

@@ -170,6 +170,7 @@ export class WorkerPool {
         maxBodyBytes: c.maxBodyBytes,
       },
       windowBytes: c.windowBytes,
+      fileCacheBytes: c.fileCacheBytes,
       heartbeatMs: Math.max(1, Math.floor(c.stallMs / 4)),
       serverHeader: `heiretsu/${VERSION}`,
     };

@@ -19,6 +19,7 @@ import {
 import { type AccessEntry, Exchange, type ExchangeIo } from "./exchange.ts";
 import { RequestParser } from "./http/parser.ts";
 import { accessLine } from "./log.ts";
+import { FileCache } from "./static/cache.ts";
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   if (event.data?.type !== "init") {
@@ -38,21 +39,34 @@ function startWorker(init: WorkerInit): void {
   const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
   const exchanges = new Map<number, Exchange>();
   const scratch = new Uint8Array(channel.maxPayload);
+  const cache = new FileCache({
+    maxEntries: 1024,
+    maxFileBytes: Math.min(64 * 1024, init.fileCacheBytes),
+    maxTotalBytes: init.fileCacheBytes,
+  });
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
+  // The heartbeat runs while requests are in hand and stops at its first idle tick, so a busy
+  // worker does not start and stop a timer per request.
+  const beat = () => {
+    channel.stampProgress();
+    if (exchanges.size > 0) return;
+    clearInterval(heartbeat);
+    heartbeat = undefined;
+  };
   const track = (stream: number, exchange: Exchange | null) => {
     if (exchange) exchanges.set(stream, exchange);
     else exchanges.delete(stream);
     if (exchanges.size > 0 && heartbeat === undefined) {
-      heartbeat = setInterval(() => channel.stampProgress(), init.heartbeatMs);
-    } else if (exchanges.size === 0 && heartbeat !== undefined) {
-      clearInterval(heartbeat);
-      heartbeat = undefined;
+      heartbeat = setInterval(beat, init.heartbeatMs);
     }
   };
 
   const start = (stream: number, remote: string, head: Uint8Array) => {
-    const exchange = new Exchange(exchangeIo(init, channel, { stream, remote, scratch }), head);
+    const exchange = new Exchange(
+      exchangeIo(init, channel, { stream, remote, scratch, cache }),
+      head,
+    );
     track(stream, exchange);
     exchange.run().finally(() => {
       if (exchanges.get(stream) === exchange) track(stream, null);
@@ -87,11 +101,12 @@ function startWorker(init: WorkerInit): void {
 function exchangeIo(
   init: WorkerInit,
   channel: ChannelEnd,
-  request: { stream: number; remote: string; scratch: Uint8Array },
+  request: { stream: number; remote: string; scratch: Uint8Array; cache: FileCache },
 ): ExchangeIo {
-  const { stream, remote, scratch } = request;
+  const { stream, remote, scratch, cache } = request;
   return {
     root: init.root,
+    cache,
     serverHeader: init.serverHeader,
     windowBytes: init.windowBytes,
     maxPayload: channel.maxPayload,

@@ -7,8 +7,8 @@
 
 import { httpDate } from "../http/date.ts";
 import { HttpError } from "../http/errors.ts";
-import { locate, type Located } from "./locate.ts";
-import { contentType } from "./mime.ts";
+import { locate } from "./locate.ts";
+import { type CachedFile, type FileCache, fileHeaders } from "./cache.ts";
 import { errorPage } from "./pages.ts";
 import { resolveTarget } from "./path.ts";
 
@@ -26,6 +26,8 @@ export interface StaticRequest {
 export interface StaticOptions {
   /** Document root: an absolute path already passed through realPath. */
   root: string;
+  /** The worker's cache of hot files; without it every request goes to the file system. */
+  cache?: FileCache;
 }
 
 /** What the caller sends after the headers. */
@@ -64,14 +66,11 @@ const NEEDLESSLY_ESCAPED = /%(?:24|26|2B|2C|3A|3B|3D|40)/g;
  * @example
  * ```ts
  * import { serveStatic } from "./handler.ts";
- * const response = await serveStatic({ method: "GET", target: "/", headers: [] }, { root: "/srv/site" });
+ * const response = serveStatic({ method: "GET", target: "/", headers: [] }, { root: "/srv/site" });
  * if (response.body.kind === "file") response.body.file.close();
  * ```
  */
-export async function serveStatic(
-  request: StaticRequest,
-  options: StaticOptions,
-): Promise<StaticResponse> {
+export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse {
   const { method } = request;
   if (method === "OPTIONS" && request.target === "*") return optionsResponse();
   let path: string;
@@ -86,10 +85,15 @@ export async function serveStatic(
   if (method !== "GET" && method !== "HEAD") {
     return pageResponse(method, { status: 405, extraHeaders: [["allow", ALLOWED_METHODS]] });
   }
-  const located = await locate(options.root, path);
+  const cached = options.cache?.get(path);
+  if (cached) return fileResponse(method, cached);
+  const located = locate(options.root, path);
   switch (located.kind) {
-    case "file":
-      return await fileResponse(method, located);
+    case "file": {
+      const file = options.cache?.put(path, located) ??
+        { ...located, headers: fileHeaders(located.realPath, located), bytes: null };
+      return fileResponse(method, file);
+    }
     case "directory-redirect":
       return redirectResponse(method, encodePath(path) + "/" + (query === "" ? "" : "?" + query));
     case "not-found":
@@ -104,19 +108,17 @@ function optionsResponse(): StaticResponse {
   return { status: 204, headers: [["allow", ALLOWED_METHODS]], body: { kind: "empty" } };
 }
 
-type FoundFile = Extract<Located, { kind: "file" }>;
-
-/** 200 for a located file; HEAD never opens it, and a file gone before open() becomes 404. */
-async function fileResponse(method: string, found: FoundFile): Promise<StaticResponse> {
-  const headers: Array<[string, string]> = [
-    ["content-type", contentType(found.realPath)],
-    ["content-length", String(found.size)],
-  ];
-  if (found.mtime !== null) headers.push(["last-modified", httpDate(found.mtime.getTime())]);
+/** 200 for a file: from the cache's bytes when it has them, else opened for streaming. HEAD
+ * never opens it, and a file gone before open() becomes 404. */
+function fileResponse(method: string, file: CachedFile): StaticResponse {
+  const { headers } = file;
   if (method === "HEAD") return { status: 200, headers, body: { kind: "empty" } };
+  if (file.bytes !== null) {
+    return { status: 200, headers, body: { kind: "bytes", bytes: file.bytes } };
+  }
   try {
-    const file = Deno.openSync(found.realPath, { read: true });
-    return { status: 200, headers, body: { kind: "file", file, length: found.size } };
+    const opened = Deno.openSync(file.realPath, { read: true });
+    return { status: 200, headers, body: { kind: "file", file: opened, length: file.size } };
   } catch {
     // Deleted or made unreadable since locate(); the client sees what a later request would.
     return pageResponse(method, { status: 404 });

@@ -27,19 +27,19 @@ const NOT_FOUND: Located = { kind: "not-found" };
  * @example
  * ```ts
  * import { locate } from "./locate.ts";
- * const found = await locate("/srv/site", "/docs/");
+ * const found = locate("/srv/site", "/docs/");
  * if (found.kind === "file") console.log(found.realPath); // "/srv/site/docs/index.html"
  * ```
  */
-export async function locate(root: string, urlPath: string): Promise<Located> {
+export function locate(root: string, urlPath: string): Located {
   const base = root.endsWith("/") ? root.slice(0, -1) : root;
-  const target = await inspectInside(root, base + urlPath);
+  const target = inspectInside(root, base + urlPath);
   if (target === null) return NOT_FOUND;
   if (target.info.isFile) return asFile(target);
   if (!target.info.isDirectory) return NOT_FOUND;
   if (!urlPath.endsWith("/")) return { kind: "directory-redirect" };
   const dir = target.realPath.endsWith("/") ? target.realPath : target.realPath + "/";
-  const index = await inspectInside(root, dir + INDEX_FILE);
+  const index = inspectInside(root, dir + INDEX_FILE);
   return index !== null && index.info.isFile ? asFile(index) : NOT_FOUND;
 }
 
@@ -49,7 +49,7 @@ interface Inspected {
 }
 
 /** Resolves `candidate` and stats it, or returns null if that fails or it lies outside `root`. */
-async function inspectInside(root: string, candidate: string): Promise<Inspected | null> {
+function inspectInside(root: string, candidate: string): Inspected | null {
   try {
     // Sync on purpose: this runs on a worker thread, which exists to absorb blocking, and the
     // async variants cost a thread-pool round trip each (measured: 4k → 11k requests/s).

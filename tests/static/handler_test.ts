@@ -28,7 +28,7 @@ async function makeFixture(): Promise<{ base: string; root: string }> {
 const { base, root } = await makeFixture();
 globalThis.addEventListener("unload", () => Deno.removeSync(base, { recursive: true }));
 
-function serve(method: string, target: string): Promise<StaticResponse> {
+function serve(method: string, target: string): StaticResponse {
   const request: StaticRequest = { method, target, headers: [["host", "localhost"]] };
   return serveStatic(request, { root });
 }
@@ -70,7 +70,7 @@ function assertWellFormed(response: StaticResponse, method: string): void {
 }
 
 Deno.test("serveStatic() GET returns an open file with type, length and last-modified", async () => {
-  const response = await serve("GET", "/hello.txt");
+  const response = serve("GET", "/hello.txt");
   assertWellFormed(response, "GET");
   assert.equal(response.status, 200);
   assert.equal(header(response, "content-type"), "text/plain; charset=utf-8");
@@ -83,9 +83,9 @@ Deno.test("serveStatic() GET returns an open file with type, length and last-mod
 });
 
 Deno.test("serveStatic() HEAD sends GET's headers without opening the file", async () => {
-  const get = await serve("GET", "/style.css");
+  const get = serve("GET", "/style.css");
   await bodyText(get);
-  const head = await serve("HEAD", "/style.css");
+  const head = serve("HEAD", "/style.css");
   assertWellFormed(head, "HEAD");
   assert.equal(head.status, 200);
   assert.deepEqual(head.headers, get.headers);
@@ -93,27 +93,27 @@ Deno.test("serveStatic() HEAD sends GET's headers without opening the file", asy
 });
 
 Deno.test("serveStatic() serves a percent-encoded unicode file name", async () => {
-  const response = await serve("GET", "/caf%C3%A9.txt?v=1");
+  const response = serve("GET", "/caf%C3%A9.txt?v=1");
   assert.equal(response.status, 200);
   assert.equal(header(response, "content-length"), String(new TextEncoder().encode("café").length));
   assert.equal(await bodyText(response), "café");
 });
 
 Deno.test("serveStatic() serves index.html for a directory with a trailing slash", async () => {
-  const response = await serve("GET", "/docs/");
+  const response = serve("GET", "/docs/");
   assert.equal(response.status, 200);
   assert.equal(header(response, "content-type"), "text/html; charset=utf-8");
   assert.equal(await bodyText(response), "<h1>docs</h1>");
 });
 
 Deno.test("serveStatic() follows a symlink inside the root", async () => {
-  const response = await serve("GET", "/link.txt");
+  const response = serve("GET", "/link.txt");
   assert.equal(response.status, 200);
   assert.equal(await bodyText(response), "hello");
 });
 
 Deno.test("serveStatic() redirects a directory without trailing slash with 301", async () => {
-  const response = await serve("GET", "/docs");
+  const response = serve("GET", "/docs");
   assertWellFormed(response, "GET");
   assert.equal(response.status, 301);
   assert.equal(header(response, "location"), "/docs/");
@@ -121,61 +121,61 @@ Deno.test("serveStatic() redirects a directory without trailing slash with 301",
   assert.match(await bodyText(response), /301 Moved Permanently/);
 });
 
-Deno.test("serveStatic() keeps the query and re-encodes the path in a redirect", async () => {
-  const response = await serve("GET", "/with%20space/caf%C3%A9?a=1&b=%20");
+Deno.test("serveStatic() keeps the query and re-encodes the path in a redirect", () => {
+  const response = serve("GET", "/with%20space/caf%C3%A9?a=1&b=%20");
   assert.equal(response.status, 301);
   assert.equal(header(response, "location"), "/with%20space/caf%C3%A9/?a=1&b=%20");
 });
 
-Deno.test("serveStatic() redirects to the normalized path, never to another host", async () => {
-  const response = await serve("HEAD", "//docs/./");
+Deno.test("serveStatic() redirects to the normalized path, never to another host", () => {
+  const response = serve("HEAD", "//docs/./");
   assert.equal(response.status, 200);
-  const redirect = await serve("HEAD", "//docs");
+  const redirect = serve("HEAD", "//docs");
   assertWellFormed(redirect, "HEAD");
   assert.equal(header(redirect, "location"), "/docs/");
 });
 
 Deno.test("serveStatic() returns a 404 page for a missing file", async () => {
   for (const method of ["GET", "HEAD"]) {
-    const response = await serve(method, "/nope.txt");
+    const response = serve(method, "/nope.txt");
     assertWellFormed(response, method);
     assert.equal(response.status, 404);
     assert.equal(header(response, "content-type"), "text/html; charset=utf-8");
   }
-  assert.match(await bodyText(await serve("GET", "/nope.txt")), /<title>404 Not Found<\/title>/);
+  assert.match(await bodyText(serve("GET", "/nope.txt")), /<title>404 Not Found<\/title>/);
 });
 
-Deno.test("serveStatic() returns 404 for a directory without index.html", async () => {
-  assert.equal((await serve("GET", "/empty/")).status, 404);
+Deno.test("serveStatic() returns 404 for a directory without index.html", () => {
+  assert.equal((serve("GET", "/empty/")).status, 404);
 });
 
-Deno.test("serveStatic() returns 404 for symlinks out of the root and the prefix sibling", async () => {
+Deno.test("serveStatic() returns 404 for symlinks out of the root and the prefix sibling", () => {
   for (const target of ["/escape.txt", "/sibling/hello.txt", "/sibling"]) {
-    assert.equal((await serve("GET", target)).status, 404, target);
+    assert.equal((serve("GET", target)).status, 404, target);
   }
 });
 
 Deno.test("serveStatic() keeps traversal attempts inside the root", async () => {
   for (const target of ["/../secret.txt", "/%2e%2e/secret.txt", "/docs/%2E%2E%2F..%2Fsecret.txt"]) {
-    assert.equal((await serve("GET", target)).status, 404, target);
+    assert.equal((serve("GET", target)).status, 404, target);
   }
-  const response = await serve("GET", "/docs/../../hello.txt");
+  const response = serve("GET", "/docs/../../hello.txt");
   assert.equal(response.status, 200);
   assert.equal(await bodyText(response), "hello");
 });
 
 Deno.test("serveStatic() answers a malformed target with a 400 page", async () => {
   for (const target of ["/a%00b", "/a%5cb", "/%zz", "/%FF"]) {
-    const response = await serve("GET", target);
+    const response = serve("GET", target);
     assertWellFormed(response, "GET");
     assert.equal(response.status, 400, target);
     assert.match(await bodyText(response), /400 Bad Request/);
   }
 });
 
-Deno.test("serveStatic() answers OPTIONS with 204, Allow and no content-length, even for *", async () => {
+Deno.test("serveStatic() answers OPTIONS with 204, Allow and no content-length, even for *", () => {
   for (const target of ["*", "/hello.txt", "/nope"]) {
-    const response = await serve("OPTIONS", target);
+    const response = serve("OPTIONS", target);
     assert.equal(response.status, 204);
     assert.deepEqual(response.headers, [["allow", "GET, HEAD, OPTIONS"]]);
     assert.deepEqual(response.body, { kind: "empty" });
@@ -184,7 +184,7 @@ Deno.test("serveStatic() answers OPTIONS with 204, Allow and no content-length, 
 
 Deno.test("serveStatic() rejects other methods with 405, Allow and a page", async () => {
   for (const method of ["POST", "PUT", "DELETE", "get"]) {
-    const response = await serve(method, "/hello.txt");
+    const response = serve(method, "/hello.txt");
     assertWellFormed(response, method);
     assert.equal(response.status, 405, method);
     assert.equal(header(response, "allow"), "GET, HEAD, OPTIONS");
@@ -194,17 +194,17 @@ Deno.test("serveStatic() rejects other methods with 405, Allow and a page", asyn
 
 Deno.test("serveStatic() returns 404 when the file vanishes before it is opened", async () => {
   await Deno.writeTextFile(`${root}/brief.txt`, "gone soon");
-  const realOpen = Deno.open;
+  const realOpen = Deno.openSync;
   // Stands in for a file deleted between locate() and open().
-  Deno.open = async (path, options) => {
-    await Deno.remove(`${root}/brief.txt`);
-    return await realOpen(path, options);
+  Deno.openSync = (path, options) => {
+    Deno.removeSync(`${root}/brief.txt`);
+    return realOpen(path, options);
   };
   try {
-    const response = await serve("GET", "/brief.txt");
+    const response = serve("GET", "/brief.txt");
     assertWellFormed(response, "GET");
     assert.equal(response.status, 404);
   } finally {
-    Deno.open = realOpen;
+    Deno.openSync = realOpen;
   }
 });

@@ -35,8 +35,8 @@ async function makeFixture(): Promise<{ base: string; root: string }> {
 const { base, root } = await makeFixture();
 globalThis.addEventListener("unload", () => Deno.removeSync(base, { recursive: true }));
 
-Deno.test("locate() finds a regular file with its size and mtime", async () => {
-  const found = await locate(root, "/hello.txt");
+Deno.test("locate() finds a regular file with its size and mtime", () => {
+  const found = locate(root, "/hello.txt");
   assert.equal(found.kind, "file");
   if (found.kind !== "file") return;
   assert.equal(found.realPath, `${root}/hello.txt`);
@@ -44,64 +44,64 @@ Deno.test("locate() finds a regular file with its size and mtime", async () => {
   assert.ok(found.mtime instanceof Date);
 });
 
-Deno.test("locate() finds a file with a non-ASCII name", async () => {
-  const found = await locate(root, "/café.txt");
+Deno.test("locate() finds a file with a non-ASCII name", () => {
+  const found = locate(root, "/café.txt");
   assert.deepEqual(found.kind === "file" && [found.realPath, found.size], [`${root}/café.txt`, 7]);
 });
 
-Deno.test("locate() serves index.html for a directory with a trailing slash", async () => {
-  const found = await locate(root, "/docs/");
+Deno.test("locate() serves index.html for a directory with a trailing slash", () => {
+  const found = locate(root, "/docs/");
   assert.equal(found.kind === "file" && found.realPath, `${root}/docs/index.html`);
 });
 
 Deno.test("locate() serves the root's own index when there is one", async () => {
   await Deno.writeTextFile(`${root}/index.html`, "home");
   try {
-    const found = await locate(root, "/");
+    const found = locate(root, "/");
     assert.equal(found.kind === "file" && found.realPath, `${root}/index.html`);
   } finally {
     await Deno.remove(`${root}/index.html`);
   }
 });
 
-Deno.test("locate() asks for a redirect when a directory lacks its trailing slash", async () => {
-  assert.deepEqual(await locate(root, "/docs"), { kind: "directory-redirect" });
-  assert.deepEqual(await locate(root, "/empty"), { kind: "directory-redirect" });
+Deno.test("locate() asks for a redirect when a directory lacks its trailing slash", () => {
+  assert.deepEqual(locate(root, "/docs"), { kind: "directory-redirect" });
+  assert.deepEqual(locate(root, "/empty"), { kind: "directory-redirect" });
 });
 
-Deno.test("locate() reports not-found for a directory without index.html", async () => {
-  assert.deepEqual(await locate(root, "/empty/"), { kind: "not-found" });
-  assert.deepEqual(await locate(root, "/"), { kind: "not-found" });
+Deno.test("locate() reports not-found for a directory without index.html", () => {
+  assert.deepEqual(locate(root, "/empty/"), { kind: "not-found" });
+  assert.deepEqual(locate(root, "/"), { kind: "not-found" });
 });
 
-Deno.test("locate() follows a symlink that stays inside the root", async () => {
-  const file = await locate(root, "/link.txt");
+Deno.test("locate() follows a symlink that stays inside the root", () => {
+  const file = locate(root, "/link.txt");
   assert.equal(file.kind === "file" && file.realPath, `${root}/hello.txt`);
-  const index = await locate(root, "/linkdir/");
+  const index = locate(root, "/linkdir/");
   assert.equal(index.kind === "file" && index.realPath, `${root}/docs/index.html`);
 });
 
-Deno.test("locate() refuses symlinks that lead outside the root", async () => {
-  assert.deepEqual(await locate(root, "/escape.txt"), { kind: "not-found" });
-  assert.deepEqual(await locate(root, "/index-escape/"), { kind: "not-found" });
+Deno.test("locate() refuses symlinks that lead outside the root", () => {
+  assert.deepEqual(locate(root, "/escape.txt"), { kind: "not-found" });
+  assert.deepEqual(locate(root, "/index-escape/"), { kind: "not-found" });
 });
 
-Deno.test("locate() refuses a sibling whose name extends the root's", async () => {
-  assert.deepEqual(await locate(root, "/sibling/hello.txt"), { kind: "not-found" });
-  assert.deepEqual(await locate(root, "/sibling"), { kind: "not-found" });
+Deno.test("locate() refuses a sibling whose name extends the root's", () => {
+  assert.deepEqual(locate(root, "/sibling/hello.txt"), { kind: "not-found" });
+  assert.deepEqual(locate(root, "/sibling"), { kind: "not-found" });
 });
 
-Deno.test("locate() reports not-found for missing, dangling and file-as-directory paths", async () => {
+Deno.test("locate() reports not-found for missing, dangling and file-as-directory paths", () => {
   for (const path of ["/nope.txt", "/dangling.txt", "/hello.txt/", "/hello.txt/x", "/docs/nope/"]) {
-    assert.deepEqual(await locate(root, path), { kind: "not-found" }, path);
+    assert.deepEqual(locate(root, path), { kind: "not-found" }, path);
   }
 });
 
-Deno.test("locate() reports not-found for a fifo", async () => {
-  assert.deepEqual(await locate(root, "/pipe"), { kind: "not-found" });
+Deno.test("locate() reports not-found for a fifo", () => {
+  assert.deepEqual(locate(root, "/pipe"), { kind: "not-found" });
 });
 
-Deno.test("locate() accepts the filesystem root as document root", async () => {
-  const found = await locate("/", `${root}/hello.txt`);
+Deno.test("locate() accepts the filesystem root as document root", () => {
+  const found = locate("/", `${root}/hello.txt`);
   assert.equal(found.kind === "file" && found.realPath, `${root}/hello.txt`);
 });
