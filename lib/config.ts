@@ -277,7 +277,8 @@ export function parseConfig(sources: ConfigSources): ConfigResult {
       strict: true,
     });
   } catch (error) {
-    return { kind: "error", message: `${(error as Error).message}; see --help for the flags` };
+    const message = (error as Error).message.replace(/\s*\n\s*/g, " ");
+    return { kind: "error", message: `${message} (see --help for the flags)` };
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: "print", text: helpText() };
