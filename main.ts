@@ -21,9 +21,7 @@ function startupError(error: unknown, host: string, port: number): string {
     return `port ${port} on ${host} is in use: stop the other server or pick another with --port`;
   }
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return `cannot listen on ${host}:${port}: ${
-      (error as Error).message
-    } (run deno with --allow-net=${host})`;
+    return `cannot listen on ${host}:${port}: no permission: run deno with --allow-net=${host}`;
   }
   return (error as Error).message;
 }

@@ -226,8 +226,8 @@ export interface ConfigSources {
  */
 export function helpText(): string {
   const rows = FLAGS.map((f) => {
-    const left = f.kind === "switch" ? `--${f.name}` : `--${f.name} ${valueName(f.kind)}`;
-    return `  ${left.padEnd(28)}${f.help}`;
+    const left = f.kind === "switch" ? `--${f.name}` : `--${f.name} ${valueName(f)}`;
+    return `  ${left.padEnd(HELP_COLUMN)}${f.help}`;
   });
   return [
     `heiretsu ${VERSION}: a multi-threaded HTTP/1.1 server for Deno`,
@@ -236,15 +236,19 @@ export function helpText(): string {
     "",
     "Flags (each also read from HEIRETSU_<NAME>, e.g. HEIRETSU_PORT=9000; flags win):",
     ...rows,
-    `  ${"--help".padEnd(28)}show this text`,
-    `  ${"--version".padEnd(28)}show the version`,
+    `  ${"--help".padEnd(HELP_COLUMN)}show this text`,
+    `  ${"--version".padEnd(HELP_COLUMN)}show the version`,
     "",
   ].join("\n");
 }
 
-function valueName(kind: FlagKind): string {
+/** Where help lines start their description. */
+const HELP_COLUMN = 30;
+
+/** The placeholder for a flag's value in `--help`. */
+function valueName(flag: FlagSpec): string {
   const names: Record<FlagKind, string> = {
-    text: "TEXT",
+    text: flag.name.toUpperCase(),
     switch: "",
     port: "PORT",
     count: "N",
@@ -252,7 +256,7 @@ function valueName(kind: FlagKind): string {
     seconds: "SECONDS",
     milliseconds: "MS",
   };
-  return kind === "text" ? "PATH|HOST" : names[kind];
+  return names[flag.kind];
 }
 
 /**
@@ -271,7 +275,8 @@ export function parseConfig(sources: ConfigSources): ConfigResult {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...sources.args],
+      // `deno task serve -- --port 9000` passes the "--" through: it only separates task flags.
+      args: sources.args[0] === "--" ? sources.args.slice(1) : [...sources.args],
       options: parseArgsOptions(),
       allowPositionals: true,
       strict: true,

@@ -52,7 +52,12 @@ Deno.test("heiretsu exits 1 with a clear line when the port is taken", async () 
   try {
     const { code, stderr } = await runCli(["--port", String(server.port)]);
     assert.equal(code, 1);
-    assert.match(stderr, new RegExp(`port ${server.port} on 127.0.0.1 is in use: stop the other server or pick another with --port`));
+    assert.match(
+      stderr,
+      new RegExp(
+        `port ${server.port} on 127.0.0.1 is in use: stop the other server or pick another with --port`,
+      ),
+    );
   } finally {
     await server.stop();
   }
@@ -63,7 +68,10 @@ Deno.test("heiretsu prints the ready line with host, port, workers and root", as
   try {
     const line = await server.waitForLine(/^Server: listening on/);
     const root = Deno.realPathSync(new URL("../static", import.meta.url));
-    assert.equal(line, `Server: listening on http://127.0.0.1:${server.port} (3 workers, root ${root})`);
+    assert.equal(
+      line,
+      `Server: listening on http://127.0.0.1:${server.port} (3 workers, root ${root})`,
+    );
     for (const id of [1, 2, 3]) await server.waitForLine(new RegExp(`^Worker ${id}: started$`));
   } finally {
     await server.stop();

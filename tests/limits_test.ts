@@ -9,7 +9,10 @@ import { makeSite, type TestSite } from "./_helpers/site.ts";
 
 const encoder = new TextEncoder();
 
-async function withServer(args: string[], fn: (server: TestServer, site: TestSite) => Promise<void>): Promise<void> {
+async function withServer(
+  args: string[],
+  fn: (server: TestServer, site: TestSite) => Promise<void>,
+): Promise<void> {
   const site = await makeSite();
   const server = await TestServer.start(["--root", site.root, ...args]);
   try {
@@ -31,13 +34,25 @@ const BAD_REQUESTS: [name: string, request: string, status: number][] = [
   ["obs-fold", "GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n b\r\n\r\n", 400],
   ["bare CR", "GET / HTTP/1.1\r\nHost: t\rX: y\r\n\r\n", 400],
   ["NUL in a header", "GET / HTTP/1.1\r\nHost: t\r\nX: a\0b\r\n\r\n", 400],
-  ["Content-Length with Transfer-Encoding", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400],
+  [
+    "Content-Length with Transfer-Encoding",
+    "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    400,
+  ],
   ["Content-Length list", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3, 3\r\n\r\nabc", 400],
   ["bad chunk size", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400],
   ["request line too long", `GET /${"a".repeat(9000)} HTTP/1.1\r\nHost: t\r\n\r\n`, 414],
-  ["header section too large", `GET / HTTP/1.1\r\nHost: t\r\nX: ${"a".repeat(40_000)}\r\n\r\n`, 431],
+  [
+    "header section too large",
+    `GET / HTTP/1.1\r\nHost: t\r\nX: ${"a".repeat(40_000)}\r\n\r\n`,
+    431,
+  ],
   ["too many header fields", `GET / HTTP/1.1\r\nHost: t\r\n${"X: y\r\n".repeat(120)}\r\n`, 431],
-  ["unknown transfer coding", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501],
+  [
+    "unknown transfer coding",
+    "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+    501,
+  ],
   ["HTTP/2.0 request line", "GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505],
 ];
 
@@ -121,7 +136,15 @@ Deno.test("server finishes an in-flight download on SIGTERM, then exits 0", asyn
 
 Deno.test("server cuts responses still running when --grace ends, and exits 0", async () => {
   const site = await makeSite({ largeBytes: 32 * 1024 * 1024 });
-  const server = await TestServer.start(["--root", site.root, "--quiet", "--grace", "0.5", "--window", "65536"]);
+  const server = await TestServer.start([
+    "--root",
+    site.root,
+    "--quiet",
+    "--grace",
+    "0.5",
+    "--window",
+    "65536",
+  ]);
   try {
     const conn = await connect(server.port);
     await writeAll(conn, encoder.encode("GET /large.bin HTTP/1.1\r\nHost: t\r\n\r\n"));

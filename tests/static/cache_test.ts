@@ -1,0 +1,194 @@
+/**
+ * @module
+ * Tests for lib/static/cache.ts: hits carry bytes and headers, any change on disk or age turns
+ * a hit into a miss, and the least recently used entry goes first when the cache is full.
+ */
+import assert from "node:assert/strict";
+import {
+  type CachedFile,
+  FileCache,
+  fileHeaders,
+  RESOLVE_AGAIN_MS,
+} from "../../lib/static/cache.ts";
+import { locate, type Located } from "../../lib/static/locate.ts";
+import { httpDate } from "../../lib/http/date.ts";
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+const ROOMY = { maxEntries: 100, maxFileBytes: 1024, maxTotalBytes: 64 * 1024 };
+
+/** Runs `body` with a fresh temporary root (already a real path), removed afterwards. */
+async function withRoot(body: (root: string) => void | Promise<void>): Promise<void> {
+  const root = Deno.realPathSync(await Deno.makeTempDir({ prefix: "heiretsu-cache-" }));
+  try {
+    await body(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+/** Writes a file under root and returns what `locate()` makes of it. */
+function place(root: string, name: string, content: string): Extract<Located, { kind: "file" }> {
+  Deno.writeTextFileSync(`${root}/${name}`, content);
+  const found = locate(root, `/${name}`);
+  assert.equal(found.kind, "file");
+  return found as Extract<Located, { kind: "file" }>;
+}
+
+/** Caches a file and checks that put() accepted it. */
+function putFile(cache: FileCache, root: string, name: string, content: string): CachedFile {
+  const entry = cache.put(`/${name}`, place(root, name, content));
+  assert.ok(entry !== null, name);
+  return entry;
+}
+
+Deno.test("FileCache.get() returns a small put() file with its bytes and headers", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    const put = putFile(cache, root, "a.txt", "hello");
+    const hit = cache.get("/a.txt");
+    assert.ok(hit !== null);
+    assert.equal(hit, put);
+    assert.equal(hit.realPath, `${root}/a.txt`);
+    assert.equal(hit.size, 5);
+    assert.deepEqual(hit.bytes, text("hello"));
+    const mtime = Deno.statSync(`${root}/a.txt`).mtime!;
+    assert.deepEqual(hit.headers, [
+      ["content-type", "text/plain; charset=utf-8"],
+      ["content-length", "5"],
+      ["last-modified", httpDate(mtime.getTime())],
+    ]);
+  });
+});
+
+Deno.test("FileCache.get() returns null for a path never put", () => {
+  assert.equal(new FileCache(ROOMY).get("/nothing.txt"), null);
+});
+
+Deno.test("FileCache.put() keeps a file above maxFileBytes without its bytes", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache({ ...ROOMY, maxFileBytes: 4 });
+    putFile(cache, root, "big.html", "12345");
+    const hit = cache.get("/big.html");
+    assert.ok(hit !== null);
+    assert.equal(hit.bytes, null);
+    assert.equal(hit.size, 5);
+    assert.deepEqual(hit.headers.slice(0, 2), [
+      ["content-type", "text/html; charset=utf-8"],
+      ["content-length", "5"],
+    ]);
+  });
+});
+
+Deno.test("FileCache.put() returns null when the file changed size since it was located", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    const found = place(root, "a.txt", "short");
+    Deno.writeTextFileSync(`${root}/a.txt`, "much longer now");
+    assert.equal(cache.put("/a.txt", found), null);
+    assert.equal(cache.get("/a.txt"), null);
+  });
+});
+
+Deno.test("FileCache.get() returns null once the file is rewritten with other content", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    putFile(cache, root, "a.txt", "hello");
+    Deno.writeTextFileSync(`${root}/a.txt`, "hello, world");
+    assert.equal(cache.get("/a.txt"), null);
+  });
+});
+
+Deno.test("FileCache.get() returns null when the size is the same but the mtime is later", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    putFile(cache, root, "a.txt", "hello");
+    const { atime, mtime } = Deno.statSync(`${root}/a.txt`);
+    Deno.utimeSync(`${root}/a.txt`, atime!, new Date(mtime!.getTime() + 60_000));
+    assert.equal(cache.get("/a.txt"), null);
+  });
+});
+
+Deno.test("FileCache.get() returns null once the file is deleted", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    putFile(cache, root, "a.txt", "hello");
+    Deno.removeSync(`${root}/a.txt`);
+    assert.equal(cache.get("/a.txt"), null);
+  });
+});
+
+Deno.test("FileCache.get() returns null for an entry older than RESOLVE_AGAIN_MS", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    const before = Date.now();
+    putFile(cache, root, "a.txt", "hello");
+    assert.ok(cache.get("/a.txt", before + RESOLVE_AGAIN_MS) !== null);
+    assert.equal(cache.get("/a.txt", Date.now() + RESOLVE_AGAIN_MS + 1), null);
+    // A miss drops the entry, so even a fresh clock misses now.
+    assert.equal(cache.get("/a.txt"), null);
+  });
+});
+
+Deno.test("FileCache.put() evicts the least recently used entry beyond maxEntries", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache({ ...ROOMY, maxEntries: 2 });
+    putFile(cache, root, "a.txt", "a");
+    putFile(cache, root, "b.txt", "b");
+    assert.ok(cache.get("/a.txt") !== null); // a is now more recent than b
+    putFile(cache, root, "c.txt", "c");
+    assert.equal(cache.get("/b.txt"), null);
+    assert.ok(cache.get("/a.txt") !== null);
+    assert.ok(cache.get("/c.txt") !== null);
+  });
+});
+
+Deno.test("FileCache.put() evicts the least recently used entry beyond maxTotalBytes", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache({ ...ROOMY, maxTotalBytes: 25 });
+    putFile(cache, root, "a.txt", "a".repeat(10));
+    putFile(cache, root, "b.txt", "b".repeat(10));
+    assert.ok(cache.get("/a.txt") !== null);
+    putFile(cache, root, "c.txt", "c".repeat(10));
+    assert.equal(cache.get("/b.txt"), null);
+    assert.ok(cache.get("/a.txt") !== null);
+    assert.ok(cache.get("/c.txt") !== null);
+  });
+});
+
+Deno.test("FileCache.put() of a path again replaces its entry and its byte count", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache({ ...ROOMY, maxTotalBytes: 25 });
+    putFile(cache, root, "a.txt", "a".repeat(10));
+    putFile(cache, root, "a.txt", "A".repeat(10));
+    putFile(cache, root, "b.txt", "b".repeat(10));
+    // 20 bytes kept: the first a.txt no longer counts, so nothing is evicted.
+    assert.deepEqual(cache.get("/a.txt")?.bytes, text("A".repeat(10)));
+    assert.ok(cache.get("/b.txt") !== null);
+  });
+});
+
+Deno.test("FileCache entries without bytes count towards maxEntries but not maxTotalBytes", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache({ maxEntries: 2, maxFileBytes: 4, maxTotalBytes: 8 });
+    putFile(cache, root, "a.txt", "a".repeat(100));
+    putFile(cache, root, "b.txt", "b".repeat(100));
+    assert.ok(cache.get("/a.txt") !== null);
+    assert.ok(cache.get("/b.txt") !== null);
+    putFile(cache, root, "c.txt", "c".repeat(100));
+    assert.equal(cache.get("/a.txt"), null);
+  });
+});
+
+Deno.test("fileHeaders() gives type and length, and last-modified only with an mtime", () => {
+  const mtime = new Date(Date.UTC(1994, 10, 6, 8, 49, 37));
+  assert.deepEqual(fileHeaders("/site/style.css", { size: 42, mtime }), [
+    ["content-type", "text/css; charset=utf-8"],
+    ["content-length", "42"],
+    ["last-modified", "Sun, 06 Nov 1994 08:49:37 GMT"],
+  ]);
+  assert.deepEqual(fileHeaders("/site/blob", { size: 0, mtime: null }), [
+    ["content-type", "application/octet-stream"],
+    ["content-length", "0"],
+  ]);
+});
