@@ -112,7 +112,10 @@ Deno.test("server finishes an in-flight download on SIGTERM, then exits 0", asyn
     await writeAll(conn, encoder.encode("GET /large.bin HTTP/1.1\r\nHost: t\r\n\r\n"));
     const first = new Uint8Array(1024);
     assert.ok((await conn.read(first)) !== null);
+    // An idle keep-alive connection (accepted, one response done) is closed at once.
     const idle = await connect(server.port);
+    await writeAll(idle, encoder.encode("GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n"));
+    assert.deepEqual((await readResponses(idle, { responses: 1 })).map((r) => r.status), [200]);
     const stopping = server.stop();
     // The slow download goes on after the signal and arrives whole.
     let received = 0;

@@ -5,7 +5,6 @@
  * Connection itself.
  */
 
-import { httpDate } from "../http/date.ts";
 import { HttpError } from "../http/errors.ts";
 import { locate } from "./locate.ts";
 import { type CachedFile, type FileCache, fileHeaders } from "./cache.ts";
