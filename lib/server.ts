@@ -56,7 +56,11 @@ export class Server {
     this.#pool = new WorkerPool(config, {
       onMessage: (worker, message) => this.#onWorkerMessage(worker, message),
       onWorkerLost: (worker, reason) => this.#onWorkerLost(worker, reason),
-      onWorkerReady: () => this.#drainQueue(),
+      onWorkerReady: (worker) => {
+        const replaced = this.#state !== "starting";
+        this.#log(`Worker ${worker.id}: ${replaced ? "restarted" : "started"}`);
+        this.#drainQueue();
+      },
     });
   }
 
@@ -298,7 +302,7 @@ export class Server {
   }
 
   #onWorkerLost(worker: PoolWorker, reason: string): void {
-    this.#log(`Worker ${worker.id}: crashed (${reason}); starting a replacement`);
+    this.#log(`Worker ${worker.id}: crashed (${reason}); restarting`);
     for (const c of [...this.#streams.values()]) {
       if (c.worker !== worker) continue;
       this.#release(c);

@@ -94,7 +94,6 @@ function startWorker(init: WorkerInit): void {
     channel.stampProgress();
     handle(decodeToWorker(record));
   });
-  if (!init.quiet) console.log(`Worker ${init.id}: started`);
   self.postMessage({ type: "ready", id: init.id });
 }
 

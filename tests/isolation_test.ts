@@ -137,6 +137,7 @@ Deno.test("isolation: a worker that crashes is replaced and the next requests su
     }
     while (server.pool.workers[0].state !== "ready" && Date.now() < deadline) await sleep(10);
     assert.equal(server.pool.workers[0].state, "ready");
+    assert.ok(lines.includes("Worker 1: restarted"), lines.join("\n"));
     assert.notEqual(server.pool.workers[0], victim);
   } finally {
     await server.shutdown();
