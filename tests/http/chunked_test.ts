@@ -8,12 +8,9 @@ import {
 } from "../../lib/http/chunked.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { newSectionScan } from "../../lib/http/section.ts";
+import { latin1 } from "./_helpers.ts";
 
 const LIMITS = { maxHeaderBytes: 100, maxHeaderCount: 4 };
-
-function latin1(text: string): Uint8Array {
-  return Uint8Array.from(text, (char) => char.charCodeAt(0));
-}
 
 /** Runs the decoder over the text, dropping consumed bytes as the parser does. */
 function decode(text: string, decoder = newChunkedDecoder(newSectionScan())) {

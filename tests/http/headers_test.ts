@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { HttpError } from "../../lib/http/errors.ts";
 import {
   decodeLatin1,
   isFieldValue,
@@ -8,20 +7,7 @@ import {
   parseFieldSection,
   refineCode,
 } from "../../lib/http/headers.ts";
-
-function latin1(text: string): Uint8Array {
-  return Uint8Array.from(text, (char) => char.charCodeAt(0));
-}
-
-function statusOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    assert.ok(error instanceof HttpError);
-    return `${error.status} ${error.code}`;
-  }
-  return "no error";
-}
+import { latin1, statusOf } from "./_helpers.ts";
 
 Deno.test("isToken() accepts tchar runs and refuses empty strings, separators and non-ASCII", () => {
   assert.ok(isToken("!#$%&'*+-.^_`|~09azAZ"));

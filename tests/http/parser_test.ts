@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { HttpError } from "../../lib/http/errors.ts";
 import { type ParserLimits, type RequestHead, RequestParser } from "../../lib/http/parser.ts";
+import { latin1 } from "./_helpers.ts";
 
 const LIMITS: ParserLimits = {
   maxRequestLineBytes: 8192,
@@ -22,10 +23,6 @@ interface Outcome {
 }
 
 /** Bytes with one byte per character, so tests can write obs-text and NUL directly. */
-function latin1(text: string): Uint8Array {
-  return Uint8Array.from(text, (char) => char.charCodeAt(0));
-}
-
 function text(bytes: Uint8Array): string {
   let out = "";
   for (const byte of bytes) out += String.fromCharCode(byte);

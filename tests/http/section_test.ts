@@ -1,22 +1,8 @@
 import assert from "node:assert/strict";
-import { HttpError } from "../../lib/http/errors.ts";
 import { newSectionScan, scanFieldSection } from "../../lib/http/section.ts";
+import { latin1, statusOf } from "./_helpers.ts";
 
 const LIMITS = { maxHeaderBytes: 64, maxHeaderCount: 4 };
-
-function latin1(text: string): Uint8Array {
-  return Uint8Array.from(text, (char) => char.charCodeAt(0));
-}
-
-function statusOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    assert.ok(error instanceof HttpError);
-    return `${error.status} ${error.code}`;
-  }
-  return "no error";
-}
 
 Deno.test("scanFieldSection() returns the offset after the empty line, CRLF or LF", () => {
   for (const section of ["A: 1\r\nB: 2\r\n\r\nrest", "A: 1\nB: 2\n\nrest"]) {
