@@ -96,45 +96,50 @@ export class ByteQueue {
   }
 }
 
+/** One size of pooled buffer. */
+export interface BufferClass {
+  /** Size of each buffer. */
+  bufferBytes: number;
+  /** Smallest copy that uses this class (smaller ones go to an earlier class or the GC). */
+  minBytes: number;
+  /** Free buffers kept for reuse. */
+  maxFree: number;
+}
+
 /**
  * Reusable buffers for response chunks on their way to a socket.
  *
- * Every response chunk must be copied out of the shared ring before an asynchronous write, and
- * a fresh buffer per chunk leaves garbage that V8 collects late: 20 slow readers of a large file
- * grew the process by ~10 MB each. Recycling fixed-size buffers keeps memory at what is actually
- * in flight, which the credit window bounds. Small chunks are plain copies: a pooled buffer
- * for each would cost more than the garbage they make.
+ * Every response chunk must be copied out of the shared ring before an asynchronous write. A
+ * fresh buffer per chunk costs a malloc and a memset per response, and large ones leave garbage
+ * that V8 collects late: 20 slow readers of a large file grew the process by ~10 MB each.
+ * Recycling buffers of a few fixed sizes keeps memory at what is actually in flight, which the
+ * credit window bounds. Sizes between the classes are plain copies.
  */
 export class BufferPool {
-  #bufferBytes: number;
-  #minBytes: number;
-  #maxFree: number;
-  #free: Uint8Array[] = [];
+  #classes: { spec: BufferClass; free: Uint8Array[] }[];
 
   /**
    * Creates a pool.
    *
-   * @param options size of each buffer, the smallest copy worth one, how many free ones to keep
+   * @param classes the buffer sizes, smallest first
    */
-  constructor(options: { bufferBytes: number; minBytes: number; maxFree: number }) {
-    this.#bufferBytes = options.bufferBytes;
-    this.#minBytes = options.minBytes;
-    this.#maxFree = options.maxFree;
+  constructor(classes: BufferClass[]) {
+    this.#classes = classes.map((spec) => ({ spec, free: [] }));
   }
 
   /**
-   * A copy of `bytes`, in a pooled buffer when it fits one.
+   * A copy of `bytes`, in a pooled buffer when one of the classes fits it.
    *
    * @param bytes what to copy
    * @returns the copy; pass it to {@linkcode BufferPool.release} when done
    */
   copy(bytes: Uint8Array): Uint8Array {
-    if (bytes.byteLength < this.#minBytes || bytes.byteLength > this.#bufferBytes) {
-      return bytes.slice();
-    }
-    const buffer = this.#free.pop() ?? new Uint8Array(this.#bufferBytes);
+    const n = bytes.byteLength;
+    const fit = this.#classes.find(({ spec }) => n >= spec.minBytes && n <= spec.bufferBytes);
+    if (fit === undefined) return bytes.slice();
+    const buffer = fit.free.pop() ?? new Uint8Array(fit.spec.bufferBytes);
     buffer.set(bytes);
-    return buffer.subarray(0, bytes.byteLength);
+    return buffer.subarray(0, n);
   }
 
   /**
@@ -143,7 +148,9 @@ export class BufferPool {
    * @param copy a value returned by {@linkcode BufferPool.copy}
    */
   release(copy: Uint8Array): void {
-    if (copy.buffer.byteLength !== this.#bufferBytes || this.#free.length >= this.#maxFree) return;
-    this.#free.push(new Uint8Array(copy.buffer as ArrayBuffer));
+    const size = copy.buffer.byteLength;
+    const owner = this.#classes.find(({ spec }) => spec.bufferBytes === size);
+    if (owner === undefined || owner.free.length >= owner.spec.maxFree) return;
+    owner.free.push(new Uint8Array(copy.buffer as ArrayBuffer));
   }
 }

@@ -10,7 +10,7 @@
  */
 import { HttpError } from "./http/errors.ts";
 import { type RequestHead, RequestParser } from "./http/parser.ts";
-import { serializeHead } from "./http/serializer.ts";
+import { headText, writeHead } from "./http/serializer.ts";
 import { httpDate } from "./http/date.ts";
 import { type ResponseBody, serveStatic, type StaticResponse } from "./static/handler.ts";
 import { errorPage } from "./static/pages.ts";
@@ -68,7 +68,7 @@ export class Exchange {
    * Starts handling a request whose head bytes are `head`.
    *
    * @param io the worker's services for this request
-   * @param head the request bytes the main thread dispatched (copied by the caller)
+   * @param head the request bytes the main thread dispatched (fed to the parser, which copies)
    */
   constructor(io: ExchangeIo, head: Uint8Array) {
     this.#io = io;
@@ -83,7 +83,7 @@ export class Exchange {
   /**
    * Request bytes the main thread sent after a pull.
    *
-   * @param bytes the bytes (copied by the caller)
+   * @param bytes the bytes (fed to the parser, which copies)
    * @param eof whether the client closed its sending side
    */
   receive(bytes: Uint8Array, eof: boolean): void {
@@ -186,10 +186,9 @@ export class Exchange {
   ): Promise<void> {
     this.#state = "responding";
     const headers = [...response.headers, ...this.#commonHeaders(head, close)];
-    const headBytes = serializeHead({ status: response.status, headers });
+    const text = headText({ status: response.status, headers });
     const end = { close, leftover: close ? new Uint8Array() : this.#io.parser.takeBuffered() };
-    const sent = headBytes.byteLength +
-      await this.#sendBody(headBytes, response.body, { head, end });
+    const sent = text.length + await this.#sendBody(text, response.body, { head, end });
     this.#io.log({
       requestLine: head ? `${head.method} ${head.target} ${head.version}` : "-",
       status: response.status,
@@ -205,43 +204,46 @@ export class Exchange {
     return headers;
   }
 
-  /** Sends the body after `prefix` (the head), ending the exchange; returns the body bytes sent. */
-  async #sendBody(prefix: Uint8Array, body: ResponseBody, options: SendOptions): Promise<number> {
-    const { head, end } = options;
-    if (head?.method === "HEAD" || body.kind === "empty") {
+  /**
+   * Sends the head (as text) and the body, ending the exchange; returns the body bytes sent.
+   * Every record is assembled in the worker's scratch buffer, so a response allocates nothing.
+   */
+  async #sendBody(head: string, body: ResponseBody, options: SendOptions): Promise<number> {
+    const { end } = options;
+    if (options.head?.method === "HEAD" || body.kind === "empty") {
       if (body.kind === "file") body.file.close();
-      await this.#sendParts([prefix], end);
+      await this.#sendBytes(head, new Uint8Array(), end);
       return 0;
     }
     if (body.kind === "bytes") {
-      await this.#sendParts([prefix, body.bytes], end);
+      await this.#sendBytes(head, body.bytes, end);
       return body.bytes.byteLength;
     }
     try {
-      return await this.#streamFile(prefix, body, end);
+      return await this.#streamFile(head, body, end);
     } finally {
       body.file.close();
     }
   }
 
   /**
-   * Streams a file in chunks read straight into the worker's scratch buffer. The window is
-   * awaited before each read, and read and send follow with no await between them, so one
-   * scratch buffer serves every exchange of the worker.
+   * Streams a file in chunks read straight into the worker's scratch buffer, the first one
+   * after the head. The window is awaited before each read, and read and send follow with no
+   * await between them, so one scratch buffer serves every exchange of the worker.
    */
-  async #streamFile(prefix: Uint8Array, body: FileBody, end: ExchangeEnd): Promise<number> {
+  async #streamFile(head: string, body: FileBody, end: ExchangeEnd): Promise<number> {
     const { file, length } = body;
     const scratch = this.#io.scratch;
     let sent = 0;
-    let head: Uint8Array | null = prefix;
-    while (head !== null || sent < length) {
-      const at = head?.byteLength ?? 0;
+    let first = true;
+    while (first || sent < length) {
+      const at = first ? head.length : 0;
       const want = Math.min(FILE_CHUNK_BYTES, scratch.byteLength - at, length - sent);
       await this.#waitWindow(at + want);
       if (this.#io.backlogged()) await this.#io.whenFlushed();
       if (this.#isAborted()) throw new AbortedError();
-      if (head) scratch.set(head);
-      head = null;
+      if (first) writeHead(head, scratch);
+      first = false;
       // Sync read: see locate.ts on why worker file I/O is synchronous.
       const n = want === 0 ? 0 : file.readSync(scratch.subarray(at, at + want));
       if (n === null) throw new Error(`file ended after ${sent} of ${length} bytes`);
@@ -251,21 +253,21 @@ export class Exchange {
     return sent;
   }
 
-  /** Waits for window space, then sends the parts as one record. */
-  async #sendParts(parts: Uint8Array[], end: ExchangeEnd): Promise<void> {
-    let length = 0;
-    for (const part of parts) length += part.byteLength;
-    await this.#waitWindow(length);
-    if (parts.length === 1) return this.#send(parts[0], end);
-    const joined = length <= this.#io.scratch.byteLength
-      ? this.#io.scratch.subarray(0, length)
-      : new Uint8Array(length);
-    let at = 0;
-    for (const part of parts) {
-      joined.set(part, at);
-      at += part.byteLength;
+  /** Sends the head and then `bytes`, in records of at most the scratch buffer's size. */
+  async #sendBytes(head: string, bytes: Uint8Array, end: ExchangeEnd): Promise<void> {
+    const scratch = this.#io.scratch;
+    let sent = 0;
+    let first = true;
+    while (first || sent < bytes.byteLength) {
+      const at = first ? head.length : 0;
+      const n = Math.min(scratch.byteLength - at, bytes.byteLength - sent);
+      await this.#waitWindow(at + n);
+      if (first) writeHead(head, scratch);
+      first = false;
+      scratch.set(bytes.subarray(sent, sent + n), at);
+      sent += n;
+      this.#send(scratch.subarray(0, at + n), sent === bytes.byteLength ? end : undefined);
     }
-    this.#send(joined, end);
   }
 
   /** Resolves once `bytes` more fit the window; throws when the exchange was aborted. */

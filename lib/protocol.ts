@@ -106,10 +106,8 @@ const decoder = new TextDecoder();
 export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[]] {
   const header = { kind: KIND[message.kind], flags: 0, connId: message.stream, arg: 0 };
   switch (message.kind) {
-    case "request": {
-      const remote = encoder.encode(message.remote).subarray(0, 255);
-      return [header, Uint8Array.of(remote.byteLength), remote, message.head];
-    }
+    case "request":
+      return [header, encodeRemote(message.remote), message.head];
     case "body":
       return [{ ...header, flags: message.eof ? FLAG_EOF : 0 }, message.bytes];
     case "credit":
@@ -119,6 +117,21 @@ export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[
     default:
       return unreachable(message);
   }
+}
+
+let lastRemote = "";
+let lastRemoteBytes = Uint8Array.of(0);
+
+/** Length-prefixed client address; the last one is kept, as requests come in runs per client. */
+function encodeRemote(remote: string): Uint8Array {
+  if (remote !== lastRemote) {
+    const bytes = encoder.encode(remote).subarray(0, 255);
+    lastRemoteBytes = new Uint8Array(1 + bytes.byteLength);
+    lastRemoteBytes[0] = bytes.byteLength;
+    lastRemoteBytes.set(bytes, 1);
+    lastRemote = remote;
+  }
+  return lastRemoteBytes;
 }
 
 /**

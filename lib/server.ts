@@ -36,12 +36,11 @@ export class Server {
   #sweep: ReturnType<typeof setInterval> | undefined;
   #maxHeadBytes: number;
   #log: (line: string) => void;
-  /** File chunks plus a response head fit one pooled buffer. */
-  #chunks = new BufferPool({
-    bufferBytes: FILE_CHUNK_BYTES + 16 * 1024,
-    minBytes: 64 * 1024,
-    maxFree: 16,
-  });
+  /** Small whole responses, and file chunks plus a response head. */
+  #chunks = new BufferPool([
+    { bufferBytes: 4096, minBytes: 0, maxFree: 256 },
+    { bufferBytes: FILE_CHUNK_BYTES + 16 * 1024, minBytes: 64 * 1024, maxFree: 16 },
+  ]);
 
   /**
    * Prepares a server; {@linkcode Server.start} listens.

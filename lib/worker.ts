@@ -76,9 +76,10 @@ function startWorker(init: WorkerInit): void {
   const handle = (message: ToWorker) => {
     switch (message.kind) {
       case "request":
-        return start(message.stream, message.remote, message.head.slice());
+        // The parser copies what it is fed, so views of the ring are enough here.
+        return start(message.stream, message.remote, message.head);
       case "body":
-        return exchanges.get(message.stream)?.receive(message.bytes.slice(), message.eof);
+        return exchanges.get(message.stream)?.receive(message.bytes, message.eof);
       case "credit":
         return exchanges.get(message.stream)?.credit(message.bytes);
       case "abort":

@@ -50,6 +50,25 @@ export const LAST_CHUNK: Uint8Array = ENCODER.encode("0\r\n\r\n");
  * ```
  */
 export function serializeHead(head: ResponseHead): Uint8Array {
+  const text = headText(head);
+  // Fast path: nearly every head is ASCII, which TextEncoder writes natively.
+  return NON_ASCII.test(text) ? encodeLatin1(text) : ENCODER.encode(text);
+}
+
+/**
+ * The response head as text (one char per byte), validated as {@linkcode serializeHead} does;
+ * {@linkcode writeHead} puts it into a buffer without allocating.
+ *
+ * @param head Status and header fields.
+ * @returns The head's text.
+ * @throws {HttpError} As {@linkcode serializeHead}.
+ * @example
+ * ```ts
+ * import { headText } from "./serializer.ts";
+ * console.assert(headText({ status: 204, headers: [] }) === "HTTP/1.1 204 No Content\r\n\r\n");
+ * ```
+ */
+export function headText(head: ResponseHead): string {
   const { status, headers } = head;
   if (!Number.isInteger(status) || status < 100 || status > 999) {
     throw new HttpError(500, "invalid-response-status", `Cannot send status ${status}`);
@@ -73,9 +92,32 @@ export function serializeHead(head: ResponseHead): Uint8Array {
     }
     text += `${name}: ${value}\r\n`;
   }
-  text += "\r\n";
-  // Fast path: nearly every head is ASCII, which TextEncoder writes natively.
-  return NON_ASCII.test(text) ? encodeLatin1(text) : ENCODER.encode(text);
+  return text + "\r\n";
+}
+
+/**
+ * Writes a head's text (from {@linkcode headText}) as latin1 bytes at the start of `into`.
+ *
+ * @param text The head's text.
+ * @param into Where to write; it must have room for `text.length` bytes.
+ * @returns The number of bytes written (`text.length`).
+ * @throws {RangeError} When `into` is too small.
+ * @example
+ * ```ts
+ * import { headText, writeHead } from "./serializer.ts";
+ * const buffer = new Uint8Array(256);
+ * const length = writeHead(headText({ status: 200, headers: [] }), buffer);
+ * ```
+ */
+export function writeHead(text: string, into: Uint8Array): number {
+  if (text.length > into.length) {
+    throw new RangeError(`a response head of ${text.length} bytes does not fit ${into.length}`);
+  }
+  const { read, written } = ENCODER.encodeInto(text, into);
+  // ASCII encodes one byte per char; anything else must be written as latin1 instead of UTF-8.
+  if (read === text.length && written === text.length) return written;
+  for (let i = 0; i < text.length; i++) into[i] = text.charCodeAt(i);
+  return text.length;
 }
 
 function encodeLatin1(text: string): Uint8Array {
