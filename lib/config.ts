@@ -2,17 +2,25 @@
  * Command line and environment → a validated {@linkcode ServerConfig}.
  *
  * Every limit and timeout of the server is one field here, with its unit in the name and its
- * default in {@linkcode DEFAULTS}. Flags are described once, in {@linkcode FLAGS}, from which
- * both the parser and the `--help` text are made, so they cannot drift apart.
+ * default in {@linkcode DEFAULTS}. The flags that set them are described in `flags.ts`.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
-import denoJson from "../deno.json" with { type: "json" };
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { FLAGS, helpText, normalizeArgs, parseArgsOptions, readValue } from "./flags.ts";
+import { VERSION } from "./version.ts";
 
-/** The program's version, from `deno.json`. */
-export const VERSION: string = denoJson.version;
+export { VERSION };
+
+/** A permission an app's workers can be given, as Deno names it. */
+export type AppPermission = "net" | "read" | "write" | "env" | "run" | "sys" | "ffi";
+
+/** What an app may use: true for everything of a kind, a list for only those. */
+export type AppPermissions = Partial<Record<AppPermission, true | string[]>>;
+
+/** How files and folders whose names start with a dot are treated. */
+export type DotfilePolicy = "deny" | "ignore" | "allow";
 
 /** Everything the server needs to run; built by {@linkcode parseConfig}. */
 export interface ServerConfig {
@@ -51,6 +59,28 @@ export interface ServerConfig {
   windowBytes: number;
   /** Bytes of small files (up to 64 KiB each) each worker keeps in memory; 0 turns the cache off. @default 8388608 */
   fileCacheBytes: number;
+  /** A busy worker without progress for this long is replaced; 0: never. @default 30000 */
+  requestTimeoutMs: number;
+  /** file: URL of the app module (`export default { fetch }`), or null for files only. @default null */
+  app: string | null;
+  /** What the app's workers may use beyond reading the root. @default {} */
+  appPermissions: AppPermissions;
+  /** Compress compressible responses on the fly. @default false */
+  compress: boolean;
+  /** List folders without an index.html. @default false */
+  listDirectories: boolean;
+  /** Dotfiles: deny (403), ignore (404, unlisted) or allow. @default "ignore" */
+  dotfiles: DotfilePolicy;
+  /** Follow symlinks that lead outside the root. @default false */
+  followSymlinks: boolean;
+  /** Answer HTML requests for missing extension-less paths with /index.html. @default false */
+  spa: boolean;
+  /** Access-Control-Allow-Origin value, or null for no CORS headers. @default null */
+  cors: string | null;
+  /** Headers added to every response, names lower-case. @default [] */
+  extraHeaders: [string, string][];
+  /** Cache-Control of files other than HTML (HTML always gets no-cache). @default "no-cache" */
+  cacheControl: string;
 }
 
 /** Default value of every {@linkcode ServerConfig} field; the only place defaults live. */
@@ -71,134 +101,18 @@ export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   maxBodyBytes: 10 * 1024 * 1024,
   windowBytes: 256 * 1024,
   fileCacheBytes: 8 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  app: null,
+  appPermissions: {},
+  compress: false,
+  listDirectories: false,
+  dotfiles: "ignore",
+  followSymlinks: false,
+  spa: false,
+  cors: null,
+  extraHeaders: [],
+  cacheControl: "no-cache",
 });
-
-/** How a flag's text value becomes a config value. */
-type FlagKind = "text" | "switch" | "port" | "count" | "bytes" | "seconds" | "milliseconds";
-
-/** One command-line flag: its name, the field it sets, its kind, bounds and help line. */
-export interface FlagSpec {
-  /** Long flag name without dashes; the environment variable is HEIRETSU_ + upper-case name. */
-  name: string;
-  /** The config field it sets. */
-  field: keyof ServerConfig;
-  /** How the value is read. */
-  kind: FlagKind;
-  /** Smallest accepted value (numeric kinds). */
-  min?: number;
-  /** Largest accepted value (numeric kinds). */
-  max?: number;
-  /** One line for `--help`. */
-  help: string;
-}
-
-/** Every flag that sets a config field, in `--help` order. */
-export const FLAGS: readonly FlagSpec[] = [
-  {
-    name: "root",
-    field: "root",
-    kind: "text",
-    help: "folder to serve (default: the built-in site)",
-  },
-  { name: "host", field: "host", kind: "text", help: "address to listen on (default 127.0.0.1)" },
-  {
-    name: "port",
-    field: "port",
-    kind: "port",
-    help: "port to listen on; 0 picks a free one (default 8080)",
-  },
-  {
-    name: "workers",
-    field: "workers",
-    kind: "count",
-    min: 1,
-    max: 256,
-    help: "worker threads (default: number of CPUs)",
-  },
-  {
-    name: "queue",
-    field: "queueLength",
-    kind: "count",
-    min: 0,
-    help: "requests that may wait for a busy pool; beyond it 503 (default 1024)",
-  },
-  { name: "quiet", field: "quiet", kind: "switch", help: "no access log" },
-  {
-    name: "header-timeout",
-    field: "headerTimeoutMs",
-    kind: "seconds",
-    min: 0.001,
-    help: "seconds for a request head to arrive, then 408 (default 10)",
-  },
-  {
-    name: "keepalive-timeout",
-    field: "keepaliveTimeoutMs",
-    kind: "seconds",
-    min: 0.001,
-    help: "seconds an idle keep-alive connection stays open (default 5)",
-  },
-  {
-    name: "grace",
-    field: "graceMs",
-    kind: "seconds",
-    min: 0,
-    help: "seconds in-flight responses get to finish on shutdown (default 10)",
-  },
-  {
-    name: "stall-timeout",
-    field: "stallMs",
-    kind: "milliseconds",
-    min: 1,
-    help: "milliseconds without progress before a busy worker gets no new requests (default 20)",
-  },
-  {
-    name: "max-request-line",
-    field: "maxRequestLineBytes",
-    kind: "bytes",
-    min: 64,
-    max: 1 << 20,
-    help: "longest request line in bytes, then 414 (default 8192)",
-  },
-  {
-    name: "max-header-bytes",
-    field: "maxHeaderBytes",
-    kind: "bytes",
-    min: 256,
-    max: 1 << 24,
-    help: "largest header section in bytes, then 431 (default 32768)",
-  },
-  {
-    name: "max-headers",
-    field: "maxHeaderCount",
-    kind: "count",
-    min: 1,
-    max: 10_000,
-    help: "most header fields, then 431 (default 100)",
-  },
-  {
-    name: "max-body",
-    field: "maxBodyBytes",
-    kind: "bytes",
-    min: 0,
-    help: "largest request body in bytes, then 413 (default 10485760)",
-  },
-  {
-    name: "window",
-    field: "windowBytes",
-    kind: "bytes",
-    min: 16 * 1024,
-    max: 1 << 30,
-    help: "response bytes in flight per connection (default 262144)",
-  },
-  {
-    name: "file-cache",
-    field: "fileCacheBytes",
-    kind: "bytes",
-    min: 0,
-    max: 1 << 30,
-    help: "bytes of small files each worker keeps in memory; 0: off (default 8388608)",
-  },
-];
 
 /** The result of {@linkcode parseConfig}: run the server, print text and exit, or fail. */
 export type ConfigResult =
@@ -212,51 +126,6 @@ export interface ConfigSources {
   args: readonly string[];
   /** Reads an environment variable; returns undefined when unset or not permitted. */
   env: (name: string) => string | undefined;
-}
-
-/**
- * The `--help` text, made from {@linkcode FLAGS}.
- *
- * @returns the usage text, ending in a newline
- * @example Print it
- * ```ts
- * import { helpText } from "./config.ts";
- * console.log(helpText().includes("--port"));
- * ```
- */
-export function helpText(): string {
-  const rows = FLAGS.map((f) => {
-    const left = f.kind === "switch" ? `--${f.name}` : `--${f.name} ${valueName(f)}`;
-    return `  ${left.padEnd(HELP_COLUMN)}${f.help}`;
-  });
-  return [
-    `heiretsu ${VERSION}: a multi-threaded HTTP/1.1 server for Deno`,
-    "",
-    "Usage: heiretsu [ROOT] [flags]",
-    "",
-    "Flags (each also read from HEIRETSU_<NAME>, e.g. HEIRETSU_PORT=9000; flags win):",
-    ...rows,
-    `  ${"--help".padEnd(HELP_COLUMN)}show this text`,
-    `  ${"--version".padEnd(HELP_COLUMN)}show the version`,
-    "",
-  ].join("\n");
-}
-
-/** Where help lines start their description. */
-const HELP_COLUMN = 30;
-
-/** The placeholder for a flag's value in `--help`. */
-function valueName(flag: FlagSpec): string {
-  const names: Record<FlagKind, string> = {
-    text: flag.name.toUpperCase(),
-    switch: "",
-    port: "PORT",
-    count: "N",
-    bytes: "BYTES",
-    seconds: "SECONDS",
-    milliseconds: "MS",
-  };
-  return names[flag.kind];
 }
 
 /**
@@ -275,8 +144,7 @@ export function parseConfig(sources: ConfigSources): ConfigResult {
   let parsed;
   try {
     parsed = parseArgs({
-      // `deno task serve -- --port 9000` passes the "--" through: it only separates task flags.
-      args: sources.args[0] === "--" ? sources.args.slice(1) : [...sources.args],
+      args: normalizeArgs(sources.args),
       options: parseArgsOptions(),
       allowPositionals: true,
       strict: true,
@@ -295,16 +163,10 @@ export function parseConfig(sources: ConfigSources): ConfigResult {
     return { kind: "error", message: "give the root either as ROOT or as --root, not both" };
   }
   if (positionals.length === 1) values.root = positionals[0];
-  return buildConfig(values as Record<string, string | boolean | undefined>, sources.env);
-}
-
-function parseArgsOptions() {
-  const options: Record<string, { type: "string" | "boolean" }> = {
-    help: { type: "boolean" },
-    version: { type: "boolean" },
-  };
-  for (const f of FLAGS) options[f.name] = { type: f.kind === "switch" ? "boolean" : "string" };
-  return options;
+  return buildConfig(
+    values as Record<string, string | boolean | string[] | undefined>,
+    sources.env,
+  );
 }
 
 /** Version line: ours and the Deno runtime's. */
@@ -313,64 +175,67 @@ function versionText(): string {
 }
 
 function buildConfig(
-  values: Record<string, string | boolean | undefined>,
+  values: Record<string, string | boolean | string[] | undefined>,
   env: (name: string) => string | undefined,
 ): ConfigResult {
-  const config: ServerConfig = { ...DEFAULTS };
-  const fields = config as unknown as Record<string, unknown>;
+  const config: ServerConfig = { ...DEFAULTS, appPermissions: {}, extraHeaders: [] };
   for (const flag of FLAGS) {
     const envName = `HEIRETSU_${flag.name.toUpperCase().replaceAll("-", "_")}`;
     const fromFlag = values[flag.name];
-    const raw = fromFlag ?? env(envName);
+    const fromEnv = env(envName);
+    // A repeatable flag's environment variable holds one value per line.
+    const raw = fromFlag ?? (flag.kind === "header" ? fromEnv?.split("\n") : fromEnv);
     if (raw === undefined) continue;
     const source = fromFlag === undefined ? envName : `--${flag.name}`;
-    const value = readValue(flag, raw);
-    if (typeof value === "object") return { kind: "error", message: `${source}: ${value.error}` };
-    fields[flag.field] = value;
+    for (const item of Array.isArray(raw) ? raw : [raw]) {
+      const value = readValue(flag, item);
+      if (isError(value)) return { kind: "error", message: `${source}: ${value.error}` };
+      setField(config, flag.field, { flag: flag.name, value });
+    }
   }
   const root = resolveRoot(config.root);
   if (typeof root === "object") return { kind: "error", message: root.error };
   config.root = root;
+  if (config.app !== null) {
+    const app = resolveApp(config.app);
+    if (typeof app === "object") return { kind: "error", message: app.error };
+    config.app = app;
+  }
   return { kind: "run", config };
 }
 
-type ReadResult = string | number | boolean | { error: string };
-
-function readValue(flag: FlagSpec, raw: string | boolean): ReadResult {
-  if (flag.kind === "switch") return readSwitch(raw);
-  const text = String(raw).trim();
-  if (flag.kind === "text") return text === "" ? { error: "must not be empty" } : text;
-  if (flag.kind === "port") return readNumber(text, { integer: true, min: 0, max: 65535 });
-  const integer = flag.kind !== "seconds";
-  const number = readNumber(text, { integer, min: flag.min ?? 0, max: flag.max });
-  if (typeof number === "object") return number;
-  return flag.kind === "seconds" ? Math.round(number * 1000) : number;
+function isError(value: unknown): value is { error: string } {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function readSwitch(raw: string | boolean): ReadResult {
-  if (typeof raw === "boolean") return raw;
-  const text = raw.trim().toLowerCase();
-  if (["1", "true", "yes", "on"].includes(text)) return true;
-  if (["0", "false", "no", "off", ""].includes(text)) return false;
-  return { error: `expected true or false, got "${raw}"` };
-}
-
-interface NumberRule {
-  integer: boolean;
-  min: number;
-  max?: number;
-}
-
-function readNumber(text: string, rule: NumberRule): number | { error: string } {
-  const pattern = rule.integer ? /^\d+$/ : /^\d+(\.\d+)?$/;
-  const kind = rule.integer ? "a whole number" : "a number";
-  const range = rule.max === undefined ? `at least ${rule.min}` : `from ${rule.min} to ${rule.max}`;
-  if (!pattern.test(text)) return { error: `expected ${kind} ${range}, got "${text}"` };
-  const value = Number(text);
-  if (value < rule.min || (rule.max !== undefined && value > rule.max)) {
-    return { error: `"${text}" is out of range: use ${kind} ${range}` };
+/** Stores a flag's value: lists and permission records collect, other fields are replaced. */
+function setField(
+  config: ServerConfig,
+  field: keyof ServerConfig,
+  read: { flag: string; value: unknown },
+): void {
+  if (field === "extraHeaders") {
+    config.extraHeaders.push(read.value as [string, string]);
+  } else if (field === "appPermissions") {
+    const name = read.flag.slice("allow-".length) as AppPermission;
+    config.appPermissions[name] = read.value as true | string[];
+  } else {
+    (config as unknown as Record<string, unknown>)[field] = read.value;
   }
-  return value;
+}
+
+/** The app module must be a readable file; returns its file: URL or an error line. */
+function resolveApp(path: string): string | { error: string } {
+  try {
+    const real = Deno.realPathSync(path);
+    if (!Deno.statSync(real).isFile) return { error: `app "${path}" is not a file: give a module` };
+    return pathToFileURL(real).href;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return { error: `app "${path}" does not exist: give the path of a module` };
+    }
+    return { error: `app "${path}" cannot be read: run deno with --allow-read=${path}` };
+  }
 }
 
 /** Root must be a readable folder; returns its absolute real path or an error line. */

@@ -1,78 +1,105 @@
 /**
- * One request and its response, as a worker handles it: parse the head, read or drain the body,
- * route, and stream the response back under a credit window.
+ * One request and its response, as a worker handles it: parse the head, hand the request to the
+ * handler, stream the answer back under the credit window, and finish the request body so the
+ * next request on the connection is found.
  *
  * The exchange talks to the main thread only through {@linkcode ExchangeIo}, so flow control is
- * explicit: it pulls request bytes when the parser needs them, and it never has more than the
- * window's worth of response bytes unacknowledged, however large the file or slow the client.
+ * explicit: it pulls request bytes when someone reads them, and never has more than the window's
+ * worth of response bytes unacknowledged, however large the file or slow the client.
  *
  * @module
  */
 import { HttpError } from "./http/errors.ts";
-import { type RequestHead, RequestParser } from "./http/parser.ts";
-import { headText, writeHead } from "./http/serializer.ts";
+import { type ParserLimits, type RequestHead, RequestParser } from "./http/parser.ts";
+import { headText } from "./http/serializer.ts";
 import { httpDate } from "./http/date.ts";
-import { type ResponseBody, serveStatic, type StaticResponse } from "./static/handler.ts";
 import { errorPage } from "./static/pages.ts";
-import type { FileCache } from "./static/cache.ts";
-import { FILE_CHUNK_BYTES } from "./protocol.ts";
+import { AbortedError, type ResponseEnd, ResponseWriter, type WriterIo } from "./body.ts";
+import { RequestBody } from "./request_body.ts";
+import { isBodiless, type PlannedResponse, releaseBody } from "./response.ts";
 
-/** Where an exchange is: `head` → `body` → `responding` → `done`, or `aborted` from any. */
-export type ExchangeState = "head" | "body" | "responding" | "done" | "aborted";
+/** Where an exchange is: `head` → `handling` → `responding` → `done`, or `aborted` from any. */
+export type ExchangeState = "head" | "handling" | "responding" | "done" | "aborted";
 
-/** What an exchange needs from its worker: settings and the channel operations. */
-export interface ExchangeIo {
-  root: string;
-  /** The worker's cache of hot files. */
-  cache: FileCache;
+/** The request as a handler sees it. */
+export interface IncomingRequest {
+  head: RequestHead;
+  /** Client address. */
+  remote: string;
+  /** The body, read on demand. */
+  body: RequestBody;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** Answers a request: the static files, an app, or both. */
+export type RequestHandler = (
+  request: IncomingRequest,
+) => PlannedResponse | Promise<PlannedResponse>;
+
+/** What exchanges need from their worker, shared by all of them: one object per worker. */
+export interface ExchangeIo extends WriterIo {
+  handle: RequestHandler;
   serverHeader: string;
-  windowBytes: number;
-  maxPayload: number;
   maxBodyBytes: number;
-  /**
-   * The worker's one scratch buffer (maxPayload bytes) for assembling a record; its contents
-   * are copied into the ring by `send`, so it is free again as soon as `send` returns.
-   */
-  scratch: Uint8Array;
-  parser: RequestParser;
-  /** Whether sent records wait in the worker's local queue because the ring is full. */
-  backlogged(): boolean;
-  /** Resolves when the worker's local queue of records is empty. */
-  whenFlushed(): Promise<void>;
-  /** Asks the main thread for up to `bytes` more request bytes. */
-  pull(bytes: number): void;
-  /** Sends response bytes; with `end` the exchange is over and `leftover` goes back. */
-  send(bytes: Uint8Array, end?: { close: boolean; leftover: Uint8Array }): void;
+  /** Largest pull the main thread can answer in one record. */
+  maxPull: number;
+  /** Limits for each request's parser. */
+  limits: ParserLimits;
+  /** Asks the main thread for up to `bytes` more bytes of a request. */
+  pull(stream: number, bytes: number): void;
   /** Writes one access-log line. */
   log(entry: AccessEntry): void;
 }
 
 /** One access-log entry. */
 export interface AccessEntry {
+  remote: string;
   requestLine: string;
   status: number;
   bytes: number;
   startedAt: number;
 }
 
-/** A request in progress on a worker; owns its open file until it ends. */
+/** The request an exchange starts from. */
+export interface ExchangeStart {
+  stream: number;
+  remote: string;
+  /** The request bytes the main thread dispatched (fed to the parser, which copies). */
+  head: Uint8Array;
+}
+
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+const NOTHING = new Uint8Array();
+/** The body of every request without one: already at its end, shared. */
+const NO_BODY = RequestBody.none();
+
+/** A request in progress on a worker. */
 export class Exchange {
   #io: ExchangeIo;
+  #stream: number;
+  #remote: string;
+  #parser: RequestParser;
   #state: ExchangeState = "head";
-  #unacked = 0;
+  #writer: ResponseWriter | null = null;
   #wake: (() => void) | null = null;
   #eof = false;
+  /** Made on first use: most handlers never look at the signal. */
+  #aborted: AbortController | null = null;
   #startedAt = performance.now();
 
   /**
-   * Starts handling a request whose head bytes are `head`.
+   * Starts handling a request.
    *
-   * @param io the worker's services for this request
-   * @param head the request bytes the main thread dispatched (fed to the parser, which copies)
+   * @param io the worker's services, shared by its exchanges
+   * @param start the request's stream, client address and head bytes
    */
-  constructor(io: ExchangeIo, head: Uint8Array) {
+  constructor(io: ExchangeIo, start: ExchangeStart) {
     this.#io = io;
-    io.parser.feed(head);
+    this.#stream = start.stream;
+    this.#remote = start.remote;
+    this.#parser = new RequestParser(io.limits);
+    this.#parser.feed(start.head);
   }
 
   /** Where the exchange is. */
@@ -87,7 +114,7 @@ export class Exchange {
    * @param eof whether the client closed its sending side
    */
   receive(bytes: Uint8Array, eof: boolean): void {
-    this.#io.parser.feed(bytes);
+    this.#parser.feed(bytes);
     if (eof) this.#eof = true;
     this.#resume();
   }
@@ -98,14 +125,15 @@ export class Exchange {
    * @param bytes how many
    */
   credit(bytes: number): void {
-    this.#unacked = Math.max(0, this.#unacked - bytes);
-    this.#resume();
+    this.#writer?.credit(bytes);
   }
 
   /** The connection is gone: stop at the next step and release resources. */
   abort(): void {
     if (this.#state === "done") return;
     this.#state = "aborted";
+    this.#writer?.abort();
+    this.#aborted?.abort(new AbortedError("the client went away"));
     this.#resume();
   }
 
@@ -118,83 +146,139 @@ export class Exchange {
     let head: RequestHead | null = null;
     try {
       head = await this.#readHead();
-      if (head === null) return this.#finish({ close: true, leftover: new Uint8Array() });
-      let close = !head.keepAlive;
-      let response: StaticResponse | null = null;
-      if (head.framing.kind !== "none") {
-        // A client waiting for 100-continue is answered without its body being read.
-        response = head.expectContinue ? null : await this.#drainBody(head);
-        close ||= head.expectContinue || response !== null;
+      if (head === null) return this.#finish({ close: true, leftover: NOTHING });
+      const body = head.framing.kind === "none" ? NO_BODY : new RequestBody(this.#bodySource(head));
+      const { framing } = head;
+      if (framing.kind === "length" && framing.length > this.#io.maxBodyBytes) {
+        throw new HttpError(
+          413,
+          "body-too-large",
+          `Request body of ${framing.length} bytes is too large`,
+        );
       }
-      response ??= this.#route(head);
-      await this.#respond(head, response, close);
+      this.#state = "handling";
+      const handled = this.#io.handle(this.#incoming(head, body));
+      const response = handled instanceof Promise ? await handled : handled;
+      await this.#respond(head, response, body);
     } catch (error) {
       await this.#fail(head, error);
     }
   }
 
+  #incoming(head: RequestHead, body: RequestBody): IncomingRequest {
+    return new Incoming({ head, remote: this.#remote, body, exchange: this });
+  }
+
+  /**
+   * The signal that aborts when the client goes away, made on first use.
+   *
+   * @returns the signal
+   */
+  signal(): AbortSignal {
+    this.#aborted ??= new AbortController();
+    if (this.#isAborted()) this.#aborted.abort(new AbortedError("the client went away"));
+    return this.#aborted.signal;
+  }
+
   async #readHead(): Promise<RequestHead | null> {
     for (;;) {
-      const event = this.#io.parser.next();
+      const event = this.#parser.next();
       if (event.kind === "head") return event.head;
       if (!(await this.#needData())) return null;
     }
   }
 
-  /** Reads and discards the body (static routes use none), or returns the 413 that refuses it. */
-  async #drainBody(head: RequestHead): Promise<StaticResponse | null> {
-    const { framing } = head;
-    if (framing.kind === "length" && framing.length > this.#io.maxBodyBytes) {
-      return errorResponse(413);
-    }
-    this.#state = "body";
-    let received = 0;
-    for (;;) {
-      const event = this.#io.parser.next();
-      if (event.kind === "end") return null;
-      if (event.kind === "body") {
-        received += event.data.byteLength;
-        if (received > this.#io.maxBodyBytes) return errorResponse(413);
-      } else if (!(await this.#needData())) {
-        throw new HttpError(400, "incomplete-body", "Client closed the connection mid-body");
-      }
-    }
+  #bodySource(head: RequestHead) {
+    return {
+      parser: this.#parser,
+      maxBodyBytes: this.#io.maxBodyBytes,
+      needData: () => this.#needData(),
+      onFirstRead: () => {
+        if (head.expectContinue && this.#state === "handling") {
+          this.#io.send(this.#stream, CONTINUE);
+        }
+      },
+    };
   }
 
   /** Pulls more request bytes; false when the client has closed or the exchange aborted. */
   async #needData(): Promise<boolean> {
     if (this.#eof || this.#isAborted()) return false;
-    const before = this.#io.parser.bufferedBytes;
-    this.#io.pull(this.#io.maxPayload);
-    while (this.#io.parser.bufferedBytes === before && !this.#eof && !this.#isAborted()) {
+    const before = this.#parser.bufferedBytes;
+    this.#io.pull(this.#stream, this.#io.maxPull);
+    while (this.#parser.bufferedBytes === before && !this.#eof && !this.#isAborted()) {
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
-    return !this.#isAborted() && (this.#io.parser.bufferedBytes > before || !this.#eof);
+    return !this.#isAborted() && (this.#parser.bufferedBytes > before || !this.#eof);
   }
 
-  #route(head: RequestHead): StaticResponse {
-    return serveStatic(
-      { method: head.method, target: head.target, headers: head.headers },
-      { root: this.#io.root, cache: this.#io.cache },
-    );
-  }
-
+  /**
+   * Sends the response. When the body was read to its end, the last record also ends the
+   * exchange; otherwise the rest of the body is drained first (or the connection closed).
+   */
   async #respond(
     head: RequestHead | null,
-    response: StaticResponse,
-    close: boolean,
+    response: PlannedResponse,
+    body: RequestBody | null,
   ): Promise<void> {
     this.#state = "responding";
-    const headers = [...response.headers, ...this.#commonHeaders(head, close)];
-    const text = headText({ status: response.status, headers });
-    const end = { close, leftover: close ? new Uint8Array() : this.#io.parser.takeBuffered() };
-    const sent = text.length + await this.#sendBody(text, response.body, { head, end });
-    this.#io.log({
-      requestLine: head ? `${head.method} ${head.target} ${head.version}` : "-",
-      status: response.status,
-      bytes: sent,
-      startedAt: this.#startedAt,
-    });
+    let close = head === null || !head.keepAlive || body === null;
+    const { status } = response;
+    const bodiless = head?.method === "HEAD" || isBodiless(status) ||
+      response.body.kind === "empty";
+    const headers = [...response.headers];
+    const streamed = !bodiless && response.body.kind === "stream" &&
+      !hasHeader(headers, "content-length");
+    const chunked = streamed && head?.version === "HTTP/1.1";
+    if (chunked) headers.push(["transfer-encoding", "chunked"]);
+    // Without a length or chunking, the end of the body is the end of the connection.
+    if (streamed && !chunked) close = true;
+    const early = body === null || body.state === "done";
+    headers.push(...this.#commonHeaders(head, close));
+    const text = headText({ status, headers });
+    this.#writer = new ResponseWriter(this.#io, this.#stream);
+    const end = early ? this.#end(close) : undefined;
+    if (bodiless) releaseBody(response.body);
+    try {
+      await this.#sendBody(text, bodiless ? { kind: "empty" } : response.body, { chunked, end });
+    } finally {
+      if (!bodiless) releaseBody(response.body);
+    }
+    this.#log(head, status);
+    if (!early) await this.#finishBody(head!, body!, close);
+  }
+
+  #sendBody(
+    text: string,
+    body: PlannedResponse["body"],
+    options: { chunked: boolean; end: ResponseEnd | undefined },
+  ): Promise<void> {
+    const writer = this.#writer!;
+    const { end } = options;
+    switch (body.kind) {
+      case "empty":
+        return writer.sendParts(text, { parts: [], end });
+      case "bytes":
+        return writer.sendParts(text, { parts: [body.bytes], end });
+      case "file":
+        return writer.sendParts(text, { parts: [body], end });
+      case "parts":
+        return writer.sendParts(text, { parts: body.parts, end });
+      case "stream":
+        return writer.sendStream(text, { stream: body.stream, chunked: options.chunked, end });
+    }
+  }
+
+  /** After a response sent before its request body ended: drain it, or close if that fails. */
+  async #finishBody(head: RequestHead, body: RequestBody, close: boolean): Promise<void> {
+    // A client still waiting for 100 Continue never sends its body: the connection cannot go on.
+    let drained = !(head.expectContinue && body.state === "unread");
+    if (drained && !close) drained = await body.drain().then(() => true, () => false);
+    this.#finish(this.#end(close || !drained));
+  }
+
+  #end(close: boolean): ResponseEnd {
+    return { close, leftover: close ? NOTHING : this.#parser.takeBuffered() };
   }
 
   #commonHeaders(head: RequestHead | null, close: boolean): [string, string][] {
@@ -204,104 +288,32 @@ export class Exchange {
     return headers;
   }
 
-  /**
-   * Sends the head (as text) and the body, ending the exchange; returns the body bytes sent.
-   * Every record is assembled in the worker's scratch buffer, so a response allocates nothing.
-   */
-  async #sendBody(head: string, body: ResponseBody, options: SendOptions): Promise<number> {
-    const { end } = options;
-    if (options.head?.method === "HEAD" || body.kind === "empty") {
-      if (body.kind === "file") body.file.close();
-      await this.#sendBytes(head, new Uint8Array(), end);
-      return 0;
-    }
-    if (body.kind === "bytes") {
-      await this.#sendBytes(head, body.bytes, end);
-      return body.bytes.byteLength;
-    }
-    try {
-      return await this.#streamFile(head, body, end);
-    } finally {
-      body.file.close();
-    }
-  }
-
-  /**
-   * Streams a file in chunks read straight into the worker's scratch buffer, the first one
-   * after the head. The window is awaited before each read, and read and send follow with no
-   * await between them, so one scratch buffer serves every exchange of the worker.
-   */
-  async #streamFile(head: string, body: FileBody, end: ExchangeEnd): Promise<number> {
-    const { file, length } = body;
-    const scratch = this.#io.scratch;
-    let sent = 0;
-    let first = true;
-    while (first || sent < length) {
-      const at = first ? head.length : 0;
-      const want = Math.min(FILE_CHUNK_BYTES, scratch.byteLength - at, length - sent);
-      await this.#waitWindow(at + want);
-      if (this.#io.backlogged()) await this.#io.whenFlushed();
-      if (this.#isAborted()) throw new AbortedError();
-      if (first) writeHead(head, scratch);
-      first = false;
-      // Sync read: see locate.ts on why worker file I/O is synchronous.
-      const n = want === 0 ? 0 : file.readSync(scratch.subarray(at, at + want));
-      if (n === null) throw new Error(`file ended after ${sent} of ${length} bytes`);
-      sent += n;
-      this.#send(scratch.subarray(0, at + n), sent === length ? end : undefined);
-    }
-    return sent;
-  }
-
-  /** Sends the head and then `bytes`, in records of at most the scratch buffer's size. */
-  async #sendBytes(head: string, bytes: Uint8Array, end: ExchangeEnd): Promise<void> {
-    const scratch = this.#io.scratch;
-    let sent = 0;
-    let first = true;
-    while (first || sent < bytes.byteLength) {
-      const at = first ? head.length : 0;
-      const n = Math.min(scratch.byteLength - at, bytes.byteLength - sent);
-      await this.#waitWindow(at + n);
-      if (first) writeHead(head, scratch);
-      first = false;
-      scratch.set(bytes.subarray(sent, sent + n), at);
-      sent += n;
-      this.#send(scratch.subarray(0, at + n), sent === bytes.byteLength ? end : undefined);
-    }
-  }
-
-  /** Resolves once `bytes` more fit the window; throws when the exchange was aborted. */
-  async #waitWindow(bytes: number): Promise<void> {
-    while (
-      this.#unacked > 0 && this.#unacked + bytes > this.#io.windowBytes && !this.#isAborted()
-    ) {
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
-    if (this.#isAborted()) throw new AbortedError();
-  }
-
-  #send(bytes: Uint8Array, end: ExchangeEnd | undefined): void {
-    this.#unacked += bytes.byteLength;
-    if (end) this.#state = "done";
-    this.#io.send(bytes, end);
+  #log(head: RequestHead | null, status: number): void {
+    this.#io.log({
+      remote: this.#remote,
+      requestLine: head ? `${head.method} ${head.target} ${head.version}` : "-",
+      status,
+      bytes: this.#writer?.sentBytes ?? 0,
+      startedAt: this.#startedAt,
+    });
   }
 
   /** Ends the exchange without (more) response bytes. */
-  #finish(end: ExchangeEnd): void {
+  #finish(end: ResponseEnd): void {
     if (this.#isAborted() || this.#state === "done") return;
     this.#state = "done";
-    this.#io.send(new Uint8Array(), end);
+    this.#io.send(this.#stream, NOTHING, end);
   }
 
   async #fail(head: RequestHead | null, error: unknown): Promise<void> {
     if (this.#isAborted() || error instanceof AbortedError) return;
     if (this.#state === "responding") {
       console.error(`response failed after its head was sent: ${describe(error)}`);
-      return this.#finish({ close: true, leftover: new Uint8Array() });
+      return this.#finish({ close: true, leftover: NOTHING });
     }
     if (!(error instanceof HttpError)) console.error(`request failed: ${describe(error)}`);
     const status = error instanceof HttpError ? error.status : 500;
-    await this.#respond(head, errorResponse(status), true).catch(() => {});
+    await this.#respond(head, errorResponse(status), null).catch(() => {});
   }
 
   /** A method, not a field test, so the compiler does not narrow it across awaits. */
@@ -316,32 +328,50 @@ export class Exchange {
   }
 }
 
-/** How an exchange ends: close the connection or not, and the request bytes it did not use. */
-interface ExchangeEnd {
-  close: boolean;
-  leftover: Uint8Array;
+/**
+ * The request a handler gets. A class, not an object literal with a getter: a literal's getter
+ * is a new closure per request, and that made every request 40% slower on the worker.
+ */
+class Incoming implements IncomingRequest {
+  readonly head: RequestHead;
+  readonly remote: string;
+  readonly body: RequestBody;
+  #exchange: Exchange;
+
+  constructor(parts: { head: RequestHead; remote: string; body: RequestBody; exchange: Exchange }) {
+    this.head = parts.head;
+    this.remote = parts.remote;
+    this.body = parts.body;
+    this.#exchange = parts.exchange;
+  }
+
+  get signal(): AbortSignal {
+    return this.#exchange.signal();
+  }
 }
 
-interface SendOptions {
-  head: RequestHead | null;
-  end: ExchangeEnd;
+function hasHeader(headers: Array<[string, string]>, name: string): boolean {
+  return headers.some(([key]) => key === name);
 }
 
-type FileBody = Extract<ResponseBody, { kind: "file" }>;
-
-/** Thrown inside an exchange to unwind once the connection is gone. */
-class AbortedError extends Error {}
-
-function errorResponse(status: number): StaticResponse {
+/**
+ * A small HTML error response.
+ *
+ * @param status the status
+ * @returns the planned response
+ * @example
+ * ```ts
+ * import { errorResponse } from "./exchange.ts";
+ * const response = errorResponse(404);
+ * ```
+ */
+export function errorResponse(status: number): PlannedResponse {
   const bytes = errorPage(status);
-  return {
-    status,
-    headers: [["content-type", "text/html; charset=utf-8"], [
-      "content-length",
-      String(bytes.byteLength),
-    ]],
-    body: { kind: "bytes", bytes },
-  };
+  const headers: [string, string][] = [
+    ["content-type", "text/html; charset=utf-8"],
+    ["content-length", String(bytes.byteLength)],
+  ];
+  return { status, headers, body: { kind: "bytes", bytes } };
 }
 
 function describe(error: unknown): string {

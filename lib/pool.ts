@@ -171,6 +171,7 @@ export class WorkerPool {
       },
       windowBytes: c.windowBytes,
       fileCacheBytes: c.fileCacheBytes,
+      maxPull: this.#workers[id - 1].channel.maxPayload,
       heartbeatMs: Math.max(1, Math.floor(c.stallMs / 4)),
       serverHeader: `heiretsu/${VERSION}`,
     };

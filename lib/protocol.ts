@@ -78,6 +78,8 @@ export interface WorkerInit {
   };
   /** Response bytes in flight per request before the worker waits for credit. */
   windowBytes: number;
+  /** Largest pull the main thread answers in one record (its ring's record limit). */
+  maxPull: number;
   /** Bytes of small files the worker keeps in memory (0: none). */
   fileCacheBytes: number;
   /** How often a worker with requests in hand stamps its progress, in ms. */

@@ -16,10 +16,10 @@ import {
   unreachable,
   type WorkerInit,
 } from "./protocol.ts";
-import { type AccessEntry, Exchange, type ExchangeIo } from "./exchange.ts";
-import { RequestParser } from "./http/parser.ts";
+import { type AccessEntry, Exchange, type ExchangeIo, type RequestHandler } from "./exchange.ts";
 import { accessLine } from "./log.ts";
 import { FileCache } from "./static/cache.ts";
+import { serveStatic } from "./static/handler.ts";
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   if (event.data?.type !== "init") {
@@ -62,11 +62,14 @@ function startWorker(init: WorkerInit): void {
     }
   };
 
-  const start = (stream: number, remote: string, head: Uint8Array) => {
-    const exchange = new Exchange(
-      exchangeIo(init, channel, { stream, remote, scratch, cache }),
-      head,
+  const handler: RequestHandler = ({ head }) =>
+    serveStatic(
+      { method: head.method, target: head.target, headers: head.headers },
+      { root: init.root, cache },
     );
+  const io = exchangeIo(init, { channel, scratch, handler });
+  const start = (stream: number, remote: string, head: Uint8Array) => {
+    const exchange = new Exchange(io, { stream, remote, head });
     track(stream, exchange);
     exchange.run().finally(() => {
       if (exchanges.get(stream) === exchange) track(stream, null);
@@ -98,53 +101,47 @@ function startWorker(init: WorkerInit): void {
   self.postMessage({ type: "ready", id: init.id });
 }
 
+/** The services every exchange of this worker shares. */
 function exchangeIo(
   init: WorkerInit,
-  channel: ChannelEnd,
-  request: { stream: number; remote: string; scratch: Uint8Array; cache: FileCache },
+  parts: { channel: ChannelEnd; scratch: Uint8Array; handler: RequestHandler },
 ): ExchangeIo {
-  const { stream, remote, scratch, cache } = request;
+  const { channel } = parts;
+  const send = (
+    stream: number,
+    bytes: Uint8Array,
+    end?: { close: boolean; leftover: Uint8Array },
+  ) => {
+    const close = end?.close ?? false;
+    const leftover = end?.leftover ?? NOTHING;
+    channel.send(
+      ...encodeToMain({ kind: "data", stream, bytes, end: end !== undefined, close, leftover }),
+    );
+  };
   return {
-    root: init.root,
-    cache,
+    handle: parts.handler,
     serverHeader: init.serverHeader,
     windowBytes: init.windowBytes,
-    maxPayload: channel.maxPayload,
     maxBodyBytes: init.limits.maxBodyBytes,
-    scratch,
-    parser: new RequestParser(init.limits),
+    maxPull: init.maxPull,
+    limits: init.limits,
+    scratch: parts.scratch,
     backlogged: () => channel.backlog > 0,
     whenFlushed: () => channel.whenFlushed(),
-    pull: (bytes) => channel.send(...encodeToMain({ kind: "pull", stream, bytes })),
-    send: (bytes, end) => {
+    pull: (stream, bytes) => channel.send(...encodeToMain({ kind: "pull", stream, bytes })),
+    send: (stream, bytes, end) => {
       channel.stampProgress();
-      const leftover = end?.leftover ?? new Uint8Array();
-      if (end && bytes.byteLength + leftover.byteLength > channel.maxPayload) {
-        // Too big for one record: the bytes first, then the end with the leftover.
-        channel.send(
-          ...encodeToMain({
-            kind: "data",
-            stream,
-            bytes,
-            end: false,
-            close: false,
-            leftover: new Uint8Array(),
-          }),
-        );
-        bytes = new Uint8Array();
+      if (end === undefined || bytes.byteLength + end.leftover.byteLength <= channel.maxPayload) {
+        return send(stream, bytes, end);
       }
-      const message = {
-        kind: "data",
-        stream,
-        bytes,
-        end: end !== undefined,
-        close: end?.close ?? false,
-        leftover,
-      } as const;
-      channel.send(...encodeToMain(message));
+      // Too big for one record: the bytes first, then the end with the leftover.
+      send(stream, bytes);
+      send(stream, NOTHING, end);
     },
     log: (entry: AccessEntry) => {
-      if (!init.quiet) console.log(accessLine({ ...entry, remote, worker: init.id }));
+      if (!init.quiet) console.log(accessLine({ ...entry, worker: init.id }));
     },
   };
 }
+
+const NOTHING = new Uint8Array();

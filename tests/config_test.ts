@@ -4,16 +4,15 @@
  * the help and version texts.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   type ConfigResult,
   DEFAULTS,
-  FLAGS,
-  helpText,
   parseConfig,
   type ServerConfig,
   VERSION,
 } from "../lib/config.ts";
+import { FLAGS, type FlagSpec, helpText } from "../lib/flags.ts";
 
 const STATIC_ROOT = Deno.realPathSync(fileURLToPath(new URL("../static", import.meta.url)));
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -79,7 +78,31 @@ function validValues(root: string): Record<string, [raw: string | undefined, exp
     "max-body": ["0", 0],
     "window": ["65536", 65536],
     "file-cache": ["0", 0],
+    "request-timeout": ["0", 0],
+    "app": [THIS_FILE, pathToFileURL(Deno.realPathSync(THIS_FILE)).href],
+    "allow-net": [undefined, true],
+    "allow-read": ["/srv/a,/srv/b", ["/srv/a", "/srv/b"]],
+    "allow-write": ["/tmp", ["/tmp"]],
+    "allow-env": [undefined, true],
+    "allow-run": ["git", ["git"]],
+    "allow-sys": [undefined, true],
+    "allow-ffi": [undefined, true],
+    "compress": [undefined, true],
+    "list": [undefined, true],
+    "dotfiles": ["allow", "allow"],
+    "follow-symlinks": [undefined, true],
+    "spa": [undefined, true],
+    "cors": ["*", "*"],
+    "header": ["X-Test: yes", [["x-test", "yes"]]],
+    "cache-control": ["public, max-age=60", "public, max-age=60"],
   };
+}
+
+/** The value a flag set: its field, or its entry of the permission record. */
+function fieldValue(config: ServerConfig, flag: FlagSpec): unknown {
+  if (flag.field !== "appPermissions") return config[flag.field];
+  return config
+    .appPermissions[flag.name.slice("allow-".length) as keyof ServerConfig["appPermissions"]];
 }
 
 Deno.test("parseConfig() test table covers every flag in FLAGS", () => {
@@ -96,10 +119,19 @@ Deno.test("parseConfig() sets each flag's field from its value", async (t) => {
     for (const flag of FLAGS) {
       const [raw, expected] = values[flag.name];
       await t.step(`--${flag.name} sets ${flag.field}`, () => {
-        const args = raw === undefined ? [`--${flag.name}`] : [`--${flag.name}`, raw];
+        // Permission lists go after "=", so a bare permission flag never swallows the next word.
+        const args = raw === undefined
+          ? [`--${flag.name}`]
+          : flag.kind === "permission"
+          ? [`--${flag.name}=${raw}`]
+          : [`--${flag.name}`, raw];
         const config = configOf(args);
-        assert.equal(config[flag.field], expected);
-        assert.notEqual(expected, configOf([])[flag.field], "test value must differ from default");
+        assert.deepEqual(fieldValue(config, flag), expected);
+        assert.notDeepEqual(
+          expected,
+          fieldValue(configOf([]), flag),
+          "test value must differ from default",
+        );
       });
     }
   } finally {
@@ -231,7 +263,8 @@ Deno.test("parseConfig() --version prints our version and Deno's", () => {
 Deno.test("helpText() lists every flag with its help line, plus --help and --version", () => {
   const text = helpText();
   for (const flag of FLAGS) {
-    const line = text.split("\n").find((l) => l.trimStart().startsWith(`--${flag.name} `));
+    const start = new RegExp(`^\\s*--${flag.name}(\\s|\\[)`);
+    const line = text.split("\n").find((l: string) => start.test(l));
     assert.ok(line !== undefined, flag.name);
     assert.ok(line.endsWith(flag.help), line);
   }

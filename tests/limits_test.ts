@@ -40,7 +40,6 @@ const BAD_REQUESTS: [name: string, request: string, status: number][] = [
     400,
   ],
   ["Content-Length list", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3, 3\r\n\r\nabc", 400],
-  ["bad chunk size", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400],
   ["request line too long", `GET /${"a".repeat(9000)} HTTP/1.1\r\nHost: t\r\n\r\n`, 414],
   [
     "header section too large",
@@ -66,6 +65,16 @@ Deno.test("server answers malformed requests with 400/414/431/501/505, closes, a
       const { response } = await timedGet(server.port, "/hello.txt");
       assert.equal(response.status, 200, `after ${name}`);
     }
+  });
+});
+
+Deno.test("server answers a request whose unread body is malformed, then closes the connection", async () => {
+  await withServer([], async (server) => {
+    // The static route reads no body, so it answers first; draining then finds the bad chunk.
+    const request = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" +
+      "GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+    const responses = await exchange(server.port, request);
+    assert.deepEqual(responses.map((r) => r.status), [405]);
   });
 });
 

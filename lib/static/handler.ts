@@ -10,6 +10,7 @@ import { locate } from "./locate.ts";
 import { type CachedFile, type FileCache, fileHeaders } from "./cache.ts";
 import { errorPage } from "./pages.ts";
 import { resolveTarget } from "./path.ts";
+import type { PlannedResponse, ResponseBody } from "../response.ts";
 
 /** The parts of a parsed request the static handler reads. */
 export interface StaticRequest {
@@ -29,22 +30,8 @@ export interface StaticOptions {
   cache?: FileCache;
 }
 
-/** What the caller sends after the headers. */
-export type ResponseBody =
-  | { kind: "empty" }
-  | { kind: "bytes"; bytes: Uint8Array }
-  /** Opened read-only at offset 0; the caller streams `length` bytes and closes it. */
-  | { kind: "file"; file: Deno.FsFile; length: number };
-
-/**
- * A planned response; header names are lower-case, and content-length is set on every status but
- * 204 (which RFC 9110 §8.6 forbids it on).
- */
-export interface StaticResponse {
-  status: number;
-  headers: Array<[string, string]>;
-  body: ResponseBody;
-}
+/** A planned static response (header names lower-case); see `lib/response.ts`. */
+export type StaticResponse = PlannedResponse;
 
 /** The methods this handler supports, as sent in Allow. */
 const ALLOWED_METHODS = "GET, HEAD, OPTIONS";
@@ -117,7 +104,11 @@ function fileResponse(method: string, file: CachedFile): StaticResponse {
   }
   try {
     const opened = Deno.openSync(file.realPath, { read: true });
-    return { status: 200, headers, body: { kind: "file", file: opened, length: file.size } };
+    return {
+      status: 200,
+      headers,
+      body: { kind: "file", file: opened, offset: 0, length: file.size },
+    };
   } catch {
     // Deleted or made unreadable since locate(); the client sees what a later request would.
     return pageResponse(method, { status: 404 });

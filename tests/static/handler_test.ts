@@ -44,6 +44,7 @@ async function bodyText(response: StaticResponse): Promise<string> {
   const { body } = response;
   if (body.kind === "empty") return "";
   if (body.kind === "bytes") return new TextDecoder().decode(body.bytes);
+  if (body.kind !== "file") throw new Error(`unexpected ${body.kind} body`);
   try {
     const bytes = new Uint8Array(body.length);
     let read = 0;

@@ -1,0 +1,77 @@
+/**
+ * The response a handler plans and a worker sends: status, headers and one of a few body
+ * shapes. Static files and apps both answer in these terms, so one writer streams them all.
+ *
+ * @module
+ */
+
+/** A byte range of an open file. */
+export interface FileRange {
+  file: Deno.FsFile;
+  /** Where the range starts in the file. */
+  offset: number;
+  /** How many bytes it has. */
+  length: number;
+}
+
+/** One piece of a body made of several: bytes in memory or a range of a file. */
+export type BodyPart = Uint8Array | FileRange;
+
+/** What follows the head. */
+export type ResponseBody =
+  | { kind: "empty" }
+  | { kind: "bytes"; bytes: Uint8Array }
+  /** Opened read-only; the writer sends `length` bytes from `offset` and closes it. */
+  | { kind: "file"; file: Deno.FsFile; offset: number; length: number }
+  /** Pieces sent one after another (e.g. multipart/byteranges); every file in them is closed. */
+  | { kind: "parts"; parts: BodyPart[] }
+  /** Bytes as they come; without a content-length header they are sent chunked. */
+  | { kind: "stream"; stream: ReadableStream<Uint8Array> };
+
+/** A planned response; header names are lower-case. */
+export interface PlannedResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: ResponseBody;
+}
+
+/**
+ * Closes every file a body holds, for a response that will not be sent (or is done).
+ *
+ * @param body the body
+ * @example
+ * ```ts
+ * import { releaseBody } from "./response.ts";
+ * releaseBody({ kind: "empty" });
+ * ```
+ */
+export function releaseBody(body: ResponseBody): void {
+  const files = new Set<Deno.FsFile>();
+  if (body.kind === "file") files.add(body.file);
+  if (body.kind === "parts") {
+    for (const part of body.parts) if (!(part instanceof Uint8Array)) files.add(part.file);
+  }
+  for (const file of files) {
+    try {
+      file.close();
+    } catch {
+      // Already closed: nothing to release.
+    }
+  }
+  if (body.kind === "stream") body.stream.cancel().catch(() => {});
+}
+
+/**
+ * Whether a status can never carry a body (RFC 9110 §6.4.1).
+ *
+ * @param status the status code
+ * @returns true for 1xx, 204 and 304
+ * @example
+ * ```ts
+ * import { isBodiless } from "./response.ts";
+ * console.log(isBodiless(304)); // true
+ * ```
+ */
+export function isBodiless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
