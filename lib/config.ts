@@ -19,6 +19,19 @@ export type AppPermission = "net" | "read" | "write" | "env" | "run" | "sys" | "
 /** What an app may use: true for everything of a kind, a list for only those. */
 export type AppPermissions = Partial<Record<AppPermission, true | string[]>>;
 
+/** The options of static-file serving, as workers get them. */
+export type StaticSettings = Pick<
+  ServerConfig,
+  | "compress"
+  | "listDirectories"
+  | "dotfiles"
+  | "followSymlinks"
+  | "spa"
+  | "cors"
+  | "extraHeaders"
+  | "cacheControl"
+>;
+
 /** How files and folders whose names start with a dot are treated. */
 export type DotfilePolicy = "deny" | "ignore" | "allow";
 

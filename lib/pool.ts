@@ -162,6 +162,16 @@ export class WorkerPool {
       memory,
       sizes: this.#sizes,
       root: c.root,
+      static: {
+        compress: c.compress,
+        listDirectories: c.listDirectories,
+        dotfiles: c.dotfiles,
+        followSymlinks: c.followSymlinks,
+        spa: c.spa,
+        cors: c.cors,
+        extraHeaders: c.extraHeaders,
+        cacheControl: c.cacheControl,
+      },
       quiet: c.quiet,
       limits: {
         maxRequestLineBytes: c.maxRequestLineBytes,

@@ -12,6 +12,7 @@
  */
 import type { RecordHeader, RingRecord } from "./ring.ts";
 import type { ChannelSizes } from "./channel.ts";
+import type { StaticSettings } from "./config.ts";
 
 /** Largest file chunk a worker reads and sends at once; ~256 KiB keeps syscalls few and the window full. */
 export const FILE_CHUNK_BYTES = 256 * 1024;
@@ -69,6 +70,8 @@ export interface WorkerInit {
   memory: SharedArrayBuffer;
   sizes: ChannelSizes;
   root: string;
+  /** Static-file options (compression, listings, dotfiles, CORS, headers, ...). */
+  static: StaticSettings;
   quiet: boolean;
   limits: {
     maxRequestLineBytes: number;

@@ -65,7 +65,7 @@ function startWorker(init: WorkerInit): void {
   const handler: RequestHandler = ({ head }) =>
     serveStatic(
       { method: head.method, target: head.target, headers: head.headers },
-      { root: init.root, cache },
+      { root: init.root, cache, settings: init.static },
     );
   const io = exchangeIo(init, { channel, scratch, handler });
   const start = (stream: number, remote: string, head: Uint8Array) => {

@@ -11,6 +11,7 @@ import { type CachedFile, type FileCache, fileHeaders } from "./cache.ts";
 import { errorPage } from "./pages.ts";
 import { resolveTarget } from "./path.ts";
 import type { PlannedResponse, ResponseBody } from "../response.ts";
+import type { StaticSettings } from "../config.ts";
 
 /** The parts of a parsed request the static handler reads. */
 export interface StaticRequest {
@@ -28,6 +29,8 @@ export interface StaticOptions {
   root: string;
   /** The worker's cache of hot files; without it every request goes to the file system. */
   cache?: FileCache;
+  /** Static-file options from the command line; absent: the defaults. */
+  settings?: StaticSettings;
 }
 
 /** A planned static response (header names lower-case); see `lib/response.ts`. */
