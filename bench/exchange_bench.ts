@@ -42,6 +42,6 @@ const head = new TextEncoder().encode(
 let stream = 0;
 
 Deno.bench("Exchange.run() answers a cached 1 KiB GET", async () => {
-  await new Exchange(io, { stream: stream++, remote: "127.0.0.1", head }).run();
+  await new Exchange(io, { stream: stream++, remote: "127.0.0.1", port: 50000, head }).run();
   if (sentBytes === 0) throw new Error("nothing was sent");
 });

@@ -37,8 +37,11 @@ export type DotfilePolicy = "deny" | "ignore" | "allow";
 
 /** Everything the server needs to run; built by {@linkcode parseConfig}. */
 export interface ServerConfig {
-  /** Absolute real path of the folder being served. @default the built-in site */
-  root: string;
+  /**
+   * Absolute real path of the folder being served; null when an app runs without a ROOT given,
+   * so the built-in site does not shadow the app's routes. @default the built-in site
+   */
+  root: string | null;
   /** Address to listen on. @default "127.0.0.1" */
   host: string;
   /** TCP port; 0 picks a free one. @default 8080 */
@@ -206,9 +209,14 @@ function buildConfig(
       setField(config, flag.field, { flag: flag.name, value });
     }
   }
-  const root = resolveRoot(config.root);
-  if (typeof root === "object") return { kind: "error", message: root.error };
-  config.root = root;
+  const rootGiven = values.root !== undefined || env("HEIRETSU_ROOT") !== undefined;
+  if (config.app !== null && !rootGiven) {
+    config.root = null;
+  } else {
+    const root = resolveRoot(config.root!);
+    if (typeof root === "object") return { kind: "error", message: root.error };
+    config.root = root;
+  }
   if (config.app !== null) {
     const app = resolveApp(config.app);
     if (typeof app === "object") return { kind: "error", message: app.error };

@@ -49,6 +49,8 @@ export class Connection {
   readonly id: number;
   /** Client address (host only). */
   readonly remote: string;
+  /** Client port. */
+  readonly remotePort: number;
   /** Bytes read and not yet handed to a worker. */
   readonly inbound: ByteQueue = new ByteQueue();
   state: ConnState = "idle";
@@ -81,7 +83,9 @@ export class Connection {
     this.id = options.id;
     this.#events = options.events;
     const addr = conn.remoteAddr;
-    this.remote = addr.transport === "tcp" || addr.transport === "udp" ? addr.hostname : "-";
+    const ip = addr.transport === "tcp" || addr.transport === "udp";
+    this.remote = ip ? addr.hostname : "-";
+    this.remotePort = ip ? addr.port : 0;
   }
 
   /** Bytes queued for the socket and not yet written. */

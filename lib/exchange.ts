@@ -26,6 +26,10 @@ export interface IncomingRequest {
   head: RequestHead;
   /** Client address. */
   remote: string;
+  /** Client port. */
+  port: number;
+  /** Settles when the response has been sent or the client went away. */
+  completed: Promise<void>;
   /** The body, read on demand. */
   body: RequestBody;
   /** Aborts when the client goes away. */
@@ -65,6 +69,7 @@ export interface AccessEntry {
 export interface ExchangeStart {
   stream: number;
   remote: string;
+  port: number;
   /** The request bytes the main thread dispatched (fed to the parser, which copies). */
   head: Uint8Array;
 }
@@ -79,7 +84,10 @@ export class Exchange {
   #io: ExchangeIo;
   #stream: number;
   #remote: string;
+  #port: number;
   #parser: RequestParser;
+  /** Made on first use, like the abort signal. */
+  #completed: PromiseWithResolvers<void> | null = null;
   #state: ExchangeState = "head";
   #writer: ResponseWriter | null = null;
   #wake: (() => void) | null = null;
@@ -98,6 +106,7 @@ export class Exchange {
     this.#io = io;
     this.#stream = start.stream;
     this.#remote = start.remote;
+    this.#port = start.port;
     this.#parser = new RequestParser(io.limits);
     this.#parser.feed(start.head);
   }
@@ -115,7 +124,10 @@ export class Exchange {
    */
   receive(bytes: Uint8Array, eof: boolean): void {
     this.#parser.feed(bytes);
-    if (eof) this.#eof = true;
+    if (eof) {
+      this.#eof = true;
+      this.#aborted?.abort(new AbortedError("the client closed its side"));
+    }
     this.#resume();
   }
 
@@ -134,6 +146,7 @@ export class Exchange {
     this.#state = "aborted";
     this.#writer?.abort();
     this.#aborted?.abort(new AbortedError("the client went away"));
+    this.#completed?.resolve();
     this.#resume();
   }
 
@@ -162,11 +175,24 @@ export class Exchange {
       await this.#respond(head, response, body);
     } catch (error) {
       await this.#fail(head, error);
+    } finally {
+      this.#completed?.resolve();
     }
   }
 
   #incoming(head: RequestHead, body: RequestBody): IncomingRequest {
-    return new Incoming({ head, remote: this.#remote, body, exchange: this });
+    return new Incoming({ head, remote: this.#remote, port: this.#port, body, exchange: this });
+  }
+
+  /**
+   * A promise that settles when the exchange is over (sent or aborted), made on first use.
+   *
+   * @returns the promise
+   */
+  completed(): Promise<void> {
+    this.#completed ??= Promise.withResolvers<void>();
+    if (this.#state === "done" || this.#isAborted()) this.#completed.resolve();
+    return this.#completed.promise;
   }
 
   /**
@@ -176,7 +202,9 @@ export class Exchange {
    */
   signal(): AbortSignal {
     this.#aborted ??= new AbortController();
-    if (this.#isAborted()) this.#aborted.abort(new AbortedError("the client went away"));
+    if (this.#isAborted() || this.#eof) {
+      this.#aborted.abort(new AbortedError("the client went away"));
+    }
     return this.#aborted.signal;
   }
 
@@ -335,18 +363,32 @@ export class Exchange {
 class Incoming implements IncomingRequest {
   readonly head: RequestHead;
   readonly remote: string;
+  readonly port: number;
   readonly body: RequestBody;
   #exchange: Exchange;
 
-  constructor(parts: { head: RequestHead; remote: string; body: RequestBody; exchange: Exchange }) {
+  constructor(
+    parts: {
+      head: RequestHead;
+      remote: string;
+      port: number;
+      body: RequestBody;
+      exchange: Exchange;
+    },
+  ) {
     this.head = parts.head;
     this.remote = parts.remote;
+    this.port = parts.port;
     this.body = parts.body;
     this.#exchange = parts.exchange;
   }
 
   get signal(): AbortSignal {
     return this.#exchange.signal();
+  }
+
+  get completed(): Promise<void> {
+    return this.#exchange.completed();
   }
 }
 

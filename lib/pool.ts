@@ -7,13 +7,19 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
 import { ChannelEnd, type ChannelSizes, createChannelMemory } from "./channel.ts";
 import { type ServerConfig, VERSION } from "./config.ts";
 import { decodeToMain, type ToMain, type WorkerEvent, type WorkerInit } from "./protocol.ts";
+import { createThread, workerPermissions } from "./sandbox.ts";
 
 /** Life of a pool slot's worker: `starting` → `ready` → `lost` (then a new worker starts). */
 export type WorkerState = "starting" | "ready" | "lost";
+
+/** Why a worker went away: it crashed, or the watchdog ended it after no progress. */
+export interface WorkerLoss {
+  cause: "crash" | "timeout";
+  reason: string;
+}
 
 /** One worker as the main thread sees it. */
 export interface PoolWorker {
@@ -30,8 +36,8 @@ export interface PoolWorker {
 export interface PoolEvents {
   /** A message from a worker's ring. Byte fields are views valid only during the call. */
   onMessage(worker: PoolWorker, message: ToMain): void;
-  /** A worker died; the server fails its requests. A replacement is already starting. */
-  onWorkerLost(worker: PoolWorker, reason: string): void;
+  /** A worker died or was cut off; the server fails its requests. A replacement is starting. */
+  onWorkerLost(worker: PoolWorker, loss: WorkerLoss): void;
   /** A worker became ready (at start or as a replacement). */
   onWorkerReady(worker: PoolWorker): void;
 }
@@ -51,6 +57,8 @@ export class WorkerPool {
   #lastStart = new Map<number, number>();
   #next = 0;
   #stopped = false;
+  #started = false;
+  #permissions: Deno.PermissionOptionsObject;
 
   /**
    * Prepares a pool; {@linkcode WorkerPool.start} spawns the workers.
@@ -61,6 +69,7 @@ export class WorkerPool {
   constructor(config: ServerConfig, events: PoolEvents) {
     this.#config = config;
     this.#events = events;
+    this.#permissions = workerPermissions(config);
     const headBytes = config.maxRequestLineBytes + config.maxHeaderBytes + 1024;
     this.#sizes = {
       toWorkerBytes: nextPowerOfTwo(Math.max(256 * 1024, 4 * headBytes)),
@@ -81,7 +90,15 @@ export class WorkerPool {
   async start(): Promise<void> {
     const ready: Promise<void>[] = [];
     for (let id = 1; id <= this.#config.workers; id++) ready.push(this.#spawn(id));
-    await Promise.all(ready);
+    // The first failure fails the start; the others, if any, have nobody left to hear them.
+    for (const promise of ready) promise.catch(() => {});
+    try {
+      await Promise.all(ready);
+    } catch (error) {
+      this.stop();
+      throw error;
+    }
+    this.#started = true;
   }
 
   /**
@@ -114,6 +131,22 @@ export class WorkerPool {
     return worker.inFlight > 0 && now - worker.channel.lastProgress > this.#config.stallMs;
   }
 
+  /**
+   * The watchdog: replaces every worker that has had requests in hand and no progress for
+   * `requestTimeoutMs` (a handler stuck in a loop). Called on the server's timer tick.
+   *
+   * @param now the current time in ms since the epoch
+   */
+  checkProgress(now: number): void {
+    const limit = this.#config.requestTimeoutMs;
+    if (limit === 0) return;
+    for (const worker of this.#workers) {
+      if (worker.state !== "ready" || worker.inFlight === 0) continue;
+      if (now - worker.channel.lastProgress <= limit) continue;
+      this.#lose(worker, { cause: "timeout", reason: `${limit / 1000} s without progress` });
+    }
+  }
+
   /** Terminates every worker; the pool cannot be used afterwards. */
   stop(): void {
     this.#stopped = true;
@@ -134,24 +167,29 @@ export class WorkerPool {
     };
     this.#workers[id - 1] = worker;
     this.#lastStart.set(id, Date.now());
-    const thread = createThread(id, this.#config.root);
+    const thread = createThread(id, this.#permissions);
     this.#threads.set(worker, thread);
-    const ready = new Promise<void>((resolve) => {
-      thread.onmessage = (event: MessageEvent<WorkerEvent>) => {
-        if (event.data.type !== "ready" || worker.state !== "starting") return;
-        worker.state = "ready";
-        worker.channel.stampProgress();
-        this.#events.onWorkerReady(worker);
-        resolve();
-      };
-    });
+    const ready = Promise.withResolvers<void>();
+    thread.onmessage = (event: MessageEvent<WorkerEvent>) => {
+      if (worker.state !== "starting") return;
+      if (event.data.type === "fatal") {
+        ready.reject(new Error(event.data.message));
+        return this.#lose(worker, { cause: "crash", reason: event.data.message });
+      }
+      worker.state = "ready";
+      worker.channel.stampProgress();
+      this.#events.onWorkerReady(worker);
+      ready.resolve();
+    };
     thread.onerror = (event) => {
       event.preventDefault();
-      this.#lose(worker, event.message || "uncaught error");
+      const reason = event.message || "uncaught error";
+      ready.reject(new Error(reason));
+      this.#lose(worker, { cause: "crash", reason });
     };
     worker.channel.pump((record) => this.#events.onMessage(worker, decodeToMain(record)));
     thread.postMessage(this.#init(id, memory));
-    return ready;
+    return ready.promise;
   }
 
   #init(id: number, memory: SharedArrayBuffer): WorkerInit {
@@ -162,6 +200,7 @@ export class WorkerPool {
       memory,
       sizes: this.#sizes,
       root: c.root,
+      app: c.app,
       static: {
         compress: c.compress,
         listDirectories: c.listDirectories,
@@ -187,49 +226,22 @@ export class WorkerPool {
     };
   }
 
-  /** Retires a dead worker, tells the server, and starts its replacement. */
-  #lose(worker: PoolWorker, reason: string): void {
+  /** Retires a dead or stuck worker, tells the server, and starts its replacement. */
+  #lose(worker: PoolWorker, loss: WorkerLoss): void {
     if (worker.state === "lost") return;
     worker.state = "lost";
     worker.channel.close();
     this.#threads.get(worker)?.terminate();
     this.#threads.delete(worker);
-    this.#events.onWorkerLost(worker, reason);
-    if (this.#stopped) return;
+    this.#events.onWorkerLost(worker, loss);
+    // A pool that failed to start is not restarted: the server reports the error and exits.
+    if (this.#stopped || !this.#started) return;
     const sinceStart = Date.now() - (this.#lastStart.get(worker.id) ?? 0);
     const delay = Math.max(0, RESTART_BACKOFF_MS - sinceStart);
     setTimeout(() => {
-      if (!this.#stopped) this.#spawn(worker.id);
+      // A replacement that fails again is retried by its own loss.
+      if (!this.#stopped) this.#spawn(worker.id).catch(() => {});
     }, delay);
-  }
-}
-
-/** Starts one sandboxed worker thread: it may read the root and its own code, nothing else. */
-function createThread(id: number, root: string): Worker {
-  const code = fileURLToPath(new URL(".", import.meta.url));
-  try {
-    return new Worker(new URL("./worker.ts", import.meta.url), {
-      type: "module",
-      name: `heiretsu-worker-${id}`,
-      deno: {
-        permissions: {
-          read: [root, code],
-          net: false,
-          write: false,
-          env: false,
-          run: false,
-          ffi: false,
-          sys: false,
-        },
-      },
-    } as WorkerOptions);
-  } catch (error) {
-    if (String(error).includes("unstable")) {
-      throw new Error(
-        "sandboxed workers need Deno's --unstable-worker-options flag: add it to the deno run command",
-      );
-    }
-    throw error;
   }
 }
 

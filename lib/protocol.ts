@@ -36,8 +36,8 @@ export const FLAG_CLOSE = 2;
 
 /** Main thread → worker. */
 export type ToWorker =
-  /** A new request: its head (and nothing after it), and the client's address for the log. */
-  | { kind: "request"; stream: number; remote: string; head: Uint8Array }
+  /** A new request: its head (and nothing after it), and the client's address and port. */
+  | { kind: "request"; stream: number; remote: string; port: number; head: Uint8Array }
   /** Request bytes the worker pulled; `eof` when the client closed its side. */
   | { kind: "body"; stream: number; bytes: Uint8Array; eof: boolean }
   /** This many response bytes reached the socket: the window reopens by that much. */
@@ -69,7 +69,10 @@ export interface WorkerInit {
   id: number;
   memory: SharedArrayBuffer;
   sizes: ChannelSizes;
-  root: string;
+  /** Folder of static files, or null when only the app answers. */
+  root: string | null;
+  /** file: URL of the app module, or null. */
+  app: string | null;
   /** Static-file options (compression, listings, dotfiles, CORS, headers, ...). */
   static: StaticSettings;
   quiet: boolean;
@@ -91,8 +94,12 @@ export interface WorkerInit {
   serverHeader: string;
 }
 
-/** What a worker tells the main thread through `postMessage`: it is ready to serve. */
-export type WorkerEvent = { type: "ready"; id: number };
+/** What a worker tells the main thread through `postMessage`: ready to serve, or unable to. */
+export type WorkerEvent = { type: "ready"; id: number } | {
+  type: "fatal";
+  id: number;
+  message: string;
+};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -112,7 +119,7 @@ export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[
   const header = { kind: KIND[message.kind], flags: 0, connId: message.stream, arg: 0 };
   switch (message.kind) {
     case "request":
-      return [header, encodeRemote(message.remote), message.head];
+      return [{ ...header, arg: message.port }, encodeRemote(message.remote), message.head];
     case "body":
       return [{ ...header, flags: message.eof ? FLAG_EOF : 0 }, message.bytes];
     case "credit":
@@ -157,7 +164,8 @@ export function decodeToWorker(record: RingRecord): ToWorker {
     case KIND.request: {
       const length = record.payload[0];
       const remote = decoder.decode(record.payload.subarray(1, 1 + length));
-      return { kind: "request", stream, remote, head: record.payload.subarray(1 + length) };
+      const head = record.payload.subarray(1 + length);
+      return { kind: "request", stream, remote, port: record.arg, head };
     }
     case KIND.body:
       return { kind: "body", stream, bytes: record.payload, eof: (record.flags & FLAG_EOF) !== 0 };

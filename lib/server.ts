@@ -11,7 +11,7 @@
 import type { ServerConfig } from "./config.ts";
 import { Connection } from "./connection.ts";
 import { findHeadEnd } from "./http/head_end.ts";
-import { type PoolWorker, WorkerPool } from "./pool.ts";
+import { type PoolWorker, type WorkerLoss, WorkerPool } from "./pool.ts";
 import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain, unreachable } from "./protocol.ts";
 import { cannedResponse } from "./canned.ts";
 import { BufferPool } from "./bytes.ts";
@@ -54,7 +54,7 @@ export class Server {
     this.#maxHeadBytes = config.maxRequestLineBytes + config.maxHeaderBytes + 4;
     this.#pool = new WorkerPool(config, {
       onMessage: (worker, message) => this.#onWorkerMessage(worker, message),
-      onWorkerLost: (worker, reason) => this.#onWorkerLost(worker, reason),
+      onWorkerLost: (worker, loss) => this.#onWorkerLost(worker, loss),
       onWorkerReady: (worker) => {
         const replaced = this.#state !== "starting";
         this.#log(`Worker ${worker.id}: ${replaced ? "restarted" : "started"}`);
@@ -85,15 +85,24 @@ export class Server {
    */
   async start(): Promise<void> {
     this.#listener = Deno.listen({ hostname: this.#config.host, port: this.#config.port });
-    await this.#pool.start();
+    try {
+      await this.#pool.start();
+    } catch (error) {
+      this.#listener.close();
+      throw error;
+    }
     this.#state = "serving";
     const tick = Math.min(this.#config.headerTimeoutMs, this.#config.keepaliveTimeoutMs) / 4;
     this.#sweep = setInterval(() => this.#onTick(), Math.max(10, Math.min(250, tick)));
     this.#acceptLoop(this.#listener);
     const { hostname, port } = this.addr;
     const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+    const { workers, root, app } = this.#config;
+    const serving = [root === null ? null : `root ${root}`, app === null ? null : `app ${app}`];
     this.#log(
-      `Server: listening on http://${host}:${port} (${this.#config.workers} workers, root ${this.#config.root})`,
+      `Server: listening on http://${host}:${port} (${workers} workers, ${
+        serving.filter(Boolean).join(", ")
+      })`,
     );
   }
 
@@ -179,9 +188,18 @@ export class Server {
     }
   }
 
+  /**
+   * The client closed its sending side. Idle: close. Active: tell the worker once every byte
+   * before the end is delivered, so the app's request.signal aborts (as Go's server cancels the
+   * request context); the response is still written if the client is reading.
+   */
   #onEnd(c: Connection): void {
     if (c.state === "idle" || c.state === "reading") return c.destroy();
-    if (c.state === "active") this.#feedPull(c);
+    if (c.state !== "active" || !c.worker) return;
+    if (c.pullBytes > 0) return this.#feedPull(c);
+    if (c.inbound.length > 0) return;
+    const end = { kind: "body", stream: c.stream, bytes: new Uint8Array(), eof: true } as const;
+    c.worker.channel.send(...encodeToWorker(end));
   }
 
   #onClosed(c: Connection): void {
@@ -229,7 +247,13 @@ export class Server {
     worker.inFlight++;
     this.#streams.set(c.stream, c);
     worker.channel.send(
-      ...encodeToWorker({ kind: "request", stream: c.stream, remote: c.remote, head }),
+      ...encodeToWorker({
+        kind: "request",
+        stream: c.stream,
+        remote: c.remote,
+        port: c.remotePort,
+        head,
+      }),
     );
     c.resumeReading();
   }
@@ -300,12 +324,23 @@ export class Server {
     c.pullBytes = 0;
   }
 
-  #onWorkerLost(worker: PoolWorker, reason: string): void {
-    this.#log(`Worker ${worker.id}: crashed (${reason}); restarting`);
+  /**
+   * A worker crashed (502) or was cut off by the watchdog (503, retry later): requests whose
+   * response had not started get that status, the others lose their connection.
+   */
+  #onWorkerLost(worker: PoolWorker, loss: WorkerLoss): void {
+    if (this.#state === "starting") return; // start() reports it
+    const timeout = loss.cause === "timeout";
+    this.#log(
+      timeout
+        ? `Worker ${worker.id}: terminated after ${loss.reason}; replaced`
+        : `Worker ${worker.id}: crashed (${loss.reason}); restarting`,
+    );
     for (const c of [...this.#streams.values()]) {
       if (c.worker !== worker) continue;
       this.#release(c);
       if (c.responseStarted) c.destroy();
+      else if (timeout) this.#refuse(c, 503, [["retry-after", "1"]]);
       else this.#refuse(c, 502, []);
     }
     worker.inFlight = 0;
@@ -335,6 +370,7 @@ export class Server {
       if (c.state === "reading") this.#refuse(c, 408, []);
       else if (c.state === "idle") c.destroy();
     }
+    this.#pool.checkProgress(now);
     this.#drainQueue();
   }
 }

@@ -20,6 +20,9 @@ import { type AccessEntry, Exchange, type ExchangeIo, type RequestHandler } from
 import { accessLine } from "./log.ts";
 import { FileCache } from "./static/cache.ts";
 import { serveStatic } from "./static/handler.ts";
+import { appHandler } from "./app/handler.ts";
+import { loadApp } from "./app/load.ts";
+import { type PlannedResponse, releaseBody } from "./response.ts";
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   if (event.data?.type !== "init") {
@@ -32,18 +35,46 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
       `protocol violation: unexpected message after init: ${JSON.stringify(late.data)}`,
     );
   };
-  startWorker(event.data);
+  const init = event.data;
+  createHandler(init).then(
+    (handler) => startWorker(init, handler),
+    (error) => self.postMessage({ type: "fatal", id: init.id, message: (error as Error).message }),
+  );
 };
 
-function startWorker(init: WorkerInit): void {
-  const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
-  const exchanges = new Map<number, Exchange>();
-  const scratch = new Uint8Array(channel.maxPayload);
+/** Static files, the app, or both: GET and HEAD try the files first, the rest go to the app. */
+async function createHandler(init: WorkerInit): Promise<RequestHandler> {
   const cache = new FileCache({
     maxEntries: 1024,
     maxFileBytes: Math.min(64 * 1024, init.fileCacheBytes),
     maxTotalBytes: init.fileCacheBytes,
   });
+  const root = init.root;
+  const files: RequestHandler | null = root === null ? null : ({ head }) =>
+    serveStatic(
+      { method: head.method, target: head.target, headers: head.headers },
+      { root, cache, settings: init.static },
+    );
+  if (init.app === null) return files!;
+  const app = appHandler(await loadApp(init.app));
+  if (files === null) return app;
+  return (incoming) => {
+    const { method } = incoming.head;
+    if (method !== "GET" && method !== "HEAD") return app(incoming);
+    const fromFiles = (response: PlannedResponse) => {
+      if (response.status !== 404) return response;
+      releaseBody(response.body);
+      return app(incoming);
+    };
+    const response = files(incoming);
+    return response instanceof Promise ? response.then(fromFiles) : fromFiles(response);
+  };
+}
+
+function startWorker(init: WorkerInit, handler: RequestHandler): void {
+  const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
+  const exchanges = new Map<number, Exchange>();
+  const scratch = new Uint8Array(channel.maxPayload);
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
   // The heartbeat runs while requests are in hand and stops at its first idle tick, so a busy
@@ -62,14 +93,10 @@ function startWorker(init: WorkerInit): void {
     }
   };
 
-  const handler: RequestHandler = ({ head }) =>
-    serveStatic(
-      { method: head.method, target: head.target, headers: head.headers },
-      { root: init.root, cache, settings: init.static },
-    );
   const io = exchangeIo(init, { channel, scratch, handler });
-  const start = (stream: number, remote: string, head: Uint8Array) => {
-    const exchange = new Exchange(io, { stream, remote, head });
+  const start = (message: Extract<ToWorker, { kind: "request" }>) => {
+    const { stream } = message;
+    const exchange = new Exchange(io, message);
     track(stream, exchange);
     exchange.run().finally(() => {
       if (exchanges.get(stream) === exchange) track(stream, null);
@@ -80,7 +107,7 @@ function startWorker(init: WorkerInit): void {
     switch (message.kind) {
       case "request":
         // The parser copies what it is fed, so views of the ring are enough here.
-        return start(message.stream, message.remote, message.head);
+        return start(message);
       case "body":
         return exchanges.get(message.stream)?.receive(message.bytes, message.eof);
       case "credit":

@@ -51,10 +51,11 @@ const TO_WORKER: ToWorker[] = [
     kind: "request",
     stream: 1,
     remote: "203.0.113.9",
+    port: 54321,
     head: text("GET / HTTP/1.1\r\nhost: a\r\n\r\n"),
   },
-  { kind: "request", stream: 0xffff_ffff, remote: "2001:db8::1", head: text("X") },
-  { kind: "request", stream: 2, remote: "", head: new Uint8Array() },
+  { kind: "request", stream: 0xffff_ffff, remote: "2001:db8::1", port: 65535, head: text("X") },
+  { kind: "request", stream: 2, remote: "", port: 0, head: new Uint8Array() },
   { kind: "body", stream: 3, bytes: text("hello"), eof: false },
   { kind: "body", stream: 3, bytes: text("end"), eof: true },
   { kind: "body", stream: 3, bytes: new Uint8Array(), eof: true },
@@ -108,8 +109,14 @@ function describe(message: ToWorker | ToMain): string {
 Deno.test("encodeToWorker() cuts a remote address longer than 255 bytes, keeping the head", () => {
   const remote = "r".repeat(300);
   const head = text("GET / HTTP/1.1\r\n\r\n");
-  const decoded = roundTripToWorker({ kind: "request", stream: 9, remote, head });
-  assert.deepEqual(decoded, { kind: "request", stream: 9, remote: "r".repeat(255), head });
+  const decoded = roundTripToWorker({ kind: "request", stream: 9, remote, port: 80, head });
+  assert.deepEqual(decoded, {
+    kind: "request",
+    stream: 9,
+    remote: "r".repeat(255),
+    port: 80,
+    head,
+  });
 });
 
 Deno.test("decodeToWorker() refuses a record kind meant for the main thread", () => {

@@ -24,15 +24,17 @@ export class TestServer {
    * Starts `main.ts` with `args` (port 0 is added) and waits for its ready line.
    *
    * @param args flags for the server
+   * @param denoFlags extra flags for `deno run`, e.g. a permission an app needs
    * @returns the running server
    */
-  static async start(args: string[] = []): Promise<TestServer> {
+  static async start(args: string[] = [], denoFlags: string[] = []): Promise<TestServer> {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
         "--unstable-worker-options",
         "--allow-net=127.0.0.1",
         "--allow-read",
+        ...denoFlags,
         MAIN,
         "--port",
         "0",

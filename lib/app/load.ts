@@ -1,0 +1,38 @@
+/**
+ * Loads an app module in the `deno serve` convention: a default export with a `fetch` method.
+ *
+ * @module
+ */
+
+/** What `fetch` gets besides the request, as `deno serve` gives it. */
+export interface AppInfo {
+  remoteAddr: Deno.NetAddr;
+  /** Settles when the response has been sent (or the client went away). */
+  completed: Promise<void>;
+}
+
+/** The app's request handler. */
+export type AppFetch = (request: Request, info: AppInfo) => Response | Promise<Response>;
+
+/**
+ * Imports the module and returns its `fetch`, bound to the default export.
+ *
+ * @param url the module's file: URL
+ * @returns the handler
+ * @throws {Error} with a message that says what the module lacks
+ * @example
+ * ```ts ignore
+ * import { loadApp } from "./load.ts";
+ * const fetch = await loadApp("file:///srv/app.ts");
+ * ```
+ */
+export async function loadApp(url: string): Promise<AppFetch> {
+  const module = await import(url);
+  const app = module.default;
+  if (typeof app?.fetch !== "function") {
+    throw new Error(
+      `app ${url}: its default export must have a fetch(request, info) method, like \`export default { fetch }\``,
+    );
+  }
+  return (request, info) => app.fetch(request, info);
+}

@@ -1,0 +1,135 @@
+/**
+ * `Response` → wire: status, headers (each Set-Cookie kept apart) and the body, sent with a
+ * Content-Length when it is all there at once, streamed (chunked) otherwise. The app cannot
+ * break framing: hop-by-hop headers and its own Content-Length are the server's business.
+ *
+ * @module
+ */
+import { isBodiless, type PlannedResponse } from "../response.ts";
+
+/** Headers that describe one connection or the framing: the server sets them itself. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "content-length",
+]);
+
+/**
+ * The response's headers as the server sends them: lower-case names, hop-by-hop dropped, every
+ * Set-Cookie its own field.
+ *
+ * @param headers the app's headers
+ * @returns name/value pairs
+ * @example
+ * ```ts
+ * import { responseHeaders } from "./response.ts";
+ * const headers = new Headers([["set-cookie", "a=1"], ["set-cookie", "b=2"], ["connection", "close"]]);
+ * console.log(responseHeaders(headers)); // [["set-cookie", "a=1"], ["set-cookie", "b=2"]]
+ * ```
+ */
+export function responseHeaders(headers: Headers): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, value] of headers) {
+    if (name === "set-cookie" || HOP_BY_HOP.has(name)) continue;
+    out.push([name, value]);
+  }
+  for (const cookie of headers.getSetCookie()) out.push(["set-cookie", cookie]);
+  return out;
+}
+
+/**
+ * Plans the wire response for an app's `Response`. A body that is complete at once (a string,
+ * bytes, JSON) is sent with its Content-Length; one still being written is streamed, and each
+ * piece goes out as the app writes it.
+ *
+ * @param response the app's response
+ * @param options the request method (HEAD sends no body)
+ * @returns the planned response
+ * @example
+ * ```ts
+ * import { fromResponse } from "./response.ts";
+ * const planned = await fromResponse(new Response("hi"), { method: "GET" });
+ * ```
+ */
+export async function fromResponse(
+  response: Response,
+  options: { method: string },
+): Promise<PlannedResponse> {
+  const headers = responseHeaders(response.headers);
+  const { status } = response;
+  const planned = await plan(response, headers);
+  if (options.method !== "HEAD" && !isBodiless(status)) return planned;
+  // HEAD gets GET's headers and no body: the length when it was known at once, else none.
+  if (planned.body.kind === "stream") planned.body.stream.cancel().catch(() => {});
+  const declared = response.headers.get("content-length");
+  if (planned.body.kind === "stream" && declared !== null && !isBodiless(status)) {
+    headers.push(["content-length", declared]);
+  }
+  if (isBodiless(status)) removeHeader(headers, "content-length");
+  return { status, headers, body: { kind: "empty" } };
+}
+
+/** The response with its body: bytes with a length when complete at once, else a stream. */
+async function plan(
+  response: Response,
+  headers: Array<[string, string]>,
+): Promise<PlannedResponse> {
+  const { status } = response;
+  if (response.body === null) {
+    headers.push(["content-length", "0"]);
+    return { status, headers, body: { kind: "empty" } };
+  }
+  const reader = response.body.getReader();
+  const first = await reader.read();
+  if (first.done) {
+    headers.push(["content-length", "0"]);
+    return { status, headers, body: { kind: "empty" } };
+  }
+  // One microtask is enough for a body that is already complete to report its end; a body the
+  // app is still writing (server-sent events) is not held back waiting for its next piece.
+  const next = reader.read();
+  const settled = await Promise.race([next, afterOneTick()]);
+  if (settled !== PENDING && settled.done) {
+    headers.push(["content-length", String(first.value.byteLength)]);
+    return { status, headers, body: { kind: "bytes", bytes: first.value } };
+  }
+  return { status, headers, body: { kind: "stream", stream: resume(reader, [first.value], next) } };
+}
+
+function removeHeader(headers: Array<[string, string]>, name: string): void {
+  for (let i = headers.length - 1; i >= 0; i--) if (headers[i][0] === name) headers.splice(i, 1);
+}
+
+const PENDING = Symbol("pending");
+
+async function afterOneTick(): Promise<typeof PENDING> {
+  await null;
+  return PENDING;
+}
+
+/** A stream that yields what was already read, then the pending read, then the rest. */
+function resume(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  read: Uint8Array[],
+  pending: Promise<ReadableStreamReadResult<Uint8Array>>,
+): ReadableStream<Uint8Array> {
+  let next: Promise<ReadableStreamReadResult<Uint8Array>> | null = pending;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const waiting = read.shift();
+      if (waiting) return controller.enqueue(waiting);
+      const result = await (next ?? reader.read());
+      next = null;
+      if (result.done) controller.close();
+      else controller.enqueue(result.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Worker threads and their sandbox: what a worker may touch is decided here, in one place.
+ *
+ * A worker serving files may read the root and its own code, and nothing else. A worker running
+ * an app also reads the app's folder (to import it) and gets exactly what `--allow-*` gave.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AppPermission, ServerConfig } from "./config.ts";
+
+/**
+ * The Deno permissions of a worker.
+ *
+ * @param config root, app and the app's permissions
+ * @returns the permissions object for `new Worker(…, { deno: { permissions } })`
+ * @example
+ * ```ts ignore
+ * import { workerPermissions } from "./sandbox.ts";
+ * const permissions = workerPermissions(config);
+ * ```
+ */
+export function workerPermissions(
+  config: Pick<ServerConfig, "root" | "app" | "appPermissions">,
+): Deno.PermissionOptionsObject {
+  const code = dirname(fileURLToPath(import.meta.url));
+  const granted = config.appPermissions;
+  const read = [code];
+  if (config.root !== null) read.push(config.root);
+  if (config.app !== null) read.push(dirname(fileURLToPath(config.app)));
+  const grant = (name: AppPermission) => granted[name] ?? false;
+  return {
+    read: granted.read === true ? true : [...read, ...(granted.read ?? [])],
+    net: grant("net"),
+    write: grant("write"),
+    env: grant("env"),
+    run: grant("run"),
+    sys: grant("sys") as Deno.PermissionOptionsObject["sys"],
+    ffi: grant("ffi"),
+  };
+}
+
+/**
+ * Starts one sandboxed worker thread.
+ *
+ * @param id the worker's slot, for its thread name
+ * @param permissions what it may use
+ * @returns the thread
+ * @throws {Error} saying what to do when Deno refuses (missing flag or permission)
+ * @example
+ * ```ts ignore
+ * import { createThread, workerPermissions } from "./sandbox.ts";
+ * const thread = createThread(1, workerPermissions(config));
+ * ```
+ */
+export function createThread(id: number, permissions: Deno.PermissionOptionsObject): Worker {
+  try {
+    return new Worker(new URL("./worker.ts", import.meta.url), {
+      type: "module",
+      name: `heiretsu-worker-${id}`,
+      deno: { permissions },
+    } as WorkerOptions);
+  } catch (error) {
+    const text = String(error);
+    if (text.includes("unstable")) {
+      throw new Error(
+        "sandboxed workers need Deno's --unstable-worker-options flag: add it to the deno run command",
+      );
+    }
+    if (text.includes("escalate")) {
+      throw new Error(
+        "the app's workers were given a permission this process lacks: run deno itself with every --allow-* given to the app",
+      );
+    }
+    throw error;
+  }
+}
