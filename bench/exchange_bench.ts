@@ -1,6 +1,6 @@
 /**
- * Micro-benchmark of a worker's hot path: one GET of a cached 1 KiB file through `Exchange`,
- * from head bytes to the response record, without threads or sockets. Run it with
+ * Micro-benchmarks of a worker's hot paths, through `Exchange` from head bytes to the response
+ * record, without threads or sockets: a cached 1 KiB file, and a small app route. Run it with
  * `deno bench --allow-read --allow-write bench/exchange_bench.ts`; compare before and after
  * a change to the worker path (it caught a 40% regression that load tests only hinted at).
  *
@@ -9,6 +9,8 @@
 import { Exchange, type ExchangeIo } from "../lib/exchange.ts";
 import { FileCache } from "../lib/static/cache.ts";
 import { serveStatic } from "../lib/static/handler.ts";
+import { appHandler } from "../lib/app/handler.ts";
+import { loadApp } from "../lib/app/load.ts";
 
 const root = Deno.makeTempDirSync({ prefix: "heiretsu-bench-" });
 Deno.writeFileSync(`${root}/1k.bin`, new Uint8Array(1024).fill(120));
@@ -44,4 +46,17 @@ let stream = 0;
 Deno.bench("Exchange.run() answers a cached 1 KiB GET", async () => {
   await new Exchange(io, { stream: stream++, remote: "127.0.0.1", port: 50000, head }).run();
   if (sentBytes === 0) throw new Error("nothing was sent");
+});
+
+const appIo: ExchangeIo = {
+  ...io,
+  handle: appHandler(await loadApp(new URL("../examples/slow.ts", import.meta.url).href)),
+};
+const appHead = new TextEncoder().encode(
+  "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",
+);
+
+Deno.bench("Exchange.run() answers an app route with a small body", async () => {
+  await new Exchange(appIo, { stream: stream++, remote: "127.0.0.1", port: 50000, head: appHead })
+    .run();
 });

@@ -10,6 +10,8 @@
  * `--big-connections N` (10, 100 MiB run), `--only NAME[,NAME]`,
  * `--tool wrk|own` (wrk when installed), `--load-workers N` (2, own tool),
  * `--workers N` (passed to heiretsu), `--rss NAME|none` (heiretsu).
+ * Then the app benchmark (`bench/mixed.ts`): heiretsu `--app`, `deno serve --parallel` and
+ * `deno serve` on the same app module; `--skip-app` leaves it out.
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -20,6 +22,14 @@ import { runSlowReaders } from "./slow_readers.ts";
 import type { LoadResult, LoadTool } from "./stats.ts";
 import { formatRssLine, formatTable, type RssReport, type ServerReport } from "./table.ts";
 import { hasWrk, runWrk } from "./wrk.ts";
+import {
+  type AppServer,
+  benchApp,
+  formatMixedTable,
+  type MixedReport,
+  startDenoServe,
+  startHeiretsuApp,
+} from "./mixed.ts";
 
 /** The servers compared, in the order they run. */
 export const SERVERS: readonly ServerSpec[] = [
@@ -46,6 +56,8 @@ export interface BenchOptions {
   heiretsuWorkers?: number;
   /** Server measured under slow readers, if selected; `"none"` skips. @default "heiretsu" */
   rssServer: string;
+  /** Leave out the app benchmark. @default false */
+  skipApp: boolean;
 }
 
 const WARMUP_S = 1;
@@ -101,6 +113,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       "load-workers": { type: "string", default: "2" },
       workers: { type: "string" },
       rss: { type: "string", default: "heiretsu" },
+      "skip-app": { type: "boolean", default: false },
     },
   });
   return {
@@ -114,6 +127,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       ? undefined
       : positiveInteger(values.workers, "--workers"),
     rssServer: values.rss,
+    skipApp: values["skip-app"],
   };
 }
 
@@ -191,6 +205,37 @@ async function benchMemory(spec: ServerSpec, context: Context): Promise<RssRepor
   }
 }
 
+/** Mixed-load rate: its burns take half of a 2-core machine. */
+const MIXED_REQUESTS_PER_SEC = 200;
+
+/** The app benchmark: each app server in turn, under the same loads. */
+async function benchApps(context: Context): Promise<MixedReport[]> {
+  const durationS = Math.min(10, context.options.durationS);
+  const rate = async (url: string) =>
+    (await measure({ url, connections: context.options.connections }, context)).requestsPerSec;
+  const starters: [string, () => Promise<AppServer>][] = [
+    ["heiretsu", () => startHeiretsuApp({ root: context.fixtures.dir, cwd: REPO_ROOT })],
+    ["deno serve --parallel", () => startDenoServe({ parallel: true, cwd: REPO_ROOT })],
+    ["deno serve", () => startDenoServe({ parallel: false, cwd: REPO_ROOT })],
+  ];
+  const reports: MixedReport[] = [];
+  for (const [name, start] of starters) {
+    const report = await attempt(name, async () => {
+      const server = await start();
+      try {
+        console.error(
+          `${name}: app route, then 10% of requests burning 50 ms, ${durationS} s each`,
+        );
+        return await benchApp(server, { requestsPerSec: MIXED_REQUESTS_PER_SEC, durationS, rate });
+      } finally {
+        await server.stop();
+      }
+    });
+    if (report) reports.push(report);
+  }
+  return reports;
+}
+
 /** Runs one scenario; a server that fails is reported and skipped. */
 async function attempt<T>(name: string, scenario: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -218,6 +263,7 @@ async function main(): Promise<void> {
     const rss = rssSpec && await attempt(rssSpec.name, () => benchMemory(rssSpec, context));
     console.log(formatTable(reports));
     if (rss) console.log(`\n${formatRssLine(rss)}`);
+    if (!options.skipApp) console.log(`\n${formatMixedTable(await benchApps(context))}`);
   } finally {
     await Deno.remove(fixtures.dir, { recursive: true });
   }

@@ -11,7 +11,12 @@ Deno.test("parseBenchArgs() fills in the defaults", () => {
     loadWorkers: 2,
     heiretsuWorkers: undefined,
     rssServer: "heiretsu",
+    skipApp: false,
   });
+});
+
+Deno.test("parseBenchArgs() reads --skip-app", () => {
+  assert.equal(parseBenchArgs(["--skip-app"]).skipApp, true);
 });
 
 Deno.test("parseBenchArgs() keeps --only servers in run order", () => {
