@@ -1,37 +1,57 @@
 /**
- * A per-worker cache of hot static files: where a URL path leads, the response headers, and
- * the bytes of small files.
+ * A per-worker cache of hot static files: what a URL path leads to, with each file's type,
+ * validators, precompressed siblings, the bytes of small ones, and (filled on first use) the
+ * headers of its 200 response.
  *
  * A hit costs no system call and no header work, instead of realpath, stat, open, read and
  * close. An entry is trusted for {@linkcode TRUST_MS}; after that the next hit revalidates it
- * with one `stat` against size, mtime and ctime (a `stat` per hit took 28% of a worker's time),
- * so a changed file is served stale for at most that long. Where the path leads (symlinks) is
- * resolved again once an entry is older than {@linkcode RESOLVE_AGAIN_MS}.
+ * with one `stat` per stored form against size, mtime and ctime (a `stat` per hit took 28% of a
+ * worker's time), so a changed file is served stale for at most that long. Where the path leads
+ * (symlinks, siblings that appeared) is resolved again once an entry is older than
+ * {@linkcode RESOLVE_AGAIN_MS}.
  *
  * @module
  */
 import { httpDate } from "../http/date.ts";
-import type { Located } from "./locate.ts";
-import { contentType } from "./mime.ts";
+import { strongEtag, type Validators } from "./conditional.ts";
+import type { Coding } from "./encoding.ts";
+import type { Located, StatedFile } from "./locate.ts";
+import { contentType, isCompressible } from "./mime.ts";
 
 /** An entry checked this recently is served without looking at the disk. */
 export const TRUST_MS = 100;
 /** Entries older than this resolve their path again, so a swapped symlink is noticed. */
 export const RESOLVE_AGAIN_MS = 1000;
 
-/** A file as the cache knows it. */
-export interface CachedFile {
+/** One stored form of a file (the file itself or a precompressed sibling) and its validators. */
+export interface StoredForm extends Validators {
   realPath: string;
   size: number;
-  /** content-type, content-length and, when known, last-modified. */
-  headers: Array<[string, string]>;
-  /** The whole file, for files up to the cache's size limit; null for larger ones. */
+  /** The content coding of a precompressed sibling; null for the file itself. */
+  coding: Coding | null;
+  /** The Last-Modified value; null when the file system gave no mtime. */
+  lastModified: string | null;
+  /** The whole form, when it is no larger than the cache's per-file limit; else null. */
   bytes: Uint8Array | null;
-}
-
-interface Entry extends CachedFile {
+  /** The headers of its 200 response under one header policy, kept by the response builder. */
+  okHeaders: { policy: object; headers: Array<[string, string]> } | null;
   mtimeMs: number;
   ctimeMs: number;
+}
+
+/** A file as the handler serves it. */
+export interface StaticFile {
+  contentType: string;
+  /** Whether `--compress` may compress it (by type; the size threshold is checked apart). */
+  compressible: boolean;
+  identity: StoredForm;
+  /** Precompressed siblings, in the server's order of preference. */
+  encoded: StoredForm[];
+}
+
+interface Entry {
+  file: StaticFile;
+  bytes: number;
   resolvedAt: number;
   checkedAt: number;
 }
@@ -68,11 +88,11 @@ export class FileCache {
    * @param now the current time in ms
    * @returns the file, or null when the caller must locate it
    */
-  get(urlPath: string, now: number = Date.now()): CachedFile | null {
+  get(urlPath: string, now: number = Date.now()): StaticFile | null {
     const entry = this.#entries.get(urlPath);
     if (entry === undefined) return null;
     if (now - entry.checkedAt > TRUST_MS) {
-      if (now - entry.resolvedAt > RESOLVE_AGAIN_MS || !unchanged(entry)) {
+      if (now - entry.resolvedAt > RESOLVE_AGAIN_MS || !unchanged(entry.file)) {
         this.#drop(urlPath, entry);
         return null;
       }
@@ -81,47 +101,33 @@ export class FileCache {
     // Re-insert so iteration order is least recently used first.
     this.#entries.delete(urlPath);
     this.#entries.set(urlPath, entry);
-    return entry;
+    return entry.file;
   }
 
   /**
-   * Remembers a located file (reading it whole when small) and returns what was cached.
+   * Remembers a located file (reading small forms whole) and returns what was cached.
    *
    * @param urlPath the URL path it was located for
    * @param found the file `locate()` found
    * @returns the cached file, or null when it changed while being read
    */
-  put(urlPath: string, found: Extract<Located, { kind: "file" }>): CachedFile | null {
-    let info: Deno.FileInfo;
-    let bytes: Uint8Array | null = null;
-    try {
-      if (found.size <= this.#limits.maxFileBytes) bytes = Deno.readFileSync(found.realPath);
-      info = Deno.statSync(found.realPath);
-    } catch {
-      return null;
-    }
-    if (info.size !== found.size || (bytes !== null && bytes.byteLength !== info.size)) return null;
-    const entry: Entry = {
-      realPath: found.realPath,
-      size: info.size,
-      headers: fileHeaders(found.realPath, info),
-      bytes,
-      mtimeMs: info.mtime?.getTime() ?? -1,
-      ctimeMs: info.ctime?.getTime() ?? -1,
-      resolvedAt: Date.now(),
-      checkedAt: Date.now(),
-    };
+  put(urlPath: string, found: Extract<Located, { kind: "file" }>): StaticFile | null {
+    const file = describeFile(found, this.#limits.maxFileBytes);
+    if (file === null) return null;
     const old = this.#entries.get(urlPath);
     if (old) this.#drop(urlPath, old);
-    this.#entries.set(urlPath, entry);
-    this.#totalBytes += bytes?.byteLength ?? 0;
+    const now = Date.now();
+    const bytes = [file.identity, ...file.encoded]
+      .reduce((sum, form) => sum + (form.bytes?.byteLength ?? 0), 0);
+    this.#entries.set(urlPath, { file, bytes, resolvedAt: now, checkedAt: now });
+    this.#totalBytes += bytes;
     this.#evict();
-    return entry;
+    return file;
   }
 
   #drop(urlPath: string, entry: Entry): void {
     this.#entries.delete(urlPath);
-    this.#totalBytes -= entry.bytes?.byteLength ?? 0;
+    this.#totalBytes -= entry.bytes;
   }
 
   #evict(): void {
@@ -134,38 +140,83 @@ export class FileCache {
   }
 }
 
-/** Whether the file at the entry's real path is still the one cached. */
-function unchanged(entry: Entry): boolean {
+/**
+ * Describes a located file for serving: type, validators and siblings, reading the bytes of
+ * every form up to `maxBytes` (each read is checked against a fresh stat).
+ *
+ * @param found the file `locate()` found
+ * @param maxBytes largest form whose bytes are read; 0 reads none
+ * @returns the file, or null when a form changed while being read
+ * @example
+ * ```ts
+ * import { describeFile } from "./cache.ts";
+ * import { locate } from "./locate.ts";
+ * const found = locate({ root: Deno.cwd(), followSymlinks: false }, "/deno.json");
+ * if (found.kind === "file") console.log(describeFile(found, 0)?.identity.etag);
+ * ```
+ */
+export function describeFile(
+  found: Extract<Located, { kind: "file" }>,
+  maxBytes: number,
+): StaticFile | null {
+  const identity = storedForm(found.file, { coding: null, maxBytes });
+  if (identity === null) return null;
+  const encoded: StoredForm[] = [];
+  for (const sibling of found.siblings) {
+    const form = storedForm(sibling, { coding: sibling.coding, maxBytes });
+    if (form !== null) encoded.push(form);
+  }
+  const type = contentType(found.file.realPath);
+  return { contentType: type, compressible: isCompressible(type), identity, encoded };
+}
+
+function storedForm(
+  stated: StatedFile,
+  options: { coding: Coding | null; maxBytes: number },
+): StoredForm | null {
+  let facts: StatedFile = stated;
+  let bytes: Uint8Array | null = null;
+  if (stated.size <= options.maxBytes) {
+    try {
+      bytes = Deno.readFileSync(stated.realPath);
+      const info = Deno.statSync(stated.realPath);
+      facts = { realPath: stated.realPath, size: info.size, mtime: info.mtime, ctime: info.ctime };
+    } catch {
+      return null;
+    }
+    if (facts.size !== stated.size || bytes.byteLength !== facts.size) return null;
+  }
+  const mtimeMs = facts.mtime?.getTime() ?? -1;
+  const known = facts.mtime !== null;
+  const modifiedMs = known ? Math.floor(mtimeMs / 1000) * 1000 : null;
+  return {
+    realPath: facts.realPath,
+    size: facts.size,
+    coding: options.coding,
+    etag: known ? strongEtag({ size: facts.size, mtimeMs }, options.coding ?? undefined) : null,
+    modifiedMs,
+    lastModified: modifiedMs === null ? null : httpDate(modifiedMs),
+    bytes,
+    okHeaders: null,
+    mtimeMs,
+    ctimeMs: facts.ctime?.getTime() ?? -1,
+  };
+}
+
+/** Whether every stored form of the file is still the one cached. */
+function unchanged(file: StaticFile): boolean {
+  if (!formUnchanged(file.identity)) return false;
+  for (const form of file.encoded) if (!formUnchanged(form)) return false;
+  return true;
+}
+
+function formUnchanged(form: StoredForm): boolean {
   try {
-    const info = Deno.statSync(entry.realPath);
-    return info.isFile && info.size === entry.size &&
-      (info.mtime?.getTime() ?? -1) === entry.mtimeMs &&
-      (info.ctime?.getTime() ?? -1) === entry.ctimeMs;
+    const info = Deno.statSync(form.realPath);
+    return info.isFile && info.size === form.size &&
+      (info.mtime?.getTime() ?? -1) === form.mtimeMs &&
+      (info.ctime?.getTime() ?? -1) === form.ctimeMs;
   } catch {
     return false;
   }
-}
-
-/**
- * The headers every 200 response for a file carries.
- *
- * @param realPath the file's path (for its type)
- * @param info its stat
- * @returns content-type, content-length and last-modified when known
- * @example
- * ```ts
- * import { fileHeaders } from "./cache.ts";
- * const headers = fileHeaders("/srv/site/a.txt", Deno.statSync("."));
- * ```
- */
-export function fileHeaders(
-  realPath: string,
-  info: { size: number; mtime: Date | null },
-): Array<[string, string]> {
-  const headers: Array<[string, string]> = [
-    ["content-type", contentType(realPath)],
-    ["content-length", String(info.size)],
-  ];
-  if (info.mtime !== null) headers.push(["last-modified", httpDate(info.mtime.getTime())]);
-  return headers;
 }

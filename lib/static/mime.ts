@@ -1,7 +1,8 @@
 /**
  * @module
  * Maps a file name to its Content-Type using the npm "mime-db" database, built once into an
- * extension → type map. Conflicts are settled the way the `mime-types` package settles them.
+ * extension → type map, and tells which types are worth compressing. Conflicts are settled the
+ * way the `mime-types` package settles them.
  */
 
 import db from "mime-db";
@@ -27,6 +28,7 @@ const PREFERRED_TYPES: Record<string, string> = { mp4: "video/mp4", mpg4: "video
 interface MimeEntry {
   source?: string;
   charset?: string;
+  compressible?: boolean;
   extensions?: string[];
 }
 
@@ -55,6 +57,28 @@ export function contentType(filePath: string): string {
   const dot = base.lastIndexOf(".");
   if (dot <= 0) return FALLBACK_TYPE;
   return BY_EXTENSION.get(base.slice(dot + 1).toLowerCase()) ?? FALLBACK_TYPE;
+}
+
+/** Types the db does not rate but whose syntax is text, as the `compressible` package judges. */
+const TEXT_SYNTAX = /^text\/|\+(?:json|text|xml)$/;
+
+/**
+ * Whether a Content-Type is worth compressing: the db's `compressible` flag, else whether its
+ * syntax is text.
+ *
+ * @param type a Content-Type value; parameters such as charset are ignored
+ * @returns true for text, JSON, JavaScript, SVG and the like; false for images, video, archives
+ * @example
+ * ```ts
+ * import { isCompressible } from "./mime.ts";
+ * isCompressible("text/css; charset=utf-8"); // true
+ * isCompressible("image/png"); // false
+ * ```
+ */
+export function isCompressible(type: string): boolean {
+  const semicolon = type.indexOf(";");
+  const bare = (semicolon === -1 ? type : type.slice(0, semicolon)).trim().toLowerCase();
+  return DB[bare]?.compressible ?? TEXT_SYNTAX.test(bare);
 }
 
 function buildExtensionMap(): Map<string, string> {

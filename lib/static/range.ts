@@ -99,7 +99,7 @@ function mergeOverlaps(ranges: ByteRange[]): ByteRange[] {
  *
  * @param range the range sent, or null for "unsatisfiable"
  * @param length the representation's length
- * @returns e.g. "bytes 0-9/100", or "bytes *\/100"
+ * @returns e.g. "bytes 0-9/100"; for null, the unsatisfied-range form (an asterisk, "/100")
  * @example
  * ```ts
  * import { contentRange } from "./range.ts";
