@@ -28,6 +28,8 @@ const BELL = { main: 0, worker: 2 } as const;
 const WAITING = { main: 1, worker: 3 } as const;
 /** Int32 slots set by a side whose outbound ring was full: the consumer rings it after draining. */
 const SPACE_WANTED = { main: 4, worker: 5 } as const;
+/** Int32 slot set by the main thread once the server is shutting down. */
+const DRAINING = 6;
 /** Float64 slot (byte 32, after the Int32 slots) holding the worker's last progress time, in ms since the epoch. */
 const PROGRESS_SLOT = 4;
 
@@ -122,6 +124,16 @@ export class ChannelEnd {
   /** Records the worker's progress time, read by the main thread's stall check. */
   stampProgress(now: number = Date.now()): void {
     this.#progress[PROGRESS_SLOT] = now;
+  }
+
+  /** Tells the worker the server is shutting down (its health check then answers 503). */
+  markDraining(): void {
+    Atomics.store(this.#control, DRAINING, 1);
+  }
+
+  /** Whether the server is shutting down. */
+  get draining(): boolean {
+    return Atomics.load(this.#control, DRAINING) === 1;
   }
 
   /** The worker's last progress time in ms since the epoch (0 before its first stamp). */

@@ -8,7 +8,14 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { FLAGS, helpText, normalizeArgs, parseArgsOptions, readValue } from "./flags.ts";
+import {
+  FLAGS,
+  helpText,
+  LOG_FORMATS,
+  normalizeArgs,
+  parseArgsOptions,
+  readValue,
+} from "./flags.ts";
 import { VERSION } from "./version.ts";
 
 export { VERSION };
@@ -97,7 +104,27 @@ export interface ServerConfig {
   extraHeaders: [string, string][];
   /** Cache-Control of files other than HTML (HTML always gets no-cache). @default "no-cache" */
   cacheControl: string;
+  /** Open connections at most; beyond it new ones are closed at once. @default 10000 */
+  maxConnections: number;
+  /** PEM certificate file: with `key`, the server speaks HTTPS. @default null */
+  cert: string | null;
+  /** PEM private key file, with `cert`. @default null */
+  key: string | null;
+  /** Allow the root to be `/`. @default false */
+  allowRootDir: boolean;
+  /** Access-log format. @default "heiretsu" */
+  logFormat: LogFormat;
+  /** Path answered with 200 (503 while draining) for load balancers, or null. @default null */
+  healthPath: string | null;
+  /**
+   * On shutdown, time spent still serving while the health check says 503, so load balancers
+   * stop sending traffic before the listener closes; set it to their check interval. @default 0
+   */
+  drainDelayMs: number;
 }
+
+/** Formats of the access log: see `lib/log.ts`. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Default value of every {@linkcode ServerConfig} field; the only place defaults live. */
 export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
@@ -128,6 +155,13 @@ export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   cors: null,
   extraHeaders: [],
   cacheControl: "no-cache",
+  maxConnections: 10_000,
+  cert: null,
+  key: null,
+  allowRootDir: false,
+  logFormat: "heiretsu",
+  healthPath: null,
+  drainDelayMs: 0,
 });
 
 /** The result of {@linkcode parseConfig}: run the server, print text and exit, or fail. */
@@ -217,12 +251,40 @@ function buildConfig(
     if (typeof root === "object") return { kind: "error", message: root.error };
     config.root = root;
   }
+  const problem = crossCheck(config);
+  if (problem !== null) return { kind: "error", message: problem };
   if (config.app !== null) {
     const app = resolveApp(config.app);
     if (typeof app === "object") return { kind: "error", message: app.error };
     config.app = app;
   }
   return { kind: "run", config };
+}
+
+/** Checks between fields, run after each field is valid on its own: one line or null. */
+function crossCheck(config: ServerConfig): string | null {
+  if (config.root === "/" && !config.allowRootDir) {
+    return 'root "/" would publish the whole disk: give a folder, or add --allow-root-dir if you mean it';
+  }
+  if ((config.cert === null) !== (config.key === null)) {
+    return "HTTPS needs both --cert and --key: give the certificate and its private key";
+  }
+  for (const [flag, file] of [["--cert", config.cert], ["--key", config.key]] as const) {
+    if (file === null) continue;
+    try {
+      if (!Deno.readTextFileSync(file).includes("-----BEGIN")) {
+        return `${flag} "${file}" is not a PEM file: give the certificate and key in PEM form`;
+      }
+    } catch (error) {
+      return `${flag} "${file}" cannot be read (${
+        (error as Error).message
+      }): check the path and --allow-read`;
+    }
+  }
+  if (config.healthPath !== null && !config.healthPath.startsWith("/")) {
+    return `--health "${config.healthPath}" must be a path starting with "/"`;
+  }
+  return null;
 }
 
 function isError(value: unknown): value is { error: string } {

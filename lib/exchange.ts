@@ -63,6 +63,8 @@ export interface AccessEntry {
   status: number;
   bytes: number;
   startedAt: number;
+  referer: string;
+  userAgent: string;
 }
 
 /** The request an exchange starts from. */
@@ -323,6 +325,8 @@ export class Exchange {
       status,
       bytes: this.#writer?.sentBytes ?? 0,
       startedAt: this.#startedAt,
+      referer: head ? headerValue(head, "referer") : "-",
+      userAgent: head ? headerValue(head, "user-agent") : "-",
     });
   }
 
@@ -390,6 +394,11 @@ class Incoming implements IncomingRequest {
   get completed(): Promise<void> {
     return this.#exchange.completed();
   }
+}
+
+function headerValue(head: RequestHead, name: string): string {
+  for (const [key, value] of head.headers) if (key === name) return value;
+  return "-";
 }
 
 function hasHeader(headers: Array<[string, string]>, name: string): boolean {

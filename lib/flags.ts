@@ -21,6 +21,9 @@ export type FlagKind =
   | "header"
   | "permission";
 
+/** Formats of the access log. */
+export const LOG_FORMATS = ["heiretsu", "common", "combined", "json"] as const;
+
 /** One command-line flag: its name, the field it sets, its kind, bounds and help line. */
 export interface FlagSpec {
   /** Long flag name without dashes; the environment variable is HEIRETSU_ + upper-case name. */
@@ -167,6 +170,57 @@ export const FLAGS: readonly FlagSpec[] = [
     min: 0,
     max: 1 << 30,
     help: "bytes of small files each worker keeps in memory; 0: off (default 8388608)",
+  },
+  {
+    name: "max-connections",
+    field: "maxConnections",
+    kind: "count",
+    min: 1,
+    max: 1_000_000,
+    help: "open connections at most; beyond it new ones are closed at once (default 10000)",
+  },
+  {
+    name: "cert",
+    field: "cert",
+    kind: "text",
+    value: "FILE",
+    help: "TLS certificate (PEM): serve HTTPS (with --key)",
+  },
+  {
+    name: "key",
+    field: "key",
+    kind: "text",
+    value: "FILE",
+    help: "TLS private key (PEM), with --cert",
+  },
+  {
+    name: "allow-root-dir",
+    field: "allowRootDir",
+    kind: "switch",
+    help: "allow serving / (refused by default: it would publish the whole disk)",
+  },
+  {
+    name: "log-format",
+    field: "logFormat",
+    kind: "choice",
+    choices: LOG_FORMATS,
+    help:
+      "access log: heiretsu (common + duration and worker), common, combined or json (default heiretsu)",
+  },
+  {
+    name: "health",
+    field: "healthPath",
+    kind: "text",
+    value: "PATH",
+    help:
+      "answer GET PATH with 200, or 503 while shutting down (e.g. /.well-known/heiretsu/health)",
+  },
+  {
+    name: "drain-delay",
+    field: "drainDelayMs",
+    kind: "seconds",
+    min: 0,
+    help: "seconds to keep serving after SIGTERM while the health check says 503 (default 0)",
   },
   {
     name: "request-timeout",

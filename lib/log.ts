@@ -1,9 +1,10 @@
 /**
- * Log line formats: one access-log line per request, in the spirit of the common log format,
- * with the duration and the worker that served it added.
+ * Access-log formats, one line per request: `heiretsu` (the common log format plus the duration
+ * and the worker that served it), `common`, `combined` (plus referer and user agent) and `json`.
  *
  * @module
  */
+import type { LogFormat } from "./config.ts";
 
 /** What one access-log line reports. */
 export interface AccessRecord {
@@ -18,6 +19,10 @@ export interface AccessRecord {
   startedAt: number;
   /** Worker slot that served it. */
   worker: number;
+  /** Referer header, or "-" (combined and json). */
+  referer?: string;
+  /** User-Agent header, or "-" (combined and json). */
+  userAgent?: string;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -26,7 +31,7 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
  * Formats one access-log line.
  *
  * @param record the request's facts
- * @param now current time, for tests
+ * @param options the format (default "heiretsu") and the current time (for tests)
  * @returns the line, without a newline
  * @example
  * ```ts
@@ -34,11 +39,42 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
  * const line = accessLine({ remote: "127.0.0.1", requestLine: "GET / HTTP/1.1", status: 200, bytes: 512, startedAt: performance.now(), worker: 1 });
  * ```
  */
-export function accessLine(record: AccessRecord, now: Date = new Date()): string {
-  const ms = (performance.now() - record.startedAt).toFixed(1);
-  const request = escapeLogText(record.requestLine);
+export function accessLine(
+  record: AccessRecord,
+  options: { format?: LogFormat; now?: Date } = {},
+): string {
+  const now = options.now ?? new Date();
+  const ms = performance.now() - record.startedAt;
   const { remote, status, bytes, worker } = record;
-  return `${remote} - - [${clfTime(now)}] "${request}" ${status} ${bytes} ${ms}ms worker=${worker}`;
+  if (options.format === "json") {
+    const { requestLine, referer, userAgent } = record;
+    const time = now.toISOString();
+    const durationMs = Math.round(ms * 10) / 10;
+    return JSON.stringify({
+      time,
+      remote,
+      requestLine,
+      status,
+      bytes,
+      durationMs,
+      worker,
+      referer,
+      userAgent,
+    });
+  }
+  const common = `${remote} - - [${clfTime(now)}] "${
+    escapeLogText(record.requestLine)
+  }" ${status} ${bytes}`;
+  switch (options.format) {
+    case "common":
+      return common;
+    case "combined":
+      return `${common} "${escapeLogText(record.referer ?? "-")}" "${
+        escapeLogText(record.userAgent ?? "-")
+      }"`;
+    default:
+      return `${common} ${ms.toFixed(1)}ms worker=${worker}`;
+  }
 }
 
 /** Escapes control characters, quotes and backslashes so one request is always one log line. */

@@ -147,6 +147,11 @@ export class WorkerPool {
     }
   }
 
+  /** Tells every worker the server is shutting down, so health checks answer 503. */
+  markDraining(): void {
+    for (const worker of this.#workers) worker.channel.markDraining();
+  }
+
   /** Terminates every worker; the pool cannot be used afterwards. */
   stop(): void {
     this.#stopped = true;
@@ -223,6 +228,9 @@ export class WorkerPool {
       maxPull: this.#workers[id - 1].channel.maxPayload,
       heartbeatMs: Math.max(1, Math.floor(c.stallMs / 4)),
       serverHeader: `heiretsu/${VERSION}`,
+      scheme: c.cert === null ? "http" : "https",
+      logFormat: c.logFormat,
+      healthPath: c.healthPath,
     };
   }
 

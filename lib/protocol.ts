@@ -12,7 +12,7 @@
  */
 import type { RecordHeader, RingRecord } from "./ring.ts";
 import type { ChannelSizes } from "./channel.ts";
-import type { StaticSettings } from "./config.ts";
+import type { LogFormat, StaticSettings } from "./config.ts";
 
 /** Largest file chunk a worker reads and sends at once; ~256 KiB keeps syscalls few and the window full. */
 export const FILE_CHUNK_BYTES = 256 * 1024;
@@ -92,6 +92,12 @@ export interface WorkerInit {
   heartbeatMs: number;
   /** Value of the `Server` response header. */
   serverHeader: string;
+  /** "https" behind TLS, else "http": the scheme of the URLs apps see. */
+  scheme: "http" | "https";
+  /** Access-log format. */
+  logFormat: LogFormat;
+  /** Path of the health check, or null. */
+  healthPath: string | null;
 }
 
 /** What a worker tells the main thread through `postMessage`: ready to serve, or unable to. */

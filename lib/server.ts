@@ -16,8 +16,12 @@ import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain, unreachable } from "./pr
 import { cannedResponse } from "./canned.ts";
 import { BufferPool } from "./bytes.ts";
 
-/** Life of the server: `starting` → `serving` → `draining` → `stopped`. */
-export type ServerState = "starting" | "serving" | "draining" | "stopped";
+/**
+ * Life of the server: `starting` → `serving` → `announcing` (still serving, but the health check
+ * says 503, for `--drain-delay`) → `draining` (no new connections; active ones finish within
+ * `--grace`) → `stopped`.
+ */
+export type ServerState = "starting" | "serving" | "announcing" | "draining" | "stopped";
 
 /** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
 const READ_SLACK_BYTES = 64 * 1024;
@@ -25,7 +29,8 @@ const READ_SLACK_BYTES = 64 * 1024;
 /** A running server. */
 export class Server {
   #config: ServerConfig;
-  #listener: Deno.TcpListener | null = null;
+  #listener: Deno.Listener | null = null;
+  #refusingSince = 0;
   #pool: WorkerPool;
   #connections = new Set<Connection>();
   #streams = new Map<number, Connection>();
@@ -75,7 +80,7 @@ export class Server {
 
   /** The bound address; valid after start. */
   get addr(): Deno.NetAddr {
-    return this.#listener!.addr;
+    return this.#listener!.addr as Deno.NetAddr;
   }
 
   /**
@@ -84,7 +89,7 @@ export class Server {
    * @returns once the server is ready to serve
    */
   async start(): Promise<void> {
-    this.#listener = Deno.listen({ hostname: this.#config.host, port: this.#config.port });
+    this.#listener = this.#listen();
     try {
       await this.#pool.start();
     } catch (error) {
@@ -99,21 +104,43 @@ export class Server {
     const host = hostname.includes(":") ? `[${hostname}]` : hostname;
     const { workers, root, app } = this.#config;
     const serving = [root === null ? null : `root ${root}`, app === null ? null : `app ${app}`];
+    const scheme = this.#config.cert === null ? "http" : "https";
     this.#log(
-      `Server: listening on http://${host}:${port} (${workers} workers, ${
+      `Server: listening on ${scheme}://${host}:${port} (${workers} workers, ${
         serving.filter(Boolean).join(", ")
       })`,
     );
   }
 
+  /** Plain TCP, or TLS when a certificate is configured. */
+  #listen(): Deno.Listener {
+    const { host: hostname, port, cert, key } = this.#config;
+    if (cert === null || key === null) return Deno.listen({ hostname, port });
+    return Deno.listenTls({
+      hostname,
+      port,
+      cert: Deno.readTextFileSync(cert),
+      key: Deno.readTextFileSync(key),
+    });
+  }
+
   /**
-   * Graceful shutdown: stop accepting, close idle connections, let active ones finish within
-   * the grace period, then close the rest and stop the workers.
+   * Graceful shutdown: tell load balancers (the health check answers 503) while still serving
+   * for `--drain-delay`; then stop accepting, close idle connections, let active ones finish
+   * within the grace period, close the rest and stop the workers.
    *
    * @returns when everything is closed
    */
   async shutdown(): Promise<void> {
-    if (this.#state === "draining" || this.#state === "stopped") return;
+    if (this.#state !== "serving") return;
+    this.#state = "announcing";
+    this.#pool.markDraining();
+    if (this.#config.drainDelayMs > 0) {
+      this.#log(
+        `Server: shutting down; health check says 503 for ${this.#config.drainDelayMs / 1000} s`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, this.#config.drainDelayMs));
+    }
     this.#state = "draining";
     this.#listener?.close();
     for (const connection of this.#connections) {
@@ -134,13 +161,13 @@ export class Server {
     this.#log("Server: stopped");
   }
 
-  async #acceptLoop(listener: Deno.TcpListener): Promise<void> {
-    while (this.#state === "serving") {
-      let conn: Deno.TcpConn;
+  async #acceptLoop(listener: Deno.Listener): Promise<void> {
+    while (this.#state === "serving" || this.#state === "announcing") {
+      let conn: Deno.Conn;
       try {
         conn = await listener.accept();
       } catch (error) {
-        if (this.#state !== "serving") return;
+        if (this.#state !== "serving" && this.#state !== "announcing") return;
         // Out of file descriptors and the like: say so, back off, keep serving the others.
         this.#log(`Server: accept failed: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -150,9 +177,10 @@ export class Server {
     }
   }
 
-  #accept(conn: Deno.TcpConn): void {
+  #accept(conn: Deno.Conn): void {
+    if (this.#connections.size >= this.#config.maxConnections) return this.#refuseConnection(conn);
     try {
-      conn.setNoDelay(true);
+      (conn as Deno.TcpConn).setNoDelay?.(true);
     } catch {
       // The client already left; the read loop will notice.
     }
@@ -167,6 +195,21 @@ export class Server {
     connection.deadline = Date.now() + this.#config.headerTimeoutMs;
     this.#connections.add(connection);
     connection.readLoop(this.#maxHeadBytes + READ_SLACK_BYTES);
+  }
+
+  /** Over --max-connections: close at once, and say so at most every 10 s. */
+  #refuseConnection(conn: Deno.Conn): void {
+    try {
+      conn.close();
+    } catch {
+      // Already gone.
+    }
+    const now = Date.now();
+    if (now - this.#refusingSince < 10_000) return;
+    this.#refusingSince = now;
+    this.#log(
+      `Server: ${this.#config.maxConnections} connections open (--max-connections); refusing new ones`,
+    );
   }
 
   #onBytes(c: Connection): void {
@@ -222,7 +265,7 @@ export class Server {
     }
     if (end === -1) end = bytes.byteLength;
     c.scanFrom = end;
-    const worker = this.#state === "serving" || this.#state === "draining"
+    const worker = this.#state !== "starting" && this.#state !== "stopped"
       ? this.#pool.pick()
       : null;
     if (worker) return this.#assign(c, worker);
@@ -309,7 +352,8 @@ export class Server {
   /** After a response: close, or wait for (or dispatch) the connection's next request. */
   #nextRequest(c: Connection, close: boolean): void {
     const pending = c.inbound.length > 0;
-    if (close || this.#state !== "serving" || (c.ended && !pending)) return c.closeAfterWrites();
+    const going = this.#state === "draining" || this.#state === "stopped";
+    if (close || going || (c.ended && !pending)) return c.closeAfterWrites();
     c.state = pending ? "reading" : "idle";
     c.deadline = Date.now() +
       (pending ? this.#config.headerTimeoutMs : this.#config.keepaliveTimeoutMs);

@@ -36,14 +36,42 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
     );
   };
   const init = event.data;
-  createHandler(init).then(
-    (handler) => startWorker(init, handler),
+  const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
+  createHandler(init, () => channel.draining).then(
+    (handler) => startWorker(init, { channel, handler }),
     (error) => self.postMessage({ type: "fatal", id: init.id, message: (error as Error).message }),
   );
 };
 
-/** Static files, the app, or both: GET and HEAD try the files first, the rest go to the app. */
-async function createHandler(init: WorkerInit): Promise<RequestHandler> {
+/**
+ * Static files, the app, or both (GET and HEAD try the files first, the rest go to the app),
+ * behind the health check when one is configured.
+ */
+async function createHandler(init: WorkerInit, draining: () => boolean): Promise<RequestHandler> {
+  const handler = await filesAndApp(init);
+  const { healthPath } = init;
+  if (healthPath === null) return handler;
+  return (incoming) => {
+    const { method, target } = incoming.head;
+    if ((method !== "GET" && method !== "HEAD") || target.split("?")[0] !== healthPath) {
+      return handler(incoming);
+    }
+    return healthResponse(draining());
+  };
+}
+
+/** 200 while serving; 503 once shutting down, so a load balancer stops sending traffic here. */
+function healthResponse(draining: boolean): PlannedResponse {
+  const bytes = new TextEncoder().encode(draining ? "draining\n" : "ok\n");
+  const headers: [string, string][] = [
+    ["content-type", "text/plain; charset=utf-8"],
+    ["content-length", String(bytes.byteLength)],
+    ["cache-control", "no-store"],
+  ];
+  return { status: draining ? 503 : 200, headers, body: { kind: "bytes", bytes } };
+}
+
+async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
   const cache = new FileCache({
     maxEntries: 1024,
     maxFileBytes: Math.min(64 * 1024, init.fileCacheBytes),
@@ -56,7 +84,7 @@ async function createHandler(init: WorkerInit): Promise<RequestHandler> {
       { root, cache, settings: init.static },
     );
   if (init.app === null) return files!;
-  const app = appHandler(await loadApp(init.app));
+  const app = appHandler(await loadApp(init.app), init.scheme);
   if (files === null) return app;
   return (incoming) => {
     const { method } = incoming.head;
@@ -71,8 +99,11 @@ async function createHandler(init: WorkerInit): Promise<RequestHandler> {
   };
 }
 
-function startWorker(init: WorkerInit, handler: RequestHandler): void {
-  const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
+function startWorker(
+  init: WorkerInit,
+  parts: { channel: ChannelEnd; handler: RequestHandler },
+): void {
+  const { channel, handler } = parts;
   const exchanges = new Map<number, Exchange>();
   const scratch = new Uint8Array(channel.maxPayload);
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -166,7 +197,9 @@ function exchangeIo(
       send(stream, NOTHING, end);
     },
     log: (entry: AccessEntry) => {
-      if (!init.quiet) console.log(accessLine({ ...entry, worker: init.id }));
+      if (!init.quiet) {
+        console.log(accessLine({ ...entry, worker: init.id }, { format: init.logFormat }));
+      }
     },
   };
 }

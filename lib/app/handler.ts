@@ -13,6 +13,7 @@ import { fromResponse } from "./response.ts";
  * A request handler that runs the app.
  *
  * @param fetch the app's fetch, from `loadApp()`
+ * @param scheme "https" behind TLS, so the app sees the URL the client used
  * @returns the handler
  * @example
  * ```ts ignore
@@ -20,9 +21,9 @@ import { fromResponse } from "./response.ts";
  * const handle = appHandler(await loadApp(url));
  * ```
  */
-export function appHandler(fetch: AppFetch): RequestHandler {
+export function appHandler(fetch: AppFetch, scheme: "http" | "https" = "http"): RequestHandler {
   return async (incoming: IncomingRequest) => {
-    const request = toRequest(incoming);
+    const request = toRequest(incoming, scheme);
     const info = {
       remoteAddr: { transport: "tcp" as const, hostname: incoming.remote, port: incoming.port },
       completed: incoming.completed,

@@ -32,6 +32,7 @@ export function requestUrl(
  * pulls from the client as the app reads it, and the signal that aborts on disconnect.
  *
  * @param incoming the request as the worker has it
+ * @param scheme "https" behind TLS
  * @returns the Request
  * @example
  * ```ts ignore
@@ -39,12 +40,12 @@ export function requestUrl(
  * const request = toRequest(incoming);
  * ```
  */
-export function toRequest(incoming: IncomingRequest): Request {
+export function toRequest(incoming: IncomingRequest, scheme: "http" | "https" = "http"): Request {
   const { head, body } = incoming;
   const headers = new Headers();
   for (const [name, value] of head.headers) headers.append(name, value);
   const host = headers.get("host");
-  const url = requestUrl({ target: head.target, host, scheme: "http" });
+  const url = requestUrl({ target: head.target, host, scheme });
   const hasBody = body.state !== "done" && head.method !== "GET" && head.method !== "HEAD";
   return new Request(url, {
     method: head.method,

@@ -6,7 +6,7 @@
  */
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const READY = /^Server: listening on http:\/\/(\S+):(\d+) \(/;
+const READY = /^Server: listening on https?:\/\/(\S+):(\d+) \(/;
 
 /** A server subprocess under test. */
 export class TestServer {
