@@ -4,28 +4,17 @@
 import assert from "node:assert/strict";
 import { runCli, TestServer } from "./_helpers/server.ts";
 import { connect, exchange, writeAll } from "./_helpers/http.ts";
-import { makeSite, type TestSite } from "./_helpers/site.ts";
+import { type TestSite, withSiteServer } from "./_helpers/site.ts";
 
 const APP = new URL("./fixtures/bridge_app.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 
-async function withApp(
+/** A server on a fresh test site with the bridge test app. */
+function withApp(
   options: { args?: string[]; root?: boolean; denoFlags?: string[] },
   fn: (server: TestServer, site: TestSite) => Promise<void>,
 ): Promise<void> {
-  const site = await makeSite();
-  const rootArgs = options.root === false ? [] : ["--root", site.root];
-  const server = await TestServer.start(
-    [...rootArgs, "--app", APP, ...(options.args ?? [])],
-    options.denoFlags,
-  );
-  try {
-    await fn(server, site);
-  } finally {
-    const status = await server.stop();
-    await site.remove();
-    assert.equal(status.code, 0, server.lines.join("\n"));
-  }
+  return withSiteServer({ ...options, args: ["--app", APP, ...(options.args ?? [])] }, fn);
 }
 
 Deno.test("app receives method, absolute URL, query, headers, body and client address", async () => {

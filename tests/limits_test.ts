@@ -5,24 +5,9 @@
 import assert from "node:assert/strict";
 import { TestServer } from "./_helpers/server.ts";
 import { connect, exchange, readResponses, timedGet, writeAll } from "./_helpers/http.ts";
-import { makeSite, type TestSite } from "./_helpers/site.ts";
+import { makeSite, withSiteServer } from "./_helpers/site.ts";
 
 const encoder = new TextEncoder();
-
-async function withServer(
-  args: string[],
-  fn: (server: TestServer, site: TestSite) => Promise<void>,
-): Promise<void> {
-  const site = await makeSite();
-  const server = await TestServer.start(["--root", site.root, ...args]);
-  try {
-    await fn(server, site);
-  } finally {
-    const status = await server.stop();
-    await site.remove();
-    assert.equal(status.code, 0, server.lines.join("\n"));
-  }
-}
 
 const BAD_REQUESTS: [name: string, request: string, status: number][] = [
   ["garbage request line", "HELLO\r\n\r\n", 400],
@@ -56,7 +41,7 @@ const BAD_REQUESTS: [name: string, request: string, status: number][] = [
 ];
 
 Deno.test("server answers malformed requests with 400/414/431/501/505, closes, and keeps serving", async () => {
-  await withServer([], async (server) => {
+  await withSiteServer({ args: [] }, async (server) => {
     for (const [name, request, status] of BAD_REQUESTS) {
       const responses = await exchange(server.port, request);
       assert.equal(responses.length, 1, name);
@@ -69,7 +54,7 @@ Deno.test("server answers malformed requests with 400/414/431/501/505, closes, a
 });
 
 Deno.test("server answers a request whose unread body is malformed, then closes the connection", async () => {
-  await withServer([], async (server) => {
+  await withSiteServer({ args: [] }, async (server) => {
     // The static route reads no body, so it answers first; draining then finds the bad chunk.
     const request = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" +
       "GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n";
@@ -79,7 +64,7 @@ Deno.test("server answers a request whose unread body is malformed, then closes 
 });
 
 Deno.test("server answers 408 when a request head does not arrive within --header-timeout", async () => {
-  await withServer(["--header-timeout", "0.5"], async (server) => {
+  await withSiteServer({ args: ["--header-timeout", "0.5"] }, async (server) => {
     const conn = await connect(server.port);
     const started = performance.now();
     await writeAll(conn, encoder.encode("GET / HTTP/1.1\r\nHost: t\r\n"));
@@ -92,7 +77,7 @@ Deno.test("server answers 408 when a request head does not arrive within --heade
 });
 
 Deno.test("server closes a silent new connection after --header-timeout without a response", async () => {
-  await withServer(["--header-timeout", "0.3"], async (server) => {
+  await withSiteServer({ args: ["--header-timeout", "0.3"] }, async (server) => {
     const conn = await connect(server.port);
     const responses = await readResponses(conn);
     conn.close();
@@ -101,7 +86,7 @@ Deno.test("server closes a silent new connection after --header-timeout without 
 });
 
 Deno.test("server closes an idle keep-alive connection after --keepalive-timeout", async () => {
-  await withServer(["--keepalive-timeout", "0.3"], async (server) => {
+  await withSiteServer({ args: ["--keepalive-timeout", "0.3"] }, async (server) => {
     const conn = await connect(server.port);
     await writeAll(conn, encoder.encode("GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n"));
     const started = performance.now();

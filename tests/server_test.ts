@@ -2,27 +2,11 @@
  * Integration tests: the real server as a subprocess, over real sockets.
  */
 import assert from "node:assert/strict";
-import { TestServer } from "./_helpers/server.ts";
 import { connect, exchange, readResponses, writeAll } from "./_helpers/http.ts";
-import { makeSite, sha256, sha256File, type TestSite } from "./_helpers/site.ts";
-
-async function withServer(
-  options: { args?: string[]; largeBytes?: number },
-  fn: (server: TestServer, site: TestSite) => Promise<void>,
-): Promise<void> {
-  const site = await makeSite({ largeBytes: options.largeBytes });
-  const server = await TestServer.start(["--root", site.root, ...(options.args ?? [])]);
-  try {
-    await fn(server, site);
-  } finally {
-    const status = await server.stop();
-    await site.remove();
-    assert.equal(status.code, 0, `server exit code\n${server.lines.join("\n")}`);
-  }
-}
+import { sha256, sha256File, withSiteServer } from "./_helpers/site.ts";
 
 Deno.test("server answers GET with the file, its type and length", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     const response = await fetch(`${server.url}/hello.txt`);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), "text/plain; charset=utf-8");
@@ -34,7 +18,7 @@ Deno.test("server answers GET with the file, its type and length", async () => {
 });
 
 Deno.test("server answers HEAD with GET's headers and no body", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     const [head, get] = await exchange(
       server.port,
       "HEAD /data.json HTTP/1.1\r\nHost: t\r\n\r\nGET /data.json HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
@@ -49,14 +33,14 @@ Deno.test("server answers HEAD with GET's headers and no body", async () => {
 });
 
 Deno.test("server serves index.html for / and for a folder with a slash", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     assert.match(await (await fetch(`${server.url}/`)).text(), /home page/);
     assert.match(await (await fetch(`${server.url}/docs/`)).text(), /docs/);
   });
 });
 
 Deno.test("server redirects a folder without slash with 301, keeping the query", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     const response = await fetch(`${server.url}/docs?x=1`, { redirect: "manual" });
     await response.body?.cancel();
     assert.equal(response.status, 301);
@@ -65,7 +49,7 @@ Deno.test("server redirects a folder without slash with 301, keeping the query",
 });
 
 Deno.test("server answers 404 with an HTML page for a missing file and a folder without index", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     for (const path of ["/missing.txt", "/empty/"]) {
       const response = await fetch(`${server.url}${path}`);
       assert.equal(response.status, 404, path);
@@ -76,7 +60,7 @@ Deno.test("server answers 404 with an HTML page for a missing file and a folder 
 });
 
 Deno.test("server answers 405 with Allow for POST and 204 with Allow for OPTIONS", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     const post = await fetch(`${server.url}/hello.txt`, { method: "POST", body: "x=1" });
     await post.body?.cancel();
     assert.equal(post.status, 405);
@@ -89,7 +73,7 @@ Deno.test("server answers 405 with Allow for POST and 204 with Allow for OPTIONS
 });
 
 Deno.test("server serves a file with a unicode name", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     const response = await fetch(`${server.url}/${encodeURIComponent("café ☕.txt")}`);
     assert.equal(response.status, 200);
     assert.equal(await response.text(), "unicode name\n");
@@ -97,7 +81,7 @@ Deno.test("server serves a file with a unicode name", async () => {
 });
 
 Deno.test("server never serves outside the root, however the path is encoded", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     for (
       const path of [
         "/../../etc/passwd",
@@ -117,7 +101,7 @@ Deno.test("server never serves outside the root, however the path is encoded", a
 });
 
 Deno.test("server streams a 50 MiB file byte-exact", async () => {
-  await withServer({ largeBytes: 50 * 1024 * 1024 }, async (server, site) => {
+  await withSiteServer({ largeBytes: 50 * 1024 * 1024 }, async (server, site) => {
     const response = await fetch(`${server.url}/large.bin`);
     assert.equal(response.headers.get("content-length"), String(50 * 1024 * 1024));
     const body = new Uint8Array(await response.arrayBuffer());
@@ -126,7 +110,7 @@ Deno.test("server streams a 50 MiB file byte-exact", async () => {
 });
 
 Deno.test("server answers 200 concurrent clients", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     const results = await Promise.all(
       Array.from(
         { length: 200 },
@@ -142,7 +126,7 @@ Deno.test("server answers 200 concurrent clients", async () => {
 });
 
 Deno.test("server keeps a connection alive across several requests", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     const conn = await connect(server.port);
     try {
       for (const path of ["/hello.txt", "/data.json", "/missing", "/hello.txt"]) {
@@ -158,7 +142,7 @@ Deno.test("server keeps a connection alive across several requests", async () =>
 });
 
 Deno.test("server answers 5 pipelined requests in order", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     const paths = ["/hello.txt", "/data.json", "/missing", "/docs/", "/hello.txt"];
     const request = paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: t\r\n\r\n`).join("");
     const responses = await exchange(server.port, request, { responses: 5 });
@@ -170,7 +154,7 @@ Deno.test("server answers 5 pipelined requests in order", async () => {
 });
 
 Deno.test("server keeps HTTP/1.0 alive only when asked, and echoes keep-alive", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     const [closed] = await exchange(server.port, "GET /hello.txt HTTP/1.0\r\n\r\n");
     assert.equal(closed.headers.get("connection"), "close");
     const responses = await exchange(
@@ -184,7 +168,7 @@ Deno.test("server keeps HTTP/1.0 alive only when asked, and echoes keep-alive", 
 });
 
 Deno.test("server drains an unread request body so the next pipelined request stays aligned", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     const body = "a".repeat(100_000);
     const request =
       `POST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
@@ -198,7 +182,7 @@ Deno.test("server drains an unread request body so the next pipelined request st
 });
 
 Deno.test("server refuses a body over --max-body with 413 and closes", async () => {
-  await withServer({ args: ["--max-body", "1000"] }, async (server) => {
+  await withSiteServer({ args: ["--max-body", "1000"] }, async (server) => {
     const responses = await exchange(
       server.port,
       "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + "x".repeat(5000),
@@ -209,7 +193,7 @@ Deno.test("server refuses a body over --max-body with 413 and closes", async () 
 });
 
 Deno.test("server writes an access-log line per request unless --quiet", async () => {
-  await withServer({}, async (server) => {
+  await withSiteServer({}, async (server) => {
     await (await fetch(`${server.url}/hello.txt`)).text();
     const line = await server.waitForLine(/"GET \/hello.txt HTTP\/1.1" 200/);
     assert.match(
@@ -217,7 +201,7 @@ Deno.test("server writes an access-log line per request unless --quiet", async (
       /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/hello.txt HTTP\/1.1" 200 \d+ [\d.]+ms worker=\d+$/,
     );
   });
-  await withServer({ args: ["--quiet"] }, async (server) => {
+  await withSiteServer({ args: ["--quiet"] }, async (server) => {
     await (await fetch(`${server.url}/hello.txt`)).text();
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(server.lines.filter((l) => l.includes("GET /hello.txt")).length, 0);

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
+import { TestServer } from "./server.ts";
 
 /** Paths of a test site. */
 export interface TestSite {
@@ -75,4 +77,38 @@ export async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 
 function hex(buffer: ArrayBuffer): string {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** How {@linkcode withSiteServer} starts the server. */
+export interface SiteServerOptions {
+  /** Server flags after `--root SITE` (or without it, see `root`). */
+  args?: string[];
+  /** Size of /large.bin in the site (0: none). */
+  largeBytes?: number;
+  /** Pass the site as `--root` (default true). */
+  root?: boolean;
+  /** Extra `deno run` flags. */
+  denoFlags?: string[];
+}
+
+/**
+ * Runs `fn` against a server on a fresh test site, then stops it and checks it exited 0.
+ *
+ * @param options flags and site contents
+ * @param fn the test body
+ */
+export async function withSiteServer(
+  options: SiteServerOptions,
+  fn: (server: TestServer, site: TestSite) => Promise<void>,
+): Promise<void> {
+  const site = await makeSite({ largeBytes: options.largeBytes });
+  const rootArgs = options.root === false ? [] : ["--root", site.root];
+  const server = await TestServer.start([...rootArgs, ...(options.args ?? [])], options.denoFlags);
+  try {
+    await fn(server, site);
+  } finally {
+    const status = await server.stop();
+    await site.remove();
+    assert.equal(status.code, 0, `server exit code\n${server.lines.join("\n")}`);
+  }
 }
