@@ -1,8 +1,10 @@
 /**
  * Worker threads and their sandbox: what a worker may touch is decided here, in one place.
  *
- * A worker serving files may read the root and its own code, and nothing else. A worker running
- * an app also reads the app's folder (to import it) and gets exactly what `--allow-*` gave.
+ * A worker serving files may read the root and its own code, and nothing else; with
+ * `--follow-symlinks`, whatever the process may read, since symlinks may then lead anywhere. A
+ * worker running an app also reads the app's folder (to import it) and gets exactly what
+ * `--allow-*` gave.
  *
  * @module
  */
@@ -22,7 +24,7 @@ import type { AppPermission, ServerConfig } from "./config.ts";
  * ```
  */
 export function workerPermissions(
-  config: Pick<ServerConfig, "root" | "app" | "appPermissions">,
+  config: Pick<ServerConfig, "root" | "app" | "appPermissions" | "followSymlinks">,
 ): Deno.PermissionOptionsObject {
   const code = dirname(fileURLToPath(import.meta.url));
   const granted = config.appPermissions;
@@ -31,7 +33,9 @@ export function workerPermissions(
   if (config.app !== null) read.push(dirname(fileURLToPath(config.app)));
   const grant = (name: AppPermission) => granted[name] ?? false;
   return {
-    read: granted.read === true ? true : [...read, ...(granted.read ?? [])],
+    read: granted.read === true || config.followSymlinks
+      ? true
+      : [...read, ...(granted.read ?? [])],
     net: grant("net"),
     write: grant("write"),
     env: grant("env"),

@@ -260,6 +260,9 @@ export class Server {
     const bytes = c.inbound.view();
     let end = findHeadEnd(bytes, c.scanFrom);
     if (end === -1 && bytes.byteLength <= this.#maxHeadBytes) {
+      // A client that half-closed mid-head will never finish it: close rather than wait for
+      // the header timeout.
+      if (c.ended) return c.closeAfterWrites();
       c.scanFrom = Math.max(0, bytes.byteLength - 3);
       return;
     }

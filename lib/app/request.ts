@@ -5,6 +5,10 @@
  * @module
  */
 import type { IncomingRequest } from "../exchange.ts";
+import { HttpError } from "../http/errors.ts";
+
+/** Methods the Fetch standard refuses to put in a `Request`; an app can never see them. */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
 /**
  * The absolute URL of a request: absolute-form as sent, otherwise from Host and the target.
@@ -34,6 +38,7 @@ export function requestUrl(
  * @param incoming the request as the worker has it
  * @param scheme "https" behind TLS
  * @returns the Request
+ * @throws {HttpError} 501 for a method no `Request` can carry, 400 for a Host that is no URL
  * @example
  * ```ts ignore
  * import { toRequest } from "./request.ts";
@@ -42,10 +47,16 @@ export function requestUrl(
  */
 export function toRequest(incoming: IncomingRequest, scheme: "http" | "https" = "http"): Request {
   const { head, body } = incoming;
+  if (FORBIDDEN_METHODS.has(head.method.toUpperCase())) {
+    throw new HttpError(501, "method-not-supported", `${head.method} cannot be passed to an app`);
+  }
   const headers = new Headers();
   for (const [name, value] of head.headers) headers.append(name, value);
   const host = headers.get("host");
   const url = requestUrl({ target: head.target, host, scheme });
+  if (!URL.canParse(url)) {
+    throw new HttpError(400, "bad-host", "The Host header or request-target is not a valid URL");
+  }
   const hasBody = body.state !== "done" && head.method !== "GET" && head.method !== "HEAD";
   return new Request(url, {
     method: head.method,

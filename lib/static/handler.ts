@@ -1,17 +1,33 @@
 /**
  * @module
- * Plans the response to a static-file request: status, headers and a body to stream. It decides
- * and opens files but writes nothing; the worker streams the body and adds Date, Server and
- * Connection itself.
+ * Plans the response to a static-file request: it resolves the target, applies the dotfiles
+ * policy, finds the file (through the worker's cache), and routes to the file responder, a
+ * directory listing, the SPA fallback or the (custom) 404 page. It decides and opens files but
+ * writes nothing; the worker streams the body and adds Date, Server and Connection itself.
+ *
+ * The fast path (a cached file) is: resolve the target, pick the few fields that matter, one
+ * cache lookup, and the file responder's prebuilt headers. No system call, no header building.
  */
 
+import { DEFAULTS, type StaticSettings } from "../config.ts";
 import { HttpError } from "../http/errors.ts";
-import { locate } from "./locate.ts";
-import { type CachedFile, type FileCache, fileHeaders } from "./cache.ts";
-import { errorPage } from "./pages.ts";
+import type { PlannedResponse } from "../response.ts";
+import { describeFile, type FileCache, type StaticFile } from "./cache.ts";
+import { dotfileStatus } from "./dotfiles.ts";
+import { readFields } from "./fields.ts";
+import { type FileRequest, respondWithFile, respondWithPage } from "./file_response.ts";
+import { renderListing } from "./listing.ts";
+import { locate, type Located, type LocateScope } from "./locate.ts";
+import {
+  ALLOWED_METHODS,
+  EMPTY,
+  finishHeaders,
+  headerPolicy,
+  optionsResponse,
+  pageResponse,
+} from "./policy.ts";
 import { resolveTarget } from "./path.ts";
-import type { PlannedResponse, ResponseBody } from "../response.ts";
-import type { StaticSettings } from "../config.ts";
+import { mediaWeight } from "./qvalues.ts";
 
 /** The parts of a parsed request the static handler reads. */
 export interface StaticRequest {
@@ -36,22 +52,31 @@ export interface StaticOptions {
 /** A planned static response (header names lower-case); see `lib/response.ts`. */
 export type StaticResponse = PlannedResponse;
 
-/** The methods this handler supports, as sent in Allow. */
-const ALLOWED_METHODS = "GET, HEAD, OPTIONS";
-
-const HTML_TYPE = "text/html; charset=utf-8";
+/** The page served with 404s when the root has it. */
+const NOT_FOUND_PAGE = "/404.html";
+/** What `--spa` serves for client-side routes. */
+const SPA_INDEX = "/index.html";
 
 /** pchar characters (RFC 3986 §3.3) that encodeURIComponent escapes needlessly. */
 const NEEDLESSLY_ESCAPED = /%(?:24|26|2B|2C|3A|3B|3D|40)/g;
 
+/** What the routes after a cache miss share. */
+interface Miss {
+  request: FileRequest;
+  options: StaticOptions;
+  scope: LocateScope;
+}
+
 /**
- * Plans the response for a static-file request: 200 with an open file, 301 to add a directory's
- * trailing slash, 204 for OPTIONS, or a 400/404/405 error page. Never throws for a client's fault.
+ * Plans the response for a static-file request: a file (200, 206, 304, 412, 416), a listing, a
+ * 301 to add a directory's trailing slash, 204 for OPTIONS, or a 400/403/404/405 page. Never
+ * throws for a client's fault.
  *
- * @param request Method, request-target and headers of the request.
- * @param options The document root.
- * @returns Status, lower-case headers (content-length on all but 204; for HEAD, the length GET
- *   would send) and the body. A "file" body is open and must be closed by the caller.
+ * @param request method, request-target and headers of the request
+ * @param options the document root, the worker's cache and the static settings
+ * @returns status, lower-case headers (content-length on all but 204, 304 and compressed
+ *   streams; for HEAD, what GET would send) and the body; a file body is open and the writer
+ *   closes it
  * @example
  * ```ts
  * import { serveStatic } from "./handler.ts";
@@ -60,88 +85,129 @@ const NEEDLESSLY_ESCAPED = /%(?:24|26|2B|2C|3A|3B|3D|40)/g;
  * ```
  */
 export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse {
+  const policy = headerPolicy(options.settings ?? DEFAULTS);
   const { method } = request;
-  if (method === "OPTIONS" && request.target === "*") return optionsResponse();
+  if (method === "OPTIONS" && request.target === "*") {
+    return optionsResponse(readFields(request.headers), policy);
+  }
   let path: string;
   let query: string;
   try {
     ({ path, query } = resolveTarget(request.target));
   } catch (error) {
-    if (error instanceof HttpError) return pageResponse(method, { status: error.status });
+    if (error instanceof HttpError) return pageResponse({ status: error.status, method }, policy);
     throw error;
   }
-  if (method === "OPTIONS") return optionsResponse();
+  if (method === "OPTIONS") return optionsResponse(readFields(request.headers), policy);
   if (method !== "GET" && method !== "HEAD") {
-    return pageResponse(method, { status: 405, extraHeaders: [["allow", ALLOWED_METHODS]] });
+    const extraHeaders: Array<[string, string]> = [["allow", ALLOWED_METHODS]];
+    return pageResponse({ status: 405, method, extraHeaders }, policy);
   }
+  const fileRequest: FileRequest = { method, fields: readFields(request.headers), policy };
   const cached = options.cache?.get(path);
-  if (cached) return fileResponse(method, cached);
-  const located = locate(options.root, path);
+  if (cached) return respondWithFile(fileRequest, cached);
+  const scope = { root: options.root, followSymlinks: policy.settings.followSymlinks };
+  return serveMiss({ request: fileRequest, options, scope }, { path, query });
+}
+
+/** Everything but a cache hit: dotfiles, locating, listings, redirects and fallbacks. */
+function serveMiss(miss: Miss, target: { path: string; query: string }): StaticResponse {
+  const { request } = miss;
+  const { settings } = request.policy;
+  const { path, query } = target;
+  const hidden = dotfileStatus(path, settings.dotfiles);
+  if (hidden === 403) return pageResponse({ status: 403, method: request.method }, request.policy);
+  if (hidden === 404) return notFound(miss);
+  const located = locate(miss.scope, path);
   switch (located.kind) {
     case "file": {
-      const file = options.cache?.put(path, located) ??
-        { ...located, headers: fileHeaders(located.realPath, located), bytes: null };
-      return fileResponse(method, file);
+      const file = remember(miss, { urlPath: path, found: located });
+      return file === null ? notFound(miss) : respondWithFile(request, file);
     }
     case "directory-redirect":
-      return redirectResponse(method, encodePath(path) + "/" + (query === "" ? "" : "?" + query));
+      return redirect(request, encodePath(path) + "/" + (query === "" ? "" : "?" + query));
+    case "directory":
+      if (settings.listDirectories) return listing(miss, { dir: located.realPath, path, query });
+      return fallback(miss, path);
     case "not-found":
-      return pageResponse(method, { status: 404 });
+      return fallback(miss, path);
     default:
       return unreachable(located);
   }
 }
 
-/** RFC 9110 §8.6 forbids Content-Length on a 204, so this is the one response without it. */
-function optionsResponse(): StaticResponse {
-  return { status: 204, headers: [["allow", ALLOWED_METHODS]], body: { kind: "empty" } };
+/** Caches a located file, or describes it without bytes when there is no cache. */
+function remember(
+  miss: Miss,
+  at: { urlPath: string; found: Extract<Located, { kind: "file" }> },
+): StaticFile | null {
+  return miss.options.cache?.put(at.urlPath, at.found) ?? describeFile(at.found, 0);
 }
 
-/** 200 for a file: from the cache's bytes when it has them, else opened for streaming. HEAD
- * never opens it, and a file gone before open() becomes 404. */
-function fileResponse(method: string, file: CachedFile): StaticResponse {
-  const { headers } = file;
-  if (method === "HEAD") return { status: 200, headers, body: { kind: "empty" } };
-  if (file.bytes !== null) {
-    return { status: 200, headers, body: { kind: "bytes", bytes: file.bytes } };
-  }
-  try {
-    const opened = Deno.openSync(file.realPath, { read: true });
-    return {
-      status: 200,
-      headers,
-      body: { kind: "file", file: opened, offset: 0, length: file.size },
-    };
-  } catch {
-    // Deleted or made unreadable since locate(); the client sees what a later request would.
-    return pageResponse(method, { status: 404 });
-  }
+/** The file at a URL path, through the cache, or null when there is none. */
+function lookup(miss: Miss, urlPath: string): StaticFile | null {
+  const cached = miss.options.cache?.get(urlPath);
+  if (cached) return cached;
+  const found = locate(miss.scope, urlPath);
+  return found.kind === "file" ? remember(miss, { urlPath, found }) : null;
 }
 
-function redirectResponse(method: string, location: string): StaticResponse {
-  return pageResponse(method, {
+/**
+ * `--spa`: a path without an extension whose Accept names text/html is a client-side route and
+ * gets /index.html; anything else (an asset, a fetch of JSON) gets the 404.
+ */
+function fallback(miss: Miss, path: string): StaticResponse {
+  const { request } = miss;
+  if (request.policy.settings.spa && isRoute(path, request.fields.accept)) {
+    const index = lookup(miss, SPA_INDEX);
+    if (index !== null) return respondWithFile(request, index);
+  }
+  return notFound(miss);
+}
+
+function isRoute(path: string, accept: string | undefined): boolean {
+  const name = path.slice(path.lastIndexOf("/", path.length - 2) + 1);
+  const html = mediaWeight(accept, "text/html");
+  return !name.includes(".") && accept !== undefined && html.specificity === 2 && html.q > 0;
+}
+
+/** 404 with the root's 404.html as the body when it has one, else the built-in page. */
+function notFound(miss: Miss): StaticResponse {
+  const { request } = miss;
+  const page = lookup(miss, NOT_FOUND_PAGE);
+  if (page !== null) return respondWithPage(request, { file: page, status: 404 });
+  return pageResponse({ status: 404, method: request.method }, request.policy);
+}
+
+function listing(miss: Miss, at: { dir: string; path: string; query: string }): StaticResponse {
+  const { request } = miss;
+  const { settings } = request.policy;
+  const rendered = renderListing(at.dir, {
+    urlPath: at.path,
+    query: at.query,
+    accept: request.fields.accept,
+    dotfiles: settings.dotfiles,
+    scope: miss.scope,
+  });
+  if (rendered === null) return notFound(miss);
+  const headers = finishHeaders([
+    ["content-type", rendered.contentType],
+    ["content-length", String(rendered.bytes.byteLength)],
+    ["cache-control", "no-cache"],
+  ], { policy: request.policy, vary: ["Accept"] });
+  const body = request.method === "HEAD"
+    ? EMPTY
+    : { kind: "bytes" as const, bytes: rendered.bytes };
+  return { status: 200, headers, body };
+}
+
+function redirect(request: FileRequest, location: string): StaticResponse {
+  return pageResponse({
     status: 301,
+    method: request.method,
     detail: `The document has moved to ${location}`,
     extraHeaders: [["location", location]],
-  });
-}
-
-interface PageSpec {
-  status: number;
-  detail?: string;
-  extraHeaders?: Array<[string, string]>;
-}
-
-/** A response carrying an HTML status page; HEAD gets the same headers and no body. */
-function pageResponse(method: string, spec: PageSpec): StaticResponse {
-  const bytes = errorPage(spec.status, spec.detail);
-  const headers: Array<[string, string]> = [
-    ...(spec.extraHeaders ?? []),
-    ["content-type", HTML_TYPE],
-    ["content-length", String(bytes.length)],
-  ];
-  const body: ResponseBody = method === "HEAD" ? { kind: "empty" } : { kind: "bytes", bytes };
-  return { status: spec.status, headers, body };
+  }, request.policy);
 }
 
 /** Re-encodes a decoded path for a Location header, segment by segment so "?", "#" and "%" stay data. */

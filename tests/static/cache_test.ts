@@ -5,12 +5,13 @@
  */
 import assert from "node:assert/strict";
 import {
-  type CachedFile,
+  describeFile,
   FileCache,
-  fileHeaders,
   RESOLVE_AGAIN_MS,
+  type StaticFile,
   TRUST_MS,
 } from "../../lib/static/cache.ts";
+import { strongEtag } from "../../lib/static/conditional.ts";
 import { locate, type Located } from "../../lib/static/locate.ts";
 import { httpDate } from "../../lib/http/date.ts";
 
@@ -31,34 +32,89 @@ async function withRoot(body: (root: string) => void | Promise<void>): Promise<v
 /** Writes a file under root and returns what `locate()` makes of it. */
 function place(root: string, name: string, content: string): Extract<Located, { kind: "file" }> {
   Deno.writeTextFileSync(`${root}/${name}`, content);
-  const found = locate(root, `/${name}`);
+  const found = locate({ root, followSymlinks: false }, `/${name}`);
   assert.equal(found.kind, "file");
   return found as Extract<Located, { kind: "file" }>;
 }
 
 /** Caches a file and checks that put() accepted it. */
-function putFile(cache: FileCache, root: string, name: string, content: string): CachedFile {
+function putFile(cache: FileCache, root: string, name: string, content: string): StaticFile {
   const entry = cache.put(`/${name}`, place(root, name, content));
   assert.ok(entry !== null, name);
   return entry;
 }
 
-Deno.test("FileCache.get() returns a small put() file with its bytes and headers", async () => {
+Deno.test("FileCache.get() returns a small put() file with its bytes, type and validators", async () => {
   await withRoot((root) => {
     const cache = new FileCache(ROOMY);
     const put = putFile(cache, root, "a.txt", "hello");
     const hit = cache.get("/a.txt");
     assert.ok(hit !== null);
     assert.equal(hit, put);
-    assert.equal(hit.realPath, `${root}/a.txt`);
-    assert.equal(hit.size, 5);
-    assert.deepEqual(hit.bytes, text("hello"));
-    const mtime = Deno.statSync(`${root}/a.txt`).mtime!;
-    assert.deepEqual(hit.headers, [
-      ["content-type", "text/plain; charset=utf-8"],
-      ["content-length", "5"],
-      ["last-modified", httpDate(mtime.getTime())],
-    ]);
+    assert.equal(hit.contentType, "text/plain; charset=utf-8");
+    assert.equal(hit.compressible, true);
+    assert.deepEqual(hit.encoded, []);
+    const { identity } = hit;
+    assert.equal(identity.realPath, `${root}/a.txt`);
+    assert.equal(identity.size, 5);
+    assert.equal(identity.coding, null);
+    assert.deepEqual(identity.bytes, text("hello"));
+    const mtimeMs = Deno.statSync(`${root}/a.txt`).mtime!.getTime();
+    assert.equal(identity.etag, strongEtag({ size: 5, mtimeMs }));
+    assert.equal(identity.modifiedMs, Math.floor(mtimeMs / 1000) * 1000);
+    assert.equal(identity.lastModified, httpDate(mtimeMs));
+  });
+});
+
+Deno.test("FileCache.put() keeps precompressed siblings with their own bytes and ETags", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    Deno.writeTextFileSync(`${root}/app.js.gz`, "gzipped");
+    Deno.writeTextFileSync(`${root}/app.js.br`, "brotli");
+    const file = putFile(cache, root, "app.js", "let a = 1;");
+    assert.deepEqual(file.encoded.map((form) => [form.coding, form.size]), [["br", 6], [
+      "gzip",
+      7,
+    ]]);
+    const [br, gzip] = file.encoded;
+    assert.deepEqual(br.bytes, text("brotli"));
+    assert.match(br.etag!, /^"[0-9a-f]+-6-br"$/);
+    assert.match(gzip.etag!, /^"[0-9a-f]+-7-gzip"$/);
+    assert.notEqual(br.etag, file.identity.etag);
+  });
+});
+
+Deno.test("FileCache.get() returns null once a precompressed sibling changes", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    Deno.writeTextFileSync(`${root}/app.js.gz`, "gzipped");
+    putFile(cache, root, "app.js", "let a = 1;");
+    Deno.writeTextFileSync(`${root}/app.js.gz`, "gzipped again");
+    assert.ok(cache.get("/app.js") !== null);
+    assert.equal(cache.get("/app.js", Date.now() + TRUST_MS + 1), null);
+  });
+});
+
+Deno.test("FileCache counts the bytes of precompressed siblings towards maxTotalBytes", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache({ ...ROOMY, maxTotalBytes: 25 });
+    Deno.writeTextFileSync(`${root}/a.txt.gz`, "z".repeat(10));
+    putFile(cache, root, "a.txt", "a".repeat(10));
+    putFile(cache, root, "b.txt", "b".repeat(10));
+    assert.equal(cache.get("/a.txt"), null);
+    assert.ok(cache.get("/b.txt") !== null);
+  });
+});
+
+Deno.test("describeFile() with maxBytes 0 reads nothing and keeps what locate() saw", async () => {
+  await withRoot((root) => {
+    const found = place(root, "logo.png", "not really a png");
+    const file = describeFile(found, 0);
+    assert.ok(file !== null);
+    assert.equal(file.identity.bytes, null);
+    assert.equal(file.identity.size, 16);
+    assert.equal(file.contentType, "image/png");
+    assert.equal(file.compressible, false);
   });
 });
 
@@ -72,12 +128,9 @@ Deno.test("FileCache.put() keeps a file above maxFileBytes without its bytes", a
     putFile(cache, root, "big.html", "12345");
     const hit = cache.get("/big.html");
     assert.ok(hit !== null);
-    assert.equal(hit.bytes, null);
-    assert.equal(hit.size, 5);
-    assert.deepEqual(hit.headers.slice(0, 2), [
-      ["content-type", "text/html; charset=utf-8"],
-      ["content-length", "5"],
-    ]);
+    assert.equal(hit.identity.bytes, null);
+    assert.equal(hit.identity.size, 5);
+    assert.equal(hit.contentType, "text/html; charset=utf-8");
   });
 });
 
@@ -170,7 +223,7 @@ Deno.test("FileCache.put() of a path again replaces its entry and its byte count
     putFile(cache, root, "a.txt", "A".repeat(10));
     putFile(cache, root, "b.txt", "b".repeat(10));
     // 20 bytes kept: the first a.txt no longer counts, so nothing is evicted.
-    assert.deepEqual(cache.get("/a.txt")?.bytes, text("A".repeat(10)));
+    assert.deepEqual(cache.get("/a.txt")?.identity.bytes, text("A".repeat(10)));
     assert.ok(cache.get("/b.txt") !== null);
   });
 });
@@ -185,17 +238,4 @@ Deno.test("FileCache entries without bytes count towards maxEntries but not maxT
     putFile(cache, root, "c.txt", "c".repeat(100));
     assert.equal(cache.get("/a.txt"), null);
   });
-});
-
-Deno.test("fileHeaders() gives type and length, and last-modified only with an mtime", () => {
-  const mtime = new Date(Date.UTC(1994, 10, 6, 8, 49, 37));
-  assert.deepEqual(fileHeaders("/site/style.css", { size: 42, mtime }), [
-    ["content-type", "text/css; charset=utf-8"],
-    ["content-length", "42"],
-    ["last-modified", "Sun, 06 Nov 1994 08:49:37 GMT"],
-  ]);
-  assert.deepEqual(fileHeaders("/site/blob", { size: 0, mtime: null }), [
-    ["content-type", "application/octet-stream"],
-    ["content-length", "0"],
-  ]);
 });

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { DEFAULTS, type StaticSettings } from "../../lib/config.ts";
+import { FileCache } from "../../lib/static/cache.ts";
 import { serveStatic, type StaticRequest, type StaticResponse } from "../../lib/static/handler.ts";
 
 /** Builds <base>/site (the root) next to <base>/site2 and <base>/secret.txt. */
@@ -31,6 +33,17 @@ globalThis.addEventListener("unload", () => Deno.removeSync(base, { recursive: t
 function serve(method: string, target: string): StaticResponse {
   const request: StaticRequest = { method, target, headers: [["host", "localhost"]] };
   return serveStatic(request, { root });
+}
+
+/** A request under given settings, with extra request headers. */
+function serveWith(
+  settings: Partial<StaticSettings>,
+  request: { method?: string; target: string; headers?: Array<[string, string]>; at?: string },
+): StaticResponse {
+  return serveStatic(
+    { method: request.method ?? "GET", target: request.target, headers: request.headers ?? [] },
+    { root: request.at ?? root, settings: { ...DEFAULTS, ...settings } },
+  );
 }
 
 function header(response: StaticResponse, name: string): string | undefined {
@@ -178,7 +191,10 @@ Deno.test("serveStatic() answers OPTIONS with 204, Allow and no content-length, 
   for (const target of ["*", "/hello.txt", "/nope"]) {
     const response = serve("OPTIONS", target);
     assert.equal(response.status, 204);
-    assert.deepEqual(response.headers, [["allow", "GET, HEAD, OPTIONS"]]);
+    assert.deepEqual(response.headers, [
+      ["allow", "GET, HEAD, OPTIONS"],
+      ["x-content-type-options", "nosniff"],
+    ]);
     assert.deepEqual(response.body, { kind: "empty" });
   }
 });
@@ -208,4 +224,181 @@ Deno.test("serveStatic() returns 404 when the file vanishes before it is opened"
   } finally {
     Deno.openSync = realOpen;
   }
+});
+
+Deno.test("serveStatic() sends nosniff with files, pages, redirects and errors", async () => {
+  for (
+    const [method, target] of [["GET", "/hello.txt"], ["GET", "/nope"], ["GET", "/docs"], [
+      "GET",
+      "/%zz",
+    ], ["PUT", "/"]]
+  ) {
+    const response = serve(method, target);
+    assert.equal(header(response, "x-content-type-options"), "nosniff", `${method} ${target}`);
+    await bodyText(response);
+  }
+});
+
+Deno.test("serveStatic() answers dotfiles 404 by default, 403 with deny, 200 with allow", async () => {
+  await Deno.mkdir(`${root}/.git`, { recursive: true });
+  await Deno.writeTextFile(`${root}/.git/config`, "[core]");
+  await Deno.writeTextFile(`${root}/.env`, "SECRET=1");
+  for (const target of ["/.env", "/.git/config", "/.git/", "/%2Eenv"]) {
+    assert.equal(serveWith({}, { target }).status, 404, target);
+    assert.equal(serveWith({ dotfiles: "deny" }, { target }).status, 403, target);
+  }
+  const allowed = serveWith({ dotfiles: "allow" }, { target: "/.env" });
+  assert.equal(allowed.status, 200);
+  assert.equal(await bodyText(allowed), "SECRET=1");
+});
+
+Deno.test("serveStatic() follows symlinks out of the root only with followSymlinks", async () => {
+  assert.equal(serveWith({}, { target: "/escape.txt" }).status, 404);
+  const followed = serveWith({ followSymlinks: true }, { target: "/escape.txt" });
+  assert.equal(followed.status, 200);
+  assert.equal(await bodyText(followed), "secret");
+});
+
+/** A second root with a 404.html and an index.html, for the fallbacks. */
+async function makeAppRoot(): Promise<string> {
+  const app = `${base}/app`;
+  await Deno.mkdir(`${app}/assets`, { recursive: true });
+  await Deno.writeTextFile(`${app}/index.html`, "<p>app shell</p>");
+  await Deno.writeTextFile(`${app}/404.html`, "<p>custom missing</p>");
+  await Deno.writeTextFile(`${app}/assets/app.js`, "boot();");
+  return app;
+}
+const appRoot = await makeAppRoot();
+const HTML_ACCEPT: Array<[string, string]> = [[
+  "accept",
+  "text/html,application/xhtml+xml,*/*;q=0.8",
+]];
+
+Deno.test("serveStatic() sends the root's 404.html with status 404 when present", async () => {
+  for (const target of ["/missing", "/assets/missing.js", "/.env"]) {
+    const response = serveWith({}, { target, at: appRoot });
+    assertWellFormed(response, "GET");
+    assert.equal(response.status, 404, target);
+    assert.equal(header(response, "content-type"), "text/html; charset=utf-8");
+    assert.equal(await bodyText(response), "<p>custom missing</p>");
+  }
+  const head = serveWith({}, { method: "HEAD", target: "/missing", at: appRoot });
+  assert.equal(head.status, 404);
+  assert.deepEqual(head.body, { kind: "empty" });
+  assert.equal(header(head, "content-length"), "21");
+});
+
+Deno.test("serveStatic() with spa serves index.html for HTML routes and 404 for assets", async () => {
+  const route = serveWith({ spa: true }, {
+    target: "/users/42",
+    headers: HTML_ACCEPT,
+    at: appRoot,
+  });
+  assert.equal(route.status, 200);
+  assert.equal(await bodyText(route), "<p>app shell</p>");
+  const cases: Array<[string, Array<[string, string]>]> = [
+    ["/assets/missing.js", HTML_ACCEPT],
+    ["/users/42", [["accept", "*/*"]]],
+    ["/users/42", []],
+    ["/users/42", [["accept", "text/html;q=0"]]],
+  ];
+  for (const [target, headers] of cases) {
+    const response = serveWith({ spa: true }, { target, headers, at: appRoot });
+    assert.equal(response.status, 404, `${target} ${JSON.stringify(headers)}`);
+    await bodyText(response);
+  }
+  assert.equal(
+    serveWith({}, { target: "/users/42", headers: HTML_ACCEPT, at: appRoot }).status,
+    404,
+  );
+});
+
+Deno.test("serveStatic() lists a folder without index.html only with listDirectories", async () => {
+  await Deno.writeTextFile(`${root}/empty/<script>.txt`, "x");
+  await Deno.writeTextFile(`${root}/empty/.hidden`, "x");
+  try {
+    assert.equal(serveWith({}, { target: "/empty/" }).status, 404);
+    const html = serveWith({ listDirectories: true }, { target: "/empty/" });
+    assertWellFormed(html, "GET");
+    assert.equal(html.status, 200);
+    assert.equal(header(html, "content-type"), "text/html; charset=utf-8");
+    assert.equal(header(html, "vary"), "Accept");
+    const page = await bodyText(html);
+    assert.ok(page.includes("&lt;script&gt;.txt") && !page.includes("<script>"));
+    assert.ok(page.includes('href="%3Cscript%3E.txt"'));
+    assert.ok(!page.includes(".hidden"));
+    const json = serveWith({ listDirectories: true }, {
+      target: "/empty/",
+      headers: [["accept", "application/json"]],
+    });
+    assert.equal(header(json, "content-type"), "application/json; charset=utf-8");
+    const listed = JSON.parse(await bodyText(json));
+    assert.deepEqual(listed.entries.map((e: { name: string }) => e.name), ["<script>.txt"]);
+  } finally {
+    await Deno.remove(`${root}/empty/<script>.txt`);
+    await Deno.remove(`${root}/empty/.hidden`);
+  }
+});
+
+Deno.test("serveStatic() with cors sends the origin, Vary: Origin and answers preflight", async () => {
+  const get = serveWith({ cors: "https://app.example" }, { target: "/hello.txt" });
+  assert.equal(header(get, "access-control-allow-origin"), "https://app.example");
+  assert.equal(header(get, "vary"), "Origin");
+  await bodyText(get);
+  const any = serveWith({ cors: "*" }, { target: "/hello.txt" });
+  assert.equal(header(any, "access-control-allow-origin"), "*");
+  assert.equal(header(any, "vary"), undefined);
+  await bodyText(any);
+  const preflight = serveWith({ cors: "*" }, {
+    method: "OPTIONS",
+    target: "/hello.txt",
+    headers: [["access-control-request-method", "GET"], [
+      "access-control-request-headers",
+      "range",
+    ]],
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(header(preflight, "access-control-allow-methods"), "GET, HEAD, OPTIONS");
+  assert.equal(header(preflight, "access-control-allow-headers"), "range");
+  assert.equal(header(preflight, "access-control-max-age"), "86400");
+  assert.equal(header(preflight, "content-length"), undefined);
+});
+
+Deno.test("serveStatic() adds --header values to every response, replacing its own", async () => {
+  const settings = {
+    extraHeaders: [["x-frame-options", "DENY"], ["cache-control", "max-age=9"]],
+  } as Partial<StaticSettings>;
+  for (const target of ["/hello.txt", "/nope"]) {
+    const response = serveWith(settings, { target });
+    assert.equal(header(response, "x-frame-options"), "DENY", target);
+    await bodyText(response);
+  }
+  const file = serveWith(settings, { target: "/style.css" });
+  assert.equal(header(file, "cache-control"), "max-age=9");
+  await bodyText(file);
+  const framing = serveWith({ extraHeaders: [["content-length", "1"]] }, { target: "/hello.txt" });
+  assert.equal(header(framing, "content-length"), "5");
+  await bodyText(framing);
+});
+
+Deno.test("serveStatic() gives HTML no-cache and other files the --cache-control value", async () => {
+  const settings = { cacheControl: "public, max-age=3600" };
+  const css = serveWith(settings, { target: "/style.css" });
+  assert.equal(header(css, "cache-control"), "public, max-age=3600");
+  const html = serveWith(settings, { target: "/docs/" });
+  assert.equal(header(html, "cache-control"), "no-cache");
+  await bodyText(css);
+  await bodyText(html);
+});
+
+Deno.test("serveStatic() answers a cached file with the same headers as an uncached one", async () => {
+  const cache = new FileCache({ maxEntries: 8, maxFileBytes: 1024, maxTotalBytes: 8192 });
+  const request: StaticRequest = { method: "GET", target: "/style.css", headers: [] };
+  const first = serveStatic(request, { root, cache });
+  const second = serveStatic(request, { root, cache });
+  const uncached = serve("GET", "/style.css");
+  assert.deepEqual(second.headers, first.headers);
+  assert.deepEqual(uncached.headers, first.headers);
+  assert.deepEqual(second.body, { kind: "bytes", bytes: new TextEncoder().encode("a{}") });
+  await bodyText(uncached);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { contentType } from "../../lib/static/mime.ts";
+import { contentType, isCompressible } from "../../lib/static/mime.ts";
 
 const CASES: Array<[string, string]> = [
   ["/index.html", "text/html; charset=utf-8"],
@@ -30,3 +30,16 @@ for (const [path, expected] of CASES) {
     assert.equal(contentType(path), expected);
   });
 }
+
+Deno.test("isCompressible() follows mime-db's flag and falls back to text syntax", () => {
+  for (
+    const type of ["text/html; charset=utf-8", "text/css", "application/json", "image/svg+xml"]
+  ) {
+    assert.equal(isCompressible(type), true, type);
+  }
+  for (const type of ["image/png", "video/mp4", "application/gzip", "font/woff2"]) {
+    assert.equal(isCompressible(type), false, type);
+  }
+  assert.equal(isCompressible("application/x-made-up+json"), true);
+  assert.equal(isCompressible("application/x-made-up"), false);
+});

@@ -1,0 +1,41 @@
+/**
+ * @module
+ * The dotfiles policy (`--dotfiles deny|ignore|allow`): whether a URL path or a listed name
+ * that starts with a dot may be served or shown. Pure: no Deno APIs.
+ */
+import type { DotfilePolicy } from "../config.ts";
+
+/**
+ * The status a URL path gets under the dotfiles policy, when any of its segments starts with a
+ * dot ("/.env", "/.git/config", "/a/.hidden/b.txt").
+ *
+ * @param urlPath a decoded, normalized path (no "." or ".." segments left)
+ * @param policy deny, ignore or allow
+ * @returns 403 (deny), 404 (ignore), or null when the path may be served
+ * @example
+ * ```ts
+ * import { dotfileStatus } from "./dotfiles.ts";
+ * dotfileStatus("/.git/config", "ignore"); // 404
+ * dotfileStatus("/a.b/c", "deny"); // null
+ * ```
+ */
+export function dotfileStatus(urlPath: string, policy: DotfilePolicy): 403 | 404 | null {
+  if (policy === "allow" || !urlPath.includes("/.")) return null;
+  return policy === "deny" ? 403 : 404;
+}
+
+/**
+ * Whether a directory entry is shown in a listing: dotfiles only when they are allowed.
+ *
+ * @param name the entry's name
+ * @param policy deny, ignore or allow
+ * @returns true to list it
+ * @example
+ * ```ts
+ * import { isListed } from "./dotfiles.ts";
+ * isListed(".env", "deny"); // false
+ * ```
+ */
+export function isListed(name: string, policy: DotfilePolicy): boolean {
+  return policy === "allow" || !name.startsWith(".");
+}

@@ -1,0 +1,167 @@
+/**
+ * @module
+ * Directory listings for `--list`: reads a folder without index.html, hides what could not be
+ * served (dotfiles unless allowed, symlinks leaving the root, special files), sorts it as the
+ * query asks (directories first), and renders HTML or, when Accept prefers it, JSON.
+ */
+import type { DotfilePolicy } from "../config.ts";
+import { isListed } from "./dotfiles.ts";
+import { renderListingHtml } from "./listing_html.ts";
+import { inspect, type LocateScope } from "./locate.ts";
+import { preferredMedia } from "./qvalues.ts";
+
+/** One listed entry. */
+export interface ListingEntry {
+  name: string;
+  kind: "directory" | "file";
+  /** Size in bytes; null for directories. */
+  size: number | null;
+  /** Modification time in ms since the epoch; null when unknown. */
+  modifiedMs: number | null;
+}
+
+/** The column a listing is sorted by, and in which direction. */
+export interface ListingOrder {
+  sort: "name" | "size" | "date";
+  order: "asc" | "desc";
+}
+
+/** What a listing needs to know about the request and the server. */
+export interface ListingRequest {
+  /** The decoded URL path of the folder, ending in "/". */
+  urlPath: string;
+  /** The raw query: `sort=name|size|date` and `order=asc|desc`. */
+  query: string;
+  /** The Accept field, if any. */
+  accept?: string;
+  dotfiles: DotfilePolicy;
+  scope: LocateScope;
+}
+
+/** A rendered listing. */
+export interface Listing {
+  contentType: string;
+  bytes: Uint8Array;
+}
+
+const JSON_TYPE = "application/json";
+const HTML_TYPE = "text/html";
+const encoder = new TextEncoder();
+
+/**
+ * Lists a folder as HTML, or as JSON when Accept prefers application/json.
+ *
+ * @param dirRealPath the folder's real path
+ * @param request the URL path, query, Accept and the policies that hide entries
+ * @returns the listing, or null when the folder cannot be read
+ * @example
+ * ```ts
+ * import { renderListing } from "./listing.ts";
+ * const listing = renderListing(Deno.cwd(), {
+ *   urlPath: "/", query: "sort=size&order=desc", dotfiles: "ignore",
+ *   scope: { root: Deno.cwd(), followSymlinks: false },
+ * });
+ * ```
+ */
+export function renderListing(dirRealPath: string, request: ListingRequest): Listing | null {
+  const entries = readEntries(dirRealPath, request);
+  if (entries === null) return null;
+  const order = readOrder(request.query);
+  sortEntries(entries, order);
+  if (preferredMedia(request.accept, [HTML_TYPE, JSON_TYPE]) === JSON_TYPE) {
+    const json = entries.map((entry) => ({
+      name: entry.name,
+      type: entry.kind,
+      size: entry.size,
+      modified: entry.modifiedMs === null ? null : new Date(entry.modifiedMs).toISOString(),
+    }));
+    const text = JSON.stringify({ path: request.urlPath, entries: json });
+    return { contentType: `${JSON_TYPE}; charset=utf-8`, bytes: encoder.encode(text + "\n") };
+  }
+  const html = renderListingHtml({ urlPath: request.urlPath, entries, order });
+  return { contentType: `${HTML_TYPE}; charset=utf-8`, bytes: encoder.encode(html) };
+}
+
+/** The folder's servable entries, or null when it cannot be read. */
+function readEntries(dirRealPath: string, request: ListingRequest): ListingEntry[] | null {
+  const entries: ListingEntry[] = [];
+  try {
+    for (const dirent of Deno.readDirSync(dirRealPath)) {
+      if (!isListed(dirent.name, request.dotfiles)) continue;
+      const entry = describe(`${dirRealPath}/${dirent.name}`, dirent, request.scope);
+      if (entry !== null) entries.push(entry);
+    }
+  } catch {
+    return null;
+  }
+  return entries;
+}
+
+/** An entry as listed, or null when a request for it would not find a file or folder. */
+function describe(path: string, dirent: Deno.DirEntry, scope: LocateScope): ListingEntry | null {
+  let info: Deno.FileInfo;
+  if (dirent.isSymlink) {
+    const target = inspect(scope, path);
+    if (target === null) return null;
+    info = target.info;
+  } else {
+    try {
+      info = Deno.statSync(path);
+    } catch {
+      return null;
+    }
+  }
+  if (!info.isFile && !info.isDirectory) return null;
+  return {
+    name: dirent.name,
+    kind: info.isDirectory ? "directory" : "file",
+    size: info.isDirectory ? null : info.size,
+    modifiedMs: info.mtime?.getTime() ?? null,
+  };
+}
+
+/**
+ * The order a listing query asks for; unknown values fall back to name, ascending.
+ *
+ * @param query the raw query string, without "?"
+ * @returns the column and direction
+ * @example
+ * ```ts
+ * import { readOrder } from "./listing.ts";
+ * readOrder("sort=size&order=desc"); // { sort: "size", order: "desc" }
+ * ```
+ */
+export function readOrder(query: string): ListingOrder {
+  const params = new URLSearchParams(query);
+  const sort = params.get("sort");
+  return {
+    sort: sort === "size" || sort === "date" ? sort : "name",
+    order: params.get("order") === "desc" ? "desc" : "asc",
+  };
+}
+
+/**
+ * Sorts entries in place: directories first, then by the column and then the name, the
+ * direction applying to both.
+ *
+ * @param entries the entries
+ * @param order the column and direction
+ * @example
+ * ```ts
+ * import { sortEntries } from "./listing.ts";
+ * const entries = [{ name: "b", kind: "file" as const, size: 1, modifiedMs: 0 }];
+ * sortEntries(entries, { sort: "size", order: "desc" });
+ * ```
+ */
+export function sortEntries(entries: ListingEntry[], order: ListingOrder): void {
+  const direction = order.order === "asc" ? 1 : -1;
+  const byName = (a: ListingEntry, b: ListingEntry) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  const key = (entry: ListingEntry) =>
+    order.sort === "size" ? (entry.size ?? 0) : (entry.modifiedMs ?? 0);
+  entries.sort((a, b) => {
+    if (a.kind !== b.kind) return a.kind === "directory" ? -1 : 1;
+    const primary = order.sort === "name" ? byName(a, b) : key(a) - key(b);
+    return direction * (primary !== 0 ? primary : byName(a, b));
+  });
+}

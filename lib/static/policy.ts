@@ -1,0 +1,187 @@
+/**
+ * @module
+ * The header policy static responses follow, derived once from the static settings: the headers
+ * every response ends with (X-Content-Type-Options, CORS, `--header` ones), Vary, Cache-Control
+ * by kind, and the responses every route shares (status pages, OPTIONS and CORS preflight).
+ */
+import type { StaticSettings } from "../config.ts";
+import type { PlannedResponse } from "../response.ts";
+import { errorPage } from "./pages.ts";
+
+/** The settings turned into header lists, computed once per settings object. */
+export interface HeaderPolicy {
+  settings: StaticSettings;
+  /** Headers appended to every response: nosniff, CORS, then the `--header` ones. */
+  common: Array<[string, string]>;
+  /** Names given with `--header`: a response's own header of that name is dropped. */
+  replaced: ReadonlySet<string>;
+  /** Vary members every response carries ("Origin" when CORS allows one origin). */
+  vary: readonly string[];
+}
+
+/** The methods static serving supports, as sent in Allow and CORS preflight answers. */
+export const ALLOWED_METHODS = "GET, HEAD, OPTIONS";
+
+/** How long a browser may reuse a preflight answer, in seconds. */
+const PREFLIGHT_MAX_AGE_SECONDS = 86_400;
+
+/** Response headers a cross-origin script may read besides the safelisted ones. */
+const EXPOSED_HEADERS = "Accept-Ranges, Content-Encoding, Content-Range, ETag, Last-Modified";
+
+/** `--header` names that would corrupt framing if replaced, so they are ignored. */
+const PROTECTED = new Set([
+  "content-length",
+  "content-range",
+  "content-encoding",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "trailer",
+]);
+
+const HTML_TYPE = "text/html; charset=utf-8";
+
+/** The body of every response without one; shared, nothing in it changes. */
+export const EMPTY: PlannedResponse["body"] = Object.freeze({ kind: "empty" });
+
+/** Single-slot memo: a worker passes the same settings object with every request. */
+let memo: HeaderPolicy | null = null;
+
+/**
+ * The header policy for a settings object; the same object is returned while the settings are.
+ *
+ * @param settings the static settings
+ * @returns the policy
+ * @example
+ * ```ts
+ * import { headerPolicy } from "./policy.ts";
+ * import { DEFAULTS } from "../config.ts";
+ * headerPolicy(DEFAULTS).common; // [["x-content-type-options", "nosniff"]]
+ * ```
+ */
+export function headerPolicy(settings: StaticSettings): HeaderPolicy {
+  if (memo?.settings === settings) return memo;
+  const extra = settings.extraHeaders.filter(([name]) => !PROTECTED.has(name));
+  const replaced = new Set(extra.map(([name]) => name));
+  const own: Array<[string, string]> = [["x-content-type-options", "nosniff"]];
+  if (settings.cors !== null) {
+    own.push(["access-control-allow-origin", settings.cors]);
+    own.push(["access-control-expose-headers", EXPOSED_HEADERS]);
+  }
+  const common = [...own.filter(([name]) => !replaced.has(name)), ...extra];
+  const vary = settings.cors !== null && settings.cors !== "*" ? ["Origin"] : [];
+  memo = { settings, common, replaced, vary };
+  return memo;
+}
+
+/**
+ * Completes a response's own headers: drops those a `--header` replaces, adds one Vary with the
+ * response's members and the policy's, then the common headers.
+ *
+ * @param own the response's own headers (lower-case names)
+ * @param options the policy, and Vary members of this response (e.g. "Accept-Encoding")
+ * @returns a new list
+ * @example
+ * ```ts
+ * import { finishHeaders, headerPolicy } from "./policy.ts";
+ * import { DEFAULTS } from "../config.ts";
+ * finishHeaders([["content-length", "0"]], { policy: headerPolicy(DEFAULTS) });
+ * ```
+ */
+export function finishHeaders(
+  own: ReadonlyArray<[string, string]>,
+  options: { policy: HeaderPolicy; vary?: readonly string[] },
+): Array<[string, string]> {
+  const { policy } = options;
+  const headers = own.filter(([name]) => !policy.replaced.has(name));
+  const vary = [...(options.vary ?? []), ...policy.vary];
+  if (vary.length > 0 && !policy.replaced.has("vary")) headers.push(["vary", vary.join(", ")]);
+  headers.push(...policy.common);
+  return headers;
+}
+
+/**
+ * The Cache-Control a file gets: HTML always revalidates, anything else gets `--cache-control`.
+ *
+ * @param contentType the file's Content-Type
+ * @param policy the header policy
+ * @returns the header value
+ * @example
+ * ```ts
+ * import { cacheControl, headerPolicy } from "./policy.ts";
+ * import { DEFAULTS } from "../config.ts";
+ * cacheControl("text/html; charset=utf-8", headerPolicy(DEFAULTS)); // "no-cache"
+ * ```
+ */
+export function cacheControl(contentType: string, policy: HeaderPolicy): string {
+  return contentType.startsWith("text/html") ? "no-cache" : policy.settings.cacheControl;
+}
+
+/** What a status page response carries besides the page. */
+export interface PageSpec {
+  status: number;
+  /** HEAD gets the headers without the page. */
+  method: string;
+  /** Shown under the heading, HTML-escaped. */
+  detail?: string;
+  /** Headers before the page's own (e.g. Location, Allow, Content-Range). */
+  extraHeaders?: Array<[string, string]>;
+}
+
+/**
+ * A response carrying a small HTML status page.
+ *
+ * @param spec status, method, detail and extra headers
+ * @param policy the header policy
+ * @returns the planned response
+ * @example
+ * ```ts
+ * import { headerPolicy, pageResponse } from "./policy.ts";
+ * import { DEFAULTS } from "../config.ts";
+ * const response = pageResponse({ status: 404, method: "GET" }, headerPolicy(DEFAULTS));
+ * ```
+ */
+export function pageResponse(spec: PageSpec, policy: HeaderPolicy): PlannedResponse {
+  const bytes = errorPage(spec.status, spec.detail);
+  const headers = finishHeaders([
+    ...(spec.extraHeaders ?? []),
+    ["content-type", HTML_TYPE],
+    ["content-length", String(bytes.length)],
+  ], { policy });
+  const body = spec.method === "HEAD" ? EMPTY : { kind: "bytes" as const, bytes };
+  return { status: spec.status, headers, body };
+}
+
+/**
+ * The answer to OPTIONS: 204 with Allow; with `--cors` and Access-Control-Request-Method, a CORS
+ * preflight answer that allows the requested headers. RFC 9110 §8.6 forbids Content-Length on
+ * a 204.
+ *
+ * @param request the preflight fields, when sent
+ * @param policy the header policy
+ * @returns the planned response
+ * @example
+ * ```ts
+ * import { headerPolicy, optionsResponse } from "./policy.ts";
+ * import { DEFAULTS } from "../config.ts";
+ * optionsResponse({}, headerPolicy({ ...DEFAULTS, cors: "*" })).status; // 204
+ * ```
+ */
+export function optionsResponse(
+  request: { accessControlRequestMethod?: string; accessControlRequestHeaders?: string },
+  policy: HeaderPolicy,
+): PlannedResponse {
+  const own: Array<[string, string]> = [["allow", ALLOWED_METHODS]];
+  if (policy.settings.cors !== null && request.accessControlRequestMethod !== undefined) {
+    own.push(["access-control-allow-methods", ALLOWED_METHODS]);
+    const asked = request.accessControlRequestHeaders;
+    if (asked !== undefined) own.push(["access-control-allow-headers", asked]);
+    own.push(["access-control-max-age", String(PREFLIGHT_MAX_AGE_SECONDS)]);
+  }
+  const vary = policy.settings.cors === null ? [] : [
+    "Access-Control-Request-Method",
+    "Access-Control-Request-Headers",
+  ];
+  return { status: 204, headers: finishHeaders(own, { policy, vary }), body: EMPTY };
+}

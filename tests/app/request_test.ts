@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { requestUrl, toRequest } from "../../lib/app/request.ts";
+import type { IncomingRequest } from "../../lib/exchange.ts";
+import { HttpError } from "../../lib/http/errors.ts";
+import { RequestBody } from "../../lib/request_body.ts";
+
+function incoming(method: string, target: string, headers: Array<[string, string]>) {
+  return {
+    head: {
+      method,
+      target,
+      version: "HTTP/1.1",
+      headers,
+      framing: { kind: "none" },
+      keepAlive: true,
+      expectContinue: false,
+    },
+    remote: "127.0.0.1",
+    port: 40000,
+    completed: Promise.resolve(),
+    body: RequestBody.none(),
+    signal: new AbortController().signal,
+  } as unknown as IncomingRequest;
+}
+
+function statusOf(thrower: () => unknown): number {
+  try {
+    thrower();
+  } catch (error) {
+    assert.ok(error instanceof HttpError, `expected an HttpError, got ${error}`);
+    return error.status;
+  }
+  throw new assert.AssertionError({ message: "expected a throw" });
+}
+
+Deno.test("requestUrl: origin-form uses Host, absolute-form is kept, * maps to /", () => {
+  assert.equal(requestUrl({ target: "/a?b=1", host: "h:8", scheme: "http" }), "http://h:8/a?b=1");
+  assert.equal(requestUrl({ target: "http://x/y", host: "h", scheme: "http" }), "http://x/y");
+  assert.equal(requestUrl({ target: "*", host: "h", scheme: "https" }), "https://h/");
+  assert.equal(requestUrl({ target: "/", host: null, scheme: "http" }), "http://localhost/");
+});
+
+Deno.test("toRequest: method, URL and repeated headers reach the Request", () => {
+  const request = toRequest(
+    incoming("GET", "/p?q=1", [["host", "example.com"], ["x-a", "1"], ["x-a", "2"]]),
+  );
+  assert.equal(request.method, "GET");
+  assert.equal(request.url, "http://example.com/p?q=1");
+  assert.equal(request.headers.get("x-a"), "1, 2");
+  assert.equal(request.body, null);
+});
+
+Deno.test("toRequest: methods no Request can carry are 501, not a crash", () => {
+  for (const method of ["TRACE", "CONNECT", "TRACK"]) {
+    assert.equal(statusOf(() => toRequest(incoming(method, "/", [["host", "h"]]))), 501);
+  }
+});
+
+Deno.test("toRequest: a Host that makes no URL is 400", () => {
+  for (const host of ["t:99999", "1.2.3.4.5", "%zz"]) {
+    assert.equal(statusOf(() => toRequest(incoming("GET", "/", [["host", host]]))), 400, host);
+  }
+});

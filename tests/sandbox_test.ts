@@ -1,0 +1,16 @@
+import assert from "node:assert/strict";
+import { workerPermissions } from "../lib/sandbox.ts";
+
+const BASE = { root: "/srv/site", app: null, appPermissions: {}, followSymlinks: false };
+
+Deno.test("workerPermissions() lets a file worker read only its code and the root", () => {
+  const permissions = workerPermissions(BASE);
+  assert.ok(Array.isArray(permissions.read));
+  assert.ok((permissions.read as string[]).includes("/srv/site"));
+  assert.equal((permissions.read as string[]).length, 2);
+  assert.equal(permissions.net, false);
+});
+
+Deno.test("workerPermissions() lets workers read anything the process may with followSymlinks", () => {
+  assert.equal(workerPermissions({ ...BASE, followSymlinks: true }).read, true);
+});
