@@ -50,7 +50,10 @@ Deno.bench("Exchange.run() answers a cached 1 KiB GET", async () => {
 
 const appIo: ExchangeIo = {
   ...io,
-  handle: appHandler(await loadApp(new URL("../examples/slow.ts", import.meta.url).href)),
+  handle: appHandler(
+    await loadApp(new URL("../examples/slow.ts", import.meta.url).href),
+    { scheme: "http", extraHeaders: [] },
+  ),
 };
 const appHead = new TextEncoder().encode(
   "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",

@@ -204,6 +204,7 @@ export const FLAGS: readonly FlagSpec[] = [
     field: "logFormat",
     kind: "choice",
     choices: LOG_FORMATS,
+    value: "FORMAT",
     help:
       "access log: heiretsu (common + duration and worker), common, combined or json (default heiretsu)",
   },
@@ -286,7 +287,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "header",
     field: "extraHeaders",
     kind: "header",
-    help: 'add "Name: value" to every response (repeatable)',
+    help: 'add "Name: value" to every response (repeatable; an app\'s own field wins)',
   },
   {
     name: "cache-control",
@@ -345,6 +346,20 @@ export function readValue(flag: FlagSpec, raw: string | boolean): ReadResult {
   }
 }
 
+/** Fields the server itself writes: a `--header` copy would duplicate them or break framing. */
+const SERVER_OWNED_HEADERS = new Set([
+  "connection",
+  "content-encoding",
+  "content-length",
+  "content-range",
+  "date",
+  "keep-alive",
+  "server",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
 /** "Name: value", with a token name and a value without control characters. */
 function readHeader(text: string): ReadResult {
   const colon = text.indexOf(":");
@@ -355,6 +370,9 @@ function readHeader(text: string): ReadResult {
   }
   if (!isFieldValue(value)) {
     return { error: `the value of "${name}" must not contain control characters` };
+  }
+  if (SERVER_OWNED_HEADERS.has(name.toLowerCase())) {
+    return { error: `${name} is set by the server; choose another header` };
   }
   return [name.toLowerCase(), value];
 }
@@ -479,7 +497,7 @@ function valueName(flag: FlagSpec): string {
     bytes: " BYTES",
     seconds: " SECONDS",
     milliseconds: " MS",
-    choice: ` ${flag.choices?.join("|")}`,
+    choice: ` ${flag.value ?? flag.choices?.join("|")}`,
     header: ' "NAME: VALUE"',
     permission: "[=LIST]",
   };

@@ -84,7 +84,10 @@ async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
       { root, cache, settings: init.static },
     );
   if (init.app === null) return files!;
-  const app = appHandler(await loadApp(init.app), init.scheme);
+  const app = appHandler(await loadApp(init.app), {
+    scheme: init.scheme,
+    extraHeaders: init.static.extraHeaders,
+  });
   if (files === null) return app;
   return (incoming) => {
     const { method } = incoming.head;

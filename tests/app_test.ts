@@ -75,6 +75,19 @@ Deno.test("app responses keep status and headers, each Set-Cookie, and lose hop-
   });
 });
 
+Deno.test("app responses get each --header the app did not set itself", async () => {
+  const args = ["--header", "X-Frame-Options: DENY", "--header", "X-Custom: from-flag"];
+  await withApp({ args }, async (server) => {
+    const [teapot, missing] = await exchange(
+      server.port,
+      "GET /status HTTP/1.1\r\nHost: t\r\n\r\nGET /nothing.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(teapot.headers.get("x-frame-options"), "DENY");
+    assert.equal(teapot.headers.get("x-custom"), "yes");
+    assert.equal(missing.headers.get("x-frame-options"), "DENY");
+  });
+});
+
 Deno.test("app bodies complete at once get Content-Length, streamed ones go out chunked as written", async () => {
   await withApp({}, async (server) => {
     const large = await fetch(`${server.url}/large?n=300000`);

@@ -3,30 +3,15 @@
  * up mid-download, and request-smuggling shapes. Every loop here is bounded in time.
  */
 import assert from "node:assert/strict";
-import { TestServer } from "./_helpers/server.ts";
 import { connect, exchange, timedGet, writeAll } from "./_helpers/http.ts";
-import { makeSite, type TestSite } from "./_helpers/site.ts";
+import type { TestServer } from "./_helpers/server.ts";
+import { withSiteServer } from "./_helpers/site.ts";
 import { type Loris, openLorises, releaseLorises, trickle } from "./_helpers/loris.ts";
 import { openFds, openFileLimit, settledFds } from "./_helpers/fds.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const BRIDGE_APP = new URL("./fixtures/bridge_app.ts", import.meta.url).pathname;
-
-async function withServer(
-  options: { args?: string[]; largeBytes?: number },
-  fn: (server: TestServer, site: TestSite) => Promise<void>,
-): Promise<void> {
-  const site = await makeSite({ largeBytes: options.largeBytes });
-  const server = await TestServer.start(["--root", site.root, ...(options.args ?? [])]);
-  try {
-    await fn(server, site);
-  } finally {
-    const status = await server.stop();
-    await site.remove();
-    assert.equal(status.code, 0, `server exit code\n${server.lines.join("\n")}`);
-  }
-}
 
 const LORIS_COUNT = 1000;
 const LORIS_HOLD_MS = 10_000;
@@ -47,7 +32,7 @@ async function assertRoomForSockets(server: TestServer, sockets: number): Promis
 
 Deno.test("server keeps 50 fast requests quick while 1,000 slowloris connections trickle heads, and cuts every one at --header-timeout", async () => {
   const args = ["--header-timeout", String(HEADER_TIMEOUT_S), "--quiet"];
-  await withServer({ args }, async (server) => {
+  await withSiteServer({ args }, async (server) => {
     await assertRoomForSockets(server, LORIS_COUNT + 50);
     const opening = performance.now();
     const lorises = await openLorises(server.port, LORIS_COUNT);
@@ -156,7 +141,7 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   fn: async () => {
     const args = ["--quiet", "--workers", "2"];
-    await withServer({ args, largeBytes: 16 * 1024 * 1024 }, async (server) => {
+    await withSiteServer({ args, largeBytes: 16 * 1024 * 1024 }, async (server) => {
       // Warm-up: workers, file cache, listing and error pages have done their first-time work.
       await runMix(server, { total: 200, lanes: 10 });
       const before = await settledFds(server.pid, { timeoutMs: 3000 });
@@ -245,7 +230,7 @@ async function assertRefused(server: TestServer, name: string, request: string):
 }
 
 Deno.test("server refuses request-smuggling heads with 4xx or 501, closes, and keeps serving", async () => {
-  await withServer({ args: ["--app", BRIDGE_APP] }, async (server) => {
+  await withSiteServer({ args: ["--app", BRIDGE_APP] }, async (server) => {
     for (const [name, request] of SMUGGLING) await assertRefused(server, name, request);
   });
 });
@@ -253,7 +238,7 @@ Deno.test("server refuses request-smuggling heads with 4xx or 501, closes, and k
 Deno.test("server refuses malformed chunk framing with 4xx, closes without reading on, and keeps serving", async () => {
   // The app reads the body (400); the static files route answers first, then drains it (405).
   for (const args of [["--app", BRIDGE_APP], []]) {
-    await withServer({ args }, async (server) => {
+    await withSiteServer({ args }, async (server) => {
       for (const [name, body] of BAD_CHUNKS) {
         const head = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
         await assertRefused(server, `${name} (${args.join(" ") || "files"})`, head + body);

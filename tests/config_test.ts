@@ -284,3 +284,12 @@ Deno.test("helpText() lists every flag with its help line, plus --help and --ver
   assert.match(text, /--version\b/);
   assert.ok(text.endsWith("\n"));
 });
+
+Deno.test("parseConfig() refuses --header for fields the server writes itself", () => {
+  for (const field of ["Content-Length: 1", "transfer-encoding: gzip", "Date: x", "Server: y"]) {
+    assert.match(errorOf(["--header", field]), /is set by the server; choose another header/);
+  }
+  assert.deepEqual(configOf(["--header", "X-Frame-Options: DENY"]).extraHeaders, [
+    ["x-frame-options", "DENY"],
+  ]);
+});

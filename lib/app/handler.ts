@@ -9,19 +9,28 @@ import type { AppFetch } from "./load.ts";
 import { toRequest } from "./request.ts";
 import { fromResponse } from "./response.ts";
 
+/** How the app's answers are framed for this server. */
+export interface AppOptions {
+  /** "https" behind TLS, so the app sees the URL the client used. */
+  scheme: "http" | "https";
+  /** `--header` fields, added to every answer that does not set the same field itself. */
+  extraHeaders: ReadonlyArray<readonly [string, string]>;
+}
+
 /**
  * A request handler that runs the app.
  *
  * @param fetch the app's fetch, from `loadApp()`
- * @param scheme "https" behind TLS, so the app sees the URL the client used
+ * @param options the scheme and the headers every response gets
  * @returns the handler
  * @example
  * ```ts ignore
  * import { appHandler } from "./handler.ts";
- * const handle = appHandler(await loadApp(url));
+ * const handle = appHandler(await loadApp(url), { scheme: "http", extraHeaders: [] });
  * ```
  */
-export function appHandler(fetch: AppFetch, scheme: "http" | "https" = "http"): RequestHandler {
+export function appHandler(fetch: AppFetch, options: AppOptions): RequestHandler {
+  const { scheme, extraHeaders } = options;
   return async (incoming: IncomingRequest) => {
     const request = toRequest(incoming, scheme);
     const info = {
@@ -32,6 +41,10 @@ export function appHandler(fetch: AppFetch, scheme: "http" | "https" = "http"): 
     if (!(response instanceof Response)) {
       throw new TypeError(`the app's fetch returned ${typeof response}, not a Response`);
     }
-    return fromResponse(response, { method: incoming.head.method });
+    const planned = await fromResponse(response, { method: incoming.head.method });
+    for (const [name, value] of extraHeaders) {
+      if (!response.headers.has(name)) planned.headers.push([name, value]);
+    }
+    return planned;
   };
 }

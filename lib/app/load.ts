@@ -27,7 +27,16 @@ export type AppFetch = (request: Request, info: AppInfo) => Response | Promise<R
  * ```
  */
 export async function loadApp(url: string): Promise<AppFetch> {
-  const module = await import(url);
+  let module;
+  try {
+    module = await import(url);
+  } catch (error) {
+    // A compiled binary can only import modules embedded when it was built (denoland/deno#18327).
+    if (!Deno.build.standalone) throw error;
+    throw new Error(
+      `app ${url} cannot be loaded by the compiled binary, which imports only the modules built into it; run the app from a clone with \`deno task serve -- --app ${url}\` (${error})`,
+    );
+  }
   const app = module.default;
   if (typeof app?.fetch !== "function") {
     throw new Error(

@@ -47,7 +47,9 @@ export function requestUrl(
  */
 export function toRequest(incoming: IncomingRequest, scheme: "http" | "https" = "http"): Request {
   const { head, body } = incoming;
-  if (FORBIDDEN_METHODS.has(head.method.toUpperCase())) {
+  // Request upper-cases the standard methods ("get" becomes GET), so compare as it will.
+  const method = head.method.toUpperCase();
+  if (FORBIDDEN_METHODS.has(method)) {
     throw new HttpError(501, "method-not-supported", `${head.method} cannot be passed to an app`);
   }
   const headers = new Headers();
@@ -57,7 +59,7 @@ export function toRequest(incoming: IncomingRequest, scheme: "http" | "https" = 
   if (!URL.canParse(url)) {
     throw new HttpError(400, "bad-host", "The Host header or request-target is not a valid URL");
   }
-  const hasBody = body.state !== "done" && head.method !== "GET" && head.method !== "HEAD";
+  const hasBody = body.state !== "done" && method !== "GET" && method !== "HEAD";
   return new Request(url, {
     method: head.method,
     headers,

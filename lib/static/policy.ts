@@ -28,18 +28,6 @@ const PREFLIGHT_MAX_AGE_SECONDS = 86_400;
 /** Response headers a cross-origin script may read besides the safelisted ones. */
 const EXPOSED_HEADERS = "Accept-Ranges, Content-Encoding, Content-Range, ETag, Last-Modified";
 
-/** `--header` names that would corrupt framing if replaced, so they are ignored. */
-const PROTECTED = new Set([
-  "content-length",
-  "content-range",
-  "content-encoding",
-  "transfer-encoding",
-  "connection",
-  "keep-alive",
-  "upgrade",
-  "trailer",
-]);
-
 const HTML_TYPE = "text/html; charset=utf-8";
 
 /** The body of every response without one; shared, nothing in it changes. */
@@ -62,7 +50,7 @@ let memo: HeaderPolicy | null = null;
  */
 export function headerPolicy(settings: StaticSettings): HeaderPolicy {
   if (memo?.settings === settings) return memo;
-  const extra = settings.extraHeaders.filter(([name]) => !PROTECTED.has(name));
+  const extra = settings.extraHeaders;
   const replaced = new Set(extra.map(([name]) => name));
   const own: Array<[string, string]> = [["x-content-type-options", "nosniff"]];
   if (settings.cors !== null) {

@@ -61,3 +61,11 @@ Deno.test("toRequest: a Host that makes no URL is 400", () => {
     assert.equal(statusOf(() => toRequest(incoming("GET", "/", [["host", host]]))), 400, host);
   }
 });
+
+Deno.test("toRequest: a lower-case get with a body is a GET without one, as fetch normalizes it", () => {
+  const request = incoming("get", "/", [["host", "h"], ["content-length", "5"]]);
+  (request as { body: unknown }).body = { state: "unread", stream: () => new ReadableStream() };
+  const built = toRequest(request);
+  assert.equal(built.method, "GET");
+  assert.equal(built.body, null);
+});
