@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { BufferShelf } from "../lib/bytes.ts";
 import { Exchange, type ExchangeIo } from "../lib/exchange.ts";
 import { FileCache } from "../lib/static/cache.ts";
 import { serveStatic } from "../lib/static/handler.ts";
@@ -29,6 +30,7 @@ const io: ExchangeIo = {
   maxBodyBytes: 1 << 20,
   maxPull: 64 * 1024,
   limits: { maxRequestLineBytes: 8192, maxHeaderBytes: 32768, maxHeaderCount: 100 },
+  parserStorage: new BufferShelf(4096, 64),
   scratch: new Uint8Array(512 * 1024),
   backlogged: () => false,
   whenFlushed: () => Promise.resolve(),

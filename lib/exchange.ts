@@ -15,6 +15,7 @@ import { headText } from "./http/serializer.ts";
 import { httpDate } from "./http/date.ts";
 import { errorPage } from "./static/pages.ts";
 import { AbortedError, type ResponseEnd, ResponseWriter, type WriterIo } from "./body.ts";
+import type { BufferShelf } from "./bytes.ts";
 import { RequestBody } from "./request_body.ts";
 import { isBodiless, type PlannedResponse, releaseBody } from "./response.ts";
 
@@ -50,6 +51,8 @@ export interface ExchangeIo extends WriterIo {
   maxPull: number;
   /** Limits for each request's parser. */
   limits: ParserLimits;
+  /** Buffers lent to parsers, given back by exchanges whose request had no body. */
+  parserStorage: BufferShelf;
   /** Asks the main thread for up to `bytes` more bytes of a request. */
   pull(stream: number, bytes: number): void;
   /** Writes one access-log line. */
@@ -97,6 +100,8 @@ export class Exchange {
   /** Made on first use: most handlers never look at the signal. */
   #aborted: AbortController | null = null;
   #startedAt = performance.now();
+  /** Lent to the parser; null once given back, after which nothing may feed the parser. */
+  #storage: Uint8Array | null;
 
   /**
    * Starts handling a request.
@@ -109,7 +114,8 @@ export class Exchange {
     this.#stream = start.stream;
     this.#remote = start.remote;
     this.#port = start.port;
-    this.#parser = new RequestParser(io.limits);
+    this.#storage = io.parserStorage.take();
+    this.#parser = new RequestParser(io.limits, this.#storage);
     this.#parser.feed(start.head);
   }
 
@@ -125,6 +131,7 @@ export class Exchange {
    * @param eof whether the client closed its sending side
    */
   receive(bytes: Uint8Array, eof: boolean): void {
+    if (this.#storage === null) return;
     this.#parser.feed(bytes);
     if (eof) {
       this.#eof = true;
@@ -179,6 +186,12 @@ export class Exchange {
       await this.#fail(head, error);
     } finally {
       this.#completed?.resolve();
+      // A body's stream may be read after the response (an app can keep it), so only a request
+      // without one is sure never to touch the parser again.
+      if (head === null || head.framing.kind === "none") {
+        this.#io.parserStorage.give(this.#storage!);
+        this.#storage = null;
+      }
     }
   }
 
@@ -256,16 +269,13 @@ export class Exchange {
     const { status } = response;
     const bodiless = head?.method === "HEAD" || isBodiless(status) ||
       response.body.kind === "empty";
-    const headers = [...response.headers];
     const streamed = !bodiless && response.body.kind === "stream" &&
-      !hasHeader(headers, "content-length");
+      !hasHeader(response.headers, "content-length");
     const chunked = streamed && head?.version === "HTTP/1.1";
-    if (chunked) headers.push(["transfer-encoding", "chunked"]);
     // Without a length or chunking, the end of the body is the end of the connection.
     if (streamed && !chunked) close = true;
     const early = body === null || body.state === "done";
-    headers.push(...this.#commonHeaders(head, close));
-    const text = headText({ status, headers });
+    const text = headText(response, this.#serverHeaders(head, { close, chunked }));
     this.#writer = new ResponseWriter(this.#io, this.#stream);
     const end = early ? this.#end(close) : undefined;
     if (bodiless) releaseBody(response.body);
@@ -311,8 +321,14 @@ export class Exchange {
     return { close, leftover: close ? NOTHING : this.#parser.takeBuffered() };
   }
 
-  #commonHeaders(head: RequestHead | null, close: boolean): [string, string][] {
+  /** The fields the server adds to every response: framing, Date, Server, Connection. */
+  #serverHeaders(
+    head: RequestHead | null,
+    framing: { close: boolean; chunked: boolean },
+  ): [string, string][] {
+    const { close, chunked } = framing;
     const headers: [string, string][] = [["date", httpDate()], ["server", this.#io.serverHeader]];
+    if (chunked) headers.unshift(["transfer-encoding", "chunked"]);
     if (close) headers.push(["connection", "close"]);
     else if (head?.version === "HTTP/1.0") headers.push(["connection", "keep-alive"]);
     return headers;
@@ -401,7 +417,7 @@ function headerValue(head: RequestHead, name: string): string {
   return "-";
 }
 
-function hasHeader(headers: Array<[string, string]>, name: string): boolean {
+function hasHeader(headers: ReadonlyArray<readonly [string, string]>, name: string): boolean {
   return headers.some(([key]) => key === name);
 }
 

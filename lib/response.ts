@@ -31,7 +31,8 @@ export type ResponseBody =
 /** A planned response; header names are lower-case. */
 export interface PlannedResponse {
   status: number;
-  headers: Array<[string, string]>;
+  /** Fields in sending order; kept responses freeze theirs (see `fieldsText()`). */
+  headers: ReadonlyArray<readonly [string, string]>;
   body: ResponseBody;
 }
 

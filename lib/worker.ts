@@ -8,6 +8,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { BufferShelf } from "./bytes.ts";
 import { ChannelEnd } from "./channel.ts";
 import {
   decodeToWorker,
@@ -186,6 +187,7 @@ function exchangeIo(
     maxBodyBytes: init.limits.maxBodyBytes,
     maxPull: init.maxPull,
     limits: init.limits,
+    parserStorage: new BufferShelf(PARSER_STORAGE_BYTES, PARSER_STORAGE_FREE),
     scratch: parts.scratch,
     backlogged: () => channel.backlog > 0,
     whenFlushed: () => channel.whenFlushed(),
@@ -208,3 +210,7 @@ function exchangeIo(
 }
 
 const NOTHING = new Uint8Array();
+/** Room for a typical request head in a parser's lent buffer; longer heads get their own. */
+const PARSER_STORAGE_BYTES = 4096;
+/** Free parser buffers a worker keeps: about as many as requests it has in hand at once. */
+const PARSER_STORAGE_FREE = 64;

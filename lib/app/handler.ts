@@ -42,9 +42,8 @@ export function appHandler(fetch: AppFetch, options: AppOptions): RequestHandler
       throw new TypeError(`the app's fetch returned ${typeof response}, not a Response`);
     }
     const planned = await fromResponse(response, { method: incoming.head.method });
-    for (const [name, value] of extraHeaders) {
-      if (!response.headers.has(name)) planned.headers.push([name, value]);
-    }
-    return planned;
+    const added = extraHeaders.filter(([name]) => !response.headers.has(name));
+    if (added.length === 0) return planned;
+    return { ...planned, headers: [...planned.headers, ...added] };
   };
 }

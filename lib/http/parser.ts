@@ -118,8 +118,12 @@ export class RequestParser {
    * Creates a parser in state "head".
    *
    * @param limits Size limits; each must be a positive integer.
+   * @param storage Optional buffer the caller lends for input while it fits (input that does not
+   *   fit moves to a buffer of the parser's own), so a short-lived parser allocates nothing. The
+   *   caller must not reuse it while the parser may still be fed or read.
    */
-  constructor(limits: ParserLimits) {
+  constructor(limits: ParserLimits, storage?: Uint8Array) {
+    if (storage !== undefined) this.#buf = storage;
     const { maxRequestLineBytes, maxHeaderBytes, maxHeaderCount } = limits;
     checkLimit("maxRequestLineBytes", maxRequestLineBytes);
     checkLimit("maxHeaderBytes", maxHeaderBytes);
@@ -200,11 +204,12 @@ export class RequestParser {
    * (request line, header, chunk-size line or trailer) goes with the bytes and restarts from the
    * next byte fed.
    *
-   * @returns A copy of the unconsumed bytes.
+   * @returns A copy of the unconsumed bytes (a shared empty array when there are none).
    */
   takeBuffered(): Uint8Array {
     this.#state = advance(this.#state, "take-buffered");
-    const taken = this.#buf.slice(this.#start, this.#end);
+    // Nothing left over is the common case: no allocation for it.
+    const taken = this.#start === this.#end ? EMPTY : this.#buf.slice(this.#start, this.#end);
     this.#start = this.#end = 0;
     this.#section.scan = this.#section.lineStart = 0;
     this.#chunked.scan = 0;

@@ -13,7 +13,7 @@ export interface ResponseHead {
   /** Three-digit status code (100-999); the reason phrase comes from `node:http` STATUS_CODES. */
   status: number;
   /** Fields in sending order; names must be tokens, values latin1 without control characters. */
-  headers: Array<[string, string]>;
+  headers: ReadonlyArray<readonly [string, string]>;
 }
 
 const NON_ASCII = /[\x80-\xff]/;
@@ -60,6 +60,7 @@ export function serializeHead(head: ResponseHead): Uint8Array {
  * {@linkcode writeHead} puts it into a buffer without allocating.
  *
  * @param head Status and header fields.
+ * @param trailing More fields to send after `head.headers`, e.g. Date and Server.
  * @returns The head's text.
  * @throws {HttpError} As {@linkcode serializeHead}.
  * @example
@@ -68,12 +69,42 @@ export function serializeHead(head: ResponseHead): Uint8Array {
  * console.assert(headText({ status: 204, headers: [] }) === "HTTP/1.1 204 No Content\r\n\r\n");
  * ```
  */
-export function headText(head: ResponseHead): string {
+export function headText(
+  head: ResponseHead,
+  trailing: ReadonlyArray<readonly [string, string]> = [],
+): string {
   const { status, headers } = head;
   if (!Number.isInteger(status) || status < 100 || status > 999) {
     throw new HttpError(500, "invalid-response-status", `Cannot send status ${status}`);
   }
-  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n`;
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n${fieldsText(headers)}${
+    fieldsText(trailing)
+  }\r\n`;
+}
+
+/** Text of frozen field lists, which cannot change: a kept response's fields are checked once. */
+const frozenFieldsText = new WeakMap<object, string>();
+
+/**
+ * Header fields as text, each "name: value" and CRLF, after checking they cannot break the head.
+ * A frozen list (see `Object.freeze`) is checked and joined once, then reused.
+ *
+ * @param headers Name/value pairs.
+ * @returns The lines.
+ * @throws {HttpError} 500 on a non-token name, or a control or non-latin1 character in a value.
+ * @example
+ * ```ts
+ * import { fieldsText } from "./serializer.ts";
+ * console.assert(fieldsText([["etag", '"a"']]) === 'etag: "a"\r\n');
+ * ```
+ */
+export function fieldsText(headers: ReadonlyArray<readonly [string, string]>): string {
+  const frozen = Object.isFrozen(headers);
+  if (frozen) {
+    const known = frozenFieldsText.get(headers);
+    if (known !== undefined) return known;
+  }
+  let text = "";
   for (const [name, value] of headers) {
     if (!isToken(name)) {
       throw new HttpError(
@@ -92,7 +123,8 @@ export function headText(head: ResponseHead): string {
     }
     text += `${name}: ${value}\r\n`;
   }
-  return text + "\r\n";
+  if (frozen) frozenFieldsText.set(headers, text);
+  return text;
 }
 
 /**

@@ -34,7 +34,7 @@ export interface StoredForm extends Validators {
   /** The whole form, when it is no larger than the cache's per-file limit; else null. */
   bytes: Uint8Array | null;
   /** The headers of its 200 response under one header policy, kept by the response builder. */
-  okHeaders: { policy: object; headers: Array<[string, string]> } | null;
+  okHeaders: { policy: object; headers: ReadonlyArray<readonly [string, string]> } | null;
   mtimeMs: number;
   ctimeMs: number;
 }

@@ -167,7 +167,7 @@ function okHeaders(
   file: StaticFile,
   form: StoredForm,
   policy: HeaderPolicy,
-): Array<[string, string]> {
+): ReadonlyArray<readonly [string, string]> {
   if (form.okHeaders?.policy === policy) return form.okHeaders.headers;
   const own: Array<[string, string]> = [
     ["content-type", file.contentType],
@@ -176,7 +176,8 @@ function okHeaders(
   if (form.coding !== null) own.push(["content-encoding", form.coding]);
   own.push(...validatorHeaders(form));
   own.push(["accept-ranges", "bytes"], ["cache-control", cacheControl(file.contentType, policy)]);
-  const headers = finishHeaders(own, { policy, vary: varyOf(file, policy) });
+  // Frozen: the serializer then checks and joins these fields once, not per response.
+  const headers = Object.freeze(finishHeaders(own, { policy, vary: varyOf(file, policy) }));
   form.okHeaders = { policy, headers };
   return headers;
 }
@@ -212,7 +213,11 @@ function refusal(
 /** 206 with one range, or with several as multipart/byteranges. */
 function partial(
   request: FileRequest,
-  context: { file: StaticFile; form: StoredForm; headers: Array<[string, string]> },
+  context: {
+    file: StaticFile;
+    form: StoredForm;
+    headers: ReadonlyArray<readonly [string, string]>;
+  },
   ranges: ByteRange[],
 ): PlannedResponse {
   const { file, form } = context;
@@ -249,7 +254,7 @@ function partial(
 }
 
 function replaced(
-  headers: Array<[string, string]>,
+  headers: ReadonlyArray<readonly [string, string]>,
   values: Record<string, string>,
 ): Array<[string, string]> {
   return headers.map(([name, value]) => [name, values[name] ?? value]);

@@ -818,3 +818,28 @@ Deno.test("RequestParser.next() reaches the same outcome for any bytes however t
     { numRuns: 200 },
   );
 });
+
+Deno.test("RequestParser parses in lent storage and moves to its own buffer when it outgrows it", () => {
+  const storage = new Uint8Array(32).fill(0x7a);
+  const parser = new RequestParser(LIMITS, storage);
+  parser.feed(latin1("GET /a HTTP/1.1\r\nHost: h\r\n"));
+  assert.equal(String.fromCharCode(...storage.subarray(0, 4)), "GET ", "the lent buffer was used");
+  parser.feed(latin1("X-Long: " + "v".repeat(40) + "\r\n\r\nGET /b HTTP/1.1\r\n"));
+  storage.fill(0);
+  const event = parser.next();
+  assert.equal(event.kind, "head");
+  assert.equal(event.kind === "head" && event.head.target, "/a");
+  assert.equal(parser.next().kind, "end");
+  assert.equal(String.fromCharCode(...parser.takeBuffered()), "GET /b HTTP/1.1\r\n");
+});
+
+Deno.test("RequestParser.takeBuffered() with nothing left allocates nothing", () => {
+  const parser = new RequestParser(LIMITS);
+  parser.feed(latin1("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  parser.next();
+  parser.next();
+  const first = parser.takeBuffered();
+  parser.reset();
+  assert.equal(first.byteLength, 0);
+  assert.equal(parser.takeBuffered(), first);
+});

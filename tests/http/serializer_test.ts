@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { HttpError } from "../../lib/http/errors.ts";
-import { encodeChunk, LAST_CHUNK, serializeHead } from "../../lib/http/serializer.ts";
+import {
+  encodeChunk,
+  fieldsText,
+  headText,
+  LAST_CHUNK,
+  serializeHead,
+} from "../../lib/http/serializer.ts";
 
 function latin1(bytes: Uint8Array): string {
   return String.fromCharCode(...bytes);
@@ -100,4 +106,19 @@ Deno.test("encodeChunk() turns empty data into empty output, never the last chun
 
 Deno.test("LAST_CHUNK is the zero-size chunk and empty trailer section", () => {
   assert.equal(latin1(LAST_CHUNK), "0\r\n\r\n");
+});
+
+Deno.test("fieldsText() checks and joins a frozen list once, and a changed copy again", () => {
+  const fields = Object.freeze([["etag", '"a"'], ["x-b", "1"]] as Array<[string, string]>);
+  assert.equal(fieldsText(fields), 'etag: "a"\r\nx-b: 1\r\n');
+  assert.equal(fieldsText(fields), 'etag: "a"\r\nx-b: 1\r\n');
+  assert.throws(() => fieldsText(Object.freeze([["bad name", "x"]] as Array<[string, string]>)), {
+    name: "HttpError",
+  });
+  assert.throws(() => fieldsText([["x", "a\r\nb"]]), { name: "HttpError" });
+});
+
+Deno.test("headText() sends the trailing fields after the response's own", () => {
+  const text = headText({ status: 200, headers: [["content-length", "0"]] }, [["date", "D"]]);
+  assert.equal(text, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\ndate: D\r\n\r\n");
 });
