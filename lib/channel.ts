@@ -136,6 +136,11 @@ export class ChannelEnd {
     return Atomics.load(this.#control, DRAINING) === 1;
   }
 
+  /** Whether the other end is asleep, waiting for its doorbell (waking it costs a thread switch). */
+  get peerAsleep(): boolean {
+    return Atomics.load(this.#control, WAITING[this.#peer]) === 1;
+  }
+
   /** The worker's last progress time in ms since the epoch (0 before its first stamp). */
   get lastProgress(): number {
     return this.#progress[PROGRESS_SLOT];

@@ -102,8 +102,9 @@ export class WorkerPool {
   }
 
   /**
-   * The least-loaded ready worker that is making progress, rotating among equals; null when
-   * every worker is stalled or starting.
+   * The least-loaded ready worker that is making progress; among equals an awake one (waking a
+   * sleeping worker preempts the main thread on a busy machine), else the next in turn. Null
+   * when every worker is stalled or starting.
    *
    * @returns the worker to give the next request to, or null
    */
@@ -114,7 +115,10 @@ export class WorkerPool {
     for (let i = 0; i < count; i++) {
       const worker = this.#workers[(this.#next + i) % count];
       if (worker.state !== "ready" || this.isStalled(worker, now)) continue;
-      if (best === null || worker.inFlight < best.inFlight) best = worker;
+      if (
+        best === null || worker.inFlight < best.inFlight ||
+        (worker.inFlight === best.inFlight && best.channel.peerAsleep && !worker.channel.peerAsleep)
+      ) best = worker;
     }
     this.#next = (this.#next + 1) % count;
     return best;

@@ -47,6 +47,19 @@ Deno.test("ChannelEnd.stampProgress() is visible from the other end", () => {
   assert.equal(main.lastProgress, 12345);
 });
 
+Deno.test("ChannelEnd.peerAsleep tells whether the other end waits on its doorbell", async () => {
+  const { main, worker } = pair();
+  assert.equal(main.peerAsleep, false);
+  const keepAlive = setInterval(() => {}, 1000);
+  const pump = worker.pump(() => {});
+  assert.equal(main.peerAsleep, true, "an idle pump sleeps");
+  worker.close();
+  await pump;
+  assert.equal(main.peerAsleep, false, "a closed pump is awake");
+  main.close();
+  clearInterval(keepAlive);
+});
+
 Deno.test("ChannelEnd.send() wakes a pump in another thread", async () => {
   const memory = createChannelMemory(sizes);
   const main = new ChannelEnd(memory, { side: "main", sizes });
