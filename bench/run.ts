@@ -9,7 +9,8 @@
  * Flags: `--duration S` (10), `--connections N` (50, 1 KiB run),
  * `--big-connections N` (10, 100 MiB run), `--only NAME[,NAME]`,
  * `--tool wrk|own` (wrk when installed), `--load-workers N` (2, own tool),
- * `--workers N` (passed to heiretsu), `--rss NAME|none` (heiretsu).
+ * `--workers N` (passed to heiretsu), `--rss NAME|none` (heiretsu), `--rounds N` (1: with more,
+ * the servers take turns N times and the table shows medians, after each round's ratios).
  * Then the app benchmark (`bench/mixed.ts`): heiretsu `--app`, `deno serve --parallel` and
  * `deno serve` on the same app module; `--skip-app` leaves it out.
  */
@@ -20,7 +21,14 @@ import { runLoad } from "./load.ts";
 import { ServerProcess, type ServerSpec } from "./server_process.ts";
 import { runSlowReaders } from "./slow_readers.ts";
 import type { LoadResult, LoadTool } from "./stats.ts";
-import { formatRssLine, formatTable, type RssReport, type ServerReport } from "./table.ts";
+import {
+  formatRoundRatios,
+  formatRssLine,
+  formatTable,
+  medianReports,
+  type RssReport,
+  type ServerReport,
+} from "./table.ts";
 import { hasWrk, runWrk } from "./wrk.ts";
 import {
   type AppServer,
@@ -58,6 +66,8 @@ export interface BenchOptions {
   rssServer: string;
   /** Leave out the app benchmark. @default false */
   skipApp: boolean;
+  /** How many times the servers take turns; the table shows medians. @default 1 */
+  rounds: number;
 }
 
 const WARMUP_S = 1;
@@ -114,6 +124,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       workers: { type: "string" },
       rss: { type: "string", default: "heiretsu" },
       "skip-app": { type: "boolean", default: false },
+      rounds: { type: "string", default: "1" },
     },
   });
   return {
@@ -128,6 +139,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       : positiveInteger(values.workers, "--workers"),
     rssServer: values.rss,
     skipApp: values["skip-app"],
+    rounds: positiveInteger(values.rounds, "--rounds"),
   };
 }
 
@@ -253,12 +265,19 @@ async function main(): Promise<void> {
   const fixtures = await createFixtures();
   const context: Context = { options, tool, fixtures };
   try {
-    const reports: ServerReport[] = [];
-    for (const spec of options.servers) {
-      reports.push(
-        await attempt(spec.name, () => benchServer(spec, context)) ?? { name: spec.name },
-      );
+    const rounds: ServerReport[][] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      if (options.rounds > 1) console.error(`Round ${round} of ${options.rounds}`);
+      const reports: ServerReport[] = [];
+      for (const spec of options.servers) {
+        reports.push(
+          await attempt(spec.name, () => benchServer(spec, context)) ?? { name: spec.name },
+        );
+      }
+      rounds.push(reports);
     }
+    if (options.rounds > 1) console.log(`${formatRoundRatios(rounds, "heiretsu")}\n`);
+    const reports = medianReports(rounds);
     const rssSpec = options.servers.find((spec) => spec.name === options.rssServer);
     const rss = rssSpec && await attempt(rssSpec.name, () => benchMemory(rssSpec, context));
     console.log(formatTable(reports));

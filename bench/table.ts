@@ -112,6 +112,90 @@ export function formatTable(reports: ServerReport[]): string {
 }
 
 /**
+ * Each server's median over rounds, metric by metric, so one noisy round does not decide.
+ *
+ * @param rounds The reports of each round, servers in the same order every round.
+ * @returns One report per server with the median of each measured value.
+ * @example Two rounds of one server
+ * ```ts
+ * medianReports([[{ name: "heiretsu" }], [{ name: "heiretsu" }]]); // [{ name: "heiretsu" }]
+ * ```
+ */
+export function medianReports(rounds: ServerReport[][]): ServerReport[] {
+  return rounds[0].map(({ name }, i) => {
+    const runs = rounds.map((round) => round[i]);
+    return {
+      name,
+      small: medianLoad(runs.map((run) => run.small)),
+      big: medianLoad(runs.map((run) => run.big)),
+    };
+  });
+}
+
+function medianLoad(results: Array<LoadResult | undefined>): LoadResult | undefined {
+  const present = results.filter((result) => result !== undefined);
+  if (present.length === 0) return undefined;
+  const of = (pick: (result: LoadResult) => number) => median(present.map(pick));
+  return {
+    ...present[0],
+    requests: of((r) => r.requests),
+    requestsPerSec: of((r) => r.requestsPerSec),
+    bytesPerSec: of((r) => r.bytesPerSec),
+    p50Ms: of((r) => r.p50Ms),
+    p99Ms: of((r) => r.p99Ms),
+    errors: present.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * One line per scenario with a server's ratio to its baseline in each round, and their median.
+ *
+ * @param rounds The reports of each round.
+ * @param server The server to compare, e.g. `"heiretsu"`.
+ * @returns The lines, e.g. "heiretsu 1 KiB vs baseline_memory by round: 0.97× 1.04× (median 1.00×)".
+ * @example
+ * ```ts
+ * formatRoundRatios([[{ name: "heiretsu" }]], "heiretsu");
+ * ```
+ */
+export function formatRoundRatios(rounds: ServerReport[][], server: string): string {
+  const scenarios = [
+    {
+      label: "1 KiB",
+      reference: SMALL_REFERENCE,
+      value: (r?: ServerReport) => r?.small?.requestsPerSec,
+    },
+    {
+      label: "100 MiB",
+      reference: BIG_REFERENCE,
+      value: (r?: ServerReport) => r?.big?.bytesPerSec,
+    },
+  ];
+  const lines: string[] = [];
+  for (const { label, reference, value } of scenarios) {
+    const ratios = rounds.map((round) => {
+      const mine = value(round.find((r) => r.name === server));
+      const theirs = value(round.find((r) => r.name === reference));
+      return mine !== undefined && theirs !== undefined ? mine / theirs : NaN;
+    }).filter(Number.isFinite);
+    if (ratios.length === 0) continue;
+    const listed = ratios.map((ratio) => `${ratio.toFixed(2)}×`).join(" ");
+    lines.push(
+      `${server} ${label} vs ${reference} by round: ${listed} (median ${
+        median(ratios).toFixed(2)
+      }×)`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/**
  * Formats the peak-memory line of the slow-reader scenario.
  *
  * @param rss What the scenario measured.

@@ -12,7 +12,13 @@ Deno.test("parseBenchArgs() fills in the defaults", () => {
     heiretsuWorkers: undefined,
     rssServer: "heiretsu",
     skipApp: false,
+    rounds: 1,
   });
+});
+
+Deno.test("parseBenchArgs() reads --rounds and refuses zero", () => {
+  assert.equal(parseBenchArgs(["--rounds", "5"]).rounds, 5);
+  assert.throws(() => parseBenchArgs(["--rounds", "0"]), /--rounds/);
 });
 
 Deno.test("parseBenchArgs() reads --skip-app", () => {

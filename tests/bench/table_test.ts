@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { formatRatio, formatRssLine, formatTable } from "../../bench/table.ts";
+import {
+  formatRatio,
+  formatRoundRatios,
+  formatRssLine,
+  formatTable,
+  medianReports,
+} from "../../bench/table.ts";
 import type { LoadResult } from "../../bench/stats.ts";
 
 function result(fields: Partial<LoadResult>): LoadResult {
@@ -70,5 +76,22 @@ Deno.test("formatRssLine() reports peak and starting RSS in MiB", () => {
     line,
     "heiretsu peak RSS with 20 slow readers of the 100 MiB file for 5 s: 61.5 MiB " +
       "(40.0 MiB before; readers got 100.0 MiB in total)",
+  );
+});
+
+Deno.test("medianReports() takes each server's median per value; formatRoundRatios() lists rounds", () => {
+  const round = (mine: number, theirs: number) => [
+    { name: "heiretsu", small: result({ requestsPerSec: mine, errors: 1 }) },
+    { name: "baseline_memory", small: result({ requestsPerSec: theirs }) },
+  ];
+  const rounds = [round(90, 100), round(120, 100), round(100, 80)];
+  const [mine, theirs] = medianReports(rounds);
+  assert.equal(mine.small?.requestsPerSec, 100);
+  assert.equal(mine.small?.errors, 3);
+  assert.equal(mine.big, undefined);
+  assert.equal(theirs.small?.requestsPerSec, 100);
+  assert.equal(
+    formatRoundRatios(rounds, "heiretsu"),
+    "heiretsu 1 KiB vs baseline_memory by round: 0.90× 1.20× 1.25× (median 1.20×)",
   );
 });
