@@ -66,9 +66,16 @@ export interface FileCacheLimits {
   maxTotalBytes: number;
 }
 
-/** The cache; it owns the bytes it keeps. Oldest-used entries go first when it is full. */
+/**
+ * The cache; it owns the bytes it keeps. Oldest-used entries go first when it is full. It also
+ * remembers URL paths that led to nothing, on their own list, so the routes of an app behind the
+ * files (and 404s) cost no system call either, and a flood of made-up paths cannot push hot
+ * files out.
+ */
 export class FileCache {
   #entries = new Map<string, Entry>();
+  /** URL paths that led to nothing, with when that was seen, oldest first. */
+  #missing = new Map<string, number>();
   #limits: FileCacheLimits;
   #totalBytes = 0;
 
@@ -105,6 +112,35 @@ export class FileCache {
   }
 
   /**
+   * Whether a URL path was found to lead to nothing within the last {@linkcode TRUST_MS}.
+   *
+   * @param urlPath the decoded, normalized URL path
+   * @param now the current time in ms
+   * @returns true when the caller may answer as if it looked and found nothing
+   */
+  isMissing(urlPath: string, now: number = Date.now()): boolean {
+    const seenAt = this.#missing.get(urlPath);
+    if (seenAt === undefined) return false;
+    if (now - seenAt <= TRUST_MS) return true;
+    this.#missing.delete(urlPath);
+    return false;
+  }
+
+  /**
+   * Remembers that a URL path leads to nothing; at most `maxEntries` such paths, oldest out.
+   *
+   * @param urlPath the URL path that `locate()` found nothing at
+   * @param now the current time in ms
+   */
+  rememberMissing(urlPath: string, now: number = Date.now()): void {
+    this.#missing.delete(urlPath);
+    this.#missing.set(urlPath, now);
+    if (this.#missing.size > this.#limits.maxEntries) {
+      this.#missing.delete(this.#missing.keys().next().value!);
+    }
+  }
+
+  /**
    * Remembers a located file (reading small forms whole) and returns what was cached.
    *
    * @param urlPath the URL path it was located for
@@ -112,6 +148,7 @@ export class FileCache {
    * @returns the cached file, or null when it changed while being read
    */
   put(urlPath: string, found: Extract<Located, { kind: "file" }>): StaticFile | null {
+    this.#missing.delete(urlPath);
     const file = describeFile(found, this.#limits.maxFileBytes);
     if (file === null) return null;
     const old = this.#entries.get(urlPath);

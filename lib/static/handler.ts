@@ -7,6 +7,7 @@
  *
  * The fast path (a cached file) is: resolve the target, pick the few fields that matter, one
  * cache lookup, and the file responder's prebuilt headers. No system call, no header building.
+ * A path found empty moments ago (an app's route, a 404) skips the file system too.
  */
 
 import { DEFAULTS, type StaticSettings } from "../config.ts";
@@ -118,6 +119,8 @@ function serveMiss(miss: Miss, target: { path: string; query: string }): StaticR
   const hidden = dotfileStatus(path, settings.dotfiles);
   if (hidden === 403) return pageResponse({ status: 403, method: request.method }, request.policy);
   if (hidden === 404) return notFound(miss);
+  const { cache } = miss.options;
+  if (cache?.isMissing(path)) return fallback(miss, path);
   const located = locate(miss.scope, path);
   switch (located.kind) {
     case "file": {
@@ -130,6 +133,7 @@ function serveMiss(miss: Miss, target: { path: string; query: string }): StaticR
       if (settings.listDirectories) return listing(miss, { dir: located.realPath, path, query });
       return fallback(miss, path);
     case "not-found":
+      cache?.rememberMissing(path);
       return fallback(miss, path);
     default:
       return unreachable(located);
@@ -146,10 +150,14 @@ function remember(
 
 /** The file at a URL path, through the cache, or null when there is none. */
 function lookup(miss: Miss, urlPath: string): StaticFile | null {
-  const cached = miss.options.cache?.get(urlPath);
+  const { cache } = miss.options;
+  const cached = cache?.get(urlPath);
   if (cached) return cached;
+  if (cache?.isMissing(urlPath)) return null;
   const found = locate(miss.scope, urlPath);
-  return found.kind === "file" ? remember(miss, { urlPath, found }) : null;
+  if (found.kind === "file") return remember(miss, { urlPath, found });
+  if (found.kind === "not-found") cache?.rememberMissing(urlPath);
+  return null;
 }
 
 /**

@@ -239,3 +239,34 @@ Deno.test("FileCache entries without bytes count towards maxEntries but not maxT
     assert.equal(cache.get("/a.txt"), null);
   });
 });
+
+Deno.test("FileCache.isMissing() trusts a remembered miss for TRUST_MS, then asks again", () => {
+  const cache = new FileCache(ROOMY);
+  assert.equal(cache.isMissing("/route", 1000), false);
+  cache.rememberMissing("/route", 1000);
+  assert.equal(cache.isMissing("/route", 1000 + TRUST_MS), true);
+  assert.equal(cache.isMissing("/route", 1001 + TRUST_MS), false);
+  assert.equal(cache.isMissing("/route", 1000), false, "an expired miss is forgotten");
+});
+
+Deno.test("FileCache keeps at most maxEntries misses, oldest out, apart from its files", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache({ ...ROOMY, maxEntries: 2 });
+    cache.put("/a.txt", place(root, "a.txt", "a"));
+    for (const path of ["/x", "/y", "/z"]) cache.rememberMissing(path, 1000);
+    assert.equal(cache.isMissing("/x", 1000), false);
+    assert.equal(cache.isMissing("/y", 1000), true);
+    assert.equal(cache.isMissing("/z", 1000), true);
+    assert.ok(cache.get("/a.txt"), "misses do not push files out");
+  });
+});
+
+Deno.test("FileCache.put() of a path forgets that it was missing", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    const now = Date.now();
+    cache.rememberMissing("/late.txt", now);
+    cache.put("/late.txt", place(root, "late.txt", "here"));
+    assert.equal(cache.isMissing("/late.txt", now), false);
+  });
+});

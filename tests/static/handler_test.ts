@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULTS, type StaticSettings } from "../../lib/config.ts";
-import { FileCache } from "../../lib/static/cache.ts";
+import { FileCache, TRUST_MS } from "../../lib/static/cache.ts";
 import { serveStatic, type StaticRequest, type StaticResponse } from "../../lib/static/handler.ts";
 
 /** Builds <base>/site (the root) next to <base>/site2 and <base>/secret.txt. */
@@ -398,4 +398,25 @@ Deno.test("serveStatic() answers a cached file with the same headers as an uncac
   assert.deepEqual(uncached.headers, first.headers);
   assert.deepEqual(second.body, { kind: "bytes", bytes: new TextEncoder().encode("a{}") });
   await bodyText(uncached);
+});
+
+Deno.test("serveStatic() with a cache answers a path found empty moments ago without looking, and sees a new file within TRUST_MS", async () => {
+  const cache = new FileCache({ maxEntries: 8, maxFileBytes: 1024, maxTotalBytes: 8192 });
+  const request = { method: "GET", target: "/appeared.txt", headers: [] };
+  const missedAt = Date.now();
+  assert.equal(serveStatic(request, { root, cache }).status, 404);
+  assert.ok(cache.isMissing("/appeared.txt"));
+  assert.ok(cache.isMissing("/404.html"), "the custom 404 page was looked for once");
+  Deno.writeTextFileSync(`${root}/appeared.txt`, "new");
+  try {
+    const trusted = serveStatic(request, { root, cache }).status;
+    // Only a machine that stalled for TRUST_MS between the two calls could see the file already.
+    if (Date.now() - missedAt < TRUST_MS) assert.equal(trusted, 404, "the miss is trusted");
+    await new Promise((resolve) => setTimeout(resolve, TRUST_MS + 20));
+    const response = serveStatic(request, { root, cache });
+    assert.equal(response.status, 200);
+    assert.equal(await bodyText(response), "new");
+  } finally {
+    await Deno.remove(`${root}/appeared.txt`);
+  }
 });
