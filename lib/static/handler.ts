@@ -131,6 +131,8 @@ function serveMiss(miss: Miss, target: { path: string; query: string }): StaticR
       return redirect(request, encodePath(path) + "/" + (query === "" ? "" : "?" + query));
     case "directory":
       if (settings.listDirectories) return listing(miss, { dir: located.realPath, path, query });
+      // A folder without index.html is nothing to serve, like a missing file.
+      cache?.rememberMissing(path);
       return fallback(miss, path);
     case "not-found":
       cache?.rememberMissing(path);

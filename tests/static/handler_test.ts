@@ -420,3 +420,14 @@ Deno.test("serveStatic() with a cache answers a path found empty moments ago wit
     await Deno.remove(`${root}/appeared.txt`);
   }
 });
+
+Deno.test("serveStatic() with a cache remembers a folder without index.html like a missing file, unless it lists it", () => {
+  const cache = new FileCache({ maxEntries: 8, maxFileBytes: 1024, maxTotalBytes: 8192 });
+  const request = { method: "GET", target: "/empty/", headers: [] };
+  assert.equal(serveStatic(request, { root, cache }).status, 404);
+  assert.ok(cache.isMissing("/empty/"));
+  const listed = new FileCache({ maxEntries: 8, maxFileBytes: 1024, maxTotalBytes: 8192 });
+  const settings = { ...DEFAULTS, listDirectories: true };
+  assert.equal(serveStatic(request, { root, cache: listed, settings }).status, 200);
+  assert.equal(listed.isMissing("/empty/"), false);
+});
