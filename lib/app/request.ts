@@ -52,20 +52,22 @@ export function toRequest(incoming: IncomingRequest, scheme: "http" | "https" = 
   if (FORBIDDEN_METHODS.has(method)) {
     throw new HttpError(501, "method-not-supported", `${head.method} cannot be passed to an app`);
   }
-  const headers = new Headers();
-  for (const [name, value] of head.headers) headers.append(name, value);
-  const host = headers.get("host");
+  const host = head.headers.find(([name]) => name === "host")?.[1] ?? null;
   const url = requestUrl({ target: head.target, host, scheme });
-  if (!URL.canParse(url)) {
+  const hasBody = body.state !== "done" && method !== "GET" && method !== "HEAD";
+  try {
+    return new Request(url, {
+      method: head.method,
+      // The pairs as parsed: a Headers object here would be iterated and checked a second time.
+      headers: head.headers,
+      body: hasBody ? body.stream() : undefined,
+      signal: incoming.signal,
+      // Required for a streamed request body.
+      ...(hasBody ? { duplex: "half" } : {}),
+    } as RequestInit);
+  } catch (error) {
+    // The parser has checked method and fields, so what Request refuses is the URL.
+    if (!(error instanceof TypeError)) throw error;
     throw new HttpError(400, "bad-host", "The Host header or request-target is not a valid URL");
   }
-  const hasBody = body.state !== "done" && method !== "GET" && method !== "HEAD";
-  return new Request(url, {
-    method: head.method,
-    headers,
-    body: hasBody ? body.stream() : undefined,
-    signal: incoming.signal,
-    // Required for a streamed request body.
-    ...(hasBody ? { duplex: "half" } : {}),
-  } as RequestInit);
 }
