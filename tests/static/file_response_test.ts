@@ -13,6 +13,7 @@ import { readFields } from "../../lib/static/fields.ts";
 import { respondWithFile, respondWithPage } from "../../lib/static/file_response.ts";
 import { locate } from "../../lib/static/locate.ts";
 import { headerPolicy } from "../../lib/static/policy.ts";
+import { header } from "./_helpers.ts";
 
 const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "heiretsu-file-response-" }));
 globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
@@ -46,12 +47,6 @@ function respond(
   const policy = headerPolicy(request.settings ? { ...DEFAULTS, ...request.settings } : DEFAULTS);
   const fields = readFields(request.headers ?? []);
   return respondWithFile({ method: request.method ?? "GET", fields, policy }, target);
-}
-
-function header(response: PlannedResponse, name: string): string | undefined {
-  const matches = response.headers.filter(([key]) => key === name);
-  assert.ok(matches.length <= 1, `header "${name}" appears ${matches.length} times`);
-  return matches[0]?.[1];
 }
 
 /** The body's bytes, whatever its shape; files are read and closed. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { DEFAULTS, type StaticSettings } from "../../lib/config.ts";
 import { FileCache, TRUST_MS } from "../../lib/static/cache.ts";
 import { serveStatic, type StaticRequest, type StaticResponse } from "../../lib/static/handler.ts";
+import { header } from "./_helpers.ts";
 
 /** Builds <base>/site (the root) next to <base>/site2 and <base>/secret.txt. */
 async function makeFixture(): Promise<{ base: string; root: string }> {
@@ -44,12 +45,6 @@ function serveWith(
     { method: request.method ?? "GET", target: request.target, headers: request.headers ?? [] },
     { root: request.at ?? root, settings: { ...DEFAULTS, ...settings } },
   );
-}
-
-function header(response: StaticResponse, name: string): string | undefined {
-  const matches = response.headers.filter(([key]) => key === name);
-  assert.ok(matches.length <= 1, `header "${name}" appears ${matches.length} times`);
-  return matches[0]?.[1];
 }
 
 /** Reads a body to text, closing a file body. */
