@@ -8,6 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parse as parsePath } from "node:path";
 import {
   FLAGS,
   helpText,
@@ -263,8 +264,9 @@ function buildConfig(
 
 /** Checks between fields, run after each field is valid on its own: one line or null. */
 function crossCheck(config: ServerConfig): string | null {
-  if (config.root === "/" && !config.allowRootDir) {
-    return 'root "/" would publish the whole disk: give a folder, or add --allow-root-dir if you mean it';
+  // The file system's root: "/", or a drive such as C:\ on Windows.
+  if (config.root !== null && parsePath(config.root).root === config.root && !config.allowRootDir) {
+    return `root "${config.root}" would publish the whole disk: give a folder, or add --allow-root-dir if you mean it`;
   }
   if ((config.cert === null) !== (config.key === null)) {
     return "HTTPS needs both --cert and --key: give the certificate and its private key";

@@ -5,6 +5,7 @@
  * the file's precompressed siblings. Runs on cache misses: one realPath and one stat (twice for
  * a directory's index.html), plus one failed realPath per absent sibling.
  */
+import { sep } from "node:path";
 import { type Coding, PRECOMPRESSED } from "./encoding.ts";
 
 /** Where files may come from. */
@@ -101,10 +102,23 @@ export function inspect(
   }
 }
 
-/** True when `path` is `root` or below it; the separator check keeps "/srv/site2" out of "/srv/site". */
-function isInside(root: string, path: string): boolean {
+/**
+ * Whether a real path is the root or below it. The separator check keeps "/srv/site2" out of
+ * "/srv/site"; it is the platform's, since real paths on Windows use backslashes.
+ *
+ * @param root the root, a real path
+ * @param path a real path
+ * @param separator the path separator
+ * @returns true when `path` lies inside `root`
+ * @example
+ * ```ts
+ * import { isInside } from "./locate.ts";
+ * isInside("C:\\site", "C:\\site\\a.txt", "\\"); // true
+ * ```
+ */
+export function isInside(root: string, path: string, separator: string = sep): boolean {
   if (path === root) return true;
-  const prefix = root.endsWith("/") ? root : root + "/";
+  const prefix = root.endsWith(separator) ? root : root + separator;
   return path.startsWith(prefix);
 }
 

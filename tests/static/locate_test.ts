@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { locate } from "../../lib/static/locate.ts";
+import { isInside, locate } from "../../lib/static/locate.ts";
 
 /**
  * Builds <base>/site (the root), <base>/site2 (a sibling sharing the root's name as a prefix) and
@@ -159,4 +159,13 @@ Deno.test("locate() reports not-found for a fifo", () => {
 Deno.test("locate() accepts the filesystem root as document root", () => {
   const found = locate({ root: "/", followSymlinks: false }, `${root}/hello.txt`);
   assert.equal(found.kind === "file" && found.file.realPath, `${root}/hello.txt`);
+});
+
+Deno.test("isInside() compares with the platform's separator, so Windows paths work too", () => {
+  assert.equal(isInside("/srv/site", "/srv/site/a.txt", "/"), true);
+  assert.equal(isInside("/srv/site", "/srv/site", "/"), true);
+  assert.equal(isInside("/srv/site", "/srv/site2/a.txt", "/"), false);
+  assert.equal(isInside("C:\\site", "C:\\site\\docs\\a.txt", "\\"), true);
+  assert.equal(isInside("C:\\site", "C:\\site2\\a.txt", "\\"), false);
+  assert.equal(isInside("C:\\", "C:\\a.txt", "\\"), true);
 });
