@@ -197,7 +197,8 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "allow-root-dir",
     field: "allowRootDir",
     kind: "switch",
-    help: "allow serving / (refused by default: it would publish the whole disk)",
+    help:
+      "allow serving / or a drive root such as C:\\ (refused by default: it would publish the whole disk)",
   },
   {
     name: "log-format",
