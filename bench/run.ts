@@ -6,11 +6,12 @@
  * over a few; heiretsu also gets slow readers while its RSS is sampled.
  * Prints a Markdown table on stdout and progress on stderr. Loopback only.
  *
- * Flags: `--duration S` (10), `--connections N` (50, 1 KiB run),
+ * Flags: `--duration S` (5), `--connections N` (50, 1 KiB run),
  * `--big-connections N` (10, 100 MiB run), `--only NAME[,NAME]`,
  * `--tool wrk|own` (wrk when installed), `--load-workers N` (2, own tool),
- * `--workers N` (passed to heiretsu), `--rss NAME|none` (heiretsu), `--rounds N` (1: with more,
- * the servers take turns N times and the table shows medians, after each round's ratios).
+ * `--workers N` (passed to heiretsu), `--rss NAME|none` (heiretsu), `--rounds N` (3: the servers
+ * take turns N times and the table shows medians, after each round's ratios, because one round
+ * on a small noisy machine can be off by 10% or more).
  * Then the app benchmark (`bench/mixed.ts`): heiretsu `--app`, `deno serve --parallel` and
  * `deno serve` on the same app module; `--skip-app` leaves it out.
  */
@@ -48,7 +49,7 @@ export const SERVERS: readonly ServerSpec[] = [
 
 /** Parsed command line of the benchmark. */
 export interface BenchOptions {
-  /** Seconds of each measured run. @default 10 */
+  /** Seconds of each measured run. @default 5 */
   durationS: number;
   /** Connections of the 1 KiB run. @default 50 */
   connections: number;
@@ -66,7 +67,7 @@ export interface BenchOptions {
   rssServer: string;
   /** Leave out the app benchmark. @default false */
   skipApp: boolean;
-  /** How many times the servers take turns; the table shows medians. @default 1 */
+  /** How many times the servers take turns; the table shows medians. @default 3 */
   rounds: number;
 }
 
@@ -115,7 +116,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
   const { values } = parseArgs({
     args,
     options: {
-      duration: { type: "string", default: "10" },
+      duration: { type: "string", default: "5" },
       connections: { type: "string", default: "50" },
       "big-connections": { type: "string", default: "10" },
       only: { type: "string" },
@@ -124,7 +125,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       workers: { type: "string" },
       rss: { type: "string", default: "heiretsu" },
       "skip-app": { type: "boolean", default: false },
-      rounds: { type: "string", default: "1" },
+      rounds: { type: "string", default: "3" },
     },
   });
   return {

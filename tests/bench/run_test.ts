@@ -3,7 +3,7 @@ import { parseBenchArgs, SERVERS } from "../../bench/run.ts";
 
 Deno.test("parseBenchArgs() fills in the defaults", () => {
   assert.deepEqual(parseBenchArgs([]), {
-    durationS: 10,
+    durationS: 5,
     connections: 50,
     bigConnections: 10,
     servers: [...SERVERS],
@@ -12,7 +12,7 @@ Deno.test("parseBenchArgs() fills in the defaults", () => {
     heiretsuWorkers: undefined,
     rssServer: "heiretsu",
     skipApp: false,
-    rounds: 1,
+    rounds: 3,
   });
 });
 
