@@ -5,7 +5,7 @@
  * bounds its scenario: baseline_memory for small files, baseline_stream for
  * large ones.
  */
-import type { LoadResult } from "./stats.ts";
+import { type LoadResult, percentile } from "./stats.ts";
 
 /** Results of one server, by scenario; a skipped scenario is absent. */
 export interface ServerReport {
@@ -148,9 +148,7 @@ function medianLoad(results: Array<LoadResult | undefined>): LoadResult | undefi
 }
 
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return percentile([...values].sort((a, b) => a - b), 50);
 }
 
 /**
