@@ -17,6 +17,11 @@ export interface HeaderPolicy {
   replaced: ReadonlySet<string>;
   /** Vary members every response carries ("Origin" when CORS allows one origin). */
   vary: readonly string[];
+  /**
+   * Plain status pages (no detail, no extra headers) by status and HEAD, built once: every
+   * request an app answers first gets a 404 from the files, which is thrown away.
+   */
+  pages: Map<number, PlannedResponse>;
 }
 
 /** The methods static serving supports, as sent in Allow and CORS preflight answers. */
@@ -59,7 +64,7 @@ export function headerPolicy(settings: StaticSettings): HeaderPolicy {
   }
   const common = [...own.filter(([name]) => !replaced.has(name)), ...extra];
   const vary = settings.cors !== null && settings.cors !== "*" ? ["Origin"] : [];
-  memo = { settings, common, replaced, vary };
+  memo = { settings, common, replaced, vary, pages: new Map() };
   return memo;
 }
 
@@ -131,6 +136,10 @@ export interface PageSpec {
  * ```
  */
 export function pageResponse(spec: PageSpec, policy: HeaderPolicy): PlannedResponse {
+  const plain = spec.detail === undefined && spec.extraHeaders === undefined;
+  const key = spec.status * 2 + (spec.method === "HEAD" ? 1 : 0);
+  const kept = plain ? policy.pages.get(key) : undefined;
+  if (kept !== undefined) return kept;
   const bytes = errorPage(spec.status, spec.detail);
   const headers = finishHeaders([
     ...(spec.extraHeaders ?? []),
@@ -138,7 +147,11 @@ export function pageResponse(spec: PageSpec, policy: HeaderPolicy): PlannedRespo
     ["content-length", String(bytes.length)],
   ], { policy });
   const body = spec.method === "HEAD" ? EMPTY : { kind: "bytes" as const, bytes };
-  return { status: spec.status, headers, body };
+  if (!plain) return { status: spec.status, headers, body };
+  // Frozen, as shared responses must be; the serializer then also checks the fields only once.
+  const page = Object.freeze({ status: spec.status, headers: Object.freeze(headers), body });
+  policy.pages.set(key, page);
+  return page;
 }
 
 /**

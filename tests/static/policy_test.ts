@@ -94,3 +94,15 @@ Deno.test("optionsResponse() answers a CORS preflight only when CORS is on", () 
   }
   assert.ok(!names.includes("content-length"));
 });
+
+Deno.test("pageResponse() builds each plain page once per policy, HEAD apart, and others each time", () => {
+  const policy = headerPolicy(settings({}));
+  const page = pageResponse({ status: 404, method: "GET" }, policy);
+  assert.equal(pageResponse({ status: 404, method: "GET" }, policy), page);
+  assert.ok(Object.isFrozen(page) && Object.isFrozen(page.headers));
+  const head = pageResponse({ status: 404, method: "HEAD" }, policy);
+  assert.notEqual(head, page);
+  assert.equal(head.body.kind, "empty");
+  const detailed = pageResponse({ status: 404, method: "GET", detail: "x" }, policy);
+  assert.notEqual(detailed, pageResponse({ status: 404, method: "GET", detail: "x" }, policy));
+});
