@@ -64,6 +64,16 @@ export interface ServerConfig {
   headerTimeoutMs: number;
   /** An idle keep-alive connection is closed after this time. @default 5000 */
   keepaliveTimeoutMs: number;
+  /**
+   * A worker waiting for request body bytes gets some within this time, else 408 (or the
+   * connection closes if the response has begun). Restarts with every read. @default 10000
+   */
+  bodyTimeoutMs: number;
+  /**
+   * A client must take some queued response bytes within this time, else the connection
+   * closes: a client that stops reading holds its memory no longer than this. @default 30000
+   */
+  sendTimeoutMs: number;
   /** On SIGINT/SIGTERM, in-flight responses may finish within this time before they are cut. @default 10000 */
   graceMs: number;
   /** A worker with unanswered requests and no progress for this long counts as stalled and gets no new requests. @default 20 */
@@ -137,6 +147,8 @@ export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   quiet: false,
   headerTimeoutMs: 10_000,
   keepaliveTimeoutMs: 5_000,
+  bodyTimeoutMs: 10_000,
+  sendTimeoutMs: 30_000,
   graceMs: 10_000,
   stallMs: 20,
   maxRequestLineBytes: 8 * 1024,

@@ -11,17 +11,28 @@
  */
 import { ByteQueue } from "./bytes.ts";
 import type { PoolWorker } from "./pool.ts";
+import type { Transport } from "./tls.ts";
 
 /**
  * Where a connection is in its life:
  * - `idle`: waiting for the first byte of a request (→ reading, closed)
- * - `reading`: part of a request head has arrived (→ queued, active, closing, closed)
+ * - `reading`: part of a request head has arrived (→ held, queued, active, closing, closed)
+ * - `held`: a complete head waits for the previous response to reach the client, so a client
+ *   that pipelines without reading cannot make the server buffer responses (→ queued, active,
+ *   closing, closed)
  * - `queued`: a complete head waits for a worker (→ active, closing, closed)
  * - `active`: a worker owns the current request (→ idle, reading, closing, closed)
  * - `closing`: last bytes are being written, then the socket closes (→ closed)
  * - `closed`: gone; a terminal state
  */
-export type ConnState = "idle" | "reading" | "queued" | "active" | "closing" | "closed";
+export type ConnState =
+  | "idle"
+  | "reading"
+  | "held"
+  | "queued"
+  | "active"
+  | "closing"
+  | "closed";
 
 /** Bytes read per `conn.read`: small reads are cheap reads. */
 const READ_BUFFER_BYTES = 4096;
@@ -34,6 +45,8 @@ export interface ConnectionEvents {
   onBytes(connection: Connection): void;
   /** The client closed its sending side. */
   onEnd(connection: Connection): void;
+  /** Every queued byte is in the socket. */
+  onWritten(connection: Connection): void;
   /** The socket is closed, by either side; called once. */
   onClosed(connection: Connection): void;
 }
@@ -54,7 +67,7 @@ export class Connection {
   /** Bytes read and not yet handed to a worker. */
   readonly inbound: ByteQueue = new ByteQueue();
   state: ConnState = "idle";
-  /** When the running timer (header or keep-alive) fires, ms since the epoch; 0: none. */
+  /** When the running timer (header, keep-alive or body) fires, ms since the epoch; 0: none. */
   deadline = 0;
   /** Where the next search for the end of a head starts in `inbound`. */
   scanFrom = 0;
@@ -66,10 +79,12 @@ export class Connection {
   pullBytes = 0;
   responseStarted = false;
 
-  #conn: Deno.Conn;
+  #conn: Transport;
   #events: ConnectionEvents;
   #writes: PendingWrite[] = [];
   #writing = false;
+  #queuedBytes = 0;
+  #writeProgressAt = 0;
   #resume: (() => void) | null = null;
 
   /**
@@ -78,7 +93,7 @@ export class Connection {
    * @param conn the socket
    * @param options the id and where to report
    */
-  constructor(conn: Deno.Conn, options: { id: number; events: ConnectionEvents }) {
+  constructor(conn: Transport, options: { id: number; events: ConnectionEvents }) {
     this.#conn = conn;
     this.id = options.id;
     this.#events = options.events;
@@ -88,9 +103,17 @@ export class Connection {
     this.remotePort = ip ? addr.port : 0;
   }
 
-  /** Bytes queued for the socket and not yet written. */
-  get pendingWrites(): number {
-    return this.#writes.length + (this.#writing ? 1 : 0);
+  /** Bytes queued for the socket and not yet in it, including a write under way. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /**
+   * Since when the socket has refused to take queued bytes, in ms since the epoch; 0 when
+   * nothing waits. A client that does not read keeps this in the past.
+   */
+  get writeStalledSince(): number {
+    return this.#queuedBytes === 0 ? 0 : this.#writeProgressAt;
   }
 
   /**
@@ -138,6 +161,8 @@ export class Connection {
    */
   write(bytes: Uint8Array, written?: () => void): void {
     if (this.state === "closed") return;
+    if (this.#queuedBytes === 0) this.#writeProgressAt = Date.now();
+    this.#queuedBytes += bytes.byteLength;
     this.#writes.push({ bytes, written });
     if (!this.#writing) this.#flush();
   }
@@ -155,6 +180,7 @@ export class Connection {
     if (this.state === "closed") return;
     this.state = "closed";
     this.#writes.length = 0;
+    this.#queuedBytes = 0;
     try {
       this.#conn.close();
     } catch {
@@ -171,7 +197,10 @@ export class Connection {
       try {
         let offset = 0;
         while (offset < batch.bytes.byteLength) {
-          offset += await this.#conn.write(batch.bytes.subarray(offset));
+          const n = await this.#conn.write(batch.bytes.subarray(offset));
+          offset += n;
+          this.#queuedBytes -= n;
+          this.#writeProgressAt = Date.now();
         }
       } catch {
         this.#writing = false;
@@ -181,6 +210,7 @@ export class Connection {
     }
     this.#writing = false;
     if (this.state === "closing") this.destroy();
+    else if (this.state !== "closed") this.#events.onWritten(this);
   }
 
   /** Joins queued writes up to COALESCE_BYTES into one. */

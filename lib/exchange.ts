@@ -178,7 +178,7 @@ export class Exchange {
           `Request body of ${framing.length} bytes is too large`,
         );
       }
-      this.#state = "handling";
+      if (!this.#enter("handling")) return;
       const handled = this.#io.handle(this.#incoming(head, body));
       const response = handled instanceof Promise ? await handled : handled;
       await this.#respond(head, response, body);
@@ -264,8 +264,14 @@ export class Exchange {
     response: PlannedResponse,
     body: RequestBody | null,
   ): Promise<void> {
-    this.#state = "responding";
-    let close = head === null || !head.keepAlive || body === null;
+    if (!this.#enter("responding")) {
+      // The client left while the handler worked: nothing will credit a writer now.
+      releaseBody(response.body);
+      throw new AbortedError();
+    }
+    // A client still waiting for 100 Continue never sends its body: say the connection ends.
+    const unsentBody = head?.expectContinue === true && body?.state === "unread";
+    let close = head === null || !head.keepAlive || body === null || unsentBody;
     const { status } = response;
     const bodiless = head?.method === "HEAD" || isBodiless(status) ||
       response.body.kind === "empty";
@@ -281,6 +287,7 @@ export class Exchange {
     if (bodiless) releaseBody(response.body);
     try {
       await this.#sendBody(text, bodiless ? { kind: "empty" } : response.body, { chunked, end });
+      if (end) this.#enter("done");
     } finally {
       if (!bodiless) releaseBody(response.body);
     }
@@ -362,6 +369,16 @@ export class Exchange {
     if (!(error instanceof HttpError)) console.error(`request failed: ${describe(error)}`);
     const status = error instanceof HttpError ? error.status : 500;
     await this.#respond(head, errorResponse(status), null).catch(() => {});
+  }
+
+  /**
+   * Moves on to `next` unless the exchange has already ended (the client left, or the response
+   * is done): an abort that arrives while the handler runs must stick.
+   */
+  #enter(next: "handling" | "responding" | "done"): boolean {
+    if (this.#state === "aborted" || this.#state === "done") return false;
+    this.#state = next;
+    return true;
   }
 
   /** A method, not a field test, so the compiler does not narrow it across awaits. */

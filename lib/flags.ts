@@ -111,6 +111,20 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "seconds an idle keep-alive connection stays open (default 5)",
   },
   {
+    name: "body-timeout",
+    field: "bodyTimeoutMs",
+    kind: "seconds",
+    min: 0.001,
+    help: "seconds between two reads of a request body, then 408 (default 10)",
+  },
+  {
+    name: "send-timeout",
+    field: "sendTimeoutMs",
+    kind: "seconds",
+    min: 0.001,
+    help: "seconds a client may take no response bytes before it is cut off (default 30)",
+  },
+  {
     name: "grace",
     field: "graceMs",
     kind: "seconds",

@@ -15,6 +15,7 @@ import { type PoolWorker, type WorkerLoss, WorkerPool } from "./pool.ts";
 import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain, unreachable } from "./protocol.ts";
 import { cannedResponse } from "./canned.ts";
 import { BufferPool } from "./bytes.ts";
+import { tlsContext, TlsTransport, type Transport } from "./tls.ts";
 
 /**
  * Life of the server: `starting` → `serving` → `announcing` (still serving, but the health check
@@ -23,6 +24,9 @@ import { BufferPool } from "./bytes.ts";
  */
 export type ServerState = "starting" | "serving" | "announcing" | "draining" | "stopped";
 
+const CR = 0x0d;
+const LF = 0x0a;
+
 /** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
 const READ_SLACK_BYTES = 64 * 1024;
 
@@ -30,6 +34,8 @@ const READ_SLACK_BYTES = 64 * 1024;
 export class Server {
   #config: ServerConfig;
   #listener: Deno.Listener | null = null;
+  /** Certificate and key when serving HTTPS. */
+  #tls: ReturnType<typeof tlsContext> | null = null;
   #refusingSince = 0;
   #pool: WorkerPool;
   #connections = new Set<Connection>();
@@ -97,7 +103,8 @@ export class Server {
       throw error;
     }
     this.#state = "serving";
-    const tick = Math.min(this.#config.headerTimeoutMs, this.#config.keepaliveTimeoutMs) / 4;
+    const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs } = this.#config;
+    const tick = Math.min(headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs) / 4;
     this.#sweep = setInterval(() => this.#onTick(), Math.max(10, Math.min(250, tick)));
     this.#acceptLoop(this.#listener);
     const { hostname, port } = this.addr;
@@ -112,16 +119,16 @@ export class Server {
     );
   }
 
-  /** Plain TCP, or TLS when a certificate is configured. */
+  /** Always plain TCP: TLS, when a certificate is configured, runs over each connection. */
   #listen(): Deno.Listener {
     const { host: hostname, port, cert, key } = this.#config;
-    if (cert === null || key === null) return Deno.listen({ hostname, port });
-    return Deno.listenTls({
-      hostname,
-      port,
-      cert: Deno.readTextFileSync(cert),
-      key: Deno.readTextFileSync(key),
-    });
+    if (cert !== null && key !== null) {
+      this.#tls = tlsContext({
+        cert: Deno.readTextFileSync(cert),
+        key: Deno.readTextFileSync(key),
+      });
+    }
+    return Deno.listen({ hostname, port });
   }
 
   /**
@@ -184,11 +191,15 @@ export class Server {
     } catch {
       // The client already left; the read loop will notice.
     }
-    const connection = new Connection(conn, {
+    const transport: Transport = this.#tls === null ? conn : new TlsTransport(conn, this.#tls);
+    const connection = new Connection(transport, {
       id: this.#nextConnection++,
       events: {
         onBytes: (c) => this.#onBytes(c),
         onEnd: (c) => this.#onEnd(c),
+        onWritten: (c) => {
+          if (c.state === "held") this.#tryDispatch(c);
+        },
         onClosed: (c) => this.#onClosed(c),
       },
     });
@@ -222,6 +233,7 @@ export class Server {
         return this.#tryDispatch(c);
       case "active":
         return this.#feedPull(c);
+      case "held":
       case "queued":
       case "closing":
       case "closed":
@@ -247,16 +259,19 @@ export class Server {
 
   #onClosed(c: Connection): void {
     this.#connections.delete(c);
-    if (c.worker) {
-      c.worker.channel.send(...encodeToWorker({ kind: "abort", stream: c.stream }));
-      this.#release(c);
-    }
+    this.#abortStream(c);
     const queued = this.#queue.indexOf(c);
     if (queued !== -1) this.#queue.splice(queued, 1);
   }
 
-  /** Dispatches a complete head, or one too long to be valid (the worker answers 414/431). */
+  /**
+   * Dispatches a complete head, or one too long to be valid (the worker answers 414/431), once
+   * less than a window of earlier responses waits to be written.
+   */
   #tryDispatch(c: Connection): void {
+    // Empty lines before a request line are ignored (RFC 9112 §2.2): they must not pass for a
+    // head, which would hand a worker a connection the header timeout no longer covers.
+    if (c.scanFrom === 0) c.inbound.take(emptyLinesLength(c.inbound.view()));
     const bytes = c.inbound.view();
     let end = findHeadEnd(bytes, c.scanFrom);
     if (end === -1 && bytes.byteLength <= this.#maxHeadBytes) {
@@ -268,6 +283,11 @@ export class Server {
     }
     if (end === -1) end = bytes.byteLength;
     c.scanFrom = end;
+    if (c.queuedBytes >= this.#config.windowBytes) {
+      c.state = "held";
+      c.deadline = 0; // the send timeout watches a client that does not read
+      return;
+    }
     const worker = this.#state !== "starting" && this.#state !== "stopped"
       ? this.#pool.pick()
       : null;
@@ -304,10 +324,17 @@ export class Server {
     c.resumeReading();
   }
 
-  /** Answers the worker's pull with what is buffered, or the client's end. */
+  /**
+   * Answers the worker's pull with what is buffered, or the client's end; while nothing is
+   * buffered, the body timeout runs.
+   */
   #feedPull(c: Connection): void {
     if (c.pullBytes === 0 || !c.worker) return;
-    if (c.inbound.length === 0 && !c.ended) return;
+    if (c.inbound.length === 0 && !c.ended) {
+      if (c.deadline === 0) c.deadline = Date.now() + this.#config.bodyTimeoutMs;
+      return;
+    }
+    c.deadline = 0;
     const bytes = c.inbound.take(Math.min(c.pullBytes, c.worker.channel.maxPayload));
     c.pullBytes = 0;
     const eof = c.ended && c.inbound.length === 0;
@@ -364,6 +391,13 @@ export class Server {
     c.resumeReading();
   }
 
+  /** Takes the connection's request away from its worker, which stops working on it. */
+  #abortStream(c: Connection): void {
+    if (!c.worker) return;
+    c.worker.channel.send(...encodeToWorker({ kind: "abort", stream: c.stream }));
+    this.#release(c);
+  }
+
   #release(c: Connection): void {
     this.#streams.delete(c.stream);
     if (c.worker) c.worker.inFlight--;
@@ -393,6 +427,17 @@ export class Server {
     worker.inFlight = 0;
   }
 
+  /** The client sent no request body bytes within the body timeout: 408, or close mid-response. */
+  #timeOutBody(c: Connection): void {
+    if (!c.responseStarted) return this.#refuse(c, 408, []);
+    this.#logRefusal(c, "body timeout");
+    c.destroy();
+  }
+
+  #logRefusal(c: Connection, what: string): void {
+    if (!this.#config.quiet) this.#log(`Server: ${what} to ${c.remote} (connection ${c.id})`);
+  }
+
   #drainQueue(): void {
     while (this.#queue.length > 0) {
       const worker = this.#pool.pick();
@@ -405,19 +450,38 @@ export class Server {
   /** Answers with a canned error and closes: 408, 502, 503. */
   #refuse(c: Connection, status: number, headers: [string, string][]): void {
     if (c.state === "queued") this.#queue.splice(this.#queue.indexOf(c), 1);
-    if (!this.#config.quiet) this.#log(`Server: ${status} to ${c.remote} (connection ${c.id})`);
+    this.#abortStream(c);
+    this.#logRefusal(c, String(status));
     c.write(cannedResponse(status, headers));
     c.closeAfterWrites();
   }
 
   #onTick(): void {
     const now = Date.now();
+    const { sendTimeoutMs } = this.#config;
     for (const c of this.#connections) {
+      const stalled = c.writeStalledSince;
+      if (stalled !== 0 && now - stalled > sendTimeoutMs) {
+        this.#logRefusal(c, "send timeout: the client reads no response bytes");
+        c.destroy();
+        continue;
+      }
       if (c.deadline === 0 || now < c.deadline) continue;
       if (c.state === "reading") this.#refuse(c, 408, []);
       else if (c.state === "idle") c.destroy();
+      else if (c.state === "active") this.#timeOutBody(c);
     }
     this.#pool.checkProgress(now);
     this.#drainQueue();
+  }
+}
+
+/** Length of the CRLF (or bare LF) line ends at the start of `bytes`. */
+function emptyLinesLength(bytes: Uint8Array): number {
+  let at = 0;
+  for (;;) {
+    if (bytes[at] === LF) at += 1;
+    else if (bytes[at] === CR && bytes[at + 1] === LF) at += 2;
+    else return at;
   }
 }

@@ -70,6 +70,8 @@ function validValues(root: string): Record<string, [raw: string | undefined, exp
     "quiet": [undefined, true],
     "header-timeout": ["0.5", 500],
     "keepalive-timeout": ["2.25", 2250],
+    "body-timeout": ["1.5", 1500],
+    "send-timeout": ["45", 45_000],
     "grace": ["0", 0],
     "stall-timeout": ["75", 75],
     "max-request-line": ["4096", 4096],

@@ -82,11 +82,15 @@ Deno.test("server answers 503 with Retry-After at once when the queue is full", 
 });
 
 Deno.test("server answers 502 for a request whose worker dies before it responds", async () => {
-  await withServer(["--workers", "1", "--quiet"], async (server, lines) => {
+  const app = ["--app", "examples/slow.ts", "--workers", "1", "--quiet"];
+  await withServer(app, async (server, lines) => {
     const conn = await connect(server.addr.port);
     try {
-      // Empty lines may come before a request: the worker waits for the request line itself.
-      await writeAll(conn, new TextEncoder().encode("\r\n\r\n"));
+      // The app sleeps on it: the worker holds the request without answering.
+      await writeAll(
+        conn,
+        new TextEncoder().encode("GET /sleep?ms=5000 HTTP/1.1\r\nHost: t\r\n\r\n"),
+      );
       const worker = server.pool.workers[0];
       const deadline = Date.now() + 5000;
       while (worker.inFlight === 0 && Date.now() < deadline) await sleep(5);

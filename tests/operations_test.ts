@@ -6,71 +6,9 @@ import assert from "node:assert/strict";
 import { runCli, TestServer } from "./_helpers/server.ts";
 import { connect, exchange, readResponses, writeAll } from "./_helpers/http.ts";
 import { makeSite } from "./_helpers/site.ts";
+import { makeCertificate } from "./_helpers/certificate.ts";
 
 const encoder = new TextEncoder();
-
-/** Runs openssl with `args`, failing the test with its message. */
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const { success, stderr } = await new Deno.Command("openssl", {
-    args,
-    cwd,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!success) throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(stderr)}`);
-}
-
-/** A test CA and a certificate it signed for 127.0.0.1 and localhost, made with openssl. */
-async function makeCertificate(dir: string): Promise<{ ca: string; cert: string; key: string }> {
-  const days = ["-days", "1"];
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    ...days,
-    "-subj",
-    "/CN=heiretsu test CA",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-  ], dir);
-  await openssl([
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=localhost",
-    "-keyout",
-    "key.pem",
-    "-out",
-    "leaf.csr",
-  ], dir);
-  await Deno.writeTextFile(
-    `${dir}/leaf.ext`,
-    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-  );
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    "leaf.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    ...days,
-    "-extfile",
-    "leaf.ext",
-    "-out",
-    "cert.pem",
-  ], dir);
-  return { ca: `${dir}/ca.pem`, cert: `${dir}/cert.pem`, key: `${dir}/key.pem` };
-}
 
 Deno.test("server speaks HTTPS with --cert and --key", async () => {
   const site = await makeSite();
