@@ -7,6 +7,7 @@
  */
 import { sep } from "node:path";
 import { type Coding, PRECOMPRESSED } from "./encoding.ts";
+import { type FileIdentity, identityOf } from "./identity.ts";
 
 /** Where files may come from. */
 export interface LocateScope {
@@ -17,12 +18,7 @@ export interface LocateScope {
 }
 
 /** A regular file as found on disk. */
-export interface StatedFile {
-  realPath: string;
-  size: number;
-  mtime: Date | null;
-  ctime: Date | null;
-}
+export type StatedFile = FileIdentity;
 
 /** A precompressed copy next to a file ("app.js.br" next to "app.js"). */
 export interface Sibling extends StatedFile {
@@ -127,12 +123,8 @@ function asFile(scope: LocateScope, found: { realPath: string; info: Deno.FileIn
   for (const { coding, extension } of PRECOMPRESSED) {
     const sibling = inspect(scope, found.realPath + extension);
     if (sibling !== null && sibling.info.isFile) {
-      siblings.push({ coding, ...stated(sibling.realPath, sibling.info) });
+      siblings.push({ coding, ...identityOf(sibling.realPath, sibling.info) });
     }
   }
-  return { kind: "file", file: stated(found.realPath, found.info), siblings };
-}
-
-function stated(realPath: string, info: Deno.FileInfo): StatedFile {
-  return { realPath, size: info.size, mtime: info.mtime, ctime: info.ctime };
+  return { kind: "file", file: identityOf(found.realPath, found.info), siblings };
 }

@@ -270,3 +270,28 @@ Deno.test("FileCache.put() of a path forgets that it was missing", async () => {
     assert.equal(cache.isMissing("/late.txt", now), false);
   });
 });
+
+Deno.test("FileCache.put() returns null when the file was renamed over since it was located", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    const found = place(root, "a.txt", "old version");
+    // Same size: only the inode tells the new file from the one located.
+    Deno.writeTextFileSync(`${root}/a.tmp`, "new version");
+    Deno.renameSync(`${root}/a.tmp`, `${root}/a.txt`);
+    assert.equal(cache.put("/a.txt", found), null);
+  });
+});
+
+Deno.test("FileCache.forget() drops a path's entry and its bytes", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache({ ...ROOMY, maxTotalBytes: 10 });
+    putFile(cache, root, "a.txt", "hello");
+    cache.forget("/a.txt");
+    assert.equal(cache.get("/a.txt"), null);
+    // Its 5 bytes no longer count: two more 5-byte files fit.
+    putFile(cache, root, "b.txt", "world");
+    putFile(cache, root, "c.txt", "again");
+    assert.ok(cache.get("/b.txt") !== null);
+    assert.ok(cache.get("/c.txt") !== null);
+  });
+});

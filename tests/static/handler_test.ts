@@ -426,3 +426,27 @@ Deno.test("serveStatic() with a cache remembers a folder without index.html like
   assert.equal(serveStatic(request, { root, cache: listed, settings }).status, 200);
   assert.equal(listed.isMissing("/empty/"), false);
 });
+
+Deno.test("serveStatic() with a cache sends a file renamed over within TRUST_MS with its own length and ETag", async () => {
+  // Larger than maxFileBytes: the cache keeps the description, and the file is opened per request.
+  const cache = new FileCache({ maxEntries: 8, maxFileBytes: 16, maxTotalBytes: 8192 });
+  const request = { method: "GET", target: "/deploy.txt", headers: [] };
+  await Deno.writeTextFile(`${root}/deploy.txt`, "the first version of the file");
+  try {
+    const first = serveStatic(request, { root, cache });
+    assert.equal(await bodyText(first), "the first version of the file");
+    for (const next of ["a much longer second version of the file", "short third"]) {
+      await Deno.writeTextFile(`${root}/deploy.tmp`, next);
+      await Deno.rename(`${root}/deploy.tmp`, `${root}/deploy.txt`);
+      const response = serveStatic(request, { root, cache });
+      assertWellFormed(response, "GET");
+      assert.equal(await bodyText(response), next);
+      assert.notEqual(header(response, "etag"), header(first, "etag"));
+      const fresh = serve("GET", "/deploy.txt");
+      assert.equal(header(response, "etag"), header(fresh, "etag"));
+      await bodyText(fresh);
+    }
+  } finally {
+    await Deno.remove(`${root}/deploy.txt`);
+  }
+});

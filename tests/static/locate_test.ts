@@ -39,14 +39,17 @@ const inside = { root, followSymlinks: false };
 /** `--follow-symlinks`: symlinks may lead anywhere. */
 const anywhere = { root, followSymlinks: true };
 
-Deno.test("locate() finds a regular file with its size and mtime", () => {
+Deno.test("locate() finds a regular file with its size, times and inode", () => {
   const found = locate(inside, "/hello.txt");
   assert.equal(found.kind, "file");
   if (found.kind !== "file") return;
   assert.equal(found.file.realPath, `${root}/hello.txt`);
   assert.equal(found.file.size, 5);
-  assert.ok(found.file.mtime instanceof Date);
-  assert.ok(found.file.ctime instanceof Date);
+  const info = Deno.statSync(`${root}/hello.txt`);
+  assert.equal(found.file.mtimeMs, info.mtime!.getTime());
+  assert.equal(found.file.ctimeMs, info.ctime!.getTime());
+  assert.equal(found.file.ino, info.ino);
+  assert.equal(found.file.dev, info.dev);
   assert.deepEqual(found.siblings, []);
 });
 

@@ -1,0 +1,191 @@
+/**
+ * @module
+ * Integration tests of issue 8 (security review) over real sockets: the served tree changes
+ * while it is served, by deploy tools (a file replaced by rename, a file truncated mid-download,
+ * the root's `current → release-N` symlink flipped) or by someone with write access to it (a
+ * folder swapped for a symlink leading out of the root), and a file asked for as a folder.
+ * Every load loop is bounded in time and in count.
+ */
+import assert from "node:assert/strict";
+import { connect, exchange, type RawResponse, writeAll } from "./_helpers/http.ts";
+import { TestServer } from "./_helpers/server.ts";
+import { makeSite, writeRandomFile } from "./_helpers/site.ts";
+
+const encoder = new TextEncoder();
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** One GET over a fresh connection, closed after the response. */
+async function get(
+  server: TestServer,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
+  const fields = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+  const [response] = await exchange(
+    server.port,
+    `GET ${path} HTTP/1.1\r\nHost: t\r\n${fields}Connection: close\r\n\r\n`,
+    { responses: 1 },
+  );
+  return response;
+}
+
+/** `length` bytes of `fill` after a label, so two versions are told apart by their first bytes. */
+function version(label: string, length: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(length).fill(0x2e);
+  bytes.set(encoder.encode(label).subarray(0, length));
+  return bytes;
+}
+
+/** Writes a file next to `path` and renames it over `path`, as rsync and deploy tools do. */
+async function replaceByRename(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = `${path}.tmp-${crypto.randomUUID()}`;
+  await Deno.writeFile(temp, bytes);
+  await Deno.rename(temp, path);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("a file replaced by rename is sent whole, under its own validators", async (t) => {
+  const cases = [
+    // Larger than a cached file's bytes: the cache keeps its description only.
+    { name: "default cache, 100 KiB file", args: [], size: 100 * 1024 },
+    { name: "--file-cache 0, small file", args: ["--file-cache", "0"], size: 3000 },
+  ];
+  for (const { name, args, size } of cases) {
+    await t.step(name, async () => {
+      const site = await makeSite();
+      const path = `${site.root}/swap.bin`;
+      let current = version("v0", size);
+      await Deno.writeFile(path, current);
+      // One worker, so the request after the rename meets the cache the first one filled.
+      const server = await TestServer.start([site.root, "--quiet", "--workers", "1", ...args]);
+      try {
+        // Larger, smaller, larger again: a longer file gave old framing with new bytes, a
+        // shorter one a closed connection without a response.
+        for (const [round, factor] of [[1, 2], [2, 0.25], [3, 3]]) {
+          const before = await get(server, "/swap.bin");
+          assert.deepEqual(before.body, current);
+          const next = version(`v${round}`, Math.floor(size * factor));
+          await replaceByRename(path, next);
+          const after = await get(server, "/swap.bin");
+          assert.equal(after.status, 200);
+          assert.equal(Number(after.headers.get("content-length")), after.body.byteLength);
+          const isNew = after.body.byteLength === next.byteLength &&
+            text(after.body) === text(next);
+          const isOld = after.body.byteLength === current.byteLength &&
+            text(after.body) === text(current);
+          assert.ok(isNew || isOld, `round ${round}: neither version was sent`);
+          // The validators must be those of the version sent.
+          if (isNew) assert.notEqual(after.headers.get("etag"), before.headers.get("etag"));
+          if (isOld) assert.equal(after.headers.get("etag"), before.headers.get("etag"));
+          await sleep(150);
+          const settled = await get(server, "/swap.bin");
+          assert.deepEqual(settled.body, next);
+          if (isNew) assert.equal(settled.headers.get("etag"), after.headers.get("etag"));
+          current = next;
+        }
+      } finally {
+        await server.stop();
+        await site.remove();
+      }
+    });
+  }
+});
+
+/** What a client got from a response cut short: head, body bytes and whether the server closed. */
+interface Cut {
+  status: number;
+  announced: number;
+  body: Uint8Array;
+  closed: boolean;
+}
+
+/** Sends `request`, truncates `path` once `afterBytes` body bytes arrived, reads to the end. */
+async function readWhileTruncating(
+  server: TestServer,
+  options: { request: string; path: string; afterBytes: number; truncateTo: number },
+): Promise<Cut> {
+  const conn = await connect(server.port);
+  try {
+    await writeAll(conn, encoder.encode(options.request));
+    const received: Uint8Array[] = [];
+    let total = 0;
+    let headEnd = -1;
+    let truncated = false;
+    const chunk = new Uint8Array(64 * 1024);
+    const deadline = Date.now() + 10_000;
+    let closed = false;
+    while (Date.now() < deadline) {
+      const n = await conn.read(chunk).catch(() => null);
+      if (n === null) {
+        closed = true;
+        break;
+      }
+      received.push(chunk.slice(0, n));
+      total += n;
+      if (headEnd === -1) headEnd = findHeadEnd(received);
+      if (!truncated && headEnd !== -1 && total - headEnd >= options.afterBytes) {
+        await Deno.truncate(options.path, options.truncateTo);
+        truncated = true;
+      }
+    }
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const piece of received) {
+      all.set(piece, at);
+      at += piece.byteLength;
+    }
+    const head = new TextDecoder("latin1").decode(all.subarray(0, headEnd));
+    return {
+      status: Number(head.split(" ")[1]),
+      announced: Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1]),
+      body: all.subarray(headEnd),
+      closed,
+    };
+  } finally {
+    conn.close();
+  }
+}
+
+function findHeadEnd(pieces: Uint8Array[]): number {
+  const joined = new TextDecoder("latin1").decode(pieces[0].subarray(0, 16 * 1024));
+  const end = joined.indexOf("\r\n\r\n");
+  return end === -1 ? -1 : end + 4;
+}
+
+Deno.test("a file truncated while it is sent ends the connection short of its length", async (t) => {
+  const site = await makeSite();
+  const server = await TestServer.start([site.root, "--quiet"]);
+  // Far more than the window and the loopback socket buffers hold, so it cannot all be sent
+  // before the client, reading its first bytes, truncates it.
+  const size = 16 * 1024 * 1024;
+  try {
+    for (
+      const { name, range, start } of [
+        { name: "200", range: "", start: 0 },
+        { name: "206", range: "Range: bytes=1000-16000000\r\n", start: 1000 },
+      ]
+    ) {
+      await t.step(name, async () => {
+        const path = `${site.root}/shrinking-${name}.bin`;
+        await writeRandomFile(path, size);
+        const original = await Deno.readFile(path);
+        const cut = await readWhileTruncating(server, {
+          request: `GET /${path.slice(site.root.length + 1)} HTTP/1.1\r\nHost: t\r\n${range}\r\n`,
+          path,
+          afterBytes: 1,
+          truncateTo: 1024 * 1024,
+        });
+        assert.equal(cut.status, Number(name));
+        assert.ok(cut.closed, "the server must close the connection");
+        assert.ok(cut.body.byteLength < cut.announced, `${cut.body.byteLength} bytes sent whole`);
+        // What was sent is a prefix of the one version of the file, never padding.
+        const expected = original.subarray(start, start + cut.body.byteLength);
+        assert.ok(expected.every((byte, i) => byte === cut.body[i]), "bytes differ from the file");
+      });
+    }
+  } finally {
+    await server.stop();
+    await site.remove();
+  }
+});
