@@ -7,7 +7,7 @@
  * Every load loop is bounded in time and in count.
  */
 import assert from "node:assert/strict";
-import { connect, exchange, type RawResponse, writeAll } from "./_helpers/http.ts";
+import { connect, exchange, type RawResponse, readResponses, writeAll } from "./_helpers/http.ts";
 import { TestServer } from "./_helpers/server.ts";
 import { makeSite, writeRandomFile } from "./_helpers/site.ts";
 
@@ -187,5 +187,107 @@ Deno.test("a file truncated while it is sent ends the connection short of its le
   } finally {
     await server.stop();
     await site.remove();
+  }
+});
+
+/** How long the swap loop runs, and most swaps it makes. */
+const SWAP_MS = 3000;
+const MAX_SWAPS = 200_000;
+/** Clients asking for the file while the folder is swapped, and most requests each. */
+const SWAP_CLIENTS = 4;
+const MAX_REQUESTS_PER_CLIENT = 50_000;
+
+/**
+ * Swaps `folder` for a symlink to `outside` and back, as fast as renames go, in its own process
+ * until `SWAP_MS` passed; returns how many swaps it made.
+ */
+async function swapLoop(folder: string, outside: string): Promise<number> {
+  const script = `
+    const [folder, outside, ms, max] = Deno.args;
+    Deno.symlinkSync(outside, folder + ".link");
+    const deadline = Date.now() + Number(ms);
+    let swaps = 0;
+    while (Date.now() < deadline && swaps < Number(max)) {
+      Deno.renameSync(folder, folder + ".dir");
+      Deno.renameSync(folder + ".link", folder);
+      Deno.renameSync(folder, folder + ".link");
+      Deno.renameSync(folder + ".dir", folder);
+      swaps++;
+    }
+    Deno.removeSync(folder + ".link");
+    console.log(swaps);
+  `;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script, folder, outside, String(SWAP_MS), String(MAX_SWAPS)],
+    stderr: "inherit",
+  }).output();
+  assert.equal(output.code, 0);
+  return Number(text(output.stdout).trim());
+}
+
+/** Asks for `path` on a keep-alive connection until `stop` says so; counts what came back. */
+async function askRepeatedly(
+  server: TestServer,
+  options: { path: string; stop: () => boolean },
+): Promise<{ inside: number; outside: number; other: number }> {
+  const counts = { inside: 0, outside: 0, other: 0 };
+  let conn = await connect(server.port);
+  const request = encoder.encode(`GET ${options.path} HTTP/1.1\r\nHost: t\r\n\r\n`);
+  try {
+    for (let i = 0; i < MAX_REQUESTS_PER_CLIENT && !options.stop(); i++) {
+      await writeAll(conn, request);
+      const [response] = await readResponses(conn, { responses: 1, timeoutMs: 5000 });
+      if (response === undefined) {
+        conn.close();
+        conn = await connect(server.port);
+        continue;
+      }
+      const body = text(response.body);
+      if (body.includes("OUTSIDE")) counts.outside++;
+      else if (response.status === 200 && body.startsWith("inside")) counts.inside++;
+      else counts.other++;
+    }
+  } finally {
+    conn.close();
+  }
+  return counts;
+}
+
+Deno.test("a folder swapped for a symlink out of the root never serves the outside file", async (t) => {
+  const cases = [
+    { name: "--file-cache 0, small file", args: ["--file-cache", "0"], size: 200 },
+    // Too large for its bytes to be cached: each request opens it by path.
+    { name: "default cache, 100 KiB file", args: [], size: 100 * 1024 },
+    { name: "default cache, small file", args: [], size: 200 },
+  ];
+  for (const { name, args, size } of cases) {
+    await t.step(name, async () => {
+      const site = await makeSite();
+      const outside = await Deno.makeTempDir({ prefix: "heiretsu-outside-" });
+      // The same size inside and out: the cache's size check must not be what stops it.
+      await Deno.mkdir(`${site.root}/box`);
+      await Deno.writeFile(`${site.root}/box/note.txt`, version("inside the root", size));
+      await Deno.writeFile(`${outside}/note.txt`, version("OUTSIDE the root", size));
+      const server = await TestServer.start([site.root, "--quiet", "--workers", "2", ...args]);
+      try {
+        let done = false;
+        const swapped = swapLoop(`${site.root}/box`, outside).finally(() => (done = true));
+        const clients = Array.from(
+          { length: SWAP_CLIENTS },
+          () => askRepeatedly(server, { path: "/box/note.txt", stop: () => done }),
+        );
+        const swaps = await swapped;
+        const results = await Promise.all(clients);
+        const sum = (key: "inside" | "outside" | "other") =>
+          results.reduce((total, counts) => total + counts[key], 0);
+        assert.ok(swaps > 100, `only ${swaps} swaps`);
+        assert.ok(sum("inside") > 0, "the inside file was never served");
+        assert.equal(sum("outside"), 0, `outside file served ${sum("outside")} times`);
+      } finally {
+        await server.stop();
+        await site.remove();
+        await Deno.remove(outside, { recursive: true });
+      }
+    });
   }
 });

@@ -19,7 +19,7 @@
 import { httpDate } from "../http/date.ts";
 import { strongEtag, type Validators } from "./conditional.ts";
 import type { Coding } from "./encoding.ts";
-import { type FileIdentity, openKnown, sameFile } from "./identity.ts";
+import { type FileIdentity, openLocated, sameFile } from "./identity.ts";
 import type { Located } from "./locate.ts";
 import { contentType, isCompressible } from "./mime.ts";
 
@@ -194,12 +194,12 @@ export class FileCache {
 /**
  * Describes a located file for serving: type, validators and siblings, reading the bytes of
  * every form up to `maxBytes`. Each form is opened and its handle checked to be the file
- * located (`openKnown()`); bytes are read from that handle.
+ * located, still reachable at its real path (`openLocated()`); bytes are read from that handle.
  *
  * @param found the file `locate()` found
  * @param maxBytes largest form whose bytes are read; 0 reads none
- * @returns the file, or null when the file is no longer the one located (replaced, changed
- *   while being read); a sibling that is is left out
+ * @returns the file, or null when the file is no longer the one located (replaced, reached
+ *   through a swapped symlink, changed while being read); a sibling that is is left out
  * @example
  * ```ts
  * import { describeFile } from "./cache.ts";
@@ -227,7 +227,7 @@ function storedForm(
   located: FileIdentity,
   options: { coding: Coding | null; maxBytes: number },
 ): StoredForm | null {
-  const file = openKnown(located);
+  const file = openLocated(located);
   if (file === null) return null;
   try {
     let bytes: Uint8Array | null = null;

@@ -4,7 +4,9 @@
  * openat nor O_NOFOLLOW, so a file opened by its path may not be the file that was located
  * there: a deploy may have renamed a new file over it, or someone who may write in the served
  * tree may have swapped a folder on the way for a symlink leading out of the root, between the
- * check and the open. So every open is checked after the fact, on the handle (fstat).
+ * check and the open. So every open is checked after the fact, on the handle (fstat), and a
+ * file is described for serving only once its handle is known to be reachable, with no symlink
+ * on the way, at its real path.
  */
 
 /** A regular file as seen once: where it is, which inode it is, and its size and times. */
@@ -95,6 +97,37 @@ export function openKnown(known: FileIdentity): Deno.FsFile | null {
     if (sameFile(file.statSync(), known)) return file;
   } catch {
     // An fstat that fails says as little about the handle as a mismatch.
+  }
+  file.close();
+  return null;
+}
+
+/**
+ * Opens a file just located and returns the handle only if it is the file located and, after
+ * the open, its real path still leads to it with no symlink on the way. Fooling this takes a
+ * folder swapped three times at the right microseconds (symlink at the stat and the open,
+ * folder at the second realpath, symlink again at its stat); a hard link to an outside file
+ * needs no race and is not caught (see the README).
+ *
+ * @param located the file as `locate()` stat'ed it
+ * @returns the open handle, or null
+ * @example
+ * ```ts
+ * import { identityOf, openLocated } from "./identity.ts";
+ * const path = Deno.realPathSync("deno.json");
+ * using file = openLocated(identityOf(path, Deno.statSync(path)));
+ * ```
+ */
+export function openLocated(located: FileIdentity): Deno.FsFile | null {
+  const file = openKnown(located);
+  if (file === null) return null;
+  try {
+    const { realPath } = located;
+    if (Deno.realPathSync(realPath) === realPath && sameInode(Deno.statSync(realPath), located)) {
+      return file;
+    }
+  } catch {
+    // Gone or unreadable by now: refuse, as for a mismatch.
   }
   file.close();
   return null;

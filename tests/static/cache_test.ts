@@ -282,6 +282,20 @@ Deno.test("FileCache.put() returns null when the file was renamed over since it 
   });
 });
 
+Deno.test("describeFile() reads nothing through a folder swapped for a symlink out of the root", async () => {
+  await withRoot((base) => {
+    const root = `${base}/site`;
+    Deno.mkdirSync(`${root}/box`, { recursive: true });
+    Deno.mkdirSync(`${base}/outside`);
+    Deno.writeTextFileSync(`${base}/outside/note.txt`, "OUTSIDE");
+    const found = place(root, "box/note.txt", "inside!");
+    Deno.renameSync(`${root}/box`, `${root}/box.real`);
+    Deno.symlinkSync(`${base}/outside`, `${root}/box`);
+    assert.equal(describeFile(found, 1024), null);
+    assert.equal(describeFile(found, 0), null);
+  });
+});
+
 Deno.test("FileCache.forget() drops a path's entry and its bytes", async () => {
   await withRoot((root) => {
     const cache = new FileCache({ ...ROOMY, maxTotalBytes: 10 });

@@ -450,3 +450,29 @@ Deno.test("serveStatic() with a cache sends a file renamed over within TRUST_MS 
     await Deno.remove(`${root}/deploy.txt`);
   }
 });
+
+Deno.test("serveStatic() with a cache never serves an outside file once a cached file's folder is a symlink out of the root", async () => {
+  await Deno.mkdir(`${root}/box`);
+  await Deno.mkdir(`${base}/outside`);
+  await Deno.writeTextFile(`${root}/box/note.txt`, "inside");
+  await Deno.writeTextFile(`${base}/outside/note.txt`, "OUTSIDE");
+  try {
+    for (const maxFileBytes of [0, 1024]) {
+      const cache = new FileCache({ maxEntries: 8, maxFileBytes, maxTotalBytes: 8192 });
+      const request = { method: "GET", target: "/box/note.txt", headers: [] };
+      assert.equal(await bodyText(serveStatic(request, { root, cache })), "inside");
+      await Deno.rename(`${root}/box`, `${root}/box.real`);
+      await Deno.symlink(`${base}/outside`, `${root}/box`);
+      const swapped = serveStatic(request, { root, cache });
+      const text = await bodyText(swapped);
+      // Bytes read while the folder was real may still be served from memory; never the outside.
+      assert.ok(swapped.status === 404 || text === "inside", `${swapped.status} ${text}`);
+      assert.ok(!text.includes("OUTSIDE"));
+      await Deno.remove(`${root}/box`);
+      await Deno.rename(`${root}/box.real`, `${root}/box`);
+    }
+  } finally {
+    await Deno.remove(`${root}/box`, { recursive: true });
+    await Deno.remove(`${base}/outside`, { recursive: true });
+  }
+});

@@ -1,9 +1,16 @@
 /**
  * @module
- * Tests for lib/static/identity.ts: a handle is used only when it is the file described.
+ * Tests for lib/static/identity.ts: a handle is used only when it is the file described, and a
+ * freshly located file only when, after the open, its real path still leads to it.
  */
 import assert from "node:assert/strict";
-import { type FileIdentity, identityOf, openKnown, sameFile } from "../../lib/static/identity.ts";
+import {
+  type FileIdentity,
+  identityOf,
+  openKnown,
+  openLocated,
+  sameFile,
+} from "../../lib/static/identity.ts";
 
 /** Runs `body` with a fresh folder (a real path) holding site/box/note.txt and outside/note.txt. */
 async function withTree(body: (base: string) => void | Promise<void>): Promise<void> {
@@ -90,5 +97,26 @@ Deno.test("openKnown() refuses a file reached through a folder swapped for a sym
     const located = identity(`${base}/site/box/note.txt`);
     swapForSymlink(base);
     assert.equal(openKnown(located), null);
+  });
+});
+
+Deno.test("openLocated() refuses an outside file whose stat raced the locate", async () => {
+  await withTree((base) => {
+    // The worst race: locate() resolved site/box/note.txt while box was a folder, then its stat
+    // and the open both went through the symlink, so the handle matches what was stat'ed.
+    const path = `${base}/site/box/note.txt`;
+    const raced = identityOf(path, Deno.statSync(`${base}/outside/note.txt`));
+    swapForSymlink(base);
+    using fooled = openKnown(raced);
+    assert.ok(fooled !== null, "an fstat check alone is fooled");
+    assert.equal(openLocated(raced), null);
+  });
+});
+
+Deno.test("openLocated() returns a handle on a file still at its real path", async () => {
+  await withTree((base) => {
+    using file = openLocated(identity(`${base}/site/box/note.txt`));
+    assert.ok(file !== null);
+    assert.equal(readAll(file), "inside  text");
   });
 });
