@@ -190,6 +190,22 @@ Deno.test("a file truncated while it is sent ends the connection short of its le
   }
 });
 
+Deno.test("a file asked for with a trailing slash is not found", async () => {
+  const site = await makeSite();
+  const server = await TestServer.start([site.root, "--quiet"]);
+  try {
+    for (const path of ["/hello.txt/", "/hello.txt/.", "/hello.txt%2F", "/docs/index.html/"]) {
+      assert.equal((await get(server, path)).status, 404, path);
+    }
+    assert.equal(text((await get(server, "/hello.txt")).body), "hello, world\n");
+    assert.equal((await get(server, "/docs/")).status, 200);
+    assert.equal((await get(server, "/docs")).status, 301);
+  } finally {
+    await server.stop();
+    await site.remove();
+  }
+});
+
 /** How long the swap loop runs, and most swaps it makes. */
 const SWAP_MS = 3000;
 const MAX_SWAPS = 200_000;

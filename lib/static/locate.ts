@@ -47,7 +47,8 @@ const NOT_FOUND: Located = { kind: "not-found" };
  * @param urlPath a decoded, dot-free path starting with "/"
  * @returns the file with its real path, size, times and siblings; "directory" for a directory
  *   with a trailing slash and no index.html; "directory-redirect" for one without the slash;
- *   otherwise "not-found" (missing, unreadable, a symlink out of the root, a special file)
+ *   otherwise "not-found" (missing, unreadable, a symlink out of the root, a special file, a
+ *   file asked for with a trailing slash)
  * @example
  * ```ts
  * import { locate } from "./locate.ts";
@@ -60,7 +61,9 @@ export function locate(scope: LocateScope, urlPath: string): Located {
   const base = root.endsWith("/") ? root.slice(0, -1) : root;
   const target = inspect(scope, base + urlPath);
   if (target === null) return NOT_FOUND;
-  if (target.info.isFile) return asFile(scope, target);
+  // "/a.txt/" names a folder that is not there (nginx agrees). Checked here, since Deno drops a
+  // trailing slash from paths under a read permission list, so realpath would not refuse it.
+  if (target.info.isFile) return urlPath.endsWith("/") ? NOT_FOUND : asFile(scope, target);
   if (!target.info.isDirectory) return NOT_FOUND;
   if (!urlPath.endsWith("/")) return { kind: "directory-redirect" };
   const dir = target.realPath.endsWith("/") ? target.realPath : target.realPath + "/";

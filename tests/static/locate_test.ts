@@ -172,3 +172,15 @@ Deno.test("isInside() compares with the platform's separator, so Windows paths w
   assert.equal(isInside("C:\\site", "C:\\site2\\a.txt", "\\"), false);
   assert.equal(isInside("C:\\", "C:\\a.txt", "\\"), true);
 });
+
+Deno.test({
+  name: "locate() reports not-found for a file asked for with a trailing slash under a read list",
+  // Workers read under a permission list, and then Deno drops a trailing slash before realpath.
+  permissions: { read: [base] },
+  fn() {
+    for (const path of ["/hello.txt/", "/docs/index.html/", "/link.txt/"]) {
+      assert.deepEqual(locate(inside, path), { kind: "not-found" }, path);
+    }
+    assert.equal(locate(inside, "/hello.txt").kind, "file");
+  },
+});
