@@ -307,3 +307,48 @@ Deno.test("a folder swapped for a symlink out of the root never serves the outsi
     });
   }
 });
+
+Deno.test("a root that is a symlink follows its flips within moments", async () => {
+  const parent = Deno.realPathSync(await Deno.makeTempDir({ prefix: "heiretsu-releases-" }));
+  const release = async (n: number) => {
+    await Deno.mkdir(`${parent}/release-${n}`);
+    await Deno.writeTextFile(`${parent}/release-${n}/v.txt`, `release ${n}\n`);
+    await Deno.writeTextFile(`${parent}/release-${n}/only-${n}.txt`, `only in ${n}\n`);
+  };
+  /** `ln -sfn release-N current`, done atomically: a new link renamed over the old. */
+  const flip = async (n: number) => {
+    await Deno.symlink(`release-${n}`, `${parent}/current.new`);
+    await Deno.rename(`${parent}/current.new`, `${parent}/current`);
+  };
+  await release(1);
+  await Deno.symlink("release-1", `${parent}/current`);
+  const server = await TestServer.start([`${parent}/current`, "--quiet", "--workers", "2"]);
+  try {
+    for (let i = 0; i < 20; i++) {
+      assert.equal(text((await get(server, "/v.txt")).body), "release 1\n");
+    }
+    // Made after the server started: the workers may read it all the same.
+    await release(2);
+    await flip(2);
+    const flippedAt = performance.now();
+    let seenAfterMs = Infinity;
+    while (performance.now() - flippedAt < 3000) {
+      if (text((await get(server, "/v.txt")).body) === "release 2\n") {
+        seenAfterMs = performance.now() - flippedAt;
+        break;
+      }
+      await sleep(5);
+    }
+    assert.ok(seenAfterMs < 1000, `release 2 not served within 1 s of the flip`);
+    // Every worker has looked again by now: nothing cached from release 1 may come back.
+    await sleep(250);
+    for (let i = 0; i < 20; i++) {
+      assert.equal(text((await get(server, "/v.txt")).body), "release 2\n");
+      assert.equal((await get(server, "/only-1.txt")).status, 404);
+      assert.equal(text((await get(server, "/only-2.txt")).body), "only in 2\n");
+    }
+  } finally {
+    await server.stop();
+    await Deno.remove(parent, { recursive: true });
+  }
+});

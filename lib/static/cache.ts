@@ -12,7 +12,9 @@
  *
  * What is cached is always one version of a file: its bytes are read from the handle whose
  * fstat gave the validators, and a file opened later must still be that inode with those times
- * (see `identity.ts`), else the caller forgets the entry and looks the path up again.
+ * (see `identity.ts`), else the caller forgets the entry and looks the path up again. The cache
+ * also tracks where the root leads (a `current → release-N` symlink), looking again at most
+ * every {@linkcode TRUST_MS}, and forgets everything when that changes.
  *
  * @module
  */
@@ -82,6 +84,8 @@ export class FileCache {
   #missing = new Map<string, number>();
   #limits: FileCacheLimits;
   #totalBytes = 0;
+  /** The root as given, its real path, and when that was looked up. */
+  #root: { given: string; real: string; checkedAt: number } | null = null;
 
   /**
    * Creates an empty cache.
@@ -90,6 +94,30 @@ export class FileCache {
    */
   constructor(limits: FileCacheLimits) {
     this.#limits = limits;
+  }
+
+  /**
+   * The real path of the root, looked up again once the last look is older than
+   * {@linkcode TRUST_MS}. When it changed (a `current → release-N` symlink flipped), everything
+   * cached is forgotten, so nothing of the old tree is served once the flip is seen.
+   *
+   * @param given the root as configured, possibly a symlink
+   * @param now the current time in ms
+   * @returns the root's real path, or the last one seen while the root cannot be resolved
+   */
+  realRoot(given: string, now: number = Date.now()): string {
+    const seen = this.#root;
+    if (seen?.given === given && now - seen.checkedAt <= TRUST_MS) return seen.real;
+    let real: string;
+    try {
+      real = Deno.realPathSync(given);
+    } catch {
+      // A flip by a tool that unlinks before it links: keep the last tree, look again next time.
+      return seen?.real ?? given;
+    }
+    if (seen !== null && (seen.given !== given || seen.real !== real)) this.#clear();
+    this.#root = { given, real, checkedAt: now };
+    return real;
   }
 
   /**
@@ -174,6 +202,12 @@ export class FileCache {
     this.#totalBytes += bytes;
     this.#evict();
     return file;
+  }
+
+  #clear(): void {
+    this.#entries.clear();
+    this.#missing.clear();
+    this.#totalBytes = 0;
   }
 
   #drop(urlPath: string, entry: Entry): void {

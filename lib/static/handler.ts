@@ -45,7 +45,10 @@ export interface StaticRequest {
 
 /** Where static files come from. */
 export interface StaticOptions {
-  /** Document root: an absolute path already passed through realPath. */
+  /**
+   * Document root, an absolute path. It may be a symlink (`current → release-N`): its real path
+   * is looked up again at most every `TRUST_MS` through the cache (per request without one).
+   */
   root: string;
   /** The worker's cache of hot files; without it every request goes to the file system. */
   cache?: FileCache;
@@ -114,14 +117,25 @@ export function serveStatic(request: StaticRequest, options: StaticOptions): Sta
   }
   const fileRequest: FileRequest = { method, fields: readFields(request.headers), policy };
   const { cache } = options;
+  const root = cache?.realRoot(options.root) ?? realRootOf(options.root);
   const cached = cache?.get(path);
   if (cached) {
     const response = respondWithFile(fileRequest, cached);
     if (response !== null) return response;
     cache!.forget(path);
   }
-  const scope = { root: options.root, followSymlinks: policy.settings.followSymlinks };
+  const scope = { root, followSymlinks: policy.settings.followSymlinks };
   return serveMiss({ request: fileRequest, options, scope }, { path, query });
+}
+
+/** The root's real path without a cache to remember it: looked up per request. */
+function realRootOf(root: string): string {
+  try {
+    return Deno.realPathSync(root);
+  } catch {
+    // Gone or unreadable: every lookup below fails the same way and answers 404.
+    return root;
+  }
 }
 
 /** Everything but a cache hit: dotfiles, locating, listings, redirects and fallbacks. */

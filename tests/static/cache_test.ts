@@ -309,3 +309,37 @@ Deno.test("FileCache.forget() drops a path's entry and its bytes", async () => {
     assert.ok(cache.get("/c.txt") !== null);
   });
 });
+
+Deno.test("FileCache.realRoot() follows a flipped root symlink after TRUST_MS and forgets the old tree", async () => {
+  await withRoot((base) => {
+    for (const n of [1, 2]) {
+      Deno.mkdirSync(`${base}/release-${n}`);
+      Deno.writeTextFileSync(`${base}/release-${n}/v.txt`, `v${n}`);
+    }
+    Deno.symlinkSync("release-1", `${base}/current`);
+    const cache = new FileCache(ROOMY);
+    const start = Date.now();
+    assert.equal(cache.realRoot(`${base}/current`, start), `${base}/release-1`);
+    cache.put("/v.txt", place(`${base}/release-1`, "v.txt", "v1"));
+    cache.rememberMissing("/gone.txt", start);
+    Deno.symlinkSync("release-2", `${base}/current.new`);
+    Deno.renameSync(`${base}/current.new`, `${base}/current`);
+    assert.equal(cache.realRoot(`${base}/current`, start + TRUST_MS), `${base}/release-1`);
+    assert.ok(cache.get("/v.txt", start + TRUST_MS) !== null, "trusted until TRUST_MS");
+    const later = start + TRUST_MS + 1;
+    assert.equal(cache.realRoot(`${base}/current`, later), `${base}/release-2`);
+    assert.equal(cache.get("/v.txt", later), null);
+    assert.equal(cache.isMissing("/gone.txt", later), false);
+  });
+});
+
+Deno.test("FileCache.realRoot() keeps the last tree while the root cannot be resolved", async () => {
+  await withRoot((base) => {
+    Deno.mkdirSync(`${base}/release-1`);
+    Deno.symlinkSync("release-1", `${base}/current`);
+    const cache = new FileCache(ROOMY);
+    assert.equal(cache.realRoot(`${base}/current`, 0), `${base}/release-1`);
+    Deno.removeSync(`${base}/current`);
+    assert.equal(cache.realRoot(`${base}/current`, TRUST_MS + 1), `${base}/release-1`);
+  });
+});

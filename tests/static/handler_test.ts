@@ -476,3 +476,26 @@ Deno.test("serveStatic() with a cache never serves an outside file once a cached
     await Deno.remove(`${base}/outside`, { recursive: true });
   }
 });
+
+Deno.test("serveStatic() serves a flipped root symlink's new tree, with a cache after TRUST_MS", async () => {
+  const releases = await Deno.realPath(await Deno.makeTempDir({ prefix: "heiretsu-releases-" }));
+  try {
+    for (const n of [1, 2]) {
+      await Deno.mkdir(`${releases}/release-${n}`);
+      await Deno.writeTextFile(`${releases}/release-${n}/v.txt`, `release ${n}`);
+    }
+    await Deno.symlink("release-1", `${releases}/current`);
+    const cache = new FileCache({ maxEntries: 8, maxFileBytes: 1024, maxTotalBytes: 8192 });
+    const request = { method: "GET", target: "/v.txt", headers: [] };
+    const options = { root: `${releases}/current`, cache };
+    assert.equal(await bodyText(serveStatic(request, options)), "release 1");
+    await Deno.symlink("release-2", `${releases}/current.new`);
+    await Deno.rename(`${releases}/current.new`, `${releases}/current`);
+    // Without a cache the root is resolved per request; with one, within TRUST_MS.
+    assert.equal(await bodyText(serveStatic(request, { root: options.root })), "release 2");
+    await new Promise((resolve) => setTimeout(resolve, TRUST_MS + 20));
+    assert.equal(await bodyText(serveStatic(request, options)), "release 2");
+  } finally {
+    await Deno.remove(releases, { recursive: true });
+  }
+});
