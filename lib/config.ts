@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parse as parsePath } from "node:path";
+import { parse as parsePath, resolve as resolvePath } from "node:path";
 import {
   FLAGS,
   helpText,
@@ -46,8 +46,10 @@ export type DotfilePolicy = "deny" | "ignore" | "allow";
 /** Everything the server needs to run; built by {@linkcode parseConfig}. */
 export interface ServerConfig {
   /**
-   * Absolute real path of the folder being served; null when an app runs without a ROOT given,
-   * so the built-in site does not shadow the app's routes. @default the built-in site
+   * Absolute real path of the folder being served; when the root given is itself a symlink
+   * (`current → release-N`), its absolute path, which workers resolve again so that a flip is
+   * served. Null when an app runs without a ROOT given, so the built-in site does not shadow
+   * the app's routes. @default the built-in site
    */
   root: string | null;
   /** Address to listen on. @default "127.0.0.1" */
@@ -277,7 +279,8 @@ function buildConfig(
 /** Checks between fields, run after each field is valid on its own: one line or null. */
 function crossCheck(config: ServerConfig): string | null {
   // The file system's root: "/", or a drive such as C:\ on Windows.
-  if (config.root !== null && parsePath(config.root).root === config.root && !config.allowRootDir) {
+  const realRoot = config.root === null ? null : Deno.realPathSync(config.root);
+  if (realRoot !== null && parsePath(realRoot).root === realRoot && !config.allowRootDir) {
     return `root "${config.root}" would publish the whole disk: give a folder, or add --allow-root-dir if you mean it`;
   }
   if ((config.cert === null) !== (config.key === null)) {
@@ -335,14 +338,15 @@ function resolveApp(path: string): string | { error: string } {
   }
 }
 
-/** Root must be a readable folder; returns its absolute real path or an error line. */
+/** Root must be a readable folder; returns its absolute (real, unless a symlink) path or an error. */
 function resolveRoot(root: string): string | { error: string } {
   try {
     const real = Deno.realPathSync(root);
     if (!Deno.statSync(real).isDirectory) {
       return { error: `root "${root}" is a file: give a folder to serve` };
     }
-    return real;
+    const given = resolvePath(root);
+    return Deno.lstatSync(given).isSymlink ? given : real;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       return { error: `root "${root}" does not exist: give an existing folder to serve` };

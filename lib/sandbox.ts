@@ -2,7 +2,10 @@
  * Worker threads and their sandbox: what a worker may touch is decided here, in one place.
  *
  * A worker serving files may read the root and its own code, and nothing else; with
- * `--follow-symlinks`, whatever the process may read, since symlinks may then lead anywhere. A
+ * `--follow-symlinks`, whatever the process may read, since symlinks may then lead anywhere.
+ * Deno checks a permission against the path opened, not where symlinks lead, and workers open
+ * real paths: so a root that is a symlink (`current → release-N`) also grants the folder its
+ * target is in, where the next release will be when the link is flipped. A
  * worker running an app also reads the app's folder (to import it) and gets exactly what
  * `--allow-*` gave.
  *
@@ -29,7 +32,7 @@ export function workerPermissions(
   const code = dirname(fileURLToPath(import.meta.url));
   const granted = config.appPermissions;
   const read = [code];
-  if (config.root !== null) read.push(config.root);
+  if (config.root !== null) read.push(config.root, ...releasesOf(config.root));
   if (config.app !== null) read.push(dirname(fileURLToPath(config.app)));
   const grant = (name: AppPermission) => granted[name] ?? false;
   return {
@@ -78,5 +81,16 @@ export function createThread(id: number, permissions: Deno.PermissionOptionsObje
       );
     }
     throw error;
+  }
+}
+
+/** For a root that is a symlink, the folder its target is in; else nothing. */
+function releasesOf(root: string): string[] {
+  try {
+    if (!Deno.lstatSync(root).isSymlink) return [];
+    return [dirname(Deno.realPathSync(root))];
+  } catch {
+    // Gone or unreadable: the workers will find nothing to serve there either.
+    return [];
   }
 }

@@ -153,6 +153,21 @@ Deno.test("parseConfig() sets each flag's field from its value", async (t) => {
   }
 });
 
+Deno.test("parseConfig() keeps a root that is a symlink as its absolute path, for workers to follow", async () => {
+  const dir = Deno.realPathSync(await Deno.makeTempDir());
+  try {
+    await Deno.mkdir(`${dir}/release-1`);
+    await Deno.symlink("release-1", `${dir}/current`);
+    assert.equal(configOf([`${dir}/current`]).root, `${dir}/current`);
+    assert.equal(configOf([`${dir}/current/`]).root, `${dir}/current`);
+    assert.equal(configOf([`${dir}/release-1/../current/.`]).root, `${dir}/current`);
+    await Deno.symlink("/", `${dir}/disk`);
+    assert.match(errorOf([`${dir}/disk`]), /would publish the whole disk/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("parseConfig() reads seconds flags with decimals as rounded milliseconds", () => {
   assert.equal(configOf(["--header-timeout", "0.5"]).headerTimeoutMs, 500);
   assert.equal(configOf(["--grace=1.0015"]).graceMs, 1002);

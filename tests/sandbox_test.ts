@@ -11,6 +11,21 @@ Deno.test("workerPermissions() lets a file worker read only its code and the roo
   assert.equal(permissions.net, false);
 });
 
+Deno.test("workerPermissions() lets workers read the folder a symlinked root's releases are in", async () => {
+  const dir = Deno.realPathSync(await Deno.makeTempDir());
+  try {
+    await Deno.mkdir(`${dir}/releases/1`, { recursive: true });
+    await Deno.symlink("releases/1", `${dir}/current`);
+    const read = workerPermissions({ ...BASE, root: `${dir}/current` }).read as string[];
+    assert.ok(read.includes(`${dir}/current`));
+    assert.ok(read.includes(`${dir}/releases`), "the next release will be there");
+    assert.ok(!read.includes(dir));
+    assert.equal(read.length, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("workerPermissions() lets workers read anything the process may with followSymlinks", () => {
   assert.equal(workerPermissions({ ...BASE, followSymlinks: true }).read, true);
 });

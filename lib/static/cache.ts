@@ -10,12 +10,19 @@
  * (symlinks, siblings that appeared) is resolved again once an entry is older than
  * {@linkcode RESOLVE_AGAIN_MS}.
  *
+ * What is cached is always one version of a file: its bytes are read from the handle whose
+ * fstat gave the validators, and a file opened later must still be that inode with those times
+ * (see `identity.ts`), else the caller forgets the entry and looks the path up again. The cache
+ * also tracks where the root leads (a `current → release-N` symlink), looking again at most
+ * every {@linkcode TRUST_MS}, and forgets everything when that changes.
+ *
  * @module
  */
 import { httpDate } from "../http/date.ts";
 import { strongEtag, type Validators } from "./conditional.ts";
 import type { Coding } from "./encoding.ts";
-import type { Located, StatedFile } from "./locate.ts";
+import { type FileIdentity, openLocated, sameFile } from "./identity.ts";
+import type { Located } from "./locate.ts";
 import { contentType, isCompressible } from "./mime.ts";
 
 /** An entry checked this recently is served without looking at the disk. */
@@ -23,10 +30,11 @@ export const TRUST_MS = 100;
 /** Entries older than this resolve their path again, so a swapped symlink is noticed. */
 export const RESOLVE_AGAIN_MS = 1000;
 
-/** One stored form of a file (the file itself or a precompressed sibling) and its validators. */
-export interface StoredForm extends Validators {
-  realPath: string;
-  size: number;
+/**
+ * One stored form of a file (the file itself or a precompressed sibling): which inode it is,
+ * and its validators.
+ */
+export interface StoredForm extends Validators, FileIdentity {
   /** The content coding of a precompressed sibling; null for the file itself. */
   coding: Coding | null;
   /** The Last-Modified value; null when the file system gave no mtime. */
@@ -35,8 +43,6 @@ export interface StoredForm extends Validators {
   bytes: Uint8Array | null;
   /** The headers of its 200 response under one header policy, kept by the response builder. */
   okHeaders: { policy: object; headers: ReadonlyArray<readonly [string, string]> } | null;
-  mtimeMs: number;
-  ctimeMs: number;
 }
 
 /** A file as the handler serves it. */
@@ -78,6 +84,8 @@ export class FileCache {
   #missing = new Map<string, number>();
   #limits: FileCacheLimits;
   #totalBytes = 0;
+  /** The root as given, its real path, and when that was looked up. */
+  #root: { given: string; real: string; checkedAt: number } | null = null;
 
   /**
    * Creates an empty cache.
@@ -86,6 +94,30 @@ export class FileCache {
    */
   constructor(limits: FileCacheLimits) {
     this.#limits = limits;
+  }
+
+  /**
+   * The real path of the root, looked up again once the last look is older than
+   * {@linkcode TRUST_MS}. When it changed (a `current → release-N` symlink flipped), everything
+   * cached is forgotten, so nothing of the old tree is served once the flip is seen.
+   *
+   * @param given the root as configured, possibly a symlink
+   * @param now the current time in ms
+   * @returns the root's real path, or the last one seen while the root cannot be resolved
+   */
+  realRoot(given: string, now: number = Date.now()): string {
+    const seen = this.#root;
+    if (seen?.given === given && now - seen.checkedAt <= TRUST_MS) return seen.real;
+    let real: string;
+    try {
+      real = Deno.realPathSync(given);
+    } catch {
+      // A flip by a tool that unlinks before it links: keep the last tree, look again next time.
+      return seen?.real ?? given;
+    }
+    if (seen !== null && (seen.given !== given || seen.real !== real)) this.#clear();
+    this.#root = { given, real, checkedAt: now };
+    return real;
   }
 
   /**
@@ -141,11 +173,21 @@ export class FileCache {
   }
 
   /**
+   * Forgets a URL path's file, which was found to be no longer the one described.
+   *
+   * @param urlPath the URL path it was cached for
+   */
+  forget(urlPath: string): void {
+    const entry = this.#entries.get(urlPath);
+    if (entry !== undefined) this.#drop(urlPath, entry);
+  }
+
+  /**
    * Remembers a located file (reading small forms whole) and returns what was cached.
    *
    * @param urlPath the URL path it was located for
    * @param found the file `locate()` found
-   * @returns the cached file, or null when it changed while being read
+   * @returns the cached file, or null when it changed since it was located or while read
    */
   put(urlPath: string, found: Extract<Located, { kind: "file" }>): StaticFile | null {
     this.#missing.delete(urlPath);
@@ -160,6 +202,12 @@ export class FileCache {
     this.#totalBytes += bytes;
     this.#evict();
     return file;
+  }
+
+  #clear(): void {
+    this.#entries.clear();
+    this.#missing.clear();
+    this.#totalBytes = 0;
   }
 
   #drop(urlPath: string, entry: Entry): void {
@@ -179,11 +227,13 @@ export class FileCache {
 
 /**
  * Describes a located file for serving: type, validators and siblings, reading the bytes of
- * every form up to `maxBytes` (each read is checked against a fresh stat).
+ * every form up to `maxBytes`. Each form is opened and its handle checked to be the file
+ * located, still reachable at its real path (`openLocated()`); bytes are read from that handle.
  *
  * @param found the file `locate()` found
  * @param maxBytes largest form whose bytes are read; 0 reads none
- * @returns the file, or null when a form changed while being read
+ * @returns the file, or null when the file is no longer the one located (replaced, reached
+ *   through a swapped symlink, changed while being read); a sibling that is is left out
  * @example
  * ```ts
  * import { describeFile } from "./cache.ts";
@@ -208,35 +258,50 @@ export function describeFile(
 }
 
 function storedForm(
-  stated: StatedFile,
+  located: FileIdentity,
   options: { coding: Coding | null; maxBytes: number },
 ): StoredForm | null {
-  let facts: StatedFile = stated;
-  let bytes: Uint8Array | null = null;
-  if (stated.size <= options.maxBytes) {
-    try {
-      bytes = Deno.readFileSync(stated.realPath);
-      const info = Deno.statSync(stated.realPath);
-      facts = { realPath: stated.realPath, size: info.size, mtime: info.mtime, ctime: info.ctime };
-    } catch {
-      return null;
+  const file = openLocated(located);
+  if (file === null) return null;
+  try {
+    let bytes: Uint8Array | null = null;
+    if (located.size <= options.maxBytes) {
+      bytes = readWhole(file, located);
+      if (bytes === null) return null;
     }
-    if (facts.size !== stated.size || bytes.byteLength !== facts.size) return null;
+    return formOf(located, { coding: options.coding, bytes });
+  } finally {
+    file.close();
   }
-  const mtimeMs = facts.mtime?.getTime() ?? -1;
-  const known = facts.mtime !== null;
-  const modifiedMs = known ? Math.floor(mtimeMs / 1000) * 1000 : null;
+}
+
+/** Reads a whole file from its handle, or returns null when it changed while being read. */
+function readWhole(file: Deno.FsFile, known: FileIdentity): Uint8Array | null {
+  const bytes = new Uint8Array(known.size);
+  let got = 0;
+  while (got < bytes.byteLength) {
+    const n = file.readSync(bytes.subarray(got));
+    if (n === null) return null;
+    got += n;
+  }
+  // Written in place during the read, the bytes may mix two versions: the times tell.
+  return sameFile(file.statSync(), known) ? bytes : null;
+}
+
+function formOf(
+  identity: FileIdentity,
+  options: { coding: Coding | null; bytes: Uint8Array | null },
+): StoredForm {
+  const { size, mtimeMs } = identity;
+  const modifiedMs = mtimeMs === null ? null : Math.floor(mtimeMs / 1000) * 1000;
   return {
-    realPath: facts.realPath,
-    size: facts.size,
+    ...identity,
     coding: options.coding,
-    etag: known ? strongEtag({ size: facts.size, mtimeMs }, options.coding ?? undefined) : null,
+    etag: mtimeMs === null ? null : strongEtag({ size, mtimeMs }, options.coding ?? undefined),
     modifiedMs,
     lastModified: modifiedMs === null ? null : httpDate(modifiedMs),
-    bytes,
+    bytes: options.bytes,
     okHeaders: null,
-    mtimeMs,
-    ctimeMs: facts.ctime?.getTime() ?? -1,
   };
 }
 
@@ -249,10 +314,7 @@ function unchanged(file: StaticFile): boolean {
 
 function formUnchanged(form: StoredForm): boolean {
   try {
-    const info = Deno.statSync(form.realPath);
-    return info.isFile && info.size === form.size &&
-      (info.mtime?.getTime() ?? -1) === form.mtimeMs &&
-      (info.ctime?.getTime() ?? -1) === form.ctimeMs;
+    return sameFile(Deno.statSync(form.realPath), form);
   } catch {
     return false;
   }

@@ -12,9 +12,15 @@
  *
  * The common case (a cached file, no conditional or Range field) allocates only the response:
  * its headers are built once per stored form and kept on it.
+ *
+ * The headers describe a stored form, so a file body is sent only from a handle that is that
+ * form (`openKnown()`: same inode, size and times). When the path now leads to other bytes (a
+ * new version renamed over it, a swapped symlink), the responders return null and the caller
+ * looks the path up again: validators and length always describe the bytes sent.
  */
 import type { PlannedResponse } from "../response.ts";
 import type { StaticFile, StoredForm } from "./cache.ts";
+import { openKnown } from "./identity.ts";
 import {
   evaluatePreconditions,
   ifRangeHolds,
@@ -47,11 +53,12 @@ const VARY_ENCODING: readonly string[] = ["Accept-Encoding"];
 const NO_VARY: readonly string[] = [];
 
 /**
- * Plans the response for a file: 200, 206, 304, 412 or 416 (404 if it vanished before opening).
+ * Plans the response for a file: 200, 206, 304, 412 or 416.
  *
  * @param request method, fields and header policy
  * @param file the file, from the cache or `describeFile()`
- * @returns the planned response; a file body is open and closed by the writer
+ * @returns the planned response, a file body open (the writer closes it); or null when the file
+ *   on disk is no longer the one described (gone, replaced, changed): look it up again
  * @example
  * ```ts
  * import { respondWithFile } from "./file_response.ts";
@@ -66,7 +73,7 @@ const NO_VARY: readonly string[] = [];
  * if (file) respondWithFile({ method: "HEAD", fields: NO_FIELDS, policy }, file);
  * ```
  */
-export function respondWithFile(request: FileRequest, file: StaticFile): PlannedResponse {
+export function respondWithFile(request: FileRequest, file: StaticFile): PlannedResponse | null {
   const form = select(request, file);
   if (typeof form === "string") return liveResponse(request, { file, coding: form });
   const { fields } = request;
@@ -85,14 +92,14 @@ export function respondWithFile(request: FileRequest, file: StaticFile): Planned
       return pageResponse({ status: 416, method: request.method, extraHeaders }, request.policy);
     }
     if (outcome.kind === "satisfiable") {
-      return partial(request, { file, form, headers }, outcome.ranges);
+      return partial({ file, form, headers }, outcome.ranges);
     }
   }
   if (form.bytes !== null) {
     return { status: 200, headers, body: { kind: "bytes", bytes: form.bytes } };
   }
-  const opened = open(form);
-  if (opened === null) return vanished(request);
+  const opened = openKnown(form);
+  if (opened === null) return null;
   return {
     status: 200,
     headers,
@@ -105,7 +112,7 @@ export function respondWithFile(request: FileRequest, file: StaticFile): Planned
  *
  * @param request method, fields and header policy
  * @param page the page's file and the status to send it with
- * @returns the planned response
+ * @returns the planned response, or null when the file is no longer the one described
  * @example
  * ```ts
  * import { respondWithPage } from "./file_response.ts";
@@ -123,7 +130,7 @@ export function respondWithFile(request: FileRequest, file: StaticFile): Planned
 export function respondWithPage(
   request: FileRequest,
   page: { file: StaticFile; status: number },
-): PlannedResponse {
+): PlannedResponse | null {
   const { file, status } = page;
   const form = file.identity;
   const headers = finishHeaders([
@@ -133,8 +140,8 @@ export function respondWithPage(
   ], { policy: request.policy });
   if (request.method === "HEAD") return { status, headers, body: EMPTY };
   if (form.bytes !== null) return { status, headers, body: { kind: "bytes", bytes: form.bytes } };
-  const opened = open(form);
-  if (opened === null) return pageResponse({ status, method: request.method }, request.policy);
+  const opened = openKnown(form);
+  if (opened === null) return null;
   return { status, headers, body: { kind: "file", file: opened, offset: 0, length: form.size } };
 }
 
@@ -212,17 +219,16 @@ function refusal(
 
 /** 206 with one range, or with several as multipart/byteranges. */
 function partial(
-  request: FileRequest,
   context: {
     file: StaticFile;
     form: StoredForm;
     headers: ReadonlyArray<readonly [string, string]>;
   },
   ranges: ByteRange[],
-): PlannedResponse {
+): PlannedResponse | null {
   const { file, form } = context;
-  const opened = form.bytes === null ? open(form) : null;
-  if (form.bytes === null && opened === null) return vanished(request);
+  const opened = form.bytes === null ? openKnown(form) : null;
+  if (form.bytes === null && opened === null) return null;
   const slice = (range: ByteRange) =>
     form.bytes !== null
       ? form.bytes.subarray(range.start, range.end + 1)
@@ -264,7 +270,7 @@ function replaced(
 function liveResponse(
   request: FileRequest,
   context: { file: StaticFile; coding: LiveCoding },
-): PlannedResponse {
+): PlannedResponse | null {
   const { file, coding } = context;
   const form = file.identity;
   const etag = form.etag === null ? null : `W/${form.etag.slice(0, -1)}-${coding}"`;
@@ -280,22 +286,9 @@ function liveResponse(
   ];
   const headers = finishHeaders(own, { policy, vary: VARY_ENCODING });
   if (request.method === "HEAD") return { status: 200, headers, body: EMPTY };
-  const opened = form.bytes === null ? open(form) : null;
-  if (form.bytes === null && opened === null) return vanished(request);
+  const opened = form.bytes === null ? openKnown(form) : null;
+  if (form.bytes === null && opened === null) return null;
   const source = form.bytes !== null ? bytesStream(form.bytes) : fileStream(opened!);
   const stream = compressStream(source, { coding, sizeHint: form.size });
   return { status: 200, headers, body: { kind: "stream", stream } };
-}
-
-function open(form: StoredForm): Deno.FsFile | null {
-  try {
-    return Deno.openSync(form.realPath, { read: true });
-  } catch {
-    // Deleted or made unreadable since it was located: the client sees what a later request would.
-    return null;
-  }
-}
-
-function vanished(request: FileRequest): PlannedResponse {
-  return pageResponse({ status: 404, method: request.method }, request.policy);
 }

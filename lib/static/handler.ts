@@ -8,6 +8,9 @@
  * The fast path (a cached file) is: resolve the target, pick the few fields that matter, one
  * cache lookup, and the file responder's prebuilt headers. No system call, no header building.
  * A path found empty moments ago (an app's route, a 404) skips the file system too.
+ *
+ * A file whose handle turns out not to be the file described (renamed over by a deploy, or
+ * reached through a folder swapped for a symlink) is forgotten and looked up again.
  */
 
 import { DEFAULTS, type StaticSettings } from "../config.ts";
@@ -42,7 +45,10 @@ export interface StaticRequest {
 
 /** Where static files come from. */
 export interface StaticOptions {
-  /** Document root: an absolute path already passed through realPath. */
+  /**
+   * Document root, an absolute path. It may be a symlink (`current → release-N`): its real path
+   * is looked up again at most every `TRUST_MS` through the cache (per request without one).
+   */
   root: string;
   /** The worker's cache of hot files; without it every request goes to the file system. */
   cache?: FileCache;
@@ -57,6 +63,11 @@ export type StaticResponse = PlannedResponse;
 const NOT_FOUND_PAGE = "/404.html";
 /** What `--spa` serves for client-side routes. */
 const SPA_INDEX = "/index.html";
+/**
+ * Most times a path is looked up for one request when the file opened is not the file located
+ * (a new version renamed over it in between); a path that never holds still is answered 404.
+ */
+const MAX_LOOKUPS = 3;
 
 /** pchar characters (RFC 3986 §3.3) that encodeURIComponent escapes needlessly. */
 const NEEDLESSLY_ESCAPED = /%(?:24|26|2B|2C|3A|3B|3D|40)/g;
@@ -105,10 +116,26 @@ export function serveStatic(request: StaticRequest, options: StaticOptions): Sta
     return pageResponse({ status: 405, method, extraHeaders }, policy);
   }
   const fileRequest: FileRequest = { method, fields: readFields(request.headers), policy };
-  const cached = options.cache?.get(path);
-  if (cached) return respondWithFile(fileRequest, cached);
-  const scope = { root: options.root, followSymlinks: policy.settings.followSymlinks };
+  const { cache } = options;
+  const root = cache?.realRoot(options.root) ?? realRootOf(options.root);
+  const cached = cache?.get(path);
+  if (cached) {
+    const response = respondWithFile(fileRequest, cached);
+    if (response !== null) return response;
+    cache!.forget(path);
+  }
+  const scope = { root, followSymlinks: policy.settings.followSymlinks };
   return serveMiss({ request: fileRequest, options, scope }, { path, query });
+}
+
+/** The root's real path without a cache to remember it: looked up per request. */
+function realRootOf(root: string): string {
+  try {
+    return Deno.realPathSync(root);
+  } catch {
+    // Gone or unreadable: every lookup below fails the same way and answers 404.
+    return root;
+  }
 }
 
 /** Everything but a cache hit: dotfiles, locating, listings, redirects and fallbacks. */
@@ -123,10 +150,8 @@ function serveMiss(miss: Miss, target: { path: string; query: string }): StaticR
   if (cache?.isMissing(path)) return fallback(miss, path);
   const located = locate(miss.scope, path);
   switch (located.kind) {
-    case "file": {
-      const file = remember(miss, { urlPath: path, found: located });
-      return file === null ? notFound(miss) : respondWithFile(request, file);
-    }
+    case "file":
+      return serveFile(miss, { urlPath: path, found: located });
     case "directory-redirect":
       return redirect(request, encodePath(path) + "/" + (query === "" ? "" : "?" + query));
     case "directory":
@@ -139,6 +164,23 @@ function serveMiss(miss: Miss, target: { path: string; query: string }): StaticR
       return fallback(miss, path);
     default:
       return unreachable(located);
+  }
+}
+
+/** A located file's response; located again while the file opened is not the one located. */
+function serveFile(
+  miss: Miss,
+  at: { urlPath: string; found: Extract<Located, { kind: "file" }> },
+): StaticResponse {
+  let { found } = at;
+  for (let lookups = 1;; lookups++) {
+    const file = remember(miss, { urlPath: at.urlPath, found });
+    const response = file === null ? null : respondWithFile(miss.request, file);
+    if (response !== null) return response;
+    miss.options.cache?.forget(at.urlPath);
+    const again = lookups < MAX_LOOKUPS ? locate(miss.scope, at.urlPath) : null;
+    if (again?.kind !== "file") return notFound(miss);
+    found = again;
   }
 }
 
@@ -170,7 +212,9 @@ function fallback(miss: Miss, path: string): StaticResponse {
   const { request } = miss;
   if (request.policy.settings.spa && isRoute(path, request.fields.accept)) {
     const index = lookup(miss, SPA_INDEX);
-    if (index !== null) return respondWithFile(request, index);
+    const response = index === null ? null : respondWithFile(request, index);
+    if (response !== null) return response;
+    if (index !== null) miss.options.cache?.forget(SPA_INDEX);
   }
   return notFound(miss);
 }
@@ -185,7 +229,9 @@ function isRoute(path: string, accept: string | undefined): boolean {
 function notFound(miss: Miss): StaticResponse {
   const { request } = miss;
   const page = lookup(miss, NOT_FOUND_PAGE);
-  if (page !== null) return respondWithPage(request, { file: page, status: 404 });
+  const response = page === null ? null : respondWithPage(request, { file: page, status: 404 });
+  if (response !== null) return response;
+  if (page !== null) miss.options.cache?.forget(NOT_FOUND_PAGE);
   return pageResponse({ status: 404, method: request.method }, request.policy);
 }
 

@@ -7,6 +7,7 @@
  */
 import { sep } from "node:path";
 import { type Coding, PRECOMPRESSED } from "./encoding.ts";
+import { type FileIdentity, identityOf } from "./identity.ts";
 
 /** Where files may come from. */
 export interface LocateScope {
@@ -17,12 +18,7 @@ export interface LocateScope {
 }
 
 /** A regular file as found on disk. */
-export interface StatedFile {
-  realPath: string;
-  size: number;
-  mtime: Date | null;
-  ctime: Date | null;
-}
+export type StatedFile = FileIdentity;
 
 /** A precompressed copy next to a file ("app.js.br" next to "app.js"). */
 export interface Sibling extends StatedFile {
@@ -51,7 +47,8 @@ const NOT_FOUND: Located = { kind: "not-found" };
  * @param urlPath a decoded, dot-free path starting with "/"
  * @returns the file with its real path, size, times and siblings; "directory" for a directory
  *   with a trailing slash and no index.html; "directory-redirect" for one without the slash;
- *   otherwise "not-found" (missing, unreadable, a symlink out of the root, a special file)
+ *   otherwise "not-found" (missing, unreadable, a symlink out of the root, a special file, a
+ *   file asked for with a trailing slash)
  * @example
  * ```ts
  * import { locate } from "./locate.ts";
@@ -64,7 +61,9 @@ export function locate(scope: LocateScope, urlPath: string): Located {
   const base = root.endsWith("/") ? root.slice(0, -1) : root;
   const target = inspect(scope, base + urlPath);
   if (target === null) return NOT_FOUND;
-  if (target.info.isFile) return asFile(scope, target);
+  // "/a.txt/" names a folder that is not there (nginx agrees). Checked here, since Deno drops a
+  // trailing slash from paths under a read permission list, so realpath would not refuse it.
+  if (target.info.isFile) return urlPath.endsWith("/") ? NOT_FOUND : asFile(scope, target);
   if (!target.info.isDirectory) return NOT_FOUND;
   if (!urlPath.endsWith("/")) return { kind: "directory-redirect" };
   const dir = target.realPath.endsWith("/") ? target.realPath : target.realPath + "/";
@@ -127,12 +126,8 @@ function asFile(scope: LocateScope, found: { realPath: string; info: Deno.FileIn
   for (const { coding, extension } of PRECOMPRESSED) {
     const sibling = inspect(scope, found.realPath + extension);
     if (sibling !== null && sibling.info.isFile) {
-      siblings.push({ coding, ...stated(sibling.realPath, sibling.info) });
+      siblings.push({ coding, ...identityOf(sibling.realPath, sibling.info) });
     }
   }
-  return { kind: "file", file: stated(found.realPath, found.info), siblings };
-}
-
-function stated(realPath: string, info: Deno.FileInfo): StatedFile {
-  return { realPath, size: info.size, mtime: info.mtime, ctime: info.ctime };
+  return { kind: "file", file: identityOf(found.realPath, found.info), siblings };
 }

@@ -270,3 +270,76 @@ Deno.test("FileCache.put() of a path forgets that it was missing", async () => {
     assert.equal(cache.isMissing("/late.txt", now), false);
   });
 });
+
+Deno.test("FileCache.put() returns null when the file was renamed over since it was located", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache(ROOMY);
+    const found = place(root, "a.txt", "old version");
+    // Same size: only the inode tells the new file from the one located.
+    Deno.writeTextFileSync(`${root}/a.tmp`, "new version");
+    Deno.renameSync(`${root}/a.tmp`, `${root}/a.txt`);
+    assert.equal(cache.put("/a.txt", found), null);
+  });
+});
+
+Deno.test("describeFile() reads nothing through a folder swapped for a symlink out of the root", async () => {
+  await withRoot((base) => {
+    const root = `${base}/site`;
+    Deno.mkdirSync(`${root}/box`, { recursive: true });
+    Deno.mkdirSync(`${base}/outside`);
+    Deno.writeTextFileSync(`${base}/outside/note.txt`, "OUTSIDE");
+    const found = place(root, "box/note.txt", "inside!");
+    Deno.renameSync(`${root}/box`, `${root}/box.real`);
+    Deno.symlinkSync(`${base}/outside`, `${root}/box`);
+    assert.equal(describeFile(found, 1024), null);
+    assert.equal(describeFile(found, 0), null);
+  });
+});
+
+Deno.test("FileCache.forget() drops a path's entry and its bytes", async () => {
+  await withRoot((root) => {
+    const cache = new FileCache({ ...ROOMY, maxTotalBytes: 10 });
+    putFile(cache, root, "a.txt", "hello");
+    cache.forget("/a.txt");
+    assert.equal(cache.get("/a.txt"), null);
+    // Its 5 bytes no longer count: two more 5-byte files fit.
+    putFile(cache, root, "b.txt", "world");
+    putFile(cache, root, "c.txt", "again");
+    assert.ok(cache.get("/b.txt") !== null);
+    assert.ok(cache.get("/c.txt") !== null);
+  });
+});
+
+Deno.test("FileCache.realRoot() follows a flipped root symlink after TRUST_MS and forgets the old tree", async () => {
+  await withRoot((base) => {
+    for (const n of [1, 2]) {
+      Deno.mkdirSync(`${base}/release-${n}`);
+      Deno.writeTextFileSync(`${base}/release-${n}/v.txt`, `v${n}`);
+    }
+    Deno.symlinkSync("release-1", `${base}/current`);
+    const cache = new FileCache(ROOMY);
+    const start = Date.now();
+    assert.equal(cache.realRoot(`${base}/current`, start), `${base}/release-1`);
+    cache.put("/v.txt", place(`${base}/release-1`, "v.txt", "v1"));
+    cache.rememberMissing("/gone.txt", start);
+    Deno.symlinkSync("release-2", `${base}/current.new`);
+    Deno.renameSync(`${base}/current.new`, `${base}/current`);
+    assert.equal(cache.realRoot(`${base}/current`, start + TRUST_MS), `${base}/release-1`);
+    assert.ok(cache.get("/v.txt", start + TRUST_MS) !== null, "trusted until TRUST_MS");
+    const later = start + TRUST_MS + 1;
+    assert.equal(cache.realRoot(`${base}/current`, later), `${base}/release-2`);
+    assert.equal(cache.get("/v.txt", later), null);
+    assert.equal(cache.isMissing("/gone.txt", later), false);
+  });
+});
+
+Deno.test("FileCache.realRoot() keeps the last tree while the root cannot be resolved", async () => {
+  await withRoot((base) => {
+    Deno.mkdirSync(`${base}/release-1`);
+    Deno.symlinkSync("release-1", `${base}/current`);
+    const cache = new FileCache(ROOMY);
+    assert.equal(cache.realRoot(`${base}/current`, 0), `${base}/release-1`);
+    Deno.removeSync(`${base}/current`);
+    assert.equal(cache.realRoot(`${base}/current`, TRUST_MS + 1), `${base}/release-1`);
+  });
+});

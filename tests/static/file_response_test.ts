@@ -46,7 +46,9 @@ function respond(
 ): PlannedResponse {
   const policy = headerPolicy(request.settings ? { ...DEFAULTS, ...request.settings } : DEFAULTS);
   const fields = readFields(request.headers ?? []);
-  return respondWithFile({ method: request.method ?? "GET", fields, policy }, target);
+  const response = respondWithFile({ method: request.method ?? "GET", fields, policy }, target);
+  assert.ok(response !== null, "the file changed on disk");
+  return response;
 }
 
 /** The body's bytes, whatever its shape; files are read and closed. */
@@ -316,9 +318,25 @@ Deno.test("respondWithPage() sends a file as the body of another status, uncache
       file: page,
       status: 404,
     });
+    assert.ok(response !== null);
     assert.equal(response.status, 404);
     assert.equal(header(response, "etag"), undefined);
     assert.equal(header(response, "content-length"), "100");
     assert.equal(await text(response), DIGITS);
   }
+});
+
+Deno.test("respondWithFile() returns null, opening nothing, once the file is renamed over", () => {
+  Deno.writeTextFileSync(`${root}/replaced.txt`, DIGITS);
+  const described = file("replaced.txt", false);
+  const policy = headerPolicy(DEFAULTS);
+  // Same size: the old headers would frame the new bytes exactly, under the old ETag.
+  Deno.writeTextFileSync(`${root}/replaced.tmp`, DIGITS.replaceAll("0", "o"));
+  Deno.renameSync(`${root}/replaced.tmp`, `${root}/replaced.txt`);
+  for (const headers of [[], [["range", "bytes=0-9"]]] as Array<Array<[string, string]>>) {
+    const fields = readFields(headers);
+    assert.equal(respondWithFile({ method: "GET", fields, policy }, described), null);
+  }
+  const page = { file: described, status: 404 };
+  assert.equal(respondWithPage({ method: "GET", fields: readFields([]), policy }, page), null);
 });

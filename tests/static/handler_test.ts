@@ -426,3 +426,76 @@ Deno.test("serveStatic() with a cache remembers a folder without index.html like
   assert.equal(serveStatic(request, { root, cache: listed, settings }).status, 200);
   assert.equal(listed.isMissing("/empty/"), false);
 });
+
+Deno.test("serveStatic() with a cache sends a file renamed over within TRUST_MS with its own length and ETag", async () => {
+  // Larger than maxFileBytes: the cache keeps the description, and the file is opened per request.
+  const cache = new FileCache({ maxEntries: 8, maxFileBytes: 16, maxTotalBytes: 8192 });
+  const request = { method: "GET", target: "/deploy.txt", headers: [] };
+  await Deno.writeTextFile(`${root}/deploy.txt`, "the first version of the file");
+  try {
+    const first = serveStatic(request, { root, cache });
+    assert.equal(await bodyText(first), "the first version of the file");
+    for (const next of ["a much longer second version of the file", "short third"]) {
+      await Deno.writeTextFile(`${root}/deploy.tmp`, next);
+      await Deno.rename(`${root}/deploy.tmp`, `${root}/deploy.txt`);
+      const response = serveStatic(request, { root, cache });
+      assertWellFormed(response, "GET");
+      assert.equal(await bodyText(response), next);
+      assert.notEqual(header(response, "etag"), header(first, "etag"));
+      const fresh = serve("GET", "/deploy.txt");
+      assert.equal(header(response, "etag"), header(fresh, "etag"));
+      await bodyText(fresh);
+    }
+  } finally {
+    await Deno.remove(`${root}/deploy.txt`);
+  }
+});
+
+Deno.test("serveStatic() with a cache never serves an outside file once a cached file's folder is a symlink out of the root", async () => {
+  await Deno.mkdir(`${root}/box`);
+  await Deno.mkdir(`${base}/outside`);
+  await Deno.writeTextFile(`${root}/box/note.txt`, "inside");
+  await Deno.writeTextFile(`${base}/outside/note.txt`, "OUTSIDE");
+  try {
+    for (const maxFileBytes of [0, 1024]) {
+      const cache = new FileCache({ maxEntries: 8, maxFileBytes, maxTotalBytes: 8192 });
+      const request = { method: "GET", target: "/box/note.txt", headers: [] };
+      assert.equal(await bodyText(serveStatic(request, { root, cache })), "inside");
+      await Deno.rename(`${root}/box`, `${root}/box.real`);
+      await Deno.symlink(`${base}/outside`, `${root}/box`);
+      const swapped = serveStatic(request, { root, cache });
+      const text = await bodyText(swapped);
+      // Bytes read while the folder was real may still be served from memory; never the outside.
+      assert.ok(swapped.status === 404 || text === "inside", `${swapped.status} ${text}`);
+      assert.ok(!text.includes("OUTSIDE"));
+      await Deno.remove(`${root}/box`);
+      await Deno.rename(`${root}/box.real`, `${root}/box`);
+    }
+  } finally {
+    await Deno.remove(`${root}/box`, { recursive: true });
+    await Deno.remove(`${base}/outside`, { recursive: true });
+  }
+});
+
+Deno.test("serveStatic() serves a flipped root symlink's new tree, with a cache after TRUST_MS", async () => {
+  const releases = await Deno.realPath(await Deno.makeTempDir({ prefix: "heiretsu-releases-" }));
+  try {
+    for (const n of [1, 2]) {
+      await Deno.mkdir(`${releases}/release-${n}`);
+      await Deno.writeTextFile(`${releases}/release-${n}/v.txt`, `release ${n}`);
+    }
+    await Deno.symlink("release-1", `${releases}/current`);
+    const cache = new FileCache({ maxEntries: 8, maxFileBytes: 1024, maxTotalBytes: 8192 });
+    const request = { method: "GET", target: "/v.txt", headers: [] };
+    const options = { root: `${releases}/current`, cache };
+    assert.equal(await bodyText(serveStatic(request, options)), "release 1");
+    await Deno.symlink("release-2", `${releases}/current.new`);
+    await Deno.rename(`${releases}/current.new`, `${releases}/current`);
+    // Without a cache the root is resolved per request; with one, within TRUST_MS.
+    assert.equal(await bodyText(serveStatic(request, { root: options.root })), "release 2");
+    await new Promise((resolve) => setTimeout(resolve, TRUST_MS + 20));
+    assert.equal(await bodyText(serveStatic(request, options)), "release 2");
+  } finally {
+    await Deno.remove(releases, { recursive: true });
+  }
+});

@@ -1,0 +1,134 @@
+/**
+ * @module
+ * Which file a path or an open handle is: device, inode, size and times. Deno has neither
+ * openat nor O_NOFOLLOW, so a file opened by its path may not be the file that was located
+ * there: a deploy may have renamed a new file over it, or someone who may write in the served
+ * tree may have swapped a folder on the way for a symlink leading out of the root, between the
+ * check and the open. So every open is checked after the fact, on the handle (fstat), and a
+ * file is described for serving only once its handle is known to be reachable, with no symlink
+ * on the way, at its real path.
+ */
+
+/** A regular file as seen once: where it is, which inode it is, and its size and times. */
+export interface FileIdentity {
+  /** Absolute path without symlinks. */
+  realPath: string;
+  size: number;
+  /** Modification time in ms; null when the file system gives none. */
+  mtimeMs: number | null;
+  /** Status change time in ms; null when the file system gives none. */
+  ctimeMs: number | null;
+  dev: number;
+  /** The inode number; null where the platform gives none. */
+  ino: number | null;
+}
+
+/**
+ * The identity of a file from its stat.
+ *
+ * @param realPath the real path it was stat'ed at
+ * @param info what stat (or fstat) said
+ * @returns its identity
+ * @example
+ * ```ts
+ * import { identityOf } from "./identity.ts";
+ * const path = Deno.realPathSync("deno.json");
+ * identityOf(path, Deno.statSync(path)).size;
+ * ```
+ */
+export function identityOf(realPath: string, info: Deno.FileInfo): FileIdentity {
+  return {
+    realPath,
+    size: info.size,
+    mtimeMs: info.mtime?.getTime() ?? null,
+    ctimeMs: info.ctime?.getTime() ?? null,
+    dev: info.dev,
+    ino: info.ino,
+  };
+}
+
+/**
+ * Whether a stat describes the same bytes as an identity: same inode on the same device, same
+ * size and times. A file renamed over, or reached through a swapped symlink, is another inode;
+ * a file written in place has another size or mtime, and any change moves its ctime.
+ *
+ * @param info a stat or fstat
+ * @param known what the file was when it was described
+ * @returns true when nothing tells them apart
+ * @example
+ * ```ts
+ * import { identityOf, sameFile } from "./identity.ts";
+ * const path = Deno.realPathSync("deno.json");
+ * sameFile(Deno.statSync(path), identityOf(path, Deno.statSync(path))); // true
+ * ```
+ */
+export function sameFile(info: Deno.FileInfo, known: FileIdentity): boolean {
+  return info.isFile && sameInode(info, known) && info.size === known.size &&
+    (info.mtime?.getTime() ?? null) === known.mtimeMs &&
+    (info.ctime?.getTime() ?? null) === known.ctimeMs;
+}
+
+function sameInode(info: Deno.FileInfo, known: { dev: number; ino: number | null }): boolean {
+  return info.dev === known.dev && info.ino === known.ino;
+}
+
+/**
+ * Opens a file described earlier and returns the handle only if it is still that file.
+ *
+ * @param known the file as described
+ * @returns the open handle, or null when the path is gone, unreadable, or now leads to other
+ *   bytes (the caller looks the path up again)
+ * @example
+ * ```ts
+ * import { identityOf, openKnown } from "./identity.ts";
+ * const path = Deno.realPathSync("deno.json");
+ * using file = openKnown(identityOf(path, Deno.statSync(path)));
+ * ```
+ */
+export function openKnown(known: FileIdentity): Deno.FsFile | null {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(known.realPath, { read: true });
+  } catch {
+    // Deleted or made unreadable since it was described: what a later request would see.
+    return null;
+  }
+  try {
+    if (sameFile(file.statSync(), known)) return file;
+  } catch {
+    // An fstat that fails says as little about the handle as a mismatch.
+  }
+  file.close();
+  return null;
+}
+
+/**
+ * Opens a file just located and returns the handle only if it is the file located and, after
+ * the open, its real path still leads to it with no symlink on the way. Fooling this takes a
+ * folder swapped three times at the right microseconds (symlink at the stat and the open,
+ * folder at the second realpath, symlink again at its stat); a hard link to an outside file
+ * needs no race and is not caught (see the README).
+ *
+ * @param located the file as `locate()` stat'ed it
+ * @returns the open handle, or null
+ * @example
+ * ```ts
+ * import { identityOf, openLocated } from "./identity.ts";
+ * const path = Deno.realPathSync("deno.json");
+ * using file = openLocated(identityOf(path, Deno.statSync(path)));
+ * ```
+ */
+export function openLocated(located: FileIdentity): Deno.FsFile | null {
+  const file = openKnown(located);
+  if (file === null) return null;
+  try {
+    const { realPath } = located;
+    if (Deno.realPathSync(realPath) === realPath && sameInode(Deno.statSync(realPath), located)) {
+      return file;
+    }
+  } catch {
+    // Gone or unreadable by now: refuse, as for a mismatch.
+  }
+  file.close();
+  return null;
+}
