@@ -1,8 +1,9 @@
 /**
  * @module
- * Hostile conditions for `--compress` over real sockets (issue 8): clients that ask for a large
- * compressed file and never read must cost the server a bounded amount of memory, and nothing
- * once they leave.
+ * Hostile conditions for `--compress` over real sockets (issue 8, findings 3 and 7): a file cut
+ * short while it streams compressed must end the response in error, never as a complete body;
+ * and clients that ask for a large compressed file and never read must cost the server a bounded
+ * amount of memory, and nothing once they leave.
  */
 import assert from "node:assert/strict";
 import { connect, residentMb, writeAll } from "./_helpers/http.ts";
@@ -15,6 +16,12 @@ const CODINGS = ["br", "gzip"] as const;
 
 /** Size of the text file: its compressed form far exceeds the window and socket buffers. */
 const TEXT_BYTES = 32 * 1024 * 1024;
+/** What the truncating test reads before it cuts the file short. */
+const FIRST_PART_BYTES = 256 * 1024;
+/** Where the file is cut: well past what the server has read when it is cut. */
+const TRUNCATED_BYTES = TEXT_BYTES / 4;
+/** Longest wait for a response to end (the whole file compresses in about 2 s). */
+const READ_DEADLINE_MS = 20_000;
 
 const STALLED_CONNECTIONS = 10;
 /** How long the stalled clients hold their connections, sampling the server's memory. */
@@ -55,6 +62,57 @@ function get(coding: string, close: boolean): Uint8Array {
   );
 }
 
+/** Reads until the server closes (true) or the deadline passes (false), calling `onBytes`. */
+async function readToClose(
+  conn: Deno.Conn,
+  onBytes: (bytes: Uint8Array) => void,
+): Promise<boolean> {
+  const deadline = performance.now() + READ_DEADLINE_MS;
+  const buffer = new Uint8Array(64 * 1024);
+  while (performance.now() < deadline) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), deadline - performance.now());
+    });
+    const n = await Promise.race([conn.read(buffer).catch(() => null), timeout]);
+    clearTimeout(timer);
+    if (n === "timeout") return false;
+    if (n === null) return true;
+    onBytes(buffer.slice(0, n));
+  }
+  return false;
+}
+
+function concat(pieces: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    all.set(piece, at);
+    at += piece.byteLength;
+  }
+  return all;
+}
+
+/** Walks a chunked body: the data bytes framed, and whether the zero-length last chunk came. */
+function dechunk(body: Uint8Array): { dataBytes: number; lastChunk: boolean } {
+  const latin1 = new TextDecoder("latin1");
+  let at = 0;
+  let dataBytes = 0;
+  for (;;) {
+    const lineEnd = body.indexOf(0x0a, at);
+    if (lineEnd === -1) return { dataBytes, lastChunk: false };
+    const size = parseInt(latin1.decode(body.subarray(at, lineEnd)), 16);
+    assert.ok(Number.isInteger(size), `chunk size line at byte ${at}`);
+    if (size === 0) {
+      const rest = latin1.decode(body.subarray(lineEnd + 1));
+      return { dataBytes, lastChunk: rest.startsWith("\r\n") };
+    }
+    if (lineEnd + 1 + size + 2 > body.byteLength) return { dataBytes, lastChunk: false };
+    dataBytes += size;
+    at = lineEnd + 1 + size + 2;
+  }
+}
+
 async function withTextSite(
   fn: (server: TestServer, site: TestSite) => Promise<void>,
 ): Promise<void> {
@@ -67,6 +125,47 @@ async function withTextSite(
     await site.remove();
   }
 }
+
+Deno.test({
+  name: "--compress: a file truncated mid-response ends without the last chunk, connection closed",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await withTextSite(async (server, site) => {
+      const path = `${site.root}/big.txt`;
+      for (const coding of CODINGS) {
+        await writeText(path, TEXT_BYTES);
+        const conn = await connect(server.port);
+        try {
+          await writeAll(conn, get(coding, true));
+          const pieces: Uint8Array[] = [];
+          let received = 0;
+          let truncated = false;
+          const closed = await readToClose(conn, (bytes) => {
+            pieces.push(bytes);
+            received += bytes.byteLength;
+            if (!truncated && received >= FIRST_PART_BYTES) {
+              Deno.truncateSync(path, TRUNCATED_BYTES);
+              truncated = true;
+            }
+          });
+          assert.ok(closed, `${coding}: the server closed the connection`);
+          const response = concat(pieces);
+          const headEnd = new TextDecoder("latin1").decode(response.subarray(0, 4096))
+            .indexOf("\r\n\r\n");
+          const head = new TextDecoder().decode(response.subarray(0, headEnd));
+          assert.match(head, /^HTTP\/1\.1 200 /, coding);
+          assert.match(head, new RegExp(`\r\ncontent-encoding: ${coding}\r\n`, "i"));
+          assert.match(head, /\r\ntransfer-encoding: chunked\r\n/i, coding);
+          const body = dechunk(response.subarray(headEnd + 4));
+          assert.ok(body.dataBytes > 0, coding);
+          assert.equal(body.lastChunk, false, `${coding}: a truncated file ended cleanly`);
+        } finally {
+          conn.close();
+        }
+      }
+    });
+  },
+});
 
 Deno.test({
   name:

@@ -82,19 +82,26 @@ export function chooseCoding<T extends Coding>(
 }
 
 /**
- * A file's bytes as a byte stream, read synchronously one chunk per pull (workers exist to
- * absorb blocking) and never ahead of the reader. The file is closed at the end, on error, or
- * when the reader cancels.
+ * The first `size` bytes of a file as a byte stream, read synchronously one chunk per pull
+ * (workers exist to absorb blocking) and never ahead of the reader. A file that ends before
+ * `size` errors the stream: the response then ends without its last chunk, so the client sees a
+ * failure rather than a shorter body that looks complete. Bytes beyond `size` (a file that grew)
+ * are not read. The file is closed at the end, on error, or when the reader cancels.
  *
  * @param file an open file, read from its start
+ * @param size the bytes to read: the size the response was planned for
  * @returns the stream
  * @example
  * ```ts
  * import { fileStream } from "./encoding.ts";
- * const stream = fileStream(Deno.openSync("deno.json"));
+ * const stream = fileStream(Deno.openSync("deno.json"), Deno.statSync("deno.json").size);
  * ```
  */
-export function fileStream(file: Deno.FsFile): ReadableStream<Uint8Array<ArrayBuffer>> {
+export function fileStream(
+  file: Deno.FsFile,
+  size: number,
+): ReadableStream<Uint8Array<ArrayBuffer>> {
+  let left = size;
   const close = () => {
     try {
       file.close();
@@ -110,12 +117,18 @@ export function fileStream(file: Deno.FsFile): ReadableStream<Uint8Array<ArrayBu
     pull(controller) {
       const request = controller.byobRequest!;
       try {
+        if (left === 0) {
+          close();
+          controller.close();
+          return request.respond(0);
+        }
         const view = request.view!;
-        const n = file.readSync(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-        if (n !== null) return request.respond(n);
-        close();
-        controller.close();
-        request.respond(0);
+        const n = file.readSync(
+          new Uint8Array(view.buffer, view.byteOffset, Math.min(view.byteLength, left)),
+        );
+        if (n === null) throw new Error(`File ended ${left} bytes short of its size ${size}`);
+        left -= n;
+        request.respond(n);
       } catch (error) {
         close();
         controller.error(error);
