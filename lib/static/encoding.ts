@@ -7,7 +7,6 @@
  * the worker's own requests between chunks and never the main thread or other workers.
  */
 import zlib from "node:zlib";
-import { Duplex } from "node:stream";
 import { parseQualityList } from "./qvalues.ts";
 
 /** A content coding heiretsu can send. */
@@ -34,6 +33,13 @@ export const MIN_COMPRESS_BYTES = 1024;
  * gzip's speed, where the default (11) is some 30 times slower.
  */
 const LIVE_BROTLI_QUALITY = 5;
+
+/**
+ * Brotli window for on-the-fly compression, as log2 of its bytes: 1 MiB. Brotli's default (22,
+ * 4 MiB) costs some 14 MiB of encoder memory per response, this some 7 MiB, for output a few
+ * percent larger on text with repeats further apart than 1 MiB.
+ */
+const LIVE_BROTLI_WINDOW_BITS = 20;
 
 /** Bytes read from a file per chunk fed to the compressor. */
 const READ_CHUNK_BYTES = 64 * 1024;
@@ -76,18 +82,26 @@ export function chooseCoding<T extends Coding>(
 }
 
 /**
- * A file's bytes as a stream, read synchronously chunk by chunk (workers exist to absorb
- * blocking); the file is closed at the end, on error, or when the reader cancels.
+ * The first `size` bytes of a file as a byte stream, read synchronously one chunk per pull
+ * (workers exist to absorb blocking) and never ahead of the reader. A file that ends before
+ * `size` errors the stream: the response then ends without its last chunk, so the client sees a
+ * failure rather than a shorter body that looks complete. Bytes beyond `size` (a file that grew)
+ * are not read. The file is closed at the end, on error, or when the reader cancels.
  *
  * @param file an open file, read from its start
+ * @param size the bytes to read: the size the response was planned for
  * @returns the stream
  * @example
  * ```ts
  * import { fileStream } from "./encoding.ts";
- * const stream = fileStream(Deno.openSync("deno.json"));
+ * const stream = fileStream(Deno.openSync("deno.json"), Deno.statSync("deno.json").size);
  * ```
  */
-export function fileStream(file: Deno.FsFile): ReadableStream<Uint8Array<ArrayBuffer>> {
+export function fileStream(
+  file: Deno.FsFile,
+  size: number,
+): ReadableStream<Uint8Array<ArrayBuffer>> {
+  let left = size;
   const close = () => {
     try {
       file.close();
@@ -95,15 +109,26 @@ export function fileStream(file: Deno.FsFile): ReadableStream<Uint8Array<ArrayBu
       // Already closed.
     }
   };
+  // A byte stream: a reader that brings its own buffer has it filled in place, without a new
+  // chunk per read. With autoAllocateChunkSize every pull has a request to fill.
   return new ReadableStream({
+    type: "bytes",
+    autoAllocateChunkSize: READ_CHUNK_BYTES,
     pull(controller) {
-      const chunk = new Uint8Array(READ_CHUNK_BYTES);
+      const request = controller.byobRequest!;
       try {
-        const n = file.readSync(chunk);
-        if (n === null) {
+        if (left === 0) {
           close();
           controller.close();
-        } else controller.enqueue(chunk.subarray(0, n));
+          return request.respond(0);
+        }
+        const view = request.view!;
+        const n = file.readSync(
+          new Uint8Array(view.buffer, view.byteOffset, Math.min(view.byteLength, left)),
+        );
+        if (n === null) throw new Error(`File ended ${left} bytes short of its size ${size}`);
+        left -= n;
+        request.respond(n);
       } catch (error) {
         close();
         controller.error(error);
@@ -114,8 +139,8 @@ export function fileStream(file: Deno.FsFile): ReadableStream<Uint8Array<ArrayBu
 }
 
 /**
- * Bytes held in memory as a one-chunk stream. They are copied, so a shared cached buffer can
- * never be transferred or changed by a consumer.
+ * Bytes held in memory as a one-chunk byte stream. They are copied, so a shared cached buffer
+ * can never be transferred or changed by a consumer.
  *
  * @param bytes the bytes
  * @returns the stream
@@ -128,6 +153,7 @@ export function fileStream(file: Deno.FsFile): ReadableStream<Uint8Array<ArrayBu
 export function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array<ArrayBuffer>> {
   const copy = bytes.slice();
   return new ReadableStream({
+    type: "bytes",
     start(controller) {
       controller.enqueue(copy);
       controller.close();
@@ -136,11 +162,15 @@ export function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array<ArrayB
 }
 
 /**
- * Compresses a stream with brotli (quality {@linkcode LIVE_BROTLI_QUALITY}) or gzip.
+ * Compresses a byte stream with brotli (quality {@linkcode LIVE_BROTLI_QUALITY}) or gzip,
+ * pulled: each read of the result reads one chunk of `source` into the same buffer, compresses
+ * and flushes it, so a reader that stops reading stops the file reads too. A stalled response
+ * holds one chunk and the compressor's own state, never the file or its compressed form.
  *
- * @param source the identity bytes
- * @param options the coding, and the input size as a hint for brotli's window
- * @returns the compressed stream; cancelling it cancels `source`
+ * @param source the identity bytes, a byte stream such as {@linkcode fileStream} makes
+ * @param options the coding, and the input size as a hint for brotli
+ * @returns the compressed stream; it errors if `source` does, and cancelling it cancels `source`
+ *   and frees the compressor
  * @example
  * ```ts
  * import { bytesStream, compressStream } from "./encoding.ts";
@@ -149,19 +179,126 @@ export function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array<ArrayB
  * ```
  */
 export function compressStream(
-  source: ReadableStream<Uint8Array<ArrayBuffer>>,
+  source: ReadableStream<Uint8Array>,
   options: { coding: LiveCoding; sizeHint: number },
 ): ReadableStream<Uint8Array> {
-  if (options.coding === "gzip") return source.pipeThrough(new CompressionStream("gzip"));
-  const brotli = zlib.createBrotliCompress({
+  const compressor = new LiveCompressor(source, options);
+  return new ReadableStream({
+    async pull(controller) {
+      const chunks = await compressor.next();
+      if (chunks === null) controller.close();
+      else for (const chunk of chunks) controller.enqueue(chunk);
+    },
+    cancel: (reason) => compressor.cancel(reason),
+    // Zero: nothing is read or compressed before the reader asks for it.
+  }, { highWaterMark: 0 });
+}
+
+/** The zlib streams used, driven one flushed chunk at a time. */
+type ZlibStream = zlib.BrotliCompress | zlib.Gzip;
+
+function createZlib(options: { coding: LiveCoding; sizeHint: number }): ZlibStream {
+  if (options.coding === "gzip") return zlib.createGzip({ chunkSize: READ_CHUNK_BYTES });
+  return zlib.createBrotliCompress({
+    chunkSize: READ_CHUNK_BYTES,
     params: {
       [zlib.constants.BROTLI_PARAM_QUALITY]: LIVE_BROTLI_QUALITY,
+      [zlib.constants.BROTLI_PARAM_LGWIN]: LIVE_BROTLI_WINDOW_BITS,
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: options.sizeHint,
     },
   });
-  const pair = Duplex.toWeb(brotli) as unknown as ReadableWritablePair<
-    Uint8Array,
-    Uint8Array<ArrayBuffer>
-  >;
-  return source.pipeThrough(pair);
+}
+
+/**
+ * One response's compressor: owns the zlib stream, the reader of its source and the buffer it
+ * reads into, and turns source chunks into compressed chunks on demand.
+ */
+class LiveCompressor {
+  #source: ReadableStreamBYOBReader;
+  /** Filled by each read; the read hands back the same memory under a new ArrayBuffer. */
+  #buffer = new ArrayBuffer(READ_CHUNK_BYTES);
+  #zlib: ZlibStream;
+  #flushKind: number;
+  #output: Uint8Array[] = [];
+  #error: unknown = null;
+  /** `compressing` → `ended` (all output taken) or `stopped` (cancelled or failed). */
+  #state: "compressing" | "ended" | "stopped" = "compressing";
+
+  constructor(
+    source: ReadableStream<Uint8Array>,
+    options: { coding: LiveCoding; sizeHint: number },
+  ) {
+    this.#source = source.getReader({ mode: "byob" });
+    this.#zlib = createZlib(options);
+    this.#flushKind = options.coding === "br"
+      ? zlib.constants.BROTLI_OPERATION_FLUSH
+      : zlib.constants.Z_SYNC_FLUSH;
+    this.#zlib.on("data", (chunk: Uint8Array) => this.#output.push(chunk));
+    this.#zlib.on("error", (error: unknown) => (this.#error ??= error));
+  }
+
+  /**
+   * The next compressed bytes: source chunks are fed and flushed until some come out.
+   *
+   * @returns the chunks, or null once the source ended and the compressor finished
+   */
+  async next(): Promise<Uint8Array[] | null> {
+    if (this.#state === "ended") return null;
+    try {
+      while (this.#output.length === 0) {
+        const { value, done } = await this.#source.read(new Uint8Array(this.#buffer));
+        if (done) return await this.#finish();
+        this.#buffer = value.buffer;
+        // A flush per chunk: without it brotli takes in the whole file and emits nothing. Once
+        // it is flushed, zlib is done with the chunk and its buffer can be read into again.
+        await this.#settle((callback) => {
+          this.#zlib.write(value);
+          this.#zlib.flush(this.#flushKind, callback);
+        });
+      }
+      return this.#take();
+    } catch (error) {
+      this.cancel(error).catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * Stops: destroys the compressor and cancels the source (which closes its file).
+   *
+   * @param reason why, passed to the source
+   * @returns when the source is cancelled
+   */
+  cancel(reason?: unknown): Promise<void> {
+    this.#state = "stopped";
+    this.#zlib.destroy();
+    return this.#source.cancel(reason);
+  }
+
+  async #finish(): Promise<Uint8Array[] | null> {
+    await this.#settle((callback) => {
+      this.#zlib.once("end", callback);
+      this.#zlib.end();
+    });
+    this.#state = "ended";
+    return this.#output.length === 0 ? null : this.#take();
+  }
+
+  /** Runs a zlib step and waits for its callback; throws if the compressor fails or stops. */
+  async #settle(step: (callback: () => void) => void): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const interrupted = () => resolve();
+    this.#zlib.once("error", interrupted).once("close", interrupted);
+    step(resolve);
+    await promise;
+    this.#zlib.off("error", interrupted).off("close", interrupted);
+    if (this.#error !== null) throw this.#error;
+    if (this.#state === "stopped") throw new Error("Compression was cancelled");
+  }
+
+  #take(): Uint8Array[] {
+    const output = this.#output;
+    this.#output = [];
+    return output;
+  }
 }

@@ -288,7 +288,7 @@ function liveResponse(
   if (request.method === "HEAD") return { status: 200, headers, body: EMPTY };
   const opened = form.bytes === null ? openKnown(form) : null;
   if (form.bytes === null && opened === null) return null;
-  const source = form.bytes !== null ? bytesStream(form.bytes) : fileStream(opened!);
+  const source = form.bytes !== null ? bytesStream(form.bytes) : fileStream(opened!, form.size);
   const stream = compressStream(source, { coding, sizeHint: form.size });
   return { status: 200, headers, body: { kind: "stream", stream } };
 }
