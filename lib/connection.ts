@@ -49,6 +49,8 @@ export interface ConnectionEvents {
   onWritten(connection: Connection): void;
   /** The socket is closed, by either side; called once. */
   onClosed(connection: Connection): void;
+  /** One of the calls above threw: the connection is closed, the others go on. */
+  onFault(connection: Connection, error: unknown): void;
 }
 
 interface PendingWrite {
@@ -139,10 +141,10 @@ export class Connection {
       if ((this.state as ConnState) === "closed") return;
       if (n === null) {
         this.ended = true;
-        return this.#events.onEnd(this);
+        return this.#guard(() => this.#events.onEnd(this));
       }
       this.inbound.push(buffer.subarray(0, n));
-      this.#events.onBytes(this);
+      this.#guard(() => this.#events.onBytes(this));
     }
   }
 
@@ -190,6 +192,19 @@ export class Connection {
     this.#events.onClosed(this);
   }
 
+  /**
+   * Runs a report to the server; a throw (a bug) costs this connection, never the process: an
+   * unhandled rejection in a read or write loop would end every connection.
+   */
+  #guard(report: () => void): void {
+    try {
+      report();
+    } catch (error) {
+      this.destroy();
+      this.#events.onFault(this, error);
+    }
+  }
+
   async #flush(): Promise<void> {
     this.#writing = true;
     while (this.#writes.length > 0 && this.state !== "closed") {
@@ -206,11 +221,11 @@ export class Connection {
         this.#writing = false;
         return this.destroy();
       }
-      for (const callback of batch.callbacks) callback();
+      for (const callback of batch.callbacks) this.#guard(callback);
     }
     this.#writing = false;
     if (this.state === "closing") this.destroy();
-    else if (this.state !== "closed") this.#events.onWritten(this);
+    else if (this.state !== "closed") this.#guard(() => this.#events.onWritten(this));
   }
 
   /** Joins queued writes up to COALESCE_BYTES into one. */

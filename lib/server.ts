@@ -27,6 +27,9 @@ export type ServerState = "starting" | "serving" | "announcing" | "draining" | "
 const CR = 0x0d;
 const LF = 0x0a;
 
+/** Pause after a failed accept that is not one client's doing (out of file descriptors). */
+const ACCEPT_BACKOFF_MS = 50;
+
 /** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
 const READ_SLACK_BYTES = 64 * 1024;
 
@@ -37,6 +40,7 @@ export class Server {
   /** Certificate and key when serving HTTPS. */
   #tls: ReturnType<typeof tlsContext> | null = null;
   #refusingSince = 0;
+  #acceptFailedAt = 0;
   #pool: WorkerPool;
   #connections = new Set<Connection>();
   #streams = new Map<number, Connection>();
@@ -64,7 +68,15 @@ export class Server {
     this.#log = log;
     this.#maxHeadBytes = config.maxRequestLineBytes + config.maxHeaderBytes + 4;
     this.#pool = new WorkerPool(config, {
-      onMessage: (worker, message) => this.#onWorkerMessage(worker, message),
+      onMessage: (worker, message) => {
+        try {
+          this.#onWorkerMessage(worker, message);
+        } catch (error) {
+          const c = this.#streams.get(message.stream);
+          c?.destroy();
+          this.#onFault(c ?? null, error);
+        }
+      },
       onWorkerLost: (worker, loss) => this.#onWorkerLost(worker, loss),
       onWorkerReady: (worker) => {
         const replaced = this.#state !== "starting";
@@ -175,9 +187,16 @@ export class Server {
         conn = await listener.accept();
       } catch (error) {
         if (this.#state !== "serving" && this.#state !== "announcing") return;
-        // Out of file descriptors and the like: say so, back off, keep serving the others.
-        this.#log(`Server: accept failed: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // A client that reset its connection while it waited to be accepted: only that one is
+        // lost. Backing off for it let 30 resets a second hold up everyone's accept by seconds.
+        if (isClientGone(error)) continue;
+        // Out of file descriptors and the like: say so (once a second), back off, go on.
+        const now = Date.now();
+        if (now - this.#acceptFailedAt >= 1000) {
+          this.#acceptFailedAt = now;
+          this.#log(`Server: accept failed: ${(error as Error).message}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_BACKOFF_MS));
         continue;
       }
       this.#accept(conn);
@@ -201,6 +220,7 @@ export class Server {
           if (c.state === "held") this.#tryDispatch(c);
         },
         onClosed: (c) => this.#onClosed(c),
+        onFault: (c, error) => this.#onFault(c, error),
       },
     });
     connection.deadline = Date.now() + this.#config.headerTimeoutMs;
@@ -269,20 +289,8 @@ export class Server {
    * less than a window of earlier responses waits to be written.
    */
   #tryDispatch(c: Connection): void {
-    // Empty lines before a request line are ignored (RFC 9112 §2.2): they must not pass for a
-    // head, which would hand a worker a connection the header timeout no longer covers.
-    if (c.scanFrom === 0) c.inbound.take(emptyLinesLength(c.inbound.view()));
-    const bytes = c.inbound.view();
-    let end = findHeadEnd(bytes, c.scanFrom);
-    if (end === -1 && bytes.byteLength <= this.#maxHeadBytes) {
-      // A client that half-closed mid-head will never finish it: close rather than wait for
-      // the header timeout.
-      if (c.ended) return c.closeAfterWrites();
-      c.scanFrom = Math.max(0, bytes.byteLength - 3);
-      return;
-    }
-    if (end === -1) end = bytes.byteLength;
-    c.scanFrom = end;
+    // A held head was found already: scanFrom is its end.
+    if (c.state !== "held" && !this.#findHead(c)) return;
     if (c.queuedBytes >= this.#config.windowBytes) {
       c.state = "held";
       c.deadline = 0; // the send timeout watches a client that does not read
@@ -298,6 +306,28 @@ export class Server {
     c.state = "queued";
     c.deadline = 0;
     this.#queue.push(c);
+  }
+
+  /**
+   * Looks for the end of the head in `inbound` and leaves it in `scanFrom`: false while the head
+   * is incomplete. A head longer than the limits is cut just past them, so the worker answers
+   * 414 or 431 and no record can outgrow the ring.
+   */
+  #findHead(c: Connection): boolean {
+    // Empty lines before a request line are ignored (RFC 9112 §2.2): they must not pass for a
+    // head, which would hand a worker a connection the header timeout no longer covers.
+    if (c.scanFrom === 0) c.inbound.take(emptyLinesLength(c.inbound.view()));
+    const bytes = c.inbound.view();
+    const end = findHeadEnd(bytes, c.scanFrom);
+    if (end === -1 && bytes.byteLength <= this.#maxHeadBytes) {
+      // A client that half-closed mid-head will never finish it: close rather than wait for
+      // the header timeout.
+      if (c.ended) c.closeAfterWrites();
+      else c.scanFrom = Math.max(0, bytes.byteLength - 3);
+      return false;
+    }
+    c.scanFrom = Math.min(end === -1 ? bytes.byteLength : end, this.#maxHeadBytes + 1);
+    return true;
   }
 
   #assign(c: Connection, worker: PoolWorker): void {
@@ -434,6 +464,13 @@ export class Server {
     c.destroy();
   }
 
+  /** A bug met on one connection: say so; the connection was closed, the rest go on. */
+  #onFault(c: Connection | null, error: unknown): void {
+    const where = c === null ? "a closed connection" : `connection ${c.id}`;
+    const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.#log(`Server: internal error on ${where} (please report it): ${what}`);
+  }
+
   #logRefusal(c: Connection, what: string): void {
     if (!this.#config.quiet) this.#log(`Server: ${what} to ${c.remote} (connection ${c.id})`);
   }
@@ -484,4 +521,11 @@ function emptyLinesLength(bytes: Uint8Array): number {
     else if (bytes[at] === CR && bytes[at + 1] === LF) at += 2;
     else return at;
   }
+}
+
+/** Whether an accept failed because of that one client (it reset or left first). */
+function isClientGone(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.NotConnected;
 }

@@ -25,6 +25,14 @@ export interface Transport {
 
 /** Decrypted bytes a session holds before it stops reading from the socket. */
 const READ_AHEAD_BYTES = 64 * 1024;
+/** Bytes of one read from the socket: one TLS record, at most, over the read-ahead. */
+const RAW_READ_BYTES = 16 * 1024;
+/**
+ * Most plaintext given to TLS per write: one record. A write resolves when its bytes are in the
+ * socket, and the send timeout counts progress per write, so a slow but steady reader is never
+ * taken for one that stopped.
+ */
+const WRITE_PIECE_BYTES = 16 * 1024;
 /** Most time a closing session waits for its close_notify to be written. */
 const CLOSE_NOTIFY_MS = 1000;
 
@@ -44,16 +52,23 @@ export function tlsContext(pem: { cert: string; key: string }): tls.SecureContex
   return tls.createSecureContext({ cert: pem.cert, key: pem.key });
 }
 
-/** A server-side TLS session over an accepted TCP connection. */
+/**
+ * A server-side TLS session over an accepted TCP connection. The socket is read only while the
+ * session holds less than {@linkcode READ_AHEAD_BYTES} of decrypted bytes: node:tls reads its
+ * stream for as long as bytes come, whatever its own pause says (a client sending without pause
+ * took a server to 2.8 GB), so the reading is done here, under that bound.
+ */
 export class TlsTransport implements Transport {
   readonly remoteAddr: Deno.Addr;
   #conn: Deno.Conn;
+  #raw: Duplex;
   #socket: tls.TLSSocket;
   #chunks: Uint8Array[] = [];
   #held = 0;
   #ended = false;
   #failure: Error | null = null;
   #wake: (() => void) | null = null;
+  #wakeReader: (() => void) | null = null;
   #closing = false;
 
   /**
@@ -65,14 +80,27 @@ export class TlsTransport implements Transport {
   constructor(conn: Deno.Conn, context: tls.SecureContext) {
     this.#conn = conn;
     this.remoteAddr = conn.remoteAddr;
-    const raw = Duplex.fromWeb(
-      { readable: conn.readable, writable: conn.writable },
-    );
-    this.#socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+    this.#raw = new Duplex({
+      // A client that half-closes after its request still gets the response.
+      allowHalfOpen: true,
+      read: () => this.#resumeReader(),
+      write: (chunk: Uint8Array, _encoding, done) => {
+        writeAll(conn, chunk).then(() => done(), done);
+      },
+      final: (done) => {
+        conn.closeWrite().then(() => done(), () => done());
+      },
+    });
+    this.#socket = new tls.TLSSocket(this.#raw, {
+      isServer: true,
+      secureContext: context,
+      allowHalfOpen: true,
+    } as tls.TLSSocketOptions);
     this.#socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     this.#socket.on("end", () => this.#settle(null));
     this.#socket.on("close", () => this.#settle(null));
     this.#socket.on("error", (error: Error) => this.#settle(error));
+    this.#readSocket();
   }
 
   read(buffer: Uint8Array): Promise<number | null> {
@@ -83,10 +111,9 @@ export class TlsTransport implements Transport {
   }
 
   write(bytes: Uint8Array): Promise<number> {
-    // The caller reuses its buffers once the write resolves; TLS keeps what it is given.
-    const copy = new Uint8Array(bytes);
+    const piece = bytes.subarray(0, WRITE_PIECE_BYTES);
     return new Promise((resolve, reject) => {
-      this.#socket.write(copy, (error) => error ? reject(error) : resolve(copy.byteLength));
+      this.#socket.write(piece, (error) => error ? reject(error) : resolve(piece.byteLength));
     });
   }
 
@@ -98,6 +125,7 @@ export class TlsTransport implements Transport {
     if (this.#closing) return;
     this.#closing = true;
     this.#settle(null);
+    this.#resumeReader();
     const timer = setTimeout(() => this.#release(), CLOSE_NOTIFY_MS);
     this.#socket.end(() => {
       clearTimeout(timer);
@@ -105,19 +133,43 @@ export class TlsTransport implements Transport {
     });
   }
 
+  /** Feeds the socket's bytes to TLS while there is room for what they decrypt to. */
+  async #readSocket(): Promise<void> {
+    const buffer = new Uint8Array(RAW_READ_BYTES);
+    while (!this.#closing) {
+      if (this.#held >= READ_AHEAD_BYTES || this.#raw.readableLength >= RAW_READ_BYTES) {
+        await new Promise<void>((resolve) => (this.#wakeReader = resolve));
+        continue;
+      }
+      let n: number | null;
+      try {
+        n = await this.#conn.read(buffer);
+      } catch (error) {
+        this.#raw.destroy(error as Error);
+        return;
+      }
+      if (this.#closing) return;
+      if (n === null) {
+        this.#raw.push(null);
+        return;
+      }
+      this.#raw.push(buffer.slice(0, n));
+    }
+  }
+
   #release(): void {
     this.#socket.destroy();
+    this.#raw.destroy();
     try {
       this.#conn.close();
     } catch {
-      // Already closed with the TLS socket.
+      // Already closed.
     }
   }
 
   #onData(chunk: Uint8Array): void {
     this.#chunks.push(chunk);
     this.#held += chunk.byteLength;
-    if (this.#held >= READ_AHEAD_BYTES) this.#socket.pause();
     this.#resume();
   }
 
@@ -128,7 +180,7 @@ export class TlsTransport implements Transport {
     if (n === chunk.byteLength) this.#chunks.shift();
     else this.#chunks[0] = chunk.subarray(n);
     this.#held -= n;
-    if (this.#held < READ_AHEAD_BYTES) this.#socket.resume();
+    if (this.#held < READ_AHEAD_BYTES) this.#resumeReader();
     return n;
   }
 
@@ -143,4 +195,14 @@ export class TlsTransport implements Transport {
     this.#wake = null;
     wake?.();
   }
+
+  #resumeReader(): void {
+    const wake = this.#wakeReader;
+    this.#wakeReader = null;
+    wake?.();
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.byteLength;) at += await conn.write(bytes.subarray(at));
 }

@@ -237,7 +237,7 @@ Deno.test("an Expect: 100-continue request answered without its body says Connec
 /** A site and certificate served over HTTPS with the given flags. */
 async function withTlsServer(
   args: string[],
-  fn: (server: TestServer, client: Deno.HttpClient, site: TestSite) => Promise<void>,
+  fn: (server: TestServer, client: Deno.HttpClient, ca: string, site: TestSite) => Promise<void>,
 ): Promise<void> {
   const site = await makeSite();
   const { ca, cert, key } = await makeCertificate(site.root);
@@ -250,9 +250,10 @@ async function withTlsServer(
     key,
     ...args,
   ]);
-  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca)] });
+  const caText = await Deno.readTextFile(ca);
+  const client = Deno.createHttpClient({ caCerts: [caText] });
   try {
-    await fn(server, client, site);
+    await fn(server, client, caText, site);
   } finally {
     client.close();
     await server.stop();
@@ -280,7 +281,7 @@ Deno.test("TLS handshakes that never start are closed at the header timeout and 
 });
 
 Deno.test("TLS serves keep-alive, pipelined and large responses", async () => {
-  await withTlsServer(["--quiet"], async (server, client, site) => {
+  await withTlsServer(["--quiet"], async (server, client, _ca, site) => {
     await writeRandomFile(`${site.root}/big.bin`, 3 * 1024 * 1024);
     const expected = await Deno.readFile(`${site.root}/big.bin`);
     for (let i = 0; i < 3; i++) {
@@ -289,6 +290,104 @@ Deno.test("TLS serves keep-alive, pipelined and large responses", async () => {
       assert.equal(body.byteLength, expected.byteLength);
       assert.deepEqual(body.subarray(0, 1024), expected.subarray(0, 1024));
       assert.deepEqual(body.subarray(-1024), expected.subarray(-1024));
+    }
+  });
+});
+
+Deno.test("a pipelined request held while the client reads late is still answered", async () => {
+  await withSiteServer({ largeBytes: 4 * 1024 * 1024, args: ["--quiet"] }, async (server) => {
+    const before = await settledFds(server.pid, { timeoutMs: 3000 });
+    await Promise.all(Array.from({ length: 10 }, async () => {
+      const conn = await connect(server.port);
+      try {
+        await writeAll(
+          conn,
+          encoder.encode(
+            "GET /large.bin HTTP/1.1\r\nHost: t\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+          ),
+        );
+        // More than a window waits when the first response ends: the second request is held.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const responses = await readResponses(conn, { responses: 2, timeoutMs: 10_000 });
+        assert.deepEqual(responses.map((r) => r.status), [200, 200]);
+        assert.equal(new TextDecoder().decode(responses[1].body), "hello, world\n");
+      } finally {
+        closeQuietly(conn);
+      }
+    }));
+    const after = await settledFds(server.pid, { timeoutMs: 3000, atMost: before });
+    assert.ok(after <= before, `fds: ${before} before, ${after} after`);
+  });
+});
+
+Deno.test("bytes past an unfinished head are never sent to a worker in one record", async () => {
+  await withSiteServer({ largeBytes: 1024 * 1024 }, async (server) => {
+    for (const junk of [120_000, 70_000]) {
+      const conn = await connect(server.port);
+      const request = encoder.encode("GET /large.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+      const bytes = new Uint8Array(request.byteLength + junk).fill(0x41);
+      bytes.set(request);
+      await writeAll(conn, bytes).catch(() => {});
+      const { text, closed } = await readToClose(conn, 10_000);
+      closeQuietly(conn);
+      assert.ok(closed);
+      assert.match(text, /^HTTP\/1\.1 200 /);
+      assert.match(text, /HTTP\/1\.1 (414|431|400) /, "the junk is refused as a request");
+    }
+    const { response } = await timedGet(server.port, "/hello.txt");
+    assert.equal(response.status, 200, "the server survived");
+  });
+});
+
+Deno.test("a TLS client that sends without pause holds bounded memory", async () => {
+  await withTlsServer(["--quiet", "--send-timeout", "2"], async (server, _client, ca, site) => {
+    // The server stops reading while it answers a request the client does not read; over TLS it
+    // must stop too.
+    await writeRandomFile(`${site.root}/big.bin`, 8 * 1024 * 1024);
+    const baseline = await residentMb(server.pid);
+    const conn = await Deno.connectTls({
+      hostname: "127.0.0.1",
+      port: server.port,
+      caCerts: [ca],
+    });
+    const junk = new Uint8Array(64 * 1024).fill(0x58);
+    let sent = 0;
+    const started = performance.now();
+    const flood = (async () => {
+      await writeAll(conn, encoder.encode("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n"));
+      while (performance.now() - started < 3000) {
+        await writeAll(conn, junk);
+        sent += junk.byteLength;
+      }
+    })().catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([flood, new Promise((resolve) => (timer = setTimeout(resolve, 4000)))]);
+    clearTimeout(timer);
+    const peak = await residentMb(server.pid);
+    closeQuietly(conn);
+    await flood;
+    assert.ok(
+      peak - baseline < 100,
+      `RSS ${baseline.toFixed(0)} → ${peak.toFixed(0)} MB after ${sent >> 20} MB sent`,
+    );
+  });
+});
+
+Deno.test("a TLS client that half-closes after its request gets the response", async () => {
+  await withTlsServer(["--quiet"], async (server, _client, ca) => {
+    const conn = await Deno.connectTls({
+      hostname: "127.0.0.1",
+      port: server.port,
+      caCerts: [ca],
+    });
+    try {
+      await writeAll(conn, encoder.encode("GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n"));
+      await conn.closeWrite();
+      const { text } = await readToClose(conn, 5000);
+      assert.match(text, /^HTTP\/1\.1 200 /);
+      assert.ok(text.endsWith("hello, world\n"));
+    } finally {
+      closeQuietly(conn);
     }
   });
 });
