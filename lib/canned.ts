@@ -7,7 +7,7 @@
 import { httpDate } from "./http/date.ts";
 import { serializeHead } from "./http/serializer.ts";
 import { errorPage } from "./static/pages.ts";
-import { VERSION } from "./config.ts";
+import { VERSION } from "./version.ts";
 
 /**
  * A complete error response that closes the connection.

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { LogFormat } from "./config.ts";
+import type { LogFormat } from "./config/settings.ts";
 
 /** What one access-log line reports. */
 export interface AccessRecord {

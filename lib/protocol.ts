@@ -12,7 +12,7 @@
  */
 import type { RecordHeader, RingRecord } from "./ring.ts";
 import type { ChannelSizes } from "./channel.ts";
-import type { LogFormat, StaticSettings } from "./config.ts";
+import type { LogFormat, StaticSettings } from "./config/settings.ts";
 
 /** Largest file chunk a worker reads and sends at once; ~256 KiB keeps syscalls few and the window full. */
 export const FILE_CHUNK_BYTES = 256 * 1024;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { ServerConfig } from "./config.ts";
+import type { ServerConfig } from "./config/settings.ts";
 import { Connection } from "./connection.ts";
 import { findHeadEnd } from "./http/head_end.ts";
 import { type PoolWorker, type WorkerLoss, WorkerPool } from "./pool.ts";

@@ -3,7 +3,7 @@
  * The dotfiles policy (`--dotfiles deny|ignore|allow`): whether a URL path or a listed name
  * that starts with a dot may be served or shown. Pure: no Deno APIs.
  */
-import type { DotfilePolicy } from "../config.ts";
+import type { DotfilePolicy } from "../config/settings.ts";
 
 /**
  * The status a URL path gets under the dotfiles policy, when any of its segments starts with a

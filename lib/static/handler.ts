@@ -10,7 +10,7 @@
  * A path found empty moments ago (an app's route, a 404) skips the file system too.
  */
 
-import { DEFAULTS, type StaticSettings } from "../config.ts";
+import { DEFAULTS, type StaticSettings } from "../config/settings.ts";
 import { HttpError } from "../http/errors.ts";
 import type { PlannedResponse } from "../response.ts";
 import { describeFile, type FileCache, type StaticFile } from "./cache.ts";

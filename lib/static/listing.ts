@@ -4,7 +4,7 @@
  * served (dotfiles unless allowed, symlinks leaving the root, special files), sorts it as the
  * query asks (directories first), and renders HTML or, when Accept prefers it, JSON.
  */
-import type { DotfilePolicy } from "../config.ts";
+import type { DotfilePolicy } from "../config/settings.ts";
 import { isListed } from "./dotfiles.ts";
 import { renderListingHtml } from "./listing_html.ts";
 import { inspect, type LocateScope } from "./locate.ts";

@@ -4,7 +4,7 @@
  * every response ends with (X-Content-Type-Options, CORS, `--header` ones), Vary, Cache-Control
  * by kind, and the responses every route shares (status pages, OPTIONS and CORS preflight).
  */
-import type { StaticSettings } from "../config.ts";
+import type { StaticSettings } from "../config/settings.ts";
 import type { PlannedResponse } from "../response.ts";
 import { errorPage } from "./pages.ts";
 
@@ -49,7 +49,7 @@ let memo: HeaderPolicy | null = null;
  * @example
  * ```ts
  * import { headerPolicy } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
+ * import { DEFAULTS } from "../config/settings.ts";
  * headerPolicy(DEFAULTS).common; // [["x-content-type-options", "nosniff"]]
  * ```
  */
@@ -78,7 +78,7 @@ export function headerPolicy(settings: StaticSettings): HeaderPolicy {
  * @example
  * ```ts
  * import { finishHeaders, headerPolicy } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
+ * import { DEFAULTS } from "../config/settings.ts";
  * finishHeaders([["content-length", "0"]], { policy: headerPolicy(DEFAULTS) });
  * ```
  */
@@ -103,7 +103,7 @@ export function finishHeaders(
  * @example
  * ```ts
  * import { cacheControl, headerPolicy } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
+ * import { DEFAULTS } from "../config/settings.ts";
  * cacheControl("text/html; charset=utf-8", headerPolicy(DEFAULTS)); // "no-cache"
  * ```
  */
@@ -131,7 +131,7 @@ export interface PageSpec {
  * @example
  * ```ts
  * import { headerPolicy, pageResponse } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
+ * import { DEFAULTS } from "../config/settings.ts";
  * const response = pageResponse({ status: 404, method: "GET" }, headerPolicy(DEFAULTS));
  * ```
  */
@@ -165,7 +165,7 @@ export function pageResponse(spec: PageSpec, policy: HeaderPolicy): PlannedRespo
  * @example
  * ```ts
  * import { headerPolicy, optionsResponse } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
+ * import { DEFAULTS } from "../config/settings.ts";
  * optionsResponse({}, headerPolicy({ ...DEFAULTS, cors: "*" })).status; // 204
  * ```
  */
