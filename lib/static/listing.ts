@@ -6,25 +6,9 @@
  */
 import type { DotfilePolicy } from "../config/settings.ts";
 import { isListed } from "./dotfiles.ts";
-import { renderListingHtml } from "./listing_html.ts";
+import { type ListingEntry, type ListingOrder, renderListingHtml } from "./listing_html.ts";
 import { inspect, type LocateScope } from "./locate.ts";
 import { preferredMedia } from "./qvalues.ts";
-
-/** One listed entry. */
-export interface ListingEntry {
-  name: string;
-  kind: "directory" | "file";
-  /** Size in bytes; null for directories. */
-  size: number | null;
-  /** Modification time in ms since the epoch; null when unknown. */
-  modifiedMs: number | null;
-}
-
-/** The column a listing is sorted by, and in which direction. */
-export interface ListingOrder {
-  sort: "name" | "size" | "date";
-  order: "asc" | "desc";
-}
 
 /** What a listing needs to know about the request and the server. */
 export interface ListingRequest {
