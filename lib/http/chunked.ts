@@ -6,7 +6,8 @@
  */
 
 import { HttpError } from "./errors.ts";
-import { CR, decodeLatin1, LF, parseFieldSection } from "./headers.ts";
+import { decodeLatin1, parseFieldSection } from "./headers.ts";
+import { CR, LF } from "./octets.ts";
 import { type FieldLimits, scanFieldSection, type SectionScan } from "./section.ts";
 
 /**

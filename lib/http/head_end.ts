@@ -8,8 +8,7 @@
  * @module
  */
 
-const LF = 0x0a;
-const CR = 0x0d;
+import { CR, LF } from "./octets.ts";
 
 /**
  * Offset just past the blank line that ends a request head (`\n\r\n` or `\n\n`), searching from

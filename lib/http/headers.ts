@@ -1,20 +1,14 @@
 /**
  * @module
  * Field syntax (RFC 9112 §5, RFC 9110 §5): tokens, field values, and the parsing of a complete
- * header or trailer section into lower-cased name/value pairs; plus the latin1 decoding and the
- * byte constants the other HTTP modules share.
+ * header or trailer section into lower-cased name/value pairs; plus the latin1 decoding the
+ * other HTTP modules share.
  */
 
 import { Buffer } from "node:buffer";
 import { HttpError } from "./errors.ts";
+import { CR, HTAB, LF, SP } from "./octets.ts";
 
-/** Byte value of a line feed. */
-export const LF = 0x0a;
-/** Byte value of a carriage return. */
-export const CR = 0x0d;
-
-const SP = 0x20;
-const HTAB = 0x09;
 // Character classes as 256-entry tables: one lookup per character beats a regex per field on
 // the hot path. Codes above 0xFF read as undefined, so they fail every class.
 const TCHAR = charClass("!#$%&'*+-.^_`|~", [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]]);

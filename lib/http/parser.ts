@@ -8,7 +8,8 @@
 import { type ChunkedDecoder, newChunkedDecoder, readChunked } from "./chunked.ts";
 import { HttpError } from "./errors.ts";
 import { type BodyFraming, buildRequestHead, type RequestHead } from "./head.ts";
-import { CR, decodeLatin1, LF, parseFieldSection } from "./headers.ts";
+import { decodeLatin1, parseFieldSection } from "./headers.ts";
+import { CR, LF } from "./octets.ts";
 import { type FieldLimits, newSectionScan, scanFieldSection, type SectionScan } from "./section.ts";
 import { parseRequestLine, type RequestLine } from "./request_line.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { HttpError } from "./errors.ts";
-import { CR, LF } from "./headers.ts";
+import { CR, LF } from "./octets.ts";
 
 /**
  * Limits shared by the header section and the trailer section of one request.
