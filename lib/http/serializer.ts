@@ -1,7 +1,8 @@
 /**
  * @module
- * Response serialization (RFC 9112 §4, §7.1): the status line and header fields as bytes, and
- * the framing of chunked bodies. Refuses anything that could split or inject a header.
+ * Response serialization (RFC 9112 §4): the status line and header fields as bytes. Refuses
+ * anything that could split or inject a header. Chunked framing is written by the worker's
+ * response writer (`lib/body.ts`), straight into its buffer.
  */
 
 import { STATUS_CODES } from "node:http";
@@ -18,21 +19,6 @@ export interface ResponseHead {
 
 const NON_ASCII = /[\x80-\xff]/;
 const ENCODER = new TextEncoder();
-const CR = 0x0d;
-const LF = 0x0a;
-
-/**
- * The zero-size chunk and empty trailer section that end a chunked body: "0\r\n\r\n". Shared;
- * do not modify.
- *
- * @example
- * ```ts
- * import { LAST_CHUNK } from "./serializer.ts";
- * console.assert(new TextDecoder().decode(LAST_CHUNK) === "0\r\n\r\n");
- * ```
- */
-export const LAST_CHUNK: Uint8Array = ENCODER.encode("0\r\n\r\n");
-
 /**
  * Serializes a response head: status line, fields and the empty line.
  *
@@ -156,30 +142,4 @@ function encodeLatin1(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
-}
-
-/**
- * Frames data as one chunk: hex size, CRLF, data, CRLF. Empty data gives empty output, so a
- * chunk can never be mistaken for {@link LAST_CHUNK}.
- *
- * @param data Body bytes (copied).
- * @returns The framed chunk, or an empty array for empty data.
- * @example
- * ```ts
- * import { encodeChunk } from "./serializer.ts";
- * const chunk = encodeChunk(new TextEncoder().encode("hello, world"));
- * console.assert(new TextDecoder().decode(chunk) === "c\r\nhello, world\r\n");
- * ```
- */
-export function encodeChunk(data: Uint8Array): Uint8Array {
-  if (data.length === 0) return new Uint8Array(0);
-  const size = data.length.toString(16);
-  const out = new Uint8Array(size.length + data.length + 4);
-  for (let i = 0; i < size.length; i++) out[i] = size.charCodeAt(i);
-  out[size.length] = CR;
-  out[size.length + 1] = LF;
-  out.set(data, size.length + 2);
-  out[out.length - 2] = CR;
-  out[out.length - 1] = LF;
-  return out;
 }
