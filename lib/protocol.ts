@@ -13,6 +13,7 @@
 import type { RecordHeader, RingRecord } from "./ring.ts";
 import type { ChannelSizes } from "./channel.ts";
 import type { LogFormat, StaticSettings } from "./config/settings.ts";
+import { unreachable } from "./unreachable.ts";
 
 /** Largest file chunk a worker reads and sends at once; ~256 KiB keeps syscalls few and the window full. */
 export const FILE_CHUNK_BYTES = 256 * 1024;
@@ -242,23 +243,4 @@ export function decodeToMain(record: RingRecord): ToMain {
         `protocol violation: record kind ${record.kind} is not a message to the main thread`,
       );
   }
-}
-
-/**
- * Marks a switch as exhaustive: the compiler rejects a call that a new union member reaches.
- *
- * @param value the value no case handled
- * @returns never; it throws
- * @example
- * ```ts
- * import { unreachable } from "./protocol.ts";
- * type Kind = "a";
- * function name(kind: Kind): string {
- *   if (kind === "a") return "A";
- *   return unreachable(kind);
- * }
- * ```
- */
-export function unreachable(value: never): never {
-  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }
