@@ -7,7 +7,7 @@
 import { httpDate } from "./http/date.ts";
 import { serializeHead } from "./http/serializer.ts";
 import { errorPage } from "./static/pages.ts";
-import { VERSION } from "./version.ts";
+import { SERVER_HEADER } from "./version.ts";
 
 /**
  * A complete error response that closes the connection.
@@ -30,7 +30,7 @@ export function cannedResponse(status: number, headers: [string, string][]): Uin
       ["content-length", String(body.byteLength)],
       ...headers,
       ["date", httpDate()],
-      ["server", `heiretsu/${VERSION}`],
+      ["server", SERVER_HEADER],
       ["connection", "close"],
     ],
   });
