@@ -17,8 +17,12 @@ import { SERVER_HEADER } from "./version.ts";
  * @returns the bytes to write
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cannedResponse } from "./canned.ts";
- * const bytes = cannedResponse(503, [["retry-after", "1"]]);
+ * const text = new TextDecoder().decode(cannedResponse(503, [["retry-after", "1"]]));
+ * assert.match(text, /^HTTP\/1.1 503 Service Unavailable\r\n/);
+ * assert.match(text, /\r\nretry-after: 1\r\n/);
+ * assert.match(text, /\r\nconnection: close\r\n\r\n<!DOCTYPE html>/);
  * ```
  */
 export function cannedResponse(status: number, headers: [string, string][]): Uint8Array {

@@ -37,8 +37,10 @@ function allIn(table: Uint8Array, text: string): boolean {
  * @returns True when `text` is a non-empty run of tchar.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isToken } from "./headers.ts";
- * console.assert(isToken("Content-Type") && !isToken("Bad Name"));
+ * assert.equal(isToken("Content-Type"), true);
+ * assert.equal(isToken("Bad Name"), false);
  * ```
  */
 export function isToken(text: string): boolean {
@@ -52,8 +54,10 @@ export function isToken(text: string): boolean {
  * @returns False when any character is a control character or above 0xFF.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isFieldValue } from "./headers.ts";
- * console.assert(isFieldValue("caf\u00e9 au lait") && !isFieldValue("a\r\nSet-Cookie: x"));
+ * assert.equal(isFieldValue("caf\u00e9 au lait"), true);
+ * assert.equal(isFieldValue("a\r\nSet-Cookie: x"), false);
  * ```
  */
 export function isFieldValue(text: string): boolean {
@@ -67,8 +71,9 @@ export function isFieldValue(text: string): boolean {
  * @returns The decoded text, one UTF-16 unit per byte.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeLatin1 } from "./headers.ts";
- * console.assert(decodeLatin1(new Uint8Array([0x41, 0xe9])) === "A\u00e9");
+ * assert.equal(decodeLatin1(new Uint8Array([0x41, 0xe9])), "A\u00e9");
  * ```
  */
 export function decodeLatin1(bytes: Uint8Array): string {
@@ -86,10 +91,10 @@ export function decodeLatin1(bytes: Uint8Array): string {
  * @throws {HttpError} 400 on obs-fold, a bad name, a missing colon, a bare CR or a control byte.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFieldSection } from "./headers.ts";
  * const bytes = new TextEncoder().encode("Host: example.com \r\nAccept:text/html\n");
- * const fields = parseFieldSection(bytes);
- * console.assert(fields[0][0] === "host" && fields[0][1] === "example.com");
+ * assert.deepEqual(parseFieldSection(bytes), [["host", "example.com"], ["accept", "text/html"]]);
  * ```
  */
 export function parseFieldSection(bytes: Uint8Array): Array<[string, string]> {
@@ -161,8 +166,10 @@ function isOws(code: number): boolean {
  * @returns "nul-byte", "bare-cr" or `fallback`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { refineCode } from "./headers.ts";
- * console.assert(refineCode("a\rb", "invalid-field-value") === "bare-cr");
+ * assert.equal(refineCode("a\rb", "invalid-field-value"), "bare-cr");
+ * assert.equal(refineCode("a\x01b", "invalid-field-value"), "invalid-field-value");
  * ```
  */
 export function refineCode(text: string, fallback: string): string {
@@ -179,9 +186,10 @@ export function refineCode(text: string, fallback: string): string {
  * @returns Lower-cased members in order, empty members dropped.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { listMembers } from "./headers.ts";
  * const members = listMembers([["connection", "Keep-Alive, , Upgrade"]], "connection");
- * console.assert(members.join() === "keep-alive,upgrade");
+ * assert.deepEqual(members, ["keep-alive", "upgrade"]);
  * ```
  */
 export function listMembers(fields: Array<[string, string]>, name: string): string[] {

@@ -28,10 +28,12 @@ const ENCODER = new TextEncoder();
  * (CR, LF, NUL ...) or non-latin1 character in a value.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serializeHead } from "./serializer.ts";
  * const bytes = serializeHead({ status: 404, headers: [["content-length", "0"]] });
- * console.assert(
- *   new TextDecoder().decode(bytes) === "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+ * assert.equal(
+ *   new TextDecoder().decode(bytes),
+ *   "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
  * );
  * ```
  */
@@ -51,8 +53,9 @@ export function serializeHead(head: ResponseHead): Uint8Array {
  * @throws {HttpError} As {@linkcode serializeHead}.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headText } from "./serializer.ts";
- * console.assert(headText({ status: 204, headers: [] }) === "HTTP/1.1 204 No Content\r\n\r\n");
+ * assert.equal(headText({ status: 204, headers: [] }), "HTTP/1.1 204 No Content\r\n\r\n");
  * ```
  */
 export function headText(
@@ -80,8 +83,9 @@ const frozenFieldsText = new WeakMap<object, string>();
  * @throws {HttpError} 500 on a non-token name, or a control or non-latin1 character in a value.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fieldsText } from "./serializer.ts";
- * console.assert(fieldsText([["etag", '"a"']]) === 'etag: "a"\r\n');
+ * assert.equal(fieldsText([["etag", '"a"']]), 'etag: "a"\r\n');
  * ```
  */
 export function fieldsText(headers: ReadonlyArray<readonly [string, string]>): string {
@@ -122,9 +126,11 @@ export function fieldsText(headers: ReadonlyArray<readonly [string, string]>): s
  * @throws {RangeError} When `into` is too small.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headText, writeHead } from "./serializer.ts";
  * const buffer = new Uint8Array(256);
  * const length = writeHead(headText({ status: 200, headers: [] }), buffer);
+ * assert.equal(new TextDecoder().decode(buffer.subarray(0, length)), "HTTP/1.1 200 OK\r\n\r\n");
  * ```
  */
 export function writeHead(text: string, into: Uint8Array): number {

@@ -14,9 +14,11 @@ import type { DotfilePolicy } from "../config/settings.ts";
  * @returns 403 (deny), 404 (ignore), or null when the path may be served
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dotfileStatus } from "./dotfiles.ts";
- * dotfileStatus("/.git/config", "ignore"); // 404
- * dotfileStatus("/a.b/c", "deny"); // null
+ * assert.equal(dotfileStatus("/.git/config", "ignore"), 404);
+ * assert.equal(dotfileStatus("/.git/config", "deny"), 403);
+ * assert.equal(dotfileStatus("/a.b/c", "deny"), null);
  * ```
  */
 export function dotfileStatus(urlPath: string, policy: DotfilePolicy): 403 | 404 | null {
@@ -32,8 +34,10 @@ export function dotfileStatus(urlPath: string, policy: DotfilePolicy): 403 | 404
  * @returns true to list it
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isListed } from "./dotfiles.ts";
- * isListed(".env", "deny"); // false
+ * assert.equal(isListed(".env", "deny"), false);
+ * assert.equal(isListed(".env", "allow"), true);
  * ```
  */
 export function isListed(name: string, policy: DotfilePolicy): boolean {

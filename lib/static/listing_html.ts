@@ -45,13 +45,15 @@ const COLUMNS: ReadonlyArray<{ sort: ListingOrder["sort"]; label: string; cell: 
  * @returns the HTML document
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderListingHtml } from "./listing_html.ts";
  * const html = renderListingHtml({
  *   urlPath: "/docs/",
  *   entries: [{ name: "<b>.txt", kind: "file", size: 3, modifiedMs: 0 }],
  *   order: { sort: "name", order: "asc" },
  * });
- * html.includes("&lt;b&gt;.txt"); // true
+ * assert.ok(html.includes("&lt;b&gt;.txt"));
+ * assert.ok(!html.includes("<b>"));
  * ```
  */
 export function renderListingHtml(
@@ -111,8 +113,10 @@ function row(entry: ListingEntry): string {
  * @returns the size with a binary unit, one decimal below 10
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSize } from "./listing_html.ts";
- * formatSize(1536); // "1.5 KiB"
+ * assert.equal(formatSize(1536), "1.5 KiB");
+ * assert.equal(formatSize(512), "512 B");
  * ```
  */
 export function formatSize(bytes: number): string {
