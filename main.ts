@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseConfig } from "./lib/config.ts";
+import { parseConfig } from "./lib/config/parse.ts";
 import { Server } from "./lib/server.ts";
 
 /** Reads an environment variable only when permitted, so a missing --allow-env never prompts. */

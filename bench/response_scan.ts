@@ -7,6 +7,8 @@
  * Content-Length: chunked or close-delimited bodies are rejected.
  */
 
+import { CR, HTAB, LF, SP } from "../lib/http/octets.ts";
+
 /**
  * Where the scan is inside the current response.
  * - `"head"`: collecting status line and headers; next is `"body"` once the
@@ -32,10 +34,6 @@ export interface ResponseScan {
 /** Largest response head accepted by default (status line plus headers). */
 export const DEFAULT_MAX_HEAD_BYTES = 16_384;
 
-const CR = 0x0d;
-const LF = 0x0a;
-const SP = 0x20;
-const TAB = 0x09;
 const DIGIT_0 = 0x30;
 
 /**
@@ -159,7 +157,7 @@ function contentLength(head: Uint8Array, length: number): number {
     }
     if (!isContentLength(head, line)) continue;
     let start = line + "content-length:".length;
-    while (head[start] === SP || head[start] === TAB) start++;
+    while (head[start] === SP || head[start] === HTAB) start++;
     const value = readNumber(head, start);
     if (!Number.isNaN(value)) return value;
   }

@@ -7,7 +7,7 @@
 import { httpDate } from "./http/date.ts";
 import { serializeHead } from "./http/serializer.ts";
 import { errorPage } from "./static/pages.ts";
-import { VERSION } from "./config.ts";
+import { SERVER_HEADER } from "./version.ts";
 
 /**
  * A complete error response that closes the connection.
@@ -17,8 +17,12 @@ import { VERSION } from "./config.ts";
  * @returns the bytes to write
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cannedResponse } from "./canned.ts";
- * const bytes = cannedResponse(503, [["retry-after", "1"]]);
+ * const text = new TextDecoder().decode(cannedResponse(503, [["retry-after", "1"]]));
+ * assert.match(text, /^HTTP\/1.1 503 Service Unavailable\r\n/);
+ * assert.match(text, /\r\nretry-after: 1\r\n/);
+ * assert.match(text, /\r\nconnection: close\r\n\r\n<!DOCTYPE html>/);
  * ```
  */
 export function cannedResponse(status: number, headers: [string, string][]): Uint8Array {
@@ -30,7 +34,7 @@ export function cannedResponse(status: number, headers: [string, string][]): Uin
       ["content-length", String(body.byteLength)],
       ...headers,
       ["date", httpDate()],
-      ["server", `heiretsu/${VERSION}`],
+      ["server", SERVER_HEADER],
       ["connection", "close"],
     ],
   });

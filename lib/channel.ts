@@ -40,8 +40,11 @@ const PROGRESS_SLOT = 4;
  * @returns the buffer to pass to both ends
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createChannelMemory } from "./channel.ts";
  * const memory = createChannelMemory({ toWorkerBytes: 65536, toMainBytes: 1 << 20 });
+ * assert.ok(memory instanceof SharedArrayBuffer);
+ * assert.ok(memory.byteLength > 65536 + (1 << 20));
  * ```
  */
 export function createChannelMemory(sizes: ChannelSizes): SharedArrayBuffer {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { LogFormat } from "./config.ts";
+import type { LogFormat } from "./config/settings.ts";
 
 /** What one access-log line reports. */
 export interface AccessRecord {
@@ -35,8 +35,20 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
  * @returns the line, without a newline
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { accessLine } from "./log.ts";
- * const line = accessLine({ remote: "127.0.0.1", requestLine: "GET / HTTP/1.1", status: 200, bytes: 512, startedAt: performance.now(), worker: 1 });
+ * const record = {
+ *   remote: "127.0.0.1",
+ *   requestLine: "GET / HTTP/1.1",
+ *   status: 200,
+ *   bytes: 512,
+ *   startedAt: performance.now(),
+ *   worker: 1,
+ * };
+ * const line = accessLine(record, { now: new Date(Date.UTC(2024, 4, 1, 13, 45)) });
+ * const common = '127.0.0.1 - - [01/May/2024:13:45:00 +0000] "GET / HTTP/1.1" 200 512';
+ * assert.ok(line.startsWith(`${common} `), line);
+ * assert.match(line, / [\d.]+ms worker=1$/);
  * ```
  */
 export function accessLine(

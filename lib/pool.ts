@@ -8,7 +8,8 @@
  * @module
  */
 import { ChannelEnd, type ChannelSizes, createChannelMemory } from "./channel.ts";
-import { type ServerConfig, VERSION } from "./config.ts";
+import type { ServerConfig } from "./config/settings.ts";
+import { VERSION } from "./version.ts";
 import { decodeToMain, type ToMain, type WorkerEvent, type WorkerInit } from "./protocol.ts";
 import { createThread, workerPermissions } from "./sandbox.ts";
 

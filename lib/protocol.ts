@@ -12,7 +12,8 @@
  */
 import type { RecordHeader, RingRecord } from "./ring.ts";
 import type { ChannelSizes } from "./channel.ts";
-import type { LogFormat, StaticSettings } from "./config.ts";
+import type { LogFormat, StaticSettings } from "./config/settings.ts";
+import { unreachable } from "./unreachable.ts";
 
 /** Largest file chunk a worker reads and sends at once; ~256 KiB keeps syscalls few and the window full. */
 export const FILE_CHUNK_BYTES = 256 * 1024;
@@ -117,8 +118,11 @@ const decoder = new TextDecoder();
  * @returns the header and payload parts to pass to `ChannelEnd.send`
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeToWorker } from "./protocol.ts";
- * const [header] = encodeToWorker({ kind: "abort", stream: 7 });
+ * const [header, ...payload] = encodeToWorker({ kind: "abort", stream: 7 });
+ * assert.deepEqual(header, { kind: 4, flags: 0, connId: 7, arg: 0 });
+ * assert.equal(payload.length, 0);
  * ```
  */
 export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[]] {
@@ -160,8 +164,11 @@ function encodeRemote(remote: string): Uint8Array {
  * @returns the message
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeToWorker } from "./protocol.ts";
- * const message = decodeToWorker({ kind: 4, flags: 0, connId: 7, arg: 0, payload: new Uint8Array() });
+ * const record = { kind: 4, flags: 0, connId: 7, arg: 0, payload: new Uint8Array() };
+ * assert.deepEqual(decodeToWorker(record), { kind: "abort", stream: 7 });
+ * assert.throws(() => decodeToWorker({ ...record, kind: 16 }), /protocol violation/);
  * ```
  */
 export function decodeToWorker(record: RingRecord): ToWorker {
@@ -193,8 +200,10 @@ export function decodeToWorker(record: RingRecord): ToWorker {
  * @returns the header and payload parts to pass to `ChannelEnd.send`
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeToMain } from "./protocol.ts";
  * const [header] = encodeToMain({ kind: "pull", stream: 7, bytes: 65536 });
+ * assert.deepEqual(header, { kind: 17, flags: 0, connId: 7, arg: 65536 });
  * ```
  */
 export function encodeToMain(message: ToMain): [RecordHeader, ...Uint8Array[]] {
@@ -219,8 +228,10 @@ export function encodeToMain(message: ToMain): [RecordHeader, ...Uint8Array[]] {
  * @returns the message
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeToMain } from "./protocol.ts";
- * const message = decodeToMain({ kind: 17, flags: 0, connId: 7, arg: 10, payload: new Uint8Array() });
+ * const record = { kind: 17, flags: 0, connId: 7, arg: 10, payload: new Uint8Array() };
+ * assert.deepEqual(decodeToMain(record), { kind: "pull", stream: 7, bytes: 10 });
  * ```
  */
 export function decodeToMain(record: RingRecord): ToMain {
@@ -242,23 +253,4 @@ export function decodeToMain(record: RingRecord): ToMain {
         `protocol violation: record kind ${record.kind} is not a message to the main thread`,
       );
   }
-}
-
-/**
- * Marks a switch as exhaustive: the compiler rejects a call that a new union member reaches.
- *
- * @param value the value no case handled
- * @returns never; it throws
- * @example
- * ```ts
- * import { unreachable } from "./protocol.ts";
- * type Kind = "a";
- * function name(kind: Kind): string {
- *   if (kind === "a") return "A";
- *   return unreachable(kind);
- * }
- * ```
- */
-export function unreachable(value: never): never {
-  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }

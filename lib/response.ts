@@ -42,8 +42,13 @@ export interface PlannedResponse {
  * @param body the body
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { releaseBody } from "./response.ts";
- * releaseBody({ kind: "empty" });
+ * let cancelled = false;
+ * const stream = new ReadableStream<Uint8Array>({ cancel: () => void (cancelled = true) });
+ * releaseBody({ kind: "stream", stream });
+ * assert.equal(cancelled, true);
+ * releaseBody({ kind: "empty" }); // nothing to release
  * ```
  */
 export function releaseBody(body: ResponseBody): void {
@@ -69,8 +74,10 @@ export function releaseBody(body: ResponseBody): void {
  * @returns true for 1xx, 204 and 304
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isBodiless } from "./response.ts";
- * console.log(isBodiless(304)); // true
+ * assert.equal(isBodiless(304), true);
+ * assert.equal(isBodiless(404), false);
  * ```
  */
 export function isBodiless(status: number): boolean {

@@ -46,8 +46,12 @@ export type RecordHeader = Omit<RingRecord, "payload">;
  * @returns bytes for the control block and the data
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ringBytes } from "./ring.ts";
- * const memory = new SharedArrayBuffer(ringBytes(65536));
+ * const bytes = ringBytes(65536);
+ * assert.ok(bytes > 65536, "the capacity plus the ring's counters");
+ * const memory = new SharedArrayBuffer(bytes);
+ * assert.equal(memory.byteLength, bytes);
  * ```
  */
 export function ringBytes(capacity: number): number {

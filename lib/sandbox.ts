@@ -13,7 +13,7 @@
  */
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AppPermission, ServerConfig } from "./config.ts";
+import type { AppPermission, ServerConfig } from "./config/settings.ts";
 
 /**
  * The Deno permissions of a worker.

@@ -8,11 +8,12 @@
  *
  * @module
  */
-import type { ServerConfig } from "./config.ts";
+import type { ServerConfig } from "./config/settings.ts";
 import { Connection } from "./connection.ts";
 import { findHeadEnd } from "./http/head_end.ts";
 import { type PoolWorker, type WorkerLoss, WorkerPool } from "./pool.ts";
-import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain, unreachable } from "./protocol.ts";
+import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain } from "./protocol.ts";
+import { unreachable } from "./unreachable.ts";
 import { cannedResponse } from "./canned.ts";
 import { BufferPool } from "./bytes.ts";
 import { tlsContext, TlsTransport, type Transport } from "./tls.ts";

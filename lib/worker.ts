@@ -10,13 +10,8 @@
 /// <reference lib="deno.worker" />
 import { BufferShelf } from "./bytes.ts";
 import { ChannelEnd } from "./channel.ts";
-import {
-  decodeToWorker,
-  encodeToMain,
-  type ToWorker,
-  unreachable,
-  type WorkerInit,
-} from "./protocol.ts";
+import { decodeToWorker, encodeToMain, type ToWorker, type WorkerInit } from "./protocol.ts";
+import { unreachable } from "./unreachable.ts";
 import { type AccessEntry, Exchange, type ExchangeIo, type RequestHandler } from "./exchange.ts";
 import { accessLine } from "./log.ts";
 import { FileCache } from "./static/cache.ts";

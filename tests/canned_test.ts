@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { cannedResponse } from "../lib/canned.ts";
-import { VERSION } from "../lib/config.ts";
+import { VERSION } from "../lib/version.ts";
 
 interface Parsed {
   statusLine: string;

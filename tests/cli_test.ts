@@ -3,8 +3,8 @@
  */
 import assert from "node:assert/strict";
 import { runCli, TestServer } from "./_helpers/server.ts";
-import { VERSION } from "../lib/config.ts";
-import { FLAGS } from "../lib/flags.ts";
+import { VERSION } from "../lib/version.ts";
+import { FLAGS } from "../lib/config/flags.ts";
 
 const BAD_INVOCATIONS: [args: string[], message: RegExp][] = [
   [["--no-such-flag"], /--no-such-flag.*--help/],

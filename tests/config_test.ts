@@ -1,18 +1,15 @@
 /**
  * @module
- * Tests for lib/config.ts: defaults, every flag, environment variables, validation errors and
+ * Tests for lib/config/: defaults, every flag, environment variables, validation errors and
  * the help and version texts.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import {
-  type ConfigResult,
-  DEFAULTS,
-  parseConfig,
-  type ServerConfig,
-  VERSION,
-} from "../lib/config.ts";
-import { FLAGS, type FlagSpec, helpText } from "../lib/flags.ts";
+import { type ConfigResult, parseConfig } from "../lib/config/parse.ts";
+import { DEFAULTS, type ServerConfig } from "../lib/config/settings.ts";
+import { FLAGS, type FlagSpec } from "../lib/config/flags.ts";
+import { helpText } from "../lib/config/help.ts";
+import { VERSION } from "../lib/version.ts";
 
 const STATIC_ROOT = Deno.realPathSync(fileURLToPath(new URL("../static", import.meta.url)));
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -289,17 +286,64 @@ Deno.test("parseConfig() --version prints our version and Deno's", () => {
   assert.ok(text.includes(Deno.version.deno), text);
 });
 
+/** The `--help` line of a flag. */
+function helpLine(name: string): string {
+  const start = new RegExp(`^\\s*--${name}(\\s|\\[)`);
+  const line = helpText().split("\n").find((l: string) => start.test(l));
+  assert.ok(line !== undefined, name);
+  return line;
+}
+
+/** How `--help` must name each default; a flag not listed shows none (off, empty or null). */
+const HELP_DEFAULTS: Record<string, string> = {
+  "root": "(default: the built-in site)",
+  "host": "(default 127.0.0.1)",
+  "port": "(default 8080)",
+  "workers": "(default: number of CPUs)",
+  "queue": "(default 1024)",
+  "header-timeout": "(default 10)",
+  "keepalive-timeout": "(default 5)",
+  "body-timeout": "(default 10)",
+  "send-timeout": "(default 30)",
+  "grace": "(default 10)",
+  "stall-timeout": "(default 20)",
+  "max-request-line": "(default 8192)",
+  "max-header-bytes": "(default 32768)",
+  "max-headers": "(default 100)",
+  "max-body": "(default 10485760)",
+  "window": "(default 262144)",
+  "file-cache": "(default 8388608)",
+  "max-connections": "(default 10000)",
+  "log-format": "(default heiretsu)",
+  "drain-delay": "(default 0)",
+  "request-timeout": "(default 30)",
+  "dotfiles": "(default ignore)",
+  "cache-control": "(default no-cache)",
+};
+
 Deno.test("helpText() lists every flag with its help line, plus --help and --version", () => {
   const text = helpText();
   for (const flag of FLAGS) {
-    const start = new RegExp(`^\\s*--${flag.name}(\\s|\\[)`);
-    const line = text.split("\n").find((l: string) => start.test(l));
-    assert.ok(line !== undefined, flag.name);
-    assert.ok(line.endsWith(flag.help), line);
+    const line = helpLine(flag.name);
+    const note = HELP_DEFAULTS[flag.name];
+    assert.ok(line.endsWith(note === undefined ? flag.help : `${flag.help} ${note}`), line);
   }
   assert.match(text, /--help\b/);
   assert.match(text, /--version\b/);
   assert.ok(text.endsWith("\n"));
+});
+
+Deno.test("helpText() names each default in the flag's unit, as DEFAULTS holds it", () => {
+  assert.equal(HELP_DEFAULTS["header-timeout"], `(default ${DEFAULTS.headerTimeoutMs / 1000})`);
+  assert.equal(HELP_DEFAULTS["max-body"], `(default ${DEFAULTS.maxBodyBytes})`);
+  assert.equal(HELP_DEFAULTS["host"], `(default ${DEFAULTS.host})`);
+  for (const name of Object.keys(HELP_DEFAULTS)) {
+    assert.ok(FLAGS.some((flag) => flag.name === name), name);
+  }
+  for (const flag of FLAGS) {
+    assert.doesNotMatch(flag.help, /\(default/, `--${flag.name} repeats its default by hand`);
+  }
+  assert.equal(helpLine("quiet"), `  ${"--quiet".padEnd(30)}no access log`);
 });
 
 Deno.test("parseConfig() refuses --header for fields the server writes itself", () => {

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { Server } from "../lib/server.ts";
-import { parseConfig, type ServerConfig } from "../lib/config.ts";
+import { parseConfig } from "../lib/config/parse.ts";
+import type { ServerConfig } from "../lib/config/settings.ts";
 import { connect, exchange, readResponses, writeAll } from "./_helpers/http.ts";
 import { makeSite, type TestSite } from "./_helpers/site.ts";
 

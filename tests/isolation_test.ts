@@ -8,7 +8,7 @@ import { TestServer } from "./_helpers/server.ts";
 import { connect, exchange, residentMb, timedGet, writeAll } from "./_helpers/http.ts";
 import { makeSite } from "./_helpers/site.ts";
 import { Server } from "../lib/server.ts";
-import { parseConfig } from "../lib/config.ts";
+import { parseConfig } from "../lib/config/parse.ts";
 
 const encoder = new TextEncoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,7 +6,8 @@
  */
 
 import { HttpError } from "./errors.ts";
-import { CR, decodeLatin1, LF, parseFieldSection } from "./headers.ts";
+import { decodeLatin1, parseFieldSection } from "./headers.ts";
+import { CR, LF } from "./octets.ts";
 import { type FieldLimits, scanFieldSection, type SectionScan } from "./section.ts";
 
 /**
@@ -56,9 +57,10 @@ const NEED_DATA: ChunkedEvent = Object.freeze({ kind: "need-data" });
  * @returns A decoder in phase "size".
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newChunkedDecoder } from "./chunked.ts";
  * import { newSectionScan } from "./section.ts";
- * console.assert(newChunkedDecoder(newSectionScan()).phase === "size");
+ * assert.equal(newChunkedDecoder(newSectionScan()).phase, "size");
  * ```
  */
 export function newChunkedDecoder(section: SectionScan): ChunkedDecoder {
@@ -75,12 +77,13 @@ export function newChunkedDecoder(section: SectionScan): ChunkedDecoder {
  * @throws {HttpError} 400 on malformed chunk framing; 431 when trailers break the field limits.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newChunkedDecoder, readChunked } from "./chunked.ts";
  * import { newSectionScan } from "./section.ts";
  * const decoder = newChunkedDecoder(newSectionScan());
  * const view = new TextEncoder().encode("3\r\nabc\r\n0\r\n\r\n");
  * const limits = { maxHeaderBytes: 100, maxHeaderCount: 10 };
- * console.assert(readChunked(decoder, { view, limits }).kind === "body");
+ * assert.equal(readChunked(decoder, { view, limits }).kind, "body");
  * ```
  */
 export function readChunked(

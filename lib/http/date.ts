@@ -24,8 +24,9 @@ let older: CachedDate = { second: NaN, text: "" };
  * @throws {HttpError} 500 when `nowMs` is not a representable time.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { httpDate } from "./date.ts";
- * console.assert(httpDate(784111777000) === "Sun, 06 Nov 1994 08:49:37 GMT");
+ * assert.equal(httpDate(784111777000), "Sun, 06 Nov 1994 08:49:37 GMT");
  * ```
  */
 export function httpDate(nowMs: number = Date.now()): string {

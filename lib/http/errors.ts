@@ -12,9 +12,11 @@
  *
  * @example Reject an oversized request line
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HttpError } from "./errors.ts";
  * const error = new HttpError(414, "request-line-too-long", "Request line exceeds 8192 bytes");
- * console.assert(error.status === 414 && error.code === "request-line-too-long");
+ * assert.equal(error.status, 414);
+ * assert.equal(error.code, "request-line-too-long");
  * ```
  */
 export class HttpError extends Error {

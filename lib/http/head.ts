@@ -49,10 +49,12 @@ const CHUNKED: BodyFraming = Object.freeze({ kind: "chunked" });
  * transfer coding other than chunked.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildRequestHead } from "./head.ts";
  * const line = { method: "GET", target: "/", version: "HTTP/1.1" } as const;
  * const head = buildRequestHead(line, [["host", "example.com"]]);
- * console.assert(head.keepAlive && head.framing.kind === "none");
+ * assert.equal(head.keepAlive, true);
+ * assert.equal(head.framing.kind, "none");
  * ```
  */
 export function buildRequestHead(
@@ -108,9 +110,10 @@ function expectsContinue(headers: Array<[string, string]>): boolean {
  * @throws {HttpError} 400 on ambiguous or malformed framing; 501 on an unsupported coding.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bodyFraming } from "./head.ts";
  * const framing = bodyFraming("HTTP/1.1", [["content-length", "5"]]);
- * console.assert(framing.kind === "length" && framing.length === 5);
+ * assert.deepEqual(framing, { kind: "length", length: 5 });
  * ```
  */
 export function bodyFraming(version: HttpVersion, headers: Array<[string, string]>): BodyFraming {

@@ -8,8 +8,7 @@
  * @module
  */
 
-const LF = 0x0a;
-const CR = 0x0d;
+import { CR, LF } from "./octets.ts";
 
 /**
  * Offset just past the blank line that ends a request head (`\n\r\n` or `\n\n`), searching from
@@ -20,9 +19,11 @@ const CR = 0x0d;
  * @returns the head's length, or -1 when the blank line has not arrived
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { findHeadEnd } from "./head_end.ts";
  * const bytes = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\nrest");
- * console.log(findHeadEnd(bytes, 0)); // 27
+ * assert.equal(findHeadEnd(bytes, 0), 27);
+ * assert.equal(findHeadEnd(bytes.subarray(0, 20), 0), -1);
  * ```
  */
 export function findHeadEnd(bytes: Uint8Array, from: number): number {

@@ -1,20 +1,14 @@
 /**
  * @module
  * Field syntax (RFC 9112 §5, RFC 9110 §5): tokens, field values, and the parsing of a complete
- * header or trailer section into lower-cased name/value pairs; plus the latin1 decoding and the
- * byte constants the other HTTP modules share.
+ * header or trailer section into lower-cased name/value pairs; plus the latin1 decoding the
+ * other HTTP modules share.
  */
 
 import { Buffer } from "node:buffer";
 import { HttpError } from "./errors.ts";
+import { CR, HTAB, LF, SP } from "./octets.ts";
 
-/** Byte value of a line feed. */
-export const LF = 0x0a;
-/** Byte value of a carriage return. */
-export const CR = 0x0d;
-
-const SP = 0x20;
-const HTAB = 0x09;
 // Character classes as 256-entry tables: one lookup per character beats a regex per field on
 // the hot path. Codes above 0xFF read as undefined, so they fail every class.
 const TCHAR = charClass("!#$%&'*+-.^_`|~", [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]]);
@@ -43,8 +37,10 @@ function allIn(table: Uint8Array, text: string): boolean {
  * @returns True when `text` is a non-empty run of tchar.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isToken } from "./headers.ts";
- * console.assert(isToken("Content-Type") && !isToken("Bad Name"));
+ * assert.equal(isToken("Content-Type"), true);
+ * assert.equal(isToken("Bad Name"), false);
  * ```
  */
 export function isToken(text: string): boolean {
@@ -58,8 +54,10 @@ export function isToken(text: string): boolean {
  * @returns False when any character is a control character or above 0xFF.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isFieldValue } from "./headers.ts";
- * console.assert(isFieldValue("caf\u00e9 au lait") && !isFieldValue("a\r\nSet-Cookie: x"));
+ * assert.equal(isFieldValue("caf\u00e9 au lait"), true);
+ * assert.equal(isFieldValue("a\r\nSet-Cookie: x"), false);
  * ```
  */
 export function isFieldValue(text: string): boolean {
@@ -73,8 +71,9 @@ export function isFieldValue(text: string): boolean {
  * @returns The decoded text, one UTF-16 unit per byte.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeLatin1 } from "./headers.ts";
- * console.assert(decodeLatin1(new Uint8Array([0x41, 0xe9])) === "A\u00e9");
+ * assert.equal(decodeLatin1(new Uint8Array([0x41, 0xe9])), "A\u00e9");
  * ```
  */
 export function decodeLatin1(bytes: Uint8Array): string {
@@ -92,10 +91,10 @@ export function decodeLatin1(bytes: Uint8Array): string {
  * @throws {HttpError} 400 on obs-fold, a bad name, a missing colon, a bare CR or a control byte.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFieldSection } from "./headers.ts";
  * const bytes = new TextEncoder().encode("Host: example.com \r\nAccept:text/html\n");
- * const fields = parseFieldSection(bytes);
- * console.assert(fields[0][0] === "host" && fields[0][1] === "example.com");
+ * assert.deepEqual(parseFieldSection(bytes), [["host", "example.com"], ["accept", "text/html"]]);
  * ```
  */
 export function parseFieldSection(bytes: Uint8Array): Array<[string, string]> {
@@ -167,8 +166,10 @@ function isOws(code: number): boolean {
  * @returns "nul-byte", "bare-cr" or `fallback`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { refineCode } from "./headers.ts";
- * console.assert(refineCode("a\rb", "invalid-field-value") === "bare-cr");
+ * assert.equal(refineCode("a\rb", "invalid-field-value"), "bare-cr");
+ * assert.equal(refineCode("a\x01b", "invalid-field-value"), "invalid-field-value");
  * ```
  */
 export function refineCode(text: string, fallback: string): string {
@@ -185,9 +186,10 @@ export function refineCode(text: string, fallback: string): string {
  * @returns Lower-cased members in order, empty members dropped.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { listMembers } from "./headers.ts";
  * const members = listMembers([["connection", "Keep-Alive, , Upgrade"]], "connection");
- * console.assert(members.join() === "keep-alive,upgrade");
+ * assert.deepEqual(members, ["keep-alive", "upgrade"]);
  * ```
  */
 export function listMembers(fields: Array<[string, string]>, name: string): string[] {

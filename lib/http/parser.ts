@@ -8,7 +8,8 @@
 import { type ChunkedDecoder, newChunkedDecoder, readChunked } from "./chunked.ts";
 import { HttpError } from "./errors.ts";
 import { type BodyFraming, buildRequestHead, type RequestHead } from "./head.ts";
-import { CR, decodeLatin1, LF, parseFieldSection } from "./headers.ts";
+import { decodeLatin1, parseFieldSection } from "./headers.ts";
+import { CR, LF } from "./octets.ts";
 import { type FieldLimits, newSectionScan, scanFieldSection, type SectionScan } from "./section.ts";
 import { parseRequestLine, type RequestLine } from "./request_line.ts";
 
@@ -87,6 +88,7 @@ function checkLimit(name: string, value: number): void {
  *
  * @example Parse a GET request
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RequestParser } from "./parser.ts";
  * const parser = new RequestParser({
  *   maxRequestLineBytes: 8192,
@@ -95,8 +97,10 @@ function checkLimit(name: string, value: number): void {
  * });
  * parser.feed(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
  * const event = parser.next();
- * console.assert(event.kind === "head" && event.head.target === "/");
- * console.assert(parser.next().kind === "end" && parser.next().kind === "paused");
+ * assert.equal(event.kind, "head");
+ * assert.equal(event.kind === "head" && event.head.target, "/");
+ * assert.equal(parser.next().kind, "end");
+ * assert.equal(parser.next().kind, "paused");
  * ```
  */
 export class RequestParser {

@@ -35,9 +35,13 @@ const OTHER_VERSION = /^HTTP\/[0-9]\.[0-9]$/;
  * @throws {HttpError} 400 on a malformed line, method or target; 505 on another HTTP version.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRequestLine } from "./request_line.ts";
- * const line = parseRequestLine("GET /index.html HTTP/1.1");
- * console.assert(line.method === "GET" && line.version === "HTTP/1.1");
+ * assert.deepEqual(parseRequestLine("GET /index.html HTTP/1.1"), {
+ *   method: "GET",
+ *   target: "/index.html",
+ *   version: "HTTP/1.1",
+ * });
  * ```
  */
 export function parseRequestLine(line: string): RequestLine {

@@ -6,7 +6,7 @@
  */
 
 import { HttpError } from "./errors.ts";
-import { CR, LF } from "./headers.ts";
+import { CR, LF } from "./octets.ts";
 
 /**
  * Limits shared by the header section and the trailer section of one request.
@@ -39,8 +39,9 @@ export interface SectionScan {
  * @returns A zeroed scan record.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newSectionScan } from "./section.ts";
- * console.assert(newSectionScan().fieldLines === 0);
+ * assert.equal(newSectionScan().fieldLines, 0);
  * ```
  */
 export function newSectionScan(): SectionScan {
@@ -57,11 +58,12 @@ export function newSectionScan(): SectionScan {
  * @throws {HttpError} 431 when the section has too many lines or bytes.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newSectionScan, scanFieldSection } from "./section.ts";
  * const bytes = new TextEncoder().encode("Host: a\r\n\r\n");
  * const scan = newSectionScan();
  * const limits = { maxHeaderBytes: 100, maxHeaderCount: 10 };
- * console.assert(scanFieldSection(bytes, { scan, limits }) === bytes.length);
+ * assert.equal(scanFieldSection(bytes, { scan, limits }), bytes.length);
  * ```
  */
 export function scanFieldSection(

@@ -1,7 +1,8 @@
 /**
  * @module
- * Response serialization (RFC 9112 §4, §7.1): the status line and header fields as bytes, and
- * the framing of chunked bodies. Refuses anything that could split or inject a header.
+ * Response serialization (RFC 9112 §4): the status line and header fields as bytes. Refuses
+ * anything that could split or inject a header. Chunked framing is written by the worker's
+ * response writer (`lib/body.ts`), straight into its buffer.
  */
 
 import { STATUS_CODES } from "node:http";
@@ -18,21 +19,6 @@ export interface ResponseHead {
 
 const NON_ASCII = /[\x80-\xff]/;
 const ENCODER = new TextEncoder();
-const CR = 0x0d;
-const LF = 0x0a;
-
-/**
- * The zero-size chunk and empty trailer section that end a chunked body: "0\r\n\r\n". Shared;
- * do not modify.
- *
- * @example
- * ```ts
- * import { LAST_CHUNK } from "./serializer.ts";
- * console.assert(new TextDecoder().decode(LAST_CHUNK) === "0\r\n\r\n");
- * ```
- */
-export const LAST_CHUNK: Uint8Array = ENCODER.encode("0\r\n\r\n");
-
 /**
  * Serializes a response head: status line, fields and the empty line.
  *
@@ -42,10 +28,12 @@ export const LAST_CHUNK: Uint8Array = ENCODER.encode("0\r\n\r\n");
  * (CR, LF, NUL ...) or non-latin1 character in a value.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serializeHead } from "./serializer.ts";
  * const bytes = serializeHead({ status: 404, headers: [["content-length", "0"]] });
- * console.assert(
- *   new TextDecoder().decode(bytes) === "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+ * assert.equal(
+ *   new TextDecoder().decode(bytes),
+ *   "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
  * );
  * ```
  */
@@ -65,8 +53,9 @@ export function serializeHead(head: ResponseHead): Uint8Array {
  * @throws {HttpError} As {@linkcode serializeHead}.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headText } from "./serializer.ts";
- * console.assert(headText({ status: 204, headers: [] }) === "HTTP/1.1 204 No Content\r\n\r\n");
+ * assert.equal(headText({ status: 204, headers: [] }), "HTTP/1.1 204 No Content\r\n\r\n");
  * ```
  */
 export function headText(
@@ -94,8 +83,9 @@ const frozenFieldsText = new WeakMap<object, string>();
  * @throws {HttpError} 500 on a non-token name, or a control or non-latin1 character in a value.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fieldsText } from "./serializer.ts";
- * console.assert(fieldsText([["etag", '"a"']]) === 'etag: "a"\r\n');
+ * assert.equal(fieldsText([["etag", '"a"']]), 'etag: "a"\r\n');
  * ```
  */
 export function fieldsText(headers: ReadonlyArray<readonly [string, string]>): string {
@@ -136,9 +126,11 @@ export function fieldsText(headers: ReadonlyArray<readonly [string, string]>): s
  * @throws {RangeError} When `into` is too small.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headText, writeHead } from "./serializer.ts";
  * const buffer = new Uint8Array(256);
  * const length = writeHead(headText({ status: 200, headers: [] }), buffer);
+ * assert.equal(new TextDecoder().decode(buffer.subarray(0, length)), "HTTP/1.1 200 OK\r\n\r\n");
  * ```
  */
 export function writeHead(text: string, into: Uint8Array): number {
@@ -156,30 +148,4 @@ function encodeLatin1(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
-}
-
-/**
- * Frames data as one chunk: hex size, CRLF, data, CRLF. Empty data gives empty output, so a
- * chunk can never be mistaken for {@link LAST_CHUNK}.
- *
- * @param data Body bytes (copied).
- * @returns The framed chunk, or an empty array for empty data.
- * @example
- * ```ts
- * import { encodeChunk } from "./serializer.ts";
- * const chunk = encodeChunk(new TextEncoder().encode("hello, world"));
- * console.assert(new TextDecoder().decode(chunk) === "c\r\nhello, world\r\n");
- * ```
- */
-export function encodeChunk(data: Uint8Array): Uint8Array {
-  if (data.length === 0) return new Uint8Array(0);
-  const size = data.length.toString(16);
-  const out = new Uint8Array(size.length + data.length + 4);
-  for (let i = 0; i < size.length; i++) out[i] = size.charCodeAt(i);
-  out[size.length] = CR;
-  out[size.length + 1] = LF;
-  out.set(data, size.length + 2);
-  out[out.length - 2] = CR;
-  out[out.length - 1] = LF;
-  return out;
 }

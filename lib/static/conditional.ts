@@ -43,8 +43,10 @@ const ENTITY_TAG = /^\s*(W\/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)/;
  * @returns the quoted tag
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { strongEtag } from "./conditional.ts";
- * strongEtag({ size: 420, mtimeMs: 1_700_000_000_000 }, "br"); // '"18bcfe56800-1a4-br"'
+ * const file = { size: 420, mtimeMs: 1_700_000_000_000 };
+ * assert.equal(strongEtag(file, "br"), '"18bcfe56800-1a4-br"');
  * ```
  */
 export function strongEtag(file: { size: number; mtimeMs: number }, coding?: string): string {
@@ -60,8 +62,10 @@ export function strongEtag(file: { size: number; mtimeMs: number }, coding?: str
  * @returns ms since the epoch, or null when it is not a valid HTTP-date
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHttpDate } from "./conditional.ts";
- * parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"); // 784111777000
+ * assert.equal(parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777000);
+ * assert.equal(parseHttpDate("yesterday"), null);
  * ```
  */
 export function parseHttpDate(text: string): number | null {
@@ -101,9 +105,10 @@ function fullYear(twoDigits: number): number {
  * @returns what to answer
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluatePreconditions } from "./conditional.ts";
- * evaluatePreconditions({ ifNoneMatch: 'W/"a-1"' }, { etag: '"a-1"', modifiedMs: 0 });
- * // "not-modified"
+ * const current = { etag: '"a-1"', modifiedMs: 0 };
+ * assert.equal(evaluatePreconditions({ ifNoneMatch: 'W/"a-1"' }, current), "not-modified");
  * ```
  */
 export function evaluatePreconditions(fields: ConditionalFields, current: Validators): Verdict {
@@ -132,8 +137,11 @@ export function evaluatePreconditions(fields: ConditionalFields, current: Valida
  * @returns true: send the ranges; false: send the whole representation with 200
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ifRangeHolds } from "./conditional.ts";
- * ifRangeHolds('W/"a-1"', { etag: '"a-1"', modifiedMs: 0 }); // false: weak tags never match
+ * const current = { etag: '"a-1"', modifiedMs: 0 };
+ * assert.equal(ifRangeHolds('"a-1"', current), true);
+ * assert.equal(ifRangeHolds('W/"a-1"', current), false, "weak tags never match");
  * ```
  */
 export function ifRangeHolds(ifRange: string, current: Validators): boolean {

@@ -3,7 +3,7 @@
  * The dotfiles policy (`--dotfiles deny|ignore|allow`): whether a URL path or a listed name
  * that starts with a dot may be served or shown. Pure: no Deno APIs.
  */
-import type { DotfilePolicy } from "../config.ts";
+import type { DotfilePolicy } from "../config/settings.ts";
 
 /**
  * The status a URL path gets under the dotfiles policy, when any of its segments starts with a
@@ -14,9 +14,11 @@ import type { DotfilePolicy } from "../config.ts";
  * @returns 403 (deny), 404 (ignore), or null when the path may be served
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dotfileStatus } from "./dotfiles.ts";
- * dotfileStatus("/.git/config", "ignore"); // 404
- * dotfileStatus("/a.b/c", "deny"); // null
+ * assert.equal(dotfileStatus("/.git/config", "ignore"), 404);
+ * assert.equal(dotfileStatus("/.git/config", "deny"), 403);
+ * assert.equal(dotfileStatus("/a.b/c", "deny"), null);
  * ```
  */
 export function dotfileStatus(urlPath: string, policy: DotfilePolicy): 403 | 404 | null {
@@ -32,8 +34,10 @@ export function dotfileStatus(urlPath: string, policy: DotfilePolicy): 403 | 404
  * @returns true to list it
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isListed } from "./dotfiles.ts";
- * isListed(".env", "deny"); // false
+ * assert.equal(isListed(".env", "deny"), false);
+ * assert.equal(isListed(".env", "allow"), true);
  * ```
  */
 export function isListed(name: string, policy: DotfilePolicy): boolean {

@@ -45,8 +45,9 @@ export const NO_FIELDS: Readonly<RequestFields> = Object.freeze({});
  * @returns the fields found, or {@linkcode NO_FIELDS} when there are none
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readFields } from "./fields.ts";
- * readFields([["host", "a"], ["range", "bytes=0-9"]]).range; // "bytes=0-9"
+ * assert.equal(readFields([["host", "a"], ["range", "bytes=0-9"]]).range, "bytes=0-9");
  * ```
  */
 export function readFields(headers: ReadonlyArray<[string, string]>): Readonly<RequestFields> {

@@ -66,7 +66,7 @@ const NO_VARY: readonly string[] = [];
  * import { locate } from "./locate.ts";
  * import { NO_FIELDS } from "./fields.ts";
  * import { headerPolicy } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
+ * import { DEFAULTS } from "../config/settings.ts";
  * const found = locate({ root: Deno.cwd(), followSymlinks: false }, "/deno.json");
  * const file = found.kind === "file" ? describeFile(found, 65536) : null;
  * const policy = headerPolicy(DEFAULTS);
@@ -120,7 +120,7 @@ export function respondWithFile(request: FileRequest, file: StaticFile): Planned
  * import { locate } from "./locate.ts";
  * import { NO_FIELDS } from "./fields.ts";
  * import { headerPolicy } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
+ * import { DEFAULTS } from "../config/settings.ts";
  * const found = locate({ root: Deno.cwd(), followSymlinks: false }, "/404.html");
  * const page = found.kind === "file" ? describeFile(found, 0) : null;
  * const request = { method: "HEAD", fields: NO_FIELDS, policy: headerPolicy(DEFAULTS) };

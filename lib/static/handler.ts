@@ -13,7 +13,7 @@
  * reached through a folder swapped for a symlink) is forgotten and looked up again.
  */
 
-import { DEFAULTS, type StaticSettings } from "../config.ts";
+import { DEFAULTS, type StaticSettings } from "../config/settings.ts";
 import { HttpError } from "../http/errors.ts";
 import type { PlannedResponse } from "../response.ts";
 import { describeFile, type FileCache, type StaticFile } from "./cache.ts";

@@ -4,27 +4,11 @@
  * served (dotfiles unless allowed, symlinks leaving the root, special files), sorts it as the
  * query asks (directories first), and renders HTML or, when Accept prefers it, JSON.
  */
-import type { DotfilePolicy } from "../config.ts";
+import type { DotfilePolicy } from "../config/settings.ts";
 import { isListed } from "./dotfiles.ts";
-import { renderListingHtml } from "./listing_html.ts";
+import { type ListingEntry, type ListingOrder, renderListingHtml } from "./listing_html.ts";
 import { inspect, type LocateScope } from "./locate.ts";
 import { preferredMedia } from "./qvalues.ts";
-
-/** One listed entry. */
-export interface ListingEntry {
-  name: string;
-  kind: "directory" | "file";
-  /** Size in bytes; null for directories. */
-  size: number | null;
-  /** Modification time in ms since the epoch; null when unknown. */
-  modifiedMs: number | null;
-}
-
-/** The column a listing is sorted by, and in which direction. */
-export interface ListingOrder {
-  sort: "name" | "size" | "date";
-  order: "asc" | "desc";
-}
 
 /** What a listing needs to know about the request and the server. */
 export interface ListingRequest {
@@ -56,11 +40,22 @@ const encoder = new TextEncoder();
  * @returns the listing, or null when the folder cannot be read
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderListing } from "./listing.ts";
- * const listing = renderListing(Deno.cwd(), {
- *   urlPath: "/", query: "sort=size&order=desc", dotfiles: "ignore",
- *   scope: { root: Deno.cwd(), followSymlinks: false },
+ * const root = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.writeTextFileSync(`${root}/a.txt`, "a");
+ * Deno.writeTextFileSync(`${root}/.env`, "secret");
+ * const listing = renderListing(root, {
+ *   urlPath: "/",
+ *   query: "sort=size&order=desc",
+ *   accept: "application/json",
+ *   dotfiles: "ignore",
+ *   scope: { root, followSymlinks: false },
  * });
+ * assert.equal(listing?.contentType, "application/json; charset=utf-8");
+ * const { entries } = JSON.parse(new TextDecoder().decode(listing?.bytes));
+ * assert.deepEqual(entries.map((entry: { name: string }) => entry.name), ["a.txt"]);
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function renderListing(dirRealPath: string, request: ListingRequest): Listing | null {
@@ -127,8 +122,10 @@ function describe(path: string, dirent: Deno.DirEntry, scope: LocateScope): List
  * @returns the column and direction
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readOrder } from "./listing.ts";
- * readOrder("sort=size&order=desc"); // { sort: "size", order: "desc" }
+ * assert.deepEqual(readOrder("sort=size&order=desc"), { sort: "size", order: "desc" });
+ * assert.deepEqual(readOrder("sort=colour"), { sort: "name", order: "asc" });
  * ```
  */
 export function readOrder(query: string): ListingOrder {
@@ -148,9 +145,15 @@ export function readOrder(query: string): ListingOrder {
  * @param order the column and direction
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sortEntries } from "./listing.ts";
- * const entries = [{ name: "b", kind: "file" as const, size: 1, modifiedMs: 0 }];
+ * const entries = [
+ *   { name: "small", kind: "file" as const, size: 1, modifiedMs: 0 },
+ *   { name: "big", kind: "file" as const, size: 9, modifiedMs: 0 },
+ *   { name: "sub", kind: "directory" as const, size: null, modifiedMs: 0 },
+ * ];
  * sortEntries(entries, { sort: "size", order: "desc" });
+ * assert.deepEqual(entries.map((entry) => entry.name), ["sub", "big", "small"]);
  * ```
  */
 export function sortEntries(entries: ListingEntry[], order: ListingOrder): void {

@@ -2,10 +2,25 @@
  * @module
  * The HTML page of a directory listing: breadcrumbs, a table of names, sizes and dates with
  * column headers that sort by link (no script), names HTML-escaped and links percent-encoded.
- * Pure: no Deno APIs.
+ * Pure: no Deno APIs. It defines the entries it renders; `listing.ts` reads them from disk.
  */
-import type { ListingEntry, ListingOrder } from "./listing.ts";
 import { escapeHtml } from "./pages.ts";
+
+/** One listed entry. */
+export interface ListingEntry {
+  name: string;
+  kind: "directory" | "file";
+  /** Size in bytes; null for directories. */
+  size: number | null;
+  /** Modification time in ms since the epoch; null when unknown. */
+  modifiedMs: number | null;
+}
+
+/** The column a listing is sorted by, and in which direction. */
+export interface ListingOrder {
+  sort: "name" | "size" | "date";
+  order: "asc" | "desc";
+}
 
 const STYLE =
   `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
@@ -30,13 +45,15 @@ const COLUMNS: ReadonlyArray<{ sort: ListingOrder["sort"]; label: string; cell: 
  * @returns the HTML document
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderListingHtml } from "./listing_html.ts";
  * const html = renderListingHtml({
  *   urlPath: "/docs/",
  *   entries: [{ name: "<b>.txt", kind: "file", size: 3, modifiedMs: 0 }],
  *   order: { sort: "name", order: "asc" },
  * });
- * html.includes("&lt;b&gt;.txt"); // true
+ * assert.ok(html.includes("&lt;b&gt;.txt"));
+ * assert.ok(!html.includes("<b>"));
  * ```
  */
 export function renderListingHtml(
@@ -96,8 +113,10 @@ function row(entry: ListingEntry): string {
  * @returns the size with a binary unit, one decimal below 10
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSize } from "./listing_html.ts";
- * formatSize(1536); // "1.5 KiB"
+ * assert.equal(formatSize(1536), "1.5 KiB");
+ * assert.equal(formatSize(512), "512 B");
  * ```
  */
 export function formatSize(bytes: number): string {

@@ -1,42 +1,34 @@
 /**
  * @module
- * Maps a file name to its Content-Type using the npm "mime-db" database, built once into an
- * extension → type map, and tells which types are worth compressing. Conflicts are settled the
- * way the `mime-types` package settles them.
+ * Maps a file name to its Content-Type and tells which types are worth compressing, through the
+ * npm packages `mime-types` and `compressible` (both read `mime-db`). What is left here is ours:
+ * which part of a path is its extension, and the fallback type.
  */
 
-import db from "mime-db";
+import mimeTypes from "mime-types";
+import compressible from "compressible";
+
+/** The parts of `mime-types` used here (the package ships no types). */
+interface MimeTypes {
+  /** Extension (lower-case, no dot) → type, conflicts already settled by the package. */
+  types: Record<string, string>;
+  /** A type with its default charset added, e.g. "text/html; charset=utf-8". */
+  contentType(type: string): string | false;
+}
 
 /** The type served when the extension is unknown or absent. */
 const FALLBACK_TYPE = "application/octet-stream";
 
-/** The charset parameter added to textual types. */
-const UTF8_PARAMETER = "; charset=utf-8";
+const MIME = mimeTypes as MimeTypes;
+const isCompressibleType = compressible as (type: string) => boolean | undefined;
 
-/** How much a db entry's source is trusted when two types claim one extension; higher wins. */
-const SOURCE_RANK: Record<string, number> = { nginx: 1, apache: 2, iana: 4 };
-
-/** Rank of entries with no source (added by the mime-db project itself). */
-const UNSOURCED_RANK = 3;
-
-/**
- * Extensions whose equally ranked claimants would otherwise resolve to a type browsers won't play
- * inline (the db lists application/mp4 before video/mp4, both from IANA).
- */
-const PREFERRED_TYPES: Record<string, string> = { mp4: "video/mp4", mpg4: "video/mp4" };
-
-interface MimeEntry {
-  source?: string;
-  charset?: string;
-  compressible?: boolean;
-  extensions?: string[];
-}
-
-/** The database, typed down to the fields read here. */
-const DB = db as Record<string, MimeEntry>;
-
-/** Extension (lower-case, no dot) → full Content-Type value, charset included. */
-const BY_EXTENSION: Map<string, string> = buildExtensionMap();
+/** Extension (lower-case, no dot) → full Content-Type value, charset included; built once. */
+const BY_EXTENSION: Map<string, string> = new Map(
+  Object.entries(MIME.types).map(([extension, type]) => [
+    extension,
+    MIME.contentType(type) || FALLBACK_TYPE,
+  ]),
+);
 
 /**
  * Returns the Content-Type for a file path from its extension, matched case-insensitively.
@@ -47,9 +39,11 @@ const BY_EXTENSION: Map<string, string> = buildExtensionMap();
  *   when the extension is unknown or missing.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contentType } from "./mime.ts";
- * contentType("/site/INDEX.HTML"); // "text/html; charset=utf-8"
- * contentType("/site/logo.png"); // "image/png"
+ * assert.equal(contentType("/site/INDEX.HTML"), "text/html; charset=utf-8");
+ * assert.equal(contentType("/site/logo.png"), "image/png");
+ * assert.equal(contentType("/site/.htaccess"), "application/octet-stream");
  * ```
  */
 export function contentType(filePath: string): string {
@@ -59,58 +53,20 @@ export function contentType(filePath: string): string {
   return BY_EXTENSION.get(base.slice(dot + 1).toLowerCase()) ?? FALLBACK_TYPE;
 }
 
-/** Types the db does not rate but whose syntax is text, as the `compressible` package judges. */
-const TEXT_SYNTAX = /^text\/|\+(?:json|text|xml)$/;
-
 /**
- * Whether a Content-Type is worth compressing: the db's `compressible` flag, else whether its
- * syntax is text.
+ * Whether a Content-Type is worth compressing: mime-db's `compressible` flag, else whether its
+ * syntax is text (`text/*`, `+json`, `+text`, `+xml`).
  *
  * @param type a Content-Type value; parameters such as charset are ignored
  * @returns true for text, JSON, JavaScript, SVG and the like; false for images, video, archives
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isCompressible } from "./mime.ts";
- * isCompressible("text/css; charset=utf-8"); // true
- * isCompressible("image/png"); // false
+ * assert.equal(isCompressible("text/css; charset=utf-8"), true);
+ * assert.equal(isCompressible("image/png"), false);
  * ```
  */
 export function isCompressible(type: string): boolean {
-  const semicolon = type.indexOf(";");
-  const bare = (semicolon === -1 ? type : type.slice(0, semicolon)).trim().toLowerCase();
-  return DB[bare]?.compressible ?? TEXT_SYNTAX.test(bare);
-}
-
-function buildExtensionMap(): Map<string, string> {
-  const winners = new Map<string, string>();
-  for (const [type, entry] of Object.entries(DB)) {
-    for (const extension of entry.extensions ?? []) {
-      const current = winners.get(extension);
-      if (current === undefined || outranks(type, current)) winners.set(extension, type);
-    }
-  }
-  for (const [extension, type] of Object.entries(PREFERRED_TYPES)) winners.set(extension, type);
-  const map = new Map<string, string>();
-  for (const [extension, type] of winners) {
-    map.set(extension, isUtf8Text(type, DB[type]) ? type + UTF8_PARAMETER : type);
-  }
-  return map;
-}
-
-/**
- * True when `challenger` should replace `current`: octet-stream always yields, otherwise the
- * better source wins and ties keep the earlier entry (application/* sorts first, as in mime-types).
- */
-function outranks(challenger: string, current: string): boolean {
-  if (current === FALLBACK_TYPE) return true;
-  if (challenger === FALLBACK_TYPE) return false;
-  return sourceRank(DB[challenger]) > sourceRank(DB[current]);
-}
-
-function sourceRank(entry: MimeEntry): number {
-  return SOURCE_RANK[entry.source ?? ""] ?? UNSOURCED_RANK;
-}
-
-function isUtf8Text(type: string, entry: MimeEntry): boolean {
-  return type.startsWith("text/") || entry.charset?.toUpperCase() === "UTF-8";
+  return isCompressibleType(type) === true;
 }

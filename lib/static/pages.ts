@@ -27,8 +27,9 @@ const encoder = new TextEncoder();
  * @returns The text with &, <, >, " and ' replaced by entities.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeHtml } from "./pages.ts";
- * escapeHtml(`<a href="x">`); // "&lt;a href=&quot;x&quot;&gt;"
+ * assert.equal(escapeHtml(`<a href="x">`), "&lt;a href=&quot;x&quot;&gt;");
  * ```
  */
 export function escapeHtml(text: string): string {
@@ -43,9 +44,11 @@ export function escapeHtml(text: string): string {
  * @returns The UTF-8 encoded page, to be sent as "text/html; charset=utf-8".
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorPage } from "./pages.ts";
  * const page = new TextDecoder().decode(errorPage(404, "No such file: /a<b>"));
- * page.includes("<title>404 Not Found</title>"); // true
+ * assert.ok(page.includes("<title>404 Not Found</title>"));
+ * assert.ok(page.includes("/a&lt;b&gt;"));
  * ```
  */
 export function errorPage(status: number, detail?: string): Uint8Array {

@@ -28,8 +28,10 @@ const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
  * @throws {HttpError} 400 for a malformed target, bad percent-escapes, invalid UTF-8, NUL or backslash.
  * @example Dot segments never climb above the root
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveTarget } from "./path.ts";
- * resolveTarget("/a/%2e%2e/%2e%2e/etc/passwd?x"); // { path: "/etc/passwd", query: "x" }
+ * const resolved = resolveTarget("/a/%2e%2e/%2e%2e/etc/passwd?x");
+ * assert.deepEqual(resolved, { path: "/etc/passwd", query: "x" });
  * ```
  */
 export function resolveTarget(target: string): ResolvedTarget {

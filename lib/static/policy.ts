@@ -4,7 +4,7 @@
  * every response ends with (X-Content-Type-Options, CORS, `--header` ones), Vary, Cache-Control
  * by kind, and the responses every route shares (status pages, OPTIONS and CORS preflight).
  */
-import type { StaticSettings } from "../config.ts";
+import type { StaticSettings } from "../config/settings.ts";
 import type { PlannedResponse } from "../response.ts";
 import { errorPage } from "./pages.ts";
 
@@ -48,9 +48,10 @@ let memo: HeaderPolicy | null = null;
  * @returns the policy
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headerPolicy } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
- * headerPolicy(DEFAULTS).common; // [["x-content-type-options", "nosniff"]]
+ * import { DEFAULTS } from "../config/settings.ts";
+ * assert.deepEqual(headerPolicy(DEFAULTS).common, [["x-content-type-options", "nosniff"]]);
  * ```
  */
 export function headerPolicy(settings: StaticSettings): HeaderPolicy {
@@ -77,9 +78,13 @@ export function headerPolicy(settings: StaticSettings): HeaderPolicy {
  * @returns a new list
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { finishHeaders, headerPolicy } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
- * finishHeaders([["content-length", "0"]], { policy: headerPolicy(DEFAULTS) });
+ * import { DEFAULTS } from "../config/settings.ts";
+ * assert.deepEqual(finishHeaders([["content-length", "0"]], { policy: headerPolicy(DEFAULTS) }), [
+ *   ["content-length", "0"],
+ *   ["x-content-type-options", "nosniff"],
+ * ]);
  * ```
  */
 export function finishHeaders(
@@ -102,9 +107,12 @@ export function finishHeaders(
  * @returns the header value
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cacheControl, headerPolicy } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
- * cacheControl("text/html; charset=utf-8", headerPolicy(DEFAULTS)); // "no-cache"
+ * import { DEFAULTS } from "../config/settings.ts";
+ * const policy = headerPolicy({ ...DEFAULTS, cacheControl: "max-age=60" });
+ * assert.equal(cacheControl("text/html; charset=utf-8", policy), "no-cache");
+ * assert.equal(cacheControl("image/png", policy), "max-age=60");
  * ```
  */
 export function cacheControl(contentType: string, policy: HeaderPolicy): string {
@@ -130,9 +138,13 @@ export interface PageSpec {
  * @returns the planned response
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headerPolicy, pageResponse } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
+ * import { DEFAULTS } from "../config/settings.ts";
  * const response = pageResponse({ status: 404, method: "GET" }, headerPolicy(DEFAULTS));
+ * assert.equal(response.status, 404);
+ * assert.deepEqual(response.headers[0], ["content-type", "text/html; charset=utf-8"]);
+ * assert.equal(response.body.kind, "bytes");
  * ```
  */
 export function pageResponse(spec: PageSpec, policy: HeaderPolicy): PlannedResponse {
@@ -164,9 +176,12 @@ export function pageResponse(spec: PageSpec, policy: HeaderPolicy): PlannedRespo
  * @returns the planned response
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headerPolicy, optionsResponse } from "./policy.ts";
- * import { DEFAULTS } from "../config.ts";
- * optionsResponse({}, headerPolicy({ ...DEFAULTS, cors: "*" })).status; // 204
+ * import { DEFAULTS } from "../config/settings.ts";
+ * const response = optionsResponse({}, headerPolicy({ ...DEFAULTS, cors: "*" }));
+ * assert.equal(response.status, 204);
+ * assert.deepEqual(response.headers[0], ["allow", "GET, HEAD, OPTIONS"]);
  * ```
  */
 export function optionsResponse(

@@ -23,8 +23,12 @@ const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
  * @returns the members in order, lower-cased, with weight 1 when none was given
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseQualityList } from "./qvalues.ts";
- * parseQualityList("gzip;q=0.5, BR"); // [{ value: "gzip", q: 0.5 }, { value: "br", q: 1 }]
+ * assert.deepEqual(parseQualityList("gzip;q=0.5, BR"), [
+ *   { value: "gzip", q: 0.5 },
+ *   { value: "br", q: 1 },
+ * ]);
  * ```
  */
 export function parseQualityList(field: string): Weighted[] {
@@ -54,8 +58,10 @@ export function parseQualityList(field: string): Weighted[] {
  * @returns q (0: not acceptable) and specificity (2 exact, 1 "type/*", 0 the any-type wildcard)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mediaWeight } from "./qvalues.ts";
- * mediaWeight("text/*;q=0.5, text/plain", "text/html"); // { q: 0.5, specificity: 1 }
+ * const weight = mediaWeight("text/*;q=0.5, text/plain", "text/html");
+ * assert.deepEqual(weight, { q: 0.5, specificity: 1 });
  * ```
  */
 export function mediaWeight(
@@ -81,9 +87,10 @@ export function mediaWeight(
  * @returns the chosen type, or null when none is acceptable
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { preferredMedia } from "./qvalues.ts";
- * preferredMedia("application/json, text/html;q=0.9", ["text/html", "application/json"]);
- * // "application/json"
+ * const offered = ["text/html", "application/json"];
+ * assert.equal(preferredMedia("application/json, text/html;q=0.9", offered), "application/json");
  * ```
  */
 export function preferredMedia(

@@ -44,8 +44,12 @@ const encoder = new TextEncoder();
  * @returns ignored, unsatisfiable, or the ranges to send (overlaps merged, else in request order)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRange } from "./range.ts";
- * parseRange("bytes=0-9, -5", 100); // { kind: "satisfiable", ranges: [{start:0,end:9},{start:95,end:99}] }
+ * assert.deepEqual(parseRange("bytes=0-9, -5", 100), {
+ *   kind: "satisfiable",
+ *   ranges: [{ start: 0, end: 9 }, { start: 95, end: 99 }],
+ * });
  * ```
  */
 export function parseRange(field: string, length: number): RangeOutcome {
@@ -102,8 +106,9 @@ function mergeOverlaps(ranges: ByteRange[]): ByteRange[] {
  * @returns e.g. "bytes 0-9/100"; for null, the unsatisfied-range form (an asterisk, "/100")
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contentRange } from "./range.ts";
- * contentRange({ start: 0, end: 9 }, 100); // "bytes 0-9/100"
+ * assert.equal(contentRange({ start: 0, end: 9 }, 100), "bytes 0-9/100");
  * ```
  */
 export function contentRange(range: ByteRange | null, length: number): string {
@@ -131,11 +136,20 @@ export interface MultipartSpec {
  * @returns the parts to send in order and their total length (the response's Content-Length)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { multipartBody } from "./range.ts";
  * const bytes = new TextEncoder().encode("0123456789");
  * const { parts, byteLength } = multipartBody([{ start: 0, end: 1 }, { start: 8, end: 9 }], {
- *   length: 10, contentType: "text/plain", boundary: "b", slice: (r) => bytes.subarray(r.start, r.end + 1),
+ *   length: 10,
+ *   contentType: "text/plain",
+ *   boundary: "b",
+ *   slice: (r) => bytes.subarray(r.start, r.end + 1),
  * });
+ * const text = parts.map((part) => new TextDecoder().decode(part as Uint8Array)).join("");
+ * assert.equal(text.length, byteLength);
+ * assert.ok(text.startsWith("--b\r\ncontent-type: text/plain\r\n"));
+ * assert.ok(text.includes("content-range: bytes 0-1/10\r\n\r\n01\r\n--b\r\n"));
+ * assert.ok(text.endsWith("\r\n--b--\r\n"));
  * ```
  */
 export function multipartBody(
@@ -163,8 +177,11 @@ export function multipartBody(
  * @returns the boundary, for the Content-Type parameter and {@linkcode multipartBody}
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newBoundary } from "./range.ts";
- * const type = `multipart/byteranges; boundary=${newBoundary()}`;
+ * const boundary = newBoundary();
+ * assert.match(boundary, /^[0-9a-f]{24}$/);
+ * assert.notEqual(newBoundary(), boundary);
  * ```
  */
 export function newBoundary(): string {

@@ -33,8 +33,9 @@ async function withServer(spec: ServerSpec, body: (url: string, root: string) =>
  * Registers the shared baseline tests for one server.
  *
  * @param spec The baseline's name and script.
- * @example Run the suite for the memory baseline
- * ```ts
+ * @example Run the suite for the memory baseline (not run by `deno test --doc`: it registers
+ * Deno.test cases, which cannot be nested inside the doc test)
+ * ```ts ignore
  * baselineSuite({ name: "baseline_memory", script: "bench/baseline_memory.ts" });
  * ```
  */

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { HttpError } from "../../lib/http/errors.ts";
-import {
-  encodeChunk,
-  fieldsText,
-  headText,
-  LAST_CHUNK,
-  serializeHead,
-} from "../../lib/http/serializer.ts";
+import { fieldsText, headText, serializeHead } from "../../lib/http/serializer.ts";
 
 function latin1(bytes: Uint8Array): string {
   return String.fromCharCode(...bytes);
@@ -90,22 +84,6 @@ Deno.test("serializeHead() never lets a generated value add a line", () => {
     }),
     { numRuns: 200 },
   );
-});
-
-Deno.test("encodeChunk() frames data with its hex size and CRLFs", () => {
-  assert.equal(latin1(encodeChunk(new Uint8Array(26).fill(0x61))), `1a\r\n${"a".repeat(26)}\r\n`);
-  assert.equal(latin1(encodeChunk(new Uint8Array([0x00]))), "1\r\n\0\r\n");
-  const big = encodeChunk(new Uint8Array(65536));
-  assert.equal(latin1(big.subarray(0, 7)), "10000\r\n");
-  assert.equal(big.length, 65536 + 9);
-});
-
-Deno.test("encodeChunk() turns empty data into empty output, never the last chunk", () => {
-  assert.equal(encodeChunk(new Uint8Array(0)).length, 0);
-});
-
-Deno.test("LAST_CHUNK is the zero-size chunk and empty trailer section", () => {
-  assert.equal(latin1(LAST_CHUNK), "0\r\n\r\n");
 });
 
 Deno.test("fieldsText() checks and joins a frozen list once, and a changed copy again", () => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import { DEFAULTS, type StaticSettings } from "../../lib/config.ts";
+import { DEFAULTS, type StaticSettings } from "../../lib/config/settings.ts";
 import { httpDate } from "../../lib/http/date.ts";
 import type { PlannedResponse } from "../../lib/response.ts";
 import { describeFile, type StaticFile } from "../../lib/static/cache.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULTS, type StaticSettings } from "../../lib/config.ts";
+import { DEFAULTS, type StaticSettings } from "../../lib/config/settings.ts";
 import { FileCache, TRUST_MS } from "../../lib/static/cache.ts";
 import { serveStatic, type StaticRequest, type StaticResponse } from "../../lib/static/handler.ts";
 import { header } from "./_helpers.ts";

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  type ListingEntry,
-  readOrder,
-  renderListing,
-  sortEntries,
-} from "../../lib/static/listing.ts";
+import { readOrder, renderListing, sortEntries } from "../../lib/static/listing.ts";
+import type { ListingEntry } from "../../lib/static/listing_html.ts";
 
 async function makeFolder(): Promise<{ base: string; root: string }> {
   const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "heiretsu-listing-" }));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULTS, type StaticSettings } from "../../lib/config.ts";
+import { DEFAULTS, type StaticSettings } from "../../lib/config/settings.ts";
 import {
   cacheControl,
   finishHeaders,
