@@ -213,6 +213,8 @@ export class WorkerPool {
       app: c.app,
       static: {
         compress: c.compress,
+        // Each worker runs its share of the compressors.
+        maxCompressions: Math.ceil(c.maxCompressions / c.workers),
         listDirectories: c.listDirectories,
         dotfiles: c.dotfiles,
         followSymlinks: c.followSymlinks,

@@ -262,6 +262,13 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "compress text responses on the fly (brotli or gzip)",
   },
   {
+    name: "max-compressions",
+    field: "maxCompressions",
+    kind: "count",
+    min: 1,
+    help: "responses compressed on the fly at once; past it files go as stored",
+  },
+  {
     name: "list",
     field: "listDirectories",
     kind: "switch",

@@ -34,6 +34,7 @@ export type DotfilePolicy = (typeof DOTFILE_POLICIES)[number];
 export type StaticSettings = Pick<
   ServerConfig,
   | "compress"
+  | "maxCompressions"
   | "listDirectories"
   | "dotfiles"
   | "followSymlinks"
@@ -103,6 +104,12 @@ export interface ServerConfig {
   appPermissions: AppPermissions;
   /** Compress compressible responses on the fly. @default false */
   compress: boolean;
+  /**
+   * Responses compressed on the fly at once, shared out among the workers; past it, files are
+   * sent as stored. A brotli compressor holds about 7 MiB while its response lasts, so this
+   * bounds what stalled compressed downloads can hold. @default 32
+   */
+  maxCompressions: number;
   /** List folders without an index.html. @default false */
   listDirectories: boolean;
   /** Dotfiles: deny (403), ignore (404, unlisted) or allow. @default "ignore" */
@@ -181,6 +188,7 @@ export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   app: null,
   appPermissions: {},
   compress: false,
+  maxCompressions: 32,
   listDirectories: false,
   dotfiles: "ignore",
   followSymlinks: false,

@@ -44,6 +44,25 @@ const LIVE_BROTLI_WINDOW_BITS = 20;
 /** Bytes read from a file per chunk fed to the compressor. */
 const READ_CHUNK_BYTES = 64 * 1024;
 
+/** Compressors of this worker now running: each holds its state until its response ends. */
+let running = 0;
+
+/**
+ * How many on-the-fly compressions this worker is running, to hold them under
+ * `maxCompressions` (each brotli compressor holds about 7 MiB while its response lasts).
+ *
+ * @returns the count
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compressionsRunning } from "./encoding.ts";
+ * assert.equal(compressionsRunning(), 0);
+ * ```
+ */
+export function compressionsRunning(): number {
+  return running;
+}
+
 /**
  * Picks the coding to send from those offered: the highest weight in Accept-Encoding, ties
  * going to the earlier offer. "x-gzip" counts as gzip and "*" covers codings not named. No field
@@ -234,6 +253,9 @@ class LiveCompressor {
       ? zlib.constants.BROTLI_OPERATION_FLUSH
       : zlib.constants.Z_SYNC_FLUSH;
     this.#zlib.on("data", (chunk: Uint8Array) => this.#output.push(chunk));
+    running++;
+    // Closed once: at the end, on cancel and on error alike.
+    this.#zlib.once("close", () => running--);
     this.#zlib.on("error", (error: unknown) => (this.#error ??= error));
   }
 

@@ -31,6 +31,7 @@ import {
   bytesStream,
   chooseCoding,
   type Coding,
+  compressionsRunning,
   compressStream,
   fileStream,
   LIVE_CODINGS,
@@ -147,7 +148,9 @@ export function respondWithPage(
 
 /** The stored form to send, or the coding to compress the file with on the fly. */
 function select(request: FileRequest, file: StaticFile): StoredForm | LiveCoding {
-  const live = liveAllowed(file, request.policy);
+  // Past the cap on running compressors, files go as stored: a bound on memory, not an error.
+  const live = liveAllowed(file, request.policy) &&
+    compressionsRunning() < request.policy.settings.maxCompressions;
   const { acceptEncoding, range } = request.fields;
   if ((file.encoded.length === 0 && !live) || acceptEncoding === undefined) return file.identity;
   const offered: Coding[] = file.encoded.map((form) => form.coding!);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { DEFAULTS, type StaticSettings } from "../../lib/config/settings.ts";
+import { compressionsRunning } from "../../lib/static/encoding.ts";
 import { httpDate } from "../../lib/http/date.ts";
 import type { PlannedResponse } from "../../lib/response.ts";
 import { describeFile, type StaticFile } from "../../lib/static/cache.ts";
@@ -275,6 +276,21 @@ Deno.test("respondWithFile() with compress streams brotli or gzip with a weak ta
       assert.equal(new TextDecoder().decode(plain), CSS);
     }
   }
+});
+
+Deno.test("respondWithFile() sends files as stored while maxCompressions compressors run", async () => {
+  const settings = { compress: true, maxCompressions: 2 };
+  const ask = () => respond(file("style.css"), { headers: [["accept-encoding", "br"]], settings });
+  const running = [ask(), ask()];
+  assert.deepEqual(running.map((r) => header(r, "content-encoding")), ["br", "br"]);
+  const third = ask();
+  assert.equal(header(third, "content-encoding"), undefined, "past the cap: stored bytes");
+  assert.equal(header(third, "vary"), "Accept-Encoding", "the answer still varies");
+  if (third.body.kind === "file") third.body.file.close();
+  for (const r of running) if (r.body.kind === "stream") await r.body.stream.cancel();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(header(ask(), "content-encoding"), "br", "a cancelled compressor frees its place");
+  assert.equal(compressionsRunning(), 1);
 });
 
 Deno.test("respondWithFile() with compress answers the weak tag with 304", () => {
