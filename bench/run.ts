@@ -178,8 +178,19 @@ function loadLine(context: Context): string {
   return `Load: ${generator}, ${options.durationS} s runs after 1 s of warm-up, ${rounds}.`;
 }
 
-function printTables(reports: ServerReport[], context: Context): void {
-  console.log(loadLine(context));
+/** The CPUs and, where Linux tells, the load average when the run began: others' work shows. */
+async function machineLine(): Promise<string> {
+  let load = "";
+  try {
+    const minute = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
+    load = `, load average ${minute} when the run began`;
+  } catch {
+    // Not Linux: the CPU count alone.
+  }
+  return `Machine: ${navigator.hardwareConcurrency} CPUs${load}.`;
+}
+
+function printTables(reports: ServerReport[]): void {
   for (const scenario of Object.keys(SCENARIOS) as (keyof typeof SCENARIOS)[]) {
     const table = formatScenarioTable(reports, scenario);
     if (table === undefined) continue;
@@ -207,6 +218,7 @@ async function prepare(options: BenchOptions) {
 
 async function main(): Promise<void> {
   const options = parseBenchArgs(Deno.args);
+  const machine = await machineLine();
   const { tool, nginx, servers, notes } = await prepare(options);
   console.error(`Creating fixtures; load tool: ${tool}; nginx: ${nginx ?? "not installed"}`);
   const fixtures = await createFixtures();
@@ -218,8 +230,10 @@ async function main(): Promise<void> {
       if (options.rounds > 1) console.error(`Round ${round} of ${options.rounds}`);
       rounds.push(await benchRound(servers, context));
     }
-    if (options.rounds > 1) console.log(`${formatRoundRatios(rounds, "heiretsu")}\n`);
-    printTables(medianReports(rounds), context);
+    console.log(`${machine}\n${loadLine(context)}`);
+    const ratios = formatRoundRatios(rounds, "heiretsu");
+    if (options.rounds > 1 && ratios !== "") console.log(`\n${ratios}`);
+    printTables(medianReports(rounds));
     const rssSpec = servers.find((spec) => spec.name === options.rssServer && spec.startFiles);
     const rss = rssSpec && await attempt(rssSpec.name, () => benchMemory(rssSpec, context));
     if (rss) console.log(`\n${formatRssLine(rss)}`);
