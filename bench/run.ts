@@ -1,252 +1,80 @@
 /**
  * @module run
- * `deno task bench`: creates the fixtures, then for each server (heiretsu,
- * baseline_memory, baseline_stream) starts it on port 0, warms it up and
- * measures a 1 KiB file over many keep-alive connections and a 100 MiB file
- * over a few; heiretsu also gets slow readers while its RSS is sampled.
- * Prints a Markdown table on stdout and progress on stderr. Loopback only.
+ * `deno task bench`: creates the fixtures, then in each round starts every
+ * server in turn on loopback (`servers.ts`), warms it up and measures the
+ * scenarios it serves — a 1 KiB file over many keep-alive connections, a
+ * 100 MiB file over a few, the app route of `hello_app.ts` — reading the
+ * server's CPU time from `/proc` around each measured run. Prints Markdown
+ * tables of medians on stdout (progress on stderr), then heiretsu's memory
+ * under slow readers and the mixed app load (`mixed.ts`).
  *
- * Flags: `--duration S` (5), `--connections N` (50, 1 KiB run),
+ * Flags: `--duration S` (5), `--connections N` (50, 1 KiB and app runs),
  * `--big-connections N` (10, 100 MiB run), `--only NAME[,NAME]`,
  * `--tool wrk|own` (wrk when installed), `--load-workers N` (2, own tool),
  * `--workers N` (passed to heiretsu), `--rss NAME|none` (heiretsu), `--rounds N` (3: the servers
  * take turns N times and the table shows medians, after each round's ratios, because one round
- * on a small noisy machine can be off by 10% or more).
- * Then the app benchmark (`bench/mixed.ts`): heiretsu `--app`, `deno serve --parallel` and
- * `deno serve` on the same app module; `--skip-app` leaves it out.
+ * on a small noisy machine can be off by 10% or more), `--skip-app` (no app route, no mixed load).
  */
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { cpuCost } from "./cpu_cost.ts";
+import { canSampleCpu, sampleCpu } from "./cpu_sampler.ts";
 import { createFixtures, type Fixtures } from "./fixtures.ts";
 import { runLoad } from "./load.ts";
-import { ServerProcess, type ServerSpec } from "./server_process.ts";
+import { benchApp, formatMixedTable, MIXED_APP, type MixedReport } from "./mixed.ts";
+import { findNginx } from "./nginx.ts";
+import { type BenchOptions, parseBenchArgs } from "./options.ts";
+import { type Measured, medianReports, SCENARIOS, type ServerReport, unitsOf } from "./report.ts";
+import type { RunningServer } from "./server_process.ts";
+import { BENCH_SERVERS, type BenchServer, type StartContext } from "./servers.ts";
 import { runSlowReaders } from "./slow_readers.ts";
-import type { LoadResult, LoadTool } from "./stats.ts";
+import type { LoadTool } from "./stats.ts";
 import {
   formatRoundRatios,
   formatRssLine,
-  formatTable,
-  medianReports,
+  formatScenarioTable,
+  formatThreadLines,
+  formatVersusTable,
   type RssReport,
-  type ServerReport,
 } from "./table.ts";
-import { hasWrk, runWrk } from "./wrk.ts";
-import {
-  type AppServer,
-  benchApp,
-  formatMixedTable,
-  type MixedReport,
-  startDenoServe,
-  startHeiretsuApp,
-} from "./mixed.ts";
+import { hasWrk, runWrk, WRK_THREADS } from "./wrk.ts";
 
-/** The servers compared, in the order they run. */
-export const SERVERS: readonly ServerSpec[] = [
-  { name: "heiretsu", script: "main.ts" },
-  { name: "baseline_memory", script: "bench/baseline_memory.ts" },
-  { name: "baseline_stream", script: "bench/baseline_stream.ts" },
-];
-
-/** Parsed command line of the benchmark. */
-export interface BenchOptions {
-  /** Seconds of each measured run. @default 5 */
-  durationS: number;
-  /** Connections of the 1 KiB run. @default 50 */
-  connections: number;
-  /** Connections of the 100 MiB run. @default 10 */
-  bigConnections: number;
-  /** Servers to run, in {@linkcode SERVERS} order. @default all */
-  servers: ServerSpec[];
-  /** Load tool; `undefined` picks wrk when installed. */
-  tool?: LoadTool;
-  /** Workers of our own load tool. @default 2 */
-  loadWorkers: number;
-  /** `--workers` for heiretsu; `undefined` keeps its default. */
-  heiretsuWorkers?: number;
-  /** Server measured under slow readers, if selected; `"none"` skips. @default "heiretsu" */
-  rssServer: string;
-  /** Leave out the app benchmark. @default false */
-  skipApp: boolean;
-  /** How many times the servers take turns; the table shows medians. @default 3 */
-  rounds: number;
-}
-
+/** The app module whose route the rounds measure. */
+const APP_ROUTE = "bench/hello_app.ts";
 const WARMUP_S = 1;
 const SLOW_READERS = 20;
 const SLOW_READ_BYTES_PER_SEC = 1024 * 1024;
 const SLOW_READ_S = 5;
+/** Mixed-load rate: its burns take half of a 2-core machine. */
+const MIXED_REQUESTS_PER_SEC = 200;
+/** Longest mixed load, whatever `--duration` says. */
+const MAX_MIXED_S = 10;
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-function positiveInteger(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    throw new RangeError(`Cannot use ${flag} "${value}": expected a positive integer`);
-  }
-  return number;
-}
-
-function selectServers(only: string | undefined): ServerSpec[] {
-  if (only === undefined) return [...SERVERS];
-  const names = only.split(",").map((name) => name.trim());
-  for (const name of names) {
-    if (!SERVERS.some((spec) => spec.name === name)) {
-      throw new RangeError(`Cannot run unknown server "${name}"`);
-    }
-  }
-  return SERVERS.filter((spec) => names.includes(spec.name));
-}
-
-function parseTool(tool: string | undefined): LoadTool | undefined {
-  if (tool === undefined || tool === "wrk" || tool === "own") return tool;
-  throw new RangeError(`Cannot use load tool "${tool}": expected wrk or own`);
-}
-
-/**
- * Parses the benchmark's flags.
- *
- * @param args Arguments after the script name.
- * @returns The options, with defaults filled in.
- * @throws {RangeError} On a non-positive number, unknown server or tool.
- * @example Only the baselines, for 3 s
- * ```ts
- * parseBenchArgs(["--only=baseline_memory,baseline_stream", "--duration", "3"]);
- * ```
- */
-export function parseBenchArgs(args: string[]): BenchOptions {
-  const { values } = parseArgs({
-    args,
-    options: {
-      duration: { type: "string", default: "5" },
-      connections: { type: "string", default: "50" },
-      "big-connections": { type: "string", default: "10" },
-      only: { type: "string" },
-      tool: { type: "string" },
-      "load-workers": { type: "string", default: "2" },
-      workers: { type: "string" },
-      rss: { type: "string", default: "heiretsu" },
-      "skip-app": { type: "boolean", default: false },
-      rounds: { type: "string", default: "3" },
-    },
-  });
-  return {
-    durationS: positiveInteger(values.duration, "--duration"),
-    connections: positiveInteger(values.connections, "--connections"),
-    bigConnections: positiveInteger(values["big-connections"], "--big-connections"),
-    servers: selectServers(values.only),
-    tool: parseTool(values.tool),
-    loadWorkers: positiveInteger(values["load-workers"], "--load-workers"),
-    heiretsuWorkers: values.workers === undefined
-      ? undefined
-      : positiveInteger(values.workers, "--workers"),
-    rssServer: values.rss,
-    skipApp: values["skip-app"],
-    rounds: positiveInteger(values.rounds, "--rounds"),
-  };
-}
-
-/** Everything one server's runs need. */
+/** Everything a round needs. */
 interface Context {
   options: BenchOptions;
   tool: LoadTool;
   fixtures: Fixtures;
+  start: StartContext;
 }
 
-function startServer(spec: ServerSpec, context: Context): Promise<ServerProcess> {
-  const workers = context.options.heiretsuWorkers;
-  const extraArgs = spec.name === "heiretsu" && workers !== undefined
-    ? ["--workers", String(workers)]
-    : [];
-  return ServerProcess.start(spec, { root: context.fixtures.dir, cwd: REPO_ROOT, extraArgs });
-}
-
-/** One URL to load and how many connections to load it with. */
+/** One URL to load, how many connections to load it with, and what its CPU is divided by. */
 interface Target {
   url: string;
   connections: number;
+  unit: "request" | "MiB";
 }
 
-async function measure(target: Target, context: Context): Promise<LoadResult> {
+async function measure(target: Target, server: RunningServer, context: Context): Promise<Measured> {
   const { tool, options } = context;
-  const load = { ...target, workers: options.loadWorkers };
+  const load = { url: target.url, connections: target.connections, workers: options.loadWorkers };
   const run = tool === "wrk" ? runWrk : runLoad;
   await run({ ...load, durationS: WARMUP_S });
-  return await run({ ...load, durationS: options.durationS });
-}
-
-async function benchServer(spec: ServerSpec, context: Context): Promise<ServerReport> {
-  const { fixtures, options } = context;
-  const server = await startServer(spec, context);
-  try {
-    console.error(`${spec.name}: ${server.url}, 1 KiB file, ${options.connections} connections`);
-    const smallUrl = `${server.url}/${fixtures.smallName}`;
-    const small = await measure({ url: smallUrl, connections: options.connections }, context);
-    console.error(`${spec.name}: 100 MiB file, ${options.bigConnections} connections`);
-    const bigUrl = `${server.url}/${fixtures.bigName}`;
-    const big = await measure({ url: bigUrl, connections: options.bigConnections }, context);
-    return { name: spec.name, small, big };
-  } finally {
-    await stopServer(server);
-  }
-}
-
-async function stopServer(server: ServerProcess): Promise<void> {
-  const status = await server.stop();
-  if (!status.success) {
-    console.error(
-      `${server.name}: exited with code ${status.code} (signal ${status.signal}) on SIGTERM`,
-    );
-  }
-}
-
-async function benchMemory(spec: ServerSpec, context: Context): Promise<RssReport> {
-  const durationS = Math.min(SLOW_READ_S, context.options.durationS);
-  const server = await startServer(spec, context);
-  try {
-    console.error(
-      `${spec.name}: ${SLOW_READERS} slow readers of the 100 MiB file for ${durationS} s`,
-    );
-    const result = await runSlowReaders({
-      url: `${server.url}/${context.fixtures.bigName}`,
-      readers: SLOW_READERS,
-      durationS,
-      bytesPerSec: SLOW_READ_BYTES_PER_SEC,
-      pid: server.pid,
-    });
-    return { server: spec.name, readers: SLOW_READERS, durationS, ...result };
-  } finally {
-    await stopServer(server);
-  }
-}
-
-/** Mixed-load rate: its burns take half of a 2-core machine. */
-const MIXED_REQUESTS_PER_SEC = 200;
-
-/** The app benchmark: each app server in turn, under the same loads. */
-async function benchApps(context: Context): Promise<MixedReport[]> {
-  const durationS = Math.min(10, context.options.durationS);
-  const rate = async (url: string) =>
-    (await measure({ url, connections: context.options.connections }, context)).requestsPerSec;
-  const starters: [string, () => Promise<AppServer>][] = [
-    ["heiretsu", () => startHeiretsuApp({ root: context.fixtures.dir, cwd: REPO_ROOT })],
-    ["deno serve --parallel", () => startDenoServe({ parallel: true, cwd: REPO_ROOT })],
-    ["deno serve", () => startDenoServe({ parallel: false, cwd: REPO_ROOT })],
-  ];
-  const reports: MixedReport[] = [];
-  for (const [name, start] of starters) {
-    const report = await attempt(name, async () => {
-      const server = await start();
-      try {
-        console.error(
-          `${name}: app route, then 10% of requests burning 50 ms, ${durationS} s each`,
-        );
-        return await benchApp(server, { requestsPerSec: MIXED_REQUESTS_PER_SEC, durationS, rate });
-      } finally {
-        await server.stop();
-      }
-    });
-    if (report) reports.push(report);
-  }
-  return reports;
+  const { value, cpu } = await sampleCpu(
+    server.pid,
+    () => run({ ...load, durationS: options.durationS }),
+  );
+  return cpu === undefined ? value : { ...value, cpu: cpuCost(cpu, unitsOf(value, target.unit)) };
 }
 
 /** Runs one scenario; a server that fails is reported and skipped. */
@@ -259,31 +87,162 @@ async function attempt<T>(name: string, scenario: () => Promise<T>): Promise<T |
   }
 }
 
+async function withServer<T>(
+  start: () => Promise<RunningServer>,
+  body: (server: RunningServer) => Promise<T>,
+): Promise<T> {
+  const server = await start();
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function benchFiles(spec: BenchServer, context: Context, report: ServerReport) {
+  const { options, start, fixtures } = context;
+  await withServer(() => spec.startFiles!(start), async (server) => {
+    console.error(`${spec.name}: ${server.url}, 1 KiB file, ${options.connections} connections`);
+    const small = { url: `${server.url}/${fixtures.smallName}`, connections: options.connections };
+    report.small = await measure({ ...small, unit: "request" }, server, context);
+    console.error(`${spec.name}: 100 MiB file, ${options.bigConnections} connections`);
+    const big = { url: `${server.url}/${fixtures.bigName}`, connections: options.bigConnections };
+    report.big = await measure({ ...big, unit: "MiB" }, server, context);
+  });
+}
+
+async function benchAppRoute(spec: BenchServer, context: Context, report: ServerReport) {
+  const { options, start } = context;
+  await withServer(() => spec.startApp!(start, APP_ROUTE), async (server) => {
+    console.error(`${spec.name}: ${server.url}, app route, ${options.connections} connections`);
+    const target = { url: `${server.url}/`, connections: options.connections };
+    report.app = await measure({ ...target, unit: "request" }, server, context);
+  });
+}
+
+async function benchRound(servers: BenchServer[], context: Context): Promise<ServerReport[]> {
+  const reports: ServerReport[] = [];
+  for (const spec of servers) {
+    const report: ServerReport = { name: spec.name, label: spec.label };
+    if (spec.startFiles) await attempt(spec.name, () => benchFiles(spec, context, report));
+    if (spec.startApp && !context.options.skipApp) {
+      await attempt(spec.name, () => benchAppRoute(spec, context, report));
+    }
+    reports.push(report);
+  }
+  return reports;
+}
+
+async function benchMemory(spec: BenchServer, context: Context): Promise<RssReport> {
+  const durationS = Math.min(SLOW_READ_S, context.options.durationS);
+  return await withServer(() => spec.startFiles!(context.start), async (server) => {
+    console.error(
+      `${spec.name}: ${SLOW_READERS} slow readers of the 100 MiB file for ${durationS} s`,
+    );
+    const result = await runSlowReaders({
+      url: `${server.url}/${context.fixtures.bigName}`,
+      readers: SLOW_READERS,
+      durationS,
+      bytesPerSec: SLOW_READ_BYTES_PER_SEC,
+      pid: server.pid,
+    });
+    return { server: spec.name, readers: SLOW_READERS, durationS, ...result };
+  });
+}
+
+/** The mixed app load: each app server in turn. */
+async function benchMixed(servers: BenchServer[], context: Context): Promise<MixedReport[]> {
+  const durationS = Math.min(MAX_MIXED_S, context.options.durationS);
+  const reports: MixedReport[] = [];
+  for (const spec of servers.filter((server) => server.startApp)) {
+    const report = await attempt(
+      spec.name,
+      () =>
+        withServer(() => spec.startApp!(context.start, MIXED_APP), (server) => {
+          console.error(`${spec.name}: 10% of requests burning 50 ms, ${durationS} s`);
+          return benchApp(server, { requestsPerSec: MIXED_REQUESTS_PER_SEC, durationS });
+        }),
+    );
+    if (report) reports.push({ ...report, name: spec.label });
+  }
+  return reports;
+}
+
+function loadLine(context: Context): string {
+  const { options, tool } = context;
+  const generator = tool === "wrk"
+    ? `wrk -t${WRK_THREADS} -c${options.connections} (100 MiB: -c${options.bigConnections})`
+    : `bench/load.ts, ${options.loadWorkers} workers, ${options.connections} connections ` +
+      `(100 MiB: ${options.bigConnections})`;
+  const rounds = options.rounds > 1 ? `medians of ${options.rounds} rounds` : "one round";
+  return `Load: ${generator}, ${options.durationS} s runs after 1 s of warm-up, ${rounds}.`;
+}
+
+/** The CPUs and, where Linux tells, the load average when the run began: others' work shows. */
+async function machineLine(): Promise<string> {
+  let load = "";
+  try {
+    const minute = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
+    load = `, load average ${minute} when the run began`;
+  } catch {
+    // Not Linux: the CPU count alone.
+  }
+  return `Machine: ${navigator.hardwareConcurrency} CPUs${load}.`;
+}
+
+function printTables(reports: ServerReport[]): void {
+  for (const scenario of Object.keys(SCENARIOS) as (keyof typeof SCENARIOS)[]) {
+    const table = formatScenarioTable(reports, scenario);
+    if (table === undefined) continue;
+    const { title, unit } = SCENARIOS[scenario];
+    console.log(`\n### ${title}\n\n${table}`);
+    const threads = formatThreadLines(reports, scenario);
+    if (threads !== "") console.log(`\nCPU by thread, µs/${unit}:\n\n${threads}`);
+  }
+  const versus = formatVersusTable(reports, "heiretsu");
+  if (versus !== undefined) console.log(`\n### heiretsu against each baseline\n\n${versus}`);
+}
+
+async function prepare(options: BenchOptions) {
+  const tool = options.tool ?? (await hasWrk() ? "wrk" : "own");
+  const nginx = await findNginx();
+  const notes: string[] = [];
+  let servers = BENCH_SERVERS.filter((spec) => options.servers.includes(spec.name));
+  if (nginx === undefined && servers.some((spec) => spec.nginx)) {
+    servers = servers.filter((spec) => !spec.nginx);
+    notes.push("nginx is not installed (`apt-get install nginx`): its rows are left out.");
+  }
+  if (!await canSampleCpu()) notes.push("CPU columns need Linux's /proc: n/a here.");
+  return { tool, nginx, servers, notes };
+}
+
 async function main(): Promise<void> {
   const options = parseBenchArgs(Deno.args);
-  const tool = options.tool ?? (await hasWrk() ? "wrk" : "own");
-  console.error(`Creating fixtures; load tool: ${tool}`);
+  const machine = await machineLine();
+  const { tool, nginx, servers, notes } = await prepare(options);
+  console.error(`Creating fixtures; load tool: ${tool}; nginx: ${nginx ?? "not installed"}`);
   const fixtures = await createFixtures();
-  const context: Context = { options, tool, fixtures };
+  const start = { root: fixtures.dir, cwd: REPO_ROOT, heiretsuWorkers: options.heiretsuWorkers };
+  const context: Context = { options, tool, fixtures, start: { ...start, nginx } };
   try {
     const rounds: ServerReport[][] = [];
     for (let round = 1; round <= options.rounds; round++) {
       if (options.rounds > 1) console.error(`Round ${round} of ${options.rounds}`);
-      const reports: ServerReport[] = [];
-      for (const spec of options.servers) {
-        reports.push(
-          await attempt(spec.name, () => benchServer(spec, context)) ?? { name: spec.name },
-        );
-      }
-      rounds.push(reports);
+      rounds.push(await benchRound(servers, context));
     }
-    if (options.rounds > 1) console.log(`${formatRoundRatios(rounds, "heiretsu")}\n`);
-    const reports = medianReports(rounds);
-    const rssSpec = options.servers.find((spec) => spec.name === options.rssServer);
+    console.log(`${machine}\n${loadLine(context)}`);
+    const ratios = formatRoundRatios(rounds, "heiretsu");
+    if (options.rounds > 1 && ratios !== "") console.log(`\n${ratios}`);
+    printTables(medianReports(rounds));
+    const rssSpec = servers.find((spec) => spec.name === options.rssServer && spec.startFiles);
     const rss = rssSpec && await attempt(rssSpec.name, () => benchMemory(rssSpec, context));
-    console.log(formatTable(reports));
     if (rss) console.log(`\n${formatRssLine(rss)}`);
-    if (!options.skipApp) console.log(`\n${formatMixedTable(await benchApps(context))}`);
+    if (!options.skipApp) {
+      console.log(
+        `\n### Mixed app load\n\n${formatMixedTable(await benchMixed(servers, context))}`,
+      );
+    }
+    for (const note of notes) console.log(`\n${note}`);
   } finally {
     await Deno.remove(fixtures.dir, { recursive: true });
   }

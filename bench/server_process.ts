@@ -3,8 +3,22 @@
  * Starts a server under test as a subprocess on port 0, learns its URL from
  * the ready line every server prints
  * (`Server: listening on http://HOST:PORT (N workers, root DIR)`), and stops
- * it with SIGTERM.
+ * it with SIGTERM. Also what every way of starting a server shares: the
+ * {@linkcode RunningServer} shape, a free loopback port, waiting until a URL
+ * answers, and stopping a child process within a deadline.
  */
+
+/** A server under test, however it was started. */
+export interface RunningServer {
+  /** Name used in reports. */
+  name: string;
+  /** Base URL such as `http://127.0.0.1:4507`. */
+  url: string;
+  /** Process id of the server: the root of the process tree whose CPU time is measured. */
+  pid: number;
+  /** Stops the server and waits until it has exited. */
+  stop(): Promise<unknown>;
+}
 
 /** Which server to start and how. */
 export interface ServerSpec {
@@ -89,8 +103,82 @@ async function readBaseUrl(stdout: ReadableStream<Uint8Array>): Promise<string> 
   }
 }
 
+/**
+ * Picks a loopback port that is free now: binds port 0, notes the port and
+ * closes it. Another process could take it before the server binds it, which
+ * on a benchmark machine is unlikely enough.
+ *
+ * @returns A TCP port number.
+ * @example
+ * ```ts
+ * const port = freePort();
+ * ```
+ */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+/** How long a server without a ready line may take to answer its first request. */
+const ANSWER_TIMEOUT_MS = 20_000;
+const ANSWER_POLL_MS = 100;
+
+/**
+ * Polls a URL until the server answers it with any HTTP response.
+ *
+ * @param url The URL to request.
+ * @param exited Settles when the server exits, which ends the wait at once.
+ * @throws {Error} When the server exits or does not answer within 20 s.
+ * @example
+ * ```ts
+ * await waitUntilAnswering("http://127.0.0.1:8080/", child.status);
+ * ```
+ */
+export async function waitUntilAnswering(url: string, exited?: Promise<unknown>): Promise<void> {
+  let gone = false;
+  exited?.then(() => gone = true);
+  const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+  while (Date.now() < deadline && !gone) {
+    try {
+      const response = await fetch(url);
+      await response.body?.cancel();
+      return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, ANSWER_POLL_MS));
+  }
+  throw new Error(gone ? `Server exited before answering ${url}` : `${url} did not answer in time`);
+}
+
+/**
+ * Sends a child SIGTERM and waits for its exit, killing it after 5 s.
+ *
+ * @param child The process.
+ * @param what Its name, for the timeout message.
+ * @returns The exit status.
+ * @example
+ * ```ts
+ * await stopChild(child, "deno serve");
+ * ```
+ */
+export async function stopChild(
+  child: Deno.ChildProcess,
+  what: string,
+): Promise<Deno.CommandStatus> {
+  killQuietly(child, "SIGTERM");
+  try {
+    return await withTimeout(child.status, { ms: STOP_TIMEOUT_MS, what: `${what} exit` });
+  } catch {
+    killQuietly(child, "SIGKILL");
+    return await child.status;
+  }
+}
+
 /** A running server subprocess; owns the child until {@linkcode stop}. */
-export class ServerProcess {
+export class ServerProcess implements RunningServer {
   #child: Deno.ChildProcess;
   #name: string;
   #url: string;
@@ -169,17 +257,8 @@ export class ServerProcess {
    * const status = await server.stop();
    * ```
    */
-  async stop(): Promise<Deno.CommandStatus> {
-    killQuietly(this.#child, "SIGTERM");
-    try {
-      return await withTimeout(this.#child.status, {
-        ms: STOP_TIMEOUT_MS,
-        what: `${this.#name} exit`,
-      });
-    } catch {
-      killQuietly(this.#child, "SIGKILL");
-      return await this.#child.status;
-    }
+  stop(): Promise<Deno.CommandStatus> {
+    return stopChild(this.#child, this.#name);
   }
 }
 

@@ -1,21 +1,20 @@
 /**
  * @module table
- * Formats benchmark results as the Markdown table and the memory line that
- * `bench/run.ts` prints. Ratios compare each server with the baseline that
- * bounds its scenario: baseline_memory for small files, baseline_stream for
- * large ones.
+ * Formats benchmark results as the Markdown that `bench/run.ts` prints: one
+ * table per scenario (rate, latency, CPU per unit, main and busiest thread,
+ * ratios to the scenario's reference), where each server's CPU went, a table
+ * of one server against every baseline, per-round ratios and the memory line.
  */
-import { type LoadResult, percentile } from "./stats.ts";
-
-/** Results of one server, by scenario; a skipped scenario is absent. */
-export interface ServerReport {
-  /** Server name, e.g. `"heiretsu"`. */
-  name: string;
-  /** The small-file (1 KiB) run. */
-  small?: LoadResult;
-  /** The large-file (100 MiB) run. */
-  big?: LoadResult;
-}
+import { capPerSec, type CpuCost, formatByLabel } from "./cpu_cost.ts";
+import {
+  type Measured,
+  rateOf,
+  type Scenario,
+  type ScenarioInfo,
+  SCENARIOS,
+  type ServerReport,
+} from "./report.ts";
+import { percentile } from "./stats.ts";
 
 /** Memory of a server while slow clients read a large file. */
 export interface RssReport {
@@ -33,24 +32,11 @@ export interface RssReport {
   bytesRead: number;
 }
 
-/** Server whose small-file rate is the 1.00× reference. */
-export const SMALL_REFERENCE = "baseline_memory";
-/** Server whose large-file throughput is the 1.00× reference. */
-export const BIG_REFERENCE = "baseline_stream";
-
 const MIB = 1024 * 1024;
+/** Not measured (the server did not run the scenario, or failed). */
 const NONE = "–";
-
-const HEADER = [
-  "server",
-  "1 KiB req/s",
-  "p50",
-  "p99",
-  `vs ${SMALL_REFERENCE}`,
-  "100 MiB MiB/s",
-  `vs ${BIG_REFERENCE}`,
-  "errors",
-];
+/** Measured, but the CPU time could not be read (not Linux, or no /proc). */
+const NOT_AVAILABLE = "n/a";
 
 /**
  * Formats `value / reference` as a ratio such as `"0.85×"`.
@@ -78,117 +64,204 @@ function formatMs(value: number | undefined): string {
   return number === NONE ? NONE : `${number} ms`;
 }
 
-function formatRow(report: ServerReport, references: Map<string, ServerReport>): string[] {
-  const { small, big } = report;
-  const smallReference = references.get(SMALL_REFERENCE)?.small;
-  const bigReference = references.get(BIG_REFERENCE)?.big;
-  const errors = (small?.errors ?? 0) + (big?.errors ?? 0);
+function header(info: ScenarioInfo): string[] {
+  const per = info.unit === "request" ? "req" : "MiB";
+  const rate = `${per}/s`;
+  const reference = info.reference;
   return [
-    report.name,
-    formatNumber(small?.requestsPerSec, 0),
-    formatMs(small?.p50Ms),
-    formatMs(small?.p99Ms),
-    formatRatio(small?.requestsPerSec, smallReference?.requestsPerSec),
-    formatNumber(big === undefined ? undefined : big.bytesPerSec / MIB, 0),
-    formatRatio(big?.bytesPerSec, bigReference?.bytesPerSec),
-    small === undefined && big === undefined ? NONE : String(errors),
+    "server",
+    rate,
+    "p50",
+    "p99",
+    `CPU µs/${per}`,
+    `main thread µs/${per}`,
+    `busiest thread µs/${per}`,
+    `its cap ${rate}`,
+    `${rate} vs ${reference}`,
+    `CPU vs ${reference}`,
+    "errors",
+  ];
+}
+
+function cpuCells(measured: Measured | undefined): string[] {
+  const cpu = measured?.cpu;
+  if (cpu === undefined) {
+    // Without a completed request there is nothing to divide by; with one, /proc was missing.
+    const cell = measured !== undefined && measured.requests > 0 ? NOT_AVAILABLE : NONE;
+    return [cell, cell, cell, cell];
+  }
+  return [
+    cpu.totalUs.toFixed(1),
+    cpu.mainUs.toFixed(1),
+    `${cpu.busiestUs.toFixed(1)} (${cpu.busiest})`,
+    formatNumber(capPerSec(cpu.busiestUs), 0),
+  ];
+}
+
+function formatRow(report: ServerReport, scenario: Scenario, reference?: Measured): string[] {
+  const info = SCENARIOS[scenario];
+  const measured = report[scenario];
+  const rate = measured && rateOf(measured, info.unit);
+  return [
+    report.label ?? report.name,
+    formatNumber(rate, 0),
+    formatMs(measured?.p50Ms),
+    formatMs(measured?.p99Ms),
+    ...cpuCells(measured),
+    formatRatio(rate, reference && rateOf(reference, info.unit)),
+    formatRatio(measured?.cpu?.totalUs, reference?.cpu?.totalUs),
+    measured === undefined ? NONE : String(measured.errors),
+  ];
+}
+
+function markdown(rows: string[][]): string {
+  return [rows[0], rows[0].map(() => "---"), ...rows.slice(1)]
+    .map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+
+/**
+ * Formats one scenario's table: a row per server that ran it.
+ *
+ * @param reports Each server's results, in the order to print.
+ * @param scenario Which scenario.
+ * @returns The table without a final newline, or `undefined` when no server ran the scenario.
+ * @example
+ * ```ts
+ * formatScenarioTable(reports, "small");
+ * ```
+ */
+export function formatScenarioTable(
+  reports: ServerReport[],
+  scenario: Scenario,
+): string | undefined {
+  const ran = reports.filter((report) => scenario in report);
+  if (ran.length === 0) return undefined;
+  const reference = reports.find((r) => r.name === SCENARIOS[scenario].reference)?.[scenario];
+  return markdown([
+    header(SCENARIOS[scenario]),
+    ...ran.map((report) => formatRow(report, scenario, reference)),
+  ]);
+}
+
+/**
+ * Lists where each server's CPU went in a scenario, by thread label.
+ *
+ * @param reports Each server's results.
+ * @param scenario Which scenario.
+ * @returns A Markdown list, or `""` when no server has CPU figures for it.
+ * @example
+ * ```ts
+ * formatThreadLines(reports, "small"); // "- heiretsu: main 12.5, worker-1 6.7, …"
+ * ```
+ */
+export function formatThreadLines(reports: ServerReport[], scenario: Scenario): string {
+  return reports.flatMap((report) => {
+    const cpu = report[scenario]?.cpu;
+    return cpu === undefined ? [] : [`- ${report.label ?? report.name}: ${formatByLabel(cpu)}`];
+  }).join("\n");
+}
+
+function versusRow(mine: Measured, theirs: ServerReport, scenario: Scenario): string[] | [] {
+  const measured = theirs[scenario]!;
+  const { unit } = SCENARIOS[scenario];
+  if (!(rateOf(measured, unit) > 0)) return [];
+  const cost = (cpu?: CpuCost) => cpu?.totalUs;
+  const busiest = (cpu?: CpuCost) => cpu?.busiestUs;
+  return [
+    SCENARIOS[scenario].short,
+    theirs.label ?? theirs.name,
+    formatRatio(rateOf(mine, unit), rateOf(measured, unit)),
+    formatRatio(cost(mine.cpu), cost(measured.cpu)),
+    formatRatio(busiest(mine.cpu), busiest(measured.cpu)),
   ];
 }
 
 /**
- * Formats one Markdown table row per server.
+ * One server against every other server, scenario by scenario: its rate,
+ * CPU per unit and busiest thread's time per unit divided by theirs. Servers
+ * that completed nothing in a scenario (a 100 MiB response longer than the run) are left out.
  *
- * @param reports Each server's results, in the order to print.
- * @returns The table, header and separator included, without a final newline.
- * @example Format a single server
+ * @param reports Each server's (median) results.
+ * @param server The server compared, e.g. `"heiretsu"`.
+ * @returns The table, or `undefined` when there is nothing to compare.
+ * @example
  * ```ts
- * formatTable([{ name: "heiretsu" }]);
+ * formatVersusTable(reports, "heiretsu");
  * ```
  */
-export function formatTable(reports: ServerReport[]): string {
-  const references = new Map(reports.map((report) => [report.name, report]));
-  const rows = [HEADER, HEADER.map(() => "---"), ...reports.map((r) => formatRow(r, references))];
-  return rows.map((cells) => `| ${cells.join(" | ")} |`).join("\n");
-}
-
-/**
- * Each server's median over rounds, metric by metric, so one noisy round does not decide.
- *
- * @param rounds The reports of each round, servers in the same order every round.
- * @returns One report per server with the median of each measured value.
- * @example Two rounds of one server
- * ```ts
- * medianReports([[{ name: "heiretsu" }], [{ name: "heiretsu" }]]); // [{ name: "heiretsu" }]
- * ```
- */
-export function medianReports(rounds: ServerReport[][]): ServerReport[] {
-  return rounds[0].map(({ name }, i) => {
-    const runs = rounds.map((round) => round[i]);
-    return {
-      name,
-      small: medianLoad(runs.map((run) => run.small)),
-      big: medianLoad(runs.map((run) => run.big)),
-    };
-  });
-}
-
-function medianLoad(results: Array<LoadResult | undefined>): LoadResult | undefined {
-  const present = results.filter((result) => result !== undefined);
-  if (present.length === 0) return undefined;
-  const of = (pick: (result: LoadResult) => number) => median(present.map(pick));
-  return {
-    ...present[0],
-    requests: of((r) => r.requests),
-    requestsPerSec: of((r) => r.requestsPerSec),
-    bytesPerSec: of((r) => r.bytesPerSec),
-    p50Ms: of((r) => r.p50Ms),
-    p99Ms: of((r) => r.p99Ms),
-    errors: present.reduce((sum, r) => sum + r.errors, 0),
-  };
+export function formatVersusTable(reports: ServerReport[], server: string): string | undefined {
+  const mine = reports.find((report) => report.name === server);
+  if (mine === undefined) return undefined;
+  const rows: string[][] = [];
+  for (const scenario of Object.keys(SCENARIOS) as Scenario[]) {
+    const measured = mine[scenario];
+    if (measured === undefined) continue;
+    for (const theirs of reports) {
+      const row = theirs !== mine && theirs[scenario] !== undefined
+        ? versusRow(measured, theirs, scenario)
+        : [];
+      if (row.length > 0) rows.push(row);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  const title = ["scenario", "baseline", `${server} rate ÷ baseline`, "CPU/unit ÷", "busiest ÷"];
+  return markdown([title, ...rows]);
 }
 
 function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
 
+/** Which server to compare with which, in which scenario. */
+interface Pairing {
+  server: string;
+  reference: string;
+  scenario: Scenario;
+}
+
+function roundRatios(
+  rounds: ServerReport[][],
+  pairing: Pairing,
+  pick: (measured: Measured) => number | undefined,
+): string | undefined {
+  const value = (round: ServerReport[], name: string) => {
+    const measured = round.find((report) => report.name === name)?.[pairing.scenario];
+    return measured === undefined ? undefined : pick(measured);
+  };
+  const ratios = rounds.map((round) => {
+    const mine = value(round, pairing.server);
+    const theirs = value(round, pairing.reference);
+    return mine !== undefined && theirs !== undefined ? mine / theirs : NaN;
+  }).filter(Number.isFinite);
+  if (ratios.length === 0) return undefined;
+  const listed = ratios.map((ratio) => `${ratio.toFixed(2)}×`).join(" ");
+  return `${listed} (median ${median(ratios).toFixed(2)}×)`;
+}
+
 /**
- * One line per scenario with a server's ratio to its baseline in each round, and their median.
+ * One line per scenario with a server's ratios to the scenario's reference in
+ * each round, and their median: the rate, and the CPU per unit.
  *
  * @param rounds The reports of each round.
  * @param server The server to compare, e.g. `"heiretsu"`.
- * @returns The lines, e.g. "heiretsu 1 KiB vs baseline_memory by round: 0.97× 1.04× (median 1.00×)".
+ * @returns The lines, e.g.
+ * "heiretsu 1 KiB vs baseline_memory by round: req/s 0.97× 1.04× (median 1.00×); CPU/req 1.70× 1.80× (median 1.75×)".
  * @example
  * ```ts
- * formatRoundRatios([[{ name: "heiretsu" }]], "heiretsu");
+ * formatRoundRatios([[{ name: "heiretsu" }]], "heiretsu"); // ""
  * ```
  */
 export function formatRoundRatios(rounds: ServerReport[][], server: string): string {
-  const scenarios = [
-    {
-      label: "1 KiB",
-      reference: SMALL_REFERENCE,
-      value: (r?: ServerReport) => r?.small?.requestsPerSec,
-    },
-    {
-      label: "100 MiB",
-      reference: BIG_REFERENCE,
-      value: (r?: ServerReport) => r?.big?.bytesPerSec,
-    },
-  ];
   const lines: string[] = [];
-  for (const { label, reference, value } of scenarios) {
-    const ratios = rounds.map((round) => {
-      const mine = value(round.find((r) => r.name === server));
-      const theirs = value(round.find((r) => r.name === reference));
-      return mine !== undefined && theirs !== undefined ? mine / theirs : NaN;
-    }).filter(Number.isFinite);
-    if (ratios.length === 0) continue;
-    const listed = ratios.map((ratio) => `${ratio.toFixed(2)}×`).join(" ");
-    lines.push(
-      `${server} ${label} vs ${reference} by round: ${listed} (median ${
-        median(ratios).toFixed(2)
-      }×)`,
-    );
+  for (const scenario of Object.keys(SCENARIOS) as Scenario[]) {
+    const { short, unit, reference } = SCENARIOS[scenario];
+    const per = unit === "request" ? "req" : "MiB";
+    const pairing = { server, reference, scenario };
+    const rate = roundRatios(rounds, pairing, (m) => rateOf(m, unit));
+    if (rate === undefined) continue;
+    const cpu = roundRatios(rounds, pairing, (m) => m.cpu?.totalUs);
+    const cpuPart = cpu === undefined ? "" : `; CPU/${per} ${cpu}`;
+    lines.push(`${server} ${short} vs ${reference} by round: ${per}/s ${rate}${cpuPart}`);
   }
   return lines.join("\n");
 }

@@ -7,8 +7,11 @@ import type { LoadOptions } from "./load.ts";
 import { type LoadResult } from "./stats.ts";
 import { parseWrkOutput } from "./wrk_output.ts";
 
-/** wrk threads: one per core of the 2-core bench machine. */
-const WRK_THREADS = 2;
+/**
+ * wrk threads: one, so that the load generator takes one core of the 2-core
+ * bench machine and leaves the other to the server (issue 10's `wrk -t1`).
+ */
+export const WRK_THREADS = 1;
 /**
  * wrk's own 2 s default would count every slow 100 MiB response as a
  * timeout and drop its latency, so responses may take up to this long.
@@ -34,7 +37,7 @@ export async function hasWrk(): Promise<boolean> {
 }
 
 /**
- * Builds wrk's arguments: `-t2 -cN -dDs --timeout Ts --latency URL`.
+ * Builds wrk's arguments: `-t1 -cN -dDs --timeout Ts --latency URL`.
  *
  * @param options URL, connections and duration.
  * @returns The argument list.

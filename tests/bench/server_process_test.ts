@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parseListeningLine, ServerProcess } from "../../bench/server_process.ts";
+import {
+  freePort,
+  parseListeningLine,
+  ServerProcess,
+  stopChild,
+  waitUntilAnswering,
+} from "../../bench/server_process.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -54,4 +60,33 @@ Deno.test("ServerProcess.start() rejects when the server exits before its ready 
     }),
     /exited before printing its ready line/,
   );
+});
+
+Deno.test("freePort() gives a loopback port that can be bound", () => {
+  const port = freePort();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port });
+  listener.close();
+  assert.ok(port > 0);
+});
+
+Deno.test("waitUntilAnswering() returns on any HTTP answer and gives up when the server exits", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("gone", { status: 404 }),
+  );
+  try {
+    await waitUntilAnswering(`http://127.0.0.1:${server.addr.port}/`);
+  } finally {
+    await server.shutdown();
+  }
+  await assert.rejects(
+    waitUntilAnswering(`http://127.0.0.1:${freePort()}/`, Promise.resolve()),
+    /exited before answering/,
+  );
+});
+
+Deno.test("stopChild() ends a child with SIGTERM", async () => {
+  const child = new Deno.Command("sleep", { args: ["30"], stdin: "null" }).spawn();
+  const status = await stopChild(child, "sleep");
+  assert.equal(status.signal, "SIGTERM");
 });

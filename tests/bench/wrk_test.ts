@@ -5,9 +5,9 @@ import { hasWrk, runWrk, wrkArgs } from "../../bench/wrk.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-Deno.test("wrkArgs() passes threads, connections, duration, timeout and --latency", () => {
+Deno.test("wrkArgs() passes one thread, connections, duration, timeout and --latency", () => {
   assert.deepEqual(wrkArgs({ url: "http://127.0.0.1:1/a", connections: 50, durationS: 10 }), [
-    "-t2",
+    "-t1",
     "-c50",
     "-d10s",
     "--timeout",
