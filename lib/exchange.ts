@@ -57,6 +57,15 @@ export interface ExchangeIo extends WriterIo {
   pull(stream: number, bytes: number): void;
   /** Writes one access-log line. */
   log(entry: AccessEntry): void;
+  /** Logs a request that failed with an error that is not the client's (a bug, an app's throw). */
+  logError(failure: Failure): void;
+}
+
+/** A request that failed: its head if parsed, the error, and whether its head had gone out. */
+export interface Failure {
+  head: RequestHead | null;
+  error: unknown;
+  afterHead: boolean;
 }
 
 /** One access-log entry. */
@@ -356,10 +365,10 @@ export class Exchange {
   async #fail(head: RequestHead | null, error: unknown): Promise<void> {
     if (this.#isAborted() || error instanceof AbortedError) return;
     if (this.#state === "responding") {
-      console.error(`response failed after its head was sent: ${describe(error)}`);
+      this.#io.logError({ head, error, afterHead: true });
       return this.#finish({ close: true, leftover: NOTHING });
     }
-    if (!(error instanceof HttpError)) console.error(`request failed: ${describe(error)}`);
+    if (!(error instanceof HttpError)) this.#io.logError({ head, error, afterHead: false });
     const status = error instanceof HttpError ? error.status : 500;
     await this.#respond(head, errorResponse(status), null).catch(() => {});
   }
@@ -439,8 +448,4 @@ export function errorResponse(status: number): PlannedResponse {
     ["content-length", String(bytes.byteLength)],
   ];
   return { status, headers, body: { kind: "bytes", bytes } };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

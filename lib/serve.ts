@@ -18,8 +18,14 @@ import {
   type WorkerEvent,
   type WorkerInit,
 } from "./protocol.ts";
-import { type AccessEntry, Exchange, type ExchangeIo, type RequestHandler } from "./exchange.ts";
-import { accessLine } from "./log.ts";
+import {
+  type AccessEntry,
+  Exchange,
+  type ExchangeIo,
+  type Failure,
+  type RequestHandler,
+} from "./exchange.ts";
+import { accessLine, errorText, escapeLogText } from "./log.ts";
 import { FileCache } from "./static/cache.ts";
 import { serveStatic } from "./static/handler.ts";
 import { appHandler } from "./app/handler.ts";
@@ -211,7 +217,20 @@ function exchangeIo(
         console.log(accessLine({ ...entry, worker: init.id }, { format: init.logFormat }));
       }
     },
+    logError: (failure) => console.error(failureText(init.id, failure)),
   };
+}
+
+/**
+ * A failed request for the log: the worker, the request (escaped as access-log values are) and
+ * the error (escaped, frames on indented lines), so no text from the request or the app can
+ * start a log line of its own.
+ */
+function failureText(worker: number, failure: Failure): string {
+  const { head, error, afterHead } = failure;
+  const request = head === null ? "-" : escapeLogText(`${head.method} ${head.target}`);
+  const what = afterHead ? "response failed after its head was sent" : "request failed";
+  return `Worker ${worker}: ${what} ("${request}"): ${errorText(error)}`;
 }
 
 const NOTHING = new Uint8Array();
