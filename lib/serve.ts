@@ -1,6 +1,7 @@
 /**
- * What a worker thread runs, whichever kind of thread it is: the handler, the channel pump and
- * one {@linkcode Exchange} per request, many at a time.
+ * What a worker thread runs, whichever kind of thread it is (a Web Worker for files, a node
+ * worker thread for an app, see `app/host.ts`): the handler, the channel pump and one
+ * {@linkcode Exchange} per request, many at a time.
  *
  * It stamps its progress whenever it handles a record and, while it has requests in hand, on a
  * short heartbeat, so the main thread can tell a busy worker from a stuck one. It never touches
@@ -32,7 +33,7 @@ import { appHandler } from "./app/handler.ts";
 import { loadApp } from "./app/load.ts";
 import { type PlannedResponse, releaseBody } from "./response.ts";
 
-/** Sends an event to the main thread. */
+/** Sends an event to the main thread (or to the app's host, which relays it). */
 export type PostEvent = (event: WorkerEvent) => void;
 
 /**

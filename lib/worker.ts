@@ -1,12 +1,14 @@
 /**
  * Worker entry: the sandboxed Web Worker the pool starts. It waits for its init message, then
- * serves (see `serve.ts`).
+ * serves files itself, or, with an app, hosts the app in a node worker thread whose heap is
+ * capped (see `app/host.ts`).
  *
  * @module
  */
 /// <reference lib="deno.worker" />
 import type { WorkerEvent, WorkerInit } from "./protocol.ts";
 import { serve } from "./serve.ts";
+import { hostApp } from "./app/host.ts";
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   if (event.data?.type !== "init") {
@@ -21,5 +23,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
   };
   const init = event.data;
   const post = (message: WorkerEvent) => self.postMessage(message);
-  serve(init, post);
+  // No user code runs in a files-only worker: it needs no heap cap, nor the thread's start cost.
+  if (init.app === null) serve(init, post);
+  else hostApp(init, post);
 };

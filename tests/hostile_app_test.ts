@@ -8,6 +8,9 @@ import { timedGet } from "./_helpers/http.ts";
 import { withSiteServer } from "./_helpers/site.ts";
 
 const APP = new URL("./fixtures/hostile_app.ts", import.meta.url).pathname;
+/** A crash must answer its clients at once, not after some timeout. */
+const PROMPT_MS = 5_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An access line an app would like to slip into the log. */
 const FORGED = '127.0.0.1 - - [01/Jan/2026:00:00:00 +0000] "GET /forged HTTP/1.1" 200 0';
 
@@ -19,6 +22,61 @@ function withHostileApp(
   return withSiteServer({ args: ["--app", APP, ...args] }, fn);
 }
 
+/** After `restarts` crashes in all: replacements are up, and files and the app are served again. */
+async function servesAgain(server: TestServer, restarts = 1): Promise<void> {
+  const restarted = () => server.lines.filter((line) => /^Worker \d: restarted$/.test(line));
+  const deadline = Date.now() + 10_000;
+  while (restarted().length < restarts && Date.now() < deadline) await sleep(20);
+  assert.equal(restarted().length, restarts, server.lines.join("\n"));
+  assert.equal((await timedGet(server.port, "/hello.txt")).response.status, 200);
+  assert.equal((await timedGet(server.port, "/fast")).response.status, 200);
+}
+
+Deno.test("an app allocating without end loses only its worker: 502, the reason logged, then it serves again", async () => {
+  const args = ["--workers", "1", "--app-heap", "64", "--request-timeout", "10"];
+  await withHostileApp(args, async (server) => {
+    const paths = ["/allocate", "/allocate-after-await"];
+    for (const [i, path] of paths.entries()) {
+      const { response, ms } = await timedGet(server.port, path);
+      assert.equal(response.status, 502, path);
+      assert.ok(ms < PROMPT_MS, `${path}: 502 after ${ms} ms`);
+      await servesAgain(server, i + 1);
+    }
+    const crashes = server.lines.filter((line) =>
+      line === "Worker 1: crashed (the app ran out of memory (--app-heap 64 MiB)); restarting"
+    );
+    assert.equal(crashes.length, 2, server.lines.join("\n"));
+  });
+});
+
+Deno.test("an app calling Deno.exit() or process.exit() gets 502 at once and a replaced worker, even with --request-timeout 0", async () => {
+  await withHostileApp(["--workers", "2", "--request-timeout", "0"], async (server) => {
+    const [exit, processExit] = await Promise.all([
+      timedGet(server.port, "/exit?code=3"),
+      timedGet(server.port, "/process-exit"),
+    ]);
+    for (const { response, ms } of [exit, processExit]) {
+      assert.equal(response.status, 502);
+      assert.ok(ms < PROMPT_MS, `502 after ${ms} ms`);
+    }
+    await server.waitForLine(
+      /^Worker \d: crashed \(the app called Deno\.exit\(3\) or process\.exit\(3\)\); restarting$/,
+    );
+    await server.waitForLine(/crashed \(the app called Deno\.exit\(4\) or process\.exit\(4\)\)/);
+    await servesAgain(server, 2);
+  });
+});
+
+Deno.test("an app calling self.close() gets 502 at once and a replaced worker, even with --request-timeout 0", async () => {
+  await withHostileApp(["--workers", "1", "--request-timeout", "0"], async (server) => {
+    const { response, ms } = await timedGet(server.port, "/close");
+    assert.equal(response.status, 502);
+    assert.ok(ms < PROMPT_MS, `502 after ${ms} ms`);
+    await server.waitForLine(/^Worker 1: crashed \(the app called self\.close\(\)\); restarting$/);
+    await servesAgain(server);
+  });
+});
+
 Deno.test("an app's error messages cannot forge log lines: control characters are escaped, request named", async () => {
   await withHostileApp(["--workers", "1"], async (server) => {
     const text = encodeURIComponent(`kaboom\r\n${FORGED}`);
@@ -27,6 +85,13 @@ Deno.test("an app's error messages cannot forge log lines: control characters ar
     await server.waitForLine(
       /^Worker 1: request failed \("GET \/throw\?text=kaboom%0D%0A127\.0\.0\.1.*\\x22"\): Error: kaboom\\x0d\\x0a127\.0\.0\.1 /,
     );
+    // Uncaught, outside any request: the thread reports it escaped, and Deno prints nothing raw.
+    assert.equal((await timedGet(server.port, `/throw-later?text=${text}`)).response.status, 200);
+    await server.waitForLine(
+      /^Worker 1: crashed \(uncaught error in the app: Error: kaboom\\x0d\\x0a127\.0\.0\.1 .*\); restarting$/,
+    );
+    await servesAgain(server);
     assert.ok(!server.lines.some((line) => line.startsWith(FORGED)), server.lines.join("\n"));
+    assert.ok(!server.lines.some((line) => line.includes("Uncaught")), server.lines.join("\n"));
   });
 });
