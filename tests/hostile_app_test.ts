@@ -77,6 +77,17 @@ Deno.test("an app calling self.close() gets 502 at once and a replaced worker, e
   });
 });
 
+Deno.test("an app answering with a 1xx status gets 500 and a log line naming the status", async () => {
+  await withHostileApp(["--workers", "1"], async (server) => {
+    const { response } = await timedGet(server.port, "/switching");
+    assert.equal(response.status, 500);
+    await server.waitForLine(
+      /^Worker 1: request failed \("GET \/switching"\): Error: the app answered with status 101: /,
+    );
+    assert.equal((await timedGet(server.port, "/fast")).response.status, 200);
+  });
+});
+
 Deno.test("an app's error messages cannot forge log lines: control characters are escaped, request named", async () => {
   await withHostileApp(["--workers", "1"], async (server) => {
     const text = encodeURIComponent(`kaboom\r\n${FORGED}`);
