@@ -273,7 +273,6 @@ export class Exchange {
     response: PlannedResponse,
     body: RequestBody | null,
   ): Promise<void> {
-    this.#state = "responding";
     let close = head === null || !head.keepAlive || body === null;
     const { status } = response;
     const bodiless = head?.method === "HEAD" || isBodiless(status) ||
@@ -284,7 +283,8 @@ export class Exchange {
     // Without a length or chunking, the end of the body is the end of the connection.
     if (streamed && !chunked) close = true;
     const early = body === null || body.state === "done";
-    const text = headText(response, this.#serverHeaders(head, { close, chunked }));
+    const text = this.#headText(head, response, { close, chunked });
+    this.#state = "responding";
     this.#writer = new ResponseWriter(this.#io, this.#stream);
     const end = early ? this.#end(close) : undefined;
     if (bodiless) releaseBody(response.body);
@@ -295,6 +295,30 @@ export class Exchange {
     }
     this.#log(head, status);
     if (!early) await this.#finishBody(head!, body!, close);
+  }
+
+  /**
+   * The response head's text. One that cannot be sent (larger than the record a worker sends,
+   * its scratch buffer: 512 KiB) fails here, before any byte went out, so the client gets a 500.
+   */
+  #headText(
+    head: RequestHead | null,
+    response: PlannedResponse,
+    framing: { close: boolean; chunked: boolean },
+  ): string {
+    try {
+      const text = headText(response, this.#serverHeaders(head, framing));
+      const limit = this.#io.scratch.byteLength;
+      if (text.length > limit) {
+        throw new Error(
+          `a response head of ${text.length} bytes cannot be sent: a worker sends at most ${limit} bytes in one record`,
+        );
+      }
+      return text;
+    } catch (error) {
+      releaseBody(response.body);
+      throw error;
+    }
   }
 
   #sendBody(

@@ -88,6 +88,17 @@ Deno.test("an app answering with a 1xx status gets 500 and a log line naming the
   });
 });
 
+Deno.test("an app header too large for one worker record gets 500 and a logged reason, not an empty reply", async () => {
+  await withHostileApp(["--workers", "1"], async (server) => {
+    const { response } = await timedGet(server.port, "/huge-header");
+    assert.equal(response.status, 500);
+    await server.waitForLine(
+      /request failed \("GET \/huge-header"\): Error: a response head of \d+ bytes cannot be sent: a worker sends at most \d+ bytes in one record$/,
+    );
+    assert.equal((await timedGet(server.port, "/fast")).response.status, 200);
+  });
+});
+
 Deno.test("an app's error messages cannot forge log lines: control characters are escaped, request named", async () => {
   await withHostileApp(["--workers", "1"], async (server) => {
     const text = encodeURIComponent(`kaboom\r\n${FORGED}`);
