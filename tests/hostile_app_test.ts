@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { TestServer } from "./_helpers/server.ts";
-import { timedGet } from "./_helpers/http.ts";
+import { exchange, timedGet } from "./_helpers/http.ts";
 import { withSiteServer } from "./_helpers/site.ts";
 
 const APP = new URL("./fixtures/hostile_app.ts", import.meta.url).pathname;
@@ -115,5 +115,19 @@ Deno.test("an app's error messages cannot forge log lines: control characters ar
     await servesAgain(server);
     assert.ok(!server.lines.some((line) => line.startsWith(FORGED)), server.lines.join("\n"));
     assert.ok(!server.lines.some((line) => line.includes("Uncaught")), server.lines.join("\n"));
+  });
+});
+
+Deno.test("an absolute-form target's authority is the app's Host and URL host, with the listener's scheme", async () => {
+  await withHostileApp(["--workers", "1"], async (server) => {
+    const [response] = await exchange(
+      server.port,
+      "GET https://other.example:8443/url?x=1 HTTP/1.1\r\nHost: mine.example\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(response.status, 200);
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(response.body)), {
+      url: "http://other.example:8443/url?x=1",
+      host: "other.example:8443",
+    });
   });
 });
