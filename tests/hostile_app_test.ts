@@ -14,6 +14,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An access line an app would like to slip into the log. */
 const FORGED = '127.0.0.1 - - [01/Jan/2026:00:00:00 +0000] "GET /forged HTTP/1.1" 200 0';
 
+/** CPU time (user and system) a process has used so far, from /proc (Linux only). */
+function cpuSeconds(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  // utime and stime, fields 14 and 15 of the whole line, in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** A server with the hostile app over a test site; it must still exit 0 at the end. */
 function withHostileApp(
   args: string[],
@@ -46,6 +53,24 @@ Deno.test("an app allocating without end loses only its worker: 502, the reason 
       line === "Worker 1: crashed (the app ran out of memory (--app-heap 64 MiB)); restarting"
     );
     assert.equal(crashes.length, 2, server.lines.join("\n"));
+  });
+});
+
+Deno.test({
+  name:
+    "an app stuck in a loop is stopped with its worker: the watchdog's 503 leaves no thread spinning",
+  // Deno 2.9.6 cannot stop a worker in a JS loop: terminate() returns, the thread spins on, and
+  // the main thread spins with it (denoland/deno#35657). Run it again once Deno fixes that.
+  ignore: true,
+}, async () => {
+  await withHostileApp(["--workers", "1", "--request-timeout", "1", "--quiet"], async (server) => {
+    assert.equal((await timedGet(server.port, "/spin")).response.status, 503);
+    await servesAgain(server);
+    // Idle, the process uses next to no CPU; a thread left in the loop would take a whole core.
+    const before = cpuSeconds(server.pid);
+    await sleep(1000);
+    const used = cpuSeconds(server.pid) - before;
+    assert.ok(used < 0.3, `${used.toFixed(2)} s of CPU in 1 s while idle`);
   });
 });
 
