@@ -10,6 +10,8 @@ import { HttpError } from "../http/errors.ts";
 /** Methods the Fetch standard refuses to put in a `Request`; an app can never see them. */
 const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
+/** First character of an origin-form target ("/…"), the form of nearly every request. */
+const SLASH = 0x2f;
 /** Absolute-form (RFC 9112 §3.2.2): the scheme, the authority, then the path and query. */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;
 
@@ -31,14 +33,15 @@ export function requestUrl(
   options: { target: string; host: string | null; scheme: string },
 ): string {
   const { target, host, scheme } = options;
+  // Fast path: origin-form, checked before any pattern.
+  if (target.charCodeAt(0) === SLASH) return `${scheme}://${host ?? "localhost"}${target}`;
   const absolute = ABSOLUTE_FORM.exec(target);
   if (absolute !== null) {
     const rest = absolute[2];
     return `${scheme}://${absolute[1]}${rest.startsWith("/") ? rest : `/${rest}`}`;
   }
   // "*" (OPTIONS) and authority-form (CONNECT) have no path: the URL is the server itself.
-  const path = target.startsWith("/") ? target : "/";
-  return `${scheme}://${host ?? "localhost"}${path}`;
+  return `${scheme}://${host ?? "localhost"}/`;
 }
 
 /**
@@ -47,6 +50,7 @@ export function requestUrl(
  * @throws {HttpError} 400 for userinfo ("user@host"), which an http URI must not carry
  */
 function absoluteAuthority(target: string): string | null {
+  if (target.charCodeAt(0) === SLASH) return null;
   const absolute = ABSOLUTE_FORM.exec(target);
   if (absolute === null) return null;
   if (absolute[1].includes("@")) {
