@@ -57,6 +57,15 @@ export interface ExchangeIo extends WriterIo {
   pull(stream: number, bytes: number): void;
   /** Writes one access-log line. */
   log(entry: AccessEntry): void;
+  /** Logs a request that failed with an error that is not the client's (a bug, an app's throw). */
+  logError(failure: Failure): void;
+}
+
+/** A request that failed: its head if parsed, the error, and whether its head had gone out. */
+export interface Failure {
+  head: RequestHead | null;
+  error: unknown;
+  afterHead: boolean;
 }
 
 /** One access-log entry. */
@@ -264,11 +273,6 @@ export class Exchange {
     response: PlannedResponse,
     body: RequestBody | null,
   ): Promise<void> {
-    if (!this.#enter("responding")) {
-      // The client left while the handler worked: nothing will credit a writer now.
-      releaseBody(response.body);
-      throw new AbortedError();
-    }
     // A client still waiting for 100 Continue never sends its body: say the connection ends.
     const unsentBody = head?.expectContinue === true && body?.state === "unread";
     let close = head === null || !head.keepAlive || body === null || unsentBody;
@@ -281,7 +285,18 @@ export class Exchange {
     // Without a length or chunking, the end of the body is the end of the connection.
     if (streamed && !chunked) close = true;
     const early = body === null || body.state === "done";
-    const text = headText(response, this.#serverHeaders(head, { close, chunked }));
+    let text: string;
+    try {
+      text = this.#headText(head, response, { close, chunked });
+    } catch (error) {
+      releaseBody(response.body);
+      throw error;
+    }
+    if (!this.#enter("responding")) {
+      // The client left while the handler worked: nothing will credit a writer now.
+      releaseBody(response.body);
+      throw new AbortedError();
+    }
     this.#writer = new ResponseWriter(this.#io, this.#stream);
     const end = early ? this.#end(close) : undefined;
     if (bodiless) releaseBody(response.body);
@@ -293,6 +308,30 @@ export class Exchange {
     }
     this.#log(head, status);
     if (!early) await this.#finishBody(head!, body!, close);
+  }
+
+  /**
+   * The response head's text. One that cannot be sent (larger than the record a worker sends,
+   * its scratch buffer: 512 KiB) fails here, before any byte went out, so the client gets a 500.
+   */
+  #headText(
+    head: RequestHead | null,
+    response: PlannedResponse,
+    framing: { close: boolean; chunked: boolean },
+  ): string {
+    try {
+      const text = headText(response, this.#serverHeaders(head, framing));
+      const limit = this.#io.scratch.byteLength;
+      if (text.length > limit) {
+        throw new Error(
+          `a response head of ${text.length} bytes cannot be sent: a worker sends at most ${limit} bytes in one record`,
+        );
+      }
+      return text;
+    } catch (error) {
+      releaseBody(response.body);
+      throw error;
+    }
   }
 
   #sendBody(
@@ -363,10 +402,10 @@ export class Exchange {
   async #fail(head: RequestHead | null, error: unknown): Promise<void> {
     if (this.#isAborted() || error instanceof AbortedError) return;
     if (this.#state === "responding") {
-      console.error(`response failed after its head was sent: ${describe(error)}`);
+      this.#io.logError({ head, error, afterHead: true });
       return this.#finish({ close: true, leftover: NOTHING });
     }
-    if (!(error instanceof HttpError)) console.error(`request failed: ${describe(error)}`);
+    if (!(error instanceof HttpError)) this.#io.logError({ head, error, afterHead: false });
     const status = error instanceof HttpError ? error.status : 500;
     await this.#respond(head, errorResponse(status), null).catch(() => {});
   }
@@ -456,8 +495,4 @@ export function errorResponse(status: number): PlannedResponse {
     ["content-length", String(bytes.byteLength)],
   ];
   return { status, headers, body: { kind: "bytes", bytes } };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

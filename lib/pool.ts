@@ -12,6 +12,7 @@ import type { ServerConfig } from "./config/settings.ts";
 import { VERSION } from "./version.ts";
 import { decodeToMain, type ToMain, type WorkerEvent, type WorkerInit } from "./protocol.ts";
 import { createThread, workerPermissions } from "./sandbox.ts";
+import { escapeControl } from "./log.ts";
 
 /** Life of a pool slot's worker: `starting` → `ready` → `lost` (then a new worker starts). */
 export type WorkerState = "starting" | "ready" | "lost";
@@ -180,12 +181,18 @@ export class WorkerPool {
     const thread = createThread(id, this.#permissions);
     this.#threads.set(worker, thread);
     const ready = Promise.withResolvers<void>();
+    // A worker's words may carry an app's text: escaped, they stay on one log line.
+    const crash = (text: string) => {
+      const reason = escapeControl(text);
+      ready.reject(new Error(reason));
+      this.#lose(worker, { cause: "crash", reason });
+    };
     thread.onmessage = (event: MessageEvent<WorkerEvent>) => {
+      const message = event.data;
+      // An app's thread may end at any time; the other events only matter while starting.
+      if (message.type === "crashed") return crash(message.reason);
       if (worker.state !== "starting") return;
-      if (event.data.type === "fatal") {
-        ready.reject(new Error(event.data.message));
-        return this.#lose(worker, { cause: "crash", reason: event.data.message });
-      }
+      if (message.type === "fatal") return crash(message.message);
       worker.state = "ready";
       worker.channel.stampProgress();
       this.#events.onWorkerReady(worker);
@@ -193,9 +200,7 @@ export class WorkerPool {
     };
     thread.onerror = (event) => {
       event.preventDefault();
-      const reason = event.message || "uncaught error";
-      ready.reject(new Error(reason));
-      this.#lose(worker, { cause: "crash", reason });
+      crash(event.message || "uncaught error");
     };
     worker.channel.pump((record) => this.#events.onMessage(worker, decodeToMain(record)));
     thread.postMessage(this.#init(id, memory));
@@ -211,6 +216,7 @@ export class WorkerPool {
       sizes: this.#sizes,
       root: c.root,
       app: c.app,
+      appHeapMib: c.appHeapMib,
       static: {
         compress: c.compress,
         // Each worker runs its share of the compressors.

@@ -2,7 +2,7 @@
  * The typed messages between the main thread and the workers.
  *
  * Two paths: the one-off {@linkcode WorkerInit} / {@linkcode WorkerEvent} go through
- * `postMessage`; everything per request travels as ring records (see `channel.ts`), encoded and
+ * `postMessage` (or, for an app, node's `workerData` and `parentPort`); everything per request travels as ring records (see `channel.ts`), encoded and
  * decoded here so that both sides agree on one discriminated union per direction.
  *
  * Records carry a stream id: one per request dispatch, never reused for a later request on the
@@ -74,6 +74,8 @@ export interface WorkerInit {
   root: string | null;
   /** file: URL of the app module, or null. */
   app: string | null;
+  /** JavaScript heap of the app's thread, in MiB (see `lib/app/host.ts`). */
+  appHeapMib: number;
   /** Static-file options (compression, listings, dotfiles, CORS, headers, ...). */
   static: StaticSettings;
   quiet: boolean;
@@ -101,12 +103,14 @@ export interface WorkerInit {
   healthPath: string | null;
 }
 
-/** What a worker tells the main thread through `postMessage`: ready to serve, or unable to. */
-export type WorkerEvent = { type: "ready"; id: number } | {
-  type: "fatal";
-  id: number;
-  message: string;
-};
+/**
+ * What a worker tells the main thread through `postMessage`: ready to serve, unable to start, or
+ * (an app worker, at any time) that its app ended its thread, so its requests are lost.
+ */
+export type WorkerEvent =
+  | { type: "ready"; id: number }
+  | { type: "fatal"; id: number; message: string }
+  | { type: "crashed"; id: number; reason: string };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

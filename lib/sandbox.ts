@@ -33,7 +33,12 @@ export function workerPermissions(
   const granted = config.appPermissions;
   const read = [code];
   if (config.root !== null) read.push(config.root, ...releasesOf(config.root));
-  if (config.app !== null) read.push(dirname(fileURLToPath(config.app)));
+  if (config.app !== null) {
+    read.push(dirname(fileURLToPath(config.app)));
+    // The app's thread (app/host.ts) loads our modules under this sandbox, where a Web Worker
+    // does not, and the version they show comes from deno.json.
+    read.push(fileURLToPath(new URL("../deno.json", import.meta.url)));
+  }
   const grant = (name: AppPermission) => granted[name] ?? false;
   return {
     read: granted.read === true || config.followSymlinks

@@ -51,6 +51,13 @@ Deno.test("parseConfig() without flags or environment gives the defaults", () =>
   assert.ok(config.workers >= 1);
 });
 
+Deno.test("parseConfig() caps each app worker's heap at 512 MiB unless --app-heap says otherwise", () => {
+  assert.equal(configOf([]).appHeapMib, 512);
+  assert.equal(configOf(["--app-heap", "1024"]).appHeapMib, 1024);
+  // A heap too small for the worker's own code makes V8 abort the whole process at start.
+  assert.match(errorOf(["--app-heap", "8"]), /^--app-heap: "8" is out of range/);
+});
+
 Deno.test("parseConfig() skips a leading -- left by deno task", () => {
   assert.equal(configOf(["--", "--port", "9000"]).port, 9000);
 });
@@ -86,7 +93,9 @@ function validValues(root: string): Record<string, [raw: string | undefined, exp
     "allow-run": ["git", ["git"]],
     "allow-sys": [undefined, true],
     "allow-ffi": [undefined, true],
+    "app-heap": ["64", 64],
     "compress": [undefined, true],
+    "max-compressions": ["8", 8],
     "list": [undefined, true],
     "dotfiles": ["allow", "allow"],
     "follow-symlinks": [undefined, true],
@@ -319,6 +328,8 @@ const HELP_DEFAULTS: Record<string, string> = {
   "request-timeout": "(default 30)",
   "dotfiles": "(default ignore)",
   "cache-control": "(default no-cache)",
+  "app-heap": "(default 512)",
+  "max-compressions": "(default 32)",
 };
 
 Deno.test("helpText() lists every flag with its help line, plus --help and --version", () => {

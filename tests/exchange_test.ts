@@ -28,6 +28,7 @@ function fakeIo(handle: RequestHandler): { io: ExchangeIo; sent: Sent[]; pulls: 
     parserStorage: new BufferShelf(4096, 4),
     pull: (_stream, bytes) => pulls.push(bytes),
     log: () => {},
+    logError: () => {},
     scratch: new Uint8Array(512 * 1024),
     windowBytes: 1024,
     backlogged: () => false,

@@ -29,3 +29,12 @@ Deno.test("workerPermissions() lets workers read the folder a symlinked root's r
 Deno.test("workerPermissions() lets workers read anything the process may with followSymlinks", () => {
   assert.equal(workerPermissions({ ...BASE, followSymlinks: true }).read, true);
 });
+
+Deno.test("workerPermissions() lets an app worker read its code, deno.json, the root and the app's folder", () => {
+  const permissions = workerPermissions({ ...BASE, app: "file:///srv/app/main.ts" });
+  const read = permissions.read as string[];
+  assert.equal(read.length, 4);
+  assert.ok(read.includes("/srv/app"));
+  assert.ok(read.some((path) => path.endsWith("/deno.json")));
+  assert.equal(permissions.net, false);
+});

@@ -31,11 +31,8 @@ export async function loadApp(url: string): Promise<AppFetch> {
   try {
     module = await import(url);
   } catch (error) {
-    // A compiled binary can only import modules embedded when it was built (denoland/deno#18327).
     if (!Deno.build.standalone) throw error;
-    throw new Error(
-      `app ${url} cannot be loaded by the compiled binary, which imports only the modules built into it; run the app from a clone with \`deno task serve -- --app ${url}\` (${error})`,
-    );
+    throw new Error(`${compiledAppError(url)} (${error})`);
   }
   const app = module.default;
   if (typeof app?.fetch !== "function") {
@@ -44,4 +41,20 @@ export async function loadApp(url: string): Promise<AppFetch> {
     );
   }
   return (request, info) => app.fetch(request, info);
+}
+
+/**
+ * Why a compiled binary cannot run an app: it imports only the modules embedded when it was
+ * built (denoland/deno#18327), and the app is not one of them.
+ *
+ * @param url the app module's file: URL
+ * @returns the message, saying what to do instead
+ * @example
+ * ```ts
+ * import { compiledAppError } from "./load.ts";
+ * console.log(compiledAppError("file:///srv/app.ts"));
+ * ```
+ */
+export function compiledAppError(url: string): string {
+  return `app ${url} cannot be loaded by the compiled binary, which imports only the modules built into it; run the app from a clone with \`deno task serve -- --app ${url}\``;
 }

@@ -10,25 +10,63 @@ import { HttpError } from "../http/errors.ts";
 /** Methods the Fetch standard refuses to put in a `Request`; an app can never see them. */
 const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
+/** First character of an origin-form target ("/…"), the form of nearly every request. */
+const SLASH = 0x2f;
+/** Absolute-form (RFC 9112 §3.2.2): the scheme, the authority, then the path and query. */
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;
+
 /**
- * The absolute URL of a request: absolute-form as sent, otherwise from Host and the target.
+ * The absolute URL of a request. The scheme is always the listener's: a client's
+ * `https://` on a plain listener is not believed. The host is the authority of an absolute-form
+ * target, which RFC 9112 §3.2.2 says wins over Host, else the Host header.
  *
- * @param options the request-target, the Host header and the scheme
+ * @param options the request-target, the Host header and the listener's scheme
  * @returns the URL text
  * @example
  * ```ts
  * import { requestUrl } from "./request.ts";
  * console.log(requestUrl({ target: "/a?b=1", host: "example.com", scheme: "http" })); // http://example.com/a?b=1
+ * console.log(requestUrl({ target: "https://x/y", host: "h", scheme: "http" })); // http://x/y
  * ```
  */
 export function requestUrl(
   options: { target: string; host: string | null; scheme: string },
 ): string {
   const { target, host, scheme } = options;
-  if (/^https?:\/\//i.test(target)) return target;
+  // Fast path: origin-form, checked before any pattern.
+  if (target.charCodeAt(0) === SLASH) return `${scheme}://${host ?? "localhost"}${target}`;
+  const absolute = ABSOLUTE_FORM.exec(target);
+  if (absolute !== null) {
+    const rest = absolute[2];
+    return `${scheme}://${absolute[1]}${rest.startsWith("/") ? rest : `/${rest}`}`;
+  }
   // "*" (OPTIONS) and authority-form (CONNECT) have no path: the URL is the server itself.
-  const path = target.startsWith("/") ? target : "/";
-  return `${scheme}://${host ?? "localhost"}${path}`;
+  return `${scheme}://${host ?? "localhost"}/`;
+}
+
+/**
+ * The authority of an absolute-form target, or null for any other form.
+ *
+ * @throws {HttpError} 400 for userinfo ("user@host"), which an http URI must not carry
+ */
+function absoluteAuthority(target: string): string | null {
+  if (target.charCodeAt(0) === SLASH) return null;
+  const absolute = ABSOLUTE_FORM.exec(target);
+  if (absolute === null) return null;
+  if (absolute[1].includes("@")) {
+    throw new HttpError(400, "bad-host", "The request-target must not carry user information");
+  }
+  return absolute[1];
+}
+
+/** The fields with Host set to `host`, so that Host and the URL never disagree. */
+function withHost(
+  headers: ReadonlyArray<readonly [string, string]>,
+  host: string,
+): Array<[string, string]> {
+  const out: Array<[string, string]> = [["host", host]];
+  for (const [name, value] of headers) if (name !== "host") out.push([name, value]);
+  return out;
 }
 
 /**
@@ -52,14 +90,17 @@ export function toRequest(incoming: IncomingRequest, scheme: "http" | "https" = 
   if (FORBIDDEN_METHODS.has(method)) {
     throw new HttpError(501, "method-not-supported", `${head.method} cannot be passed to an app`);
   }
-  const host = head.headers.find(([name]) => name === "host")?.[1] ?? null;
+  // Absolute-form names the host itself (RFC 9112 §3.2.2): the app gets it as Host as well.
+  const authority = absoluteAuthority(head.target);
+  const headers = authority === null ? head.headers : withHost(head.headers, authority);
+  const host = headers.find(([name]) => name === "host")?.[1] ?? null;
   const url = requestUrl({ target: head.target, host, scheme });
   const hasBody = body.state !== "done" && method !== "GET" && method !== "HEAD";
   try {
     return new Request(url, {
       method: head.method,
       // The pairs as parsed: a Headers object here would be iterated and checked a second time.
-      headers: head.headers,
+      headers,
       body: hasBody ? body.stream() : undefined,
       signal: incoming.signal,
       // Required for a streamed request body.

@@ -50,6 +50,7 @@ export function responseHeaders(headers: Headers): Array<[string, string]> {
  * @param response the app's response
  * @param options the request method (HEAD sends no body)
  * @returns the planned response
+ * @throws {Error} for a 1xx status, which only the server may send, and never as the response
  * @example
  * ```ts
  * import { fromResponse } from "./response.ts";
@@ -60,8 +61,15 @@ export async function fromResponse(
   response: Response,
   options: { method: string },
 ): Promise<PlannedResponse> {
-  const headers = responseHeaders(response.headers);
   const { status } = response;
+  if (status < 200) {
+    response.body?.cancel().catch(() => {});
+    // 101 would switch protocols on a connection the app does not own; 100 and 103 are interim.
+    throw new Error(
+      `the app answered with status ${status}: an informational (1xx) status cannot be a response`,
+    );
+  }
+  const headers = responseHeaders(response.headers);
   const planned = await plan(response, headers);
   if (options.method !== "HEAD" && !isBodiless(status)) return planned;
   // HEAD gets GET's headers and no body: the length when it was known at once, else none.

@@ -22,6 +22,7 @@ export type FlagKind =
   | "bytes"
   | "seconds"
   | "milliseconds"
+  | "mebibytes"
   | "choice"
   | "header"
   | "permission";
@@ -255,6 +256,15 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: "permission",
     help: `let the app's workers ${PERMISSION_HELP[name]} (bare: any; =LIST: only these)`,
   })),
+  {
+    name: "app-heap",
+    field: "appHeapMib",
+    kind: "mebibytes",
+    // Far below it (4 MiB) the worker's own code does not fit, and V8 aborts the whole process.
+    min: 32,
+    max: 1 << 20,
+    help: "MiB of JavaScript heap per app worker; past it the worker is replaced",
+  },
   {
     name: "compress",
     field: "compress",

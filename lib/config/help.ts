@@ -79,6 +79,7 @@ function valueName(flag: FlagSpec): string {
     bytes: " BYTES",
     seconds: " SECONDS",
     milliseconds: " MS",
+    mebibytes: " MIB",
     choice: ` ${flag.value ?? flag.choices?.join("|")}`,
     header: ' "NAME: VALUE"',
     permission: "[=LIST]",

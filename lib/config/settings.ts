@@ -102,6 +102,12 @@ export interface ServerConfig {
   app: string | null;
   /** What the app's workers may use beyond reading the root. @default {} */
   appPermissions: AppPermissions;
+  /**
+   * JavaScript heap of each app worker, in MiB (V8's old generation): an app that allocates past
+   * it loses only its worker, which is replaced (its requests get 502), where an uncapped heap
+   * would abort the whole process. ArrayBuffer contents are not counted. @default 512
+   */
+  appHeapMib: number;
   /** Compress compressible responses on the fly. @default false */
   compress: boolean;
   /**
@@ -187,6 +193,7 @@ export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   requestTimeoutMs: 30_000,
   app: null,
   appPermissions: {},
+  appHeapMib: 512,
   compress: false,
   maxCompressions: 32,
   listDirectories: false,

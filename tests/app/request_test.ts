@@ -33,9 +33,13 @@ function statusOf(thrower: () => unknown): number {
   throw new assert.AssertionError({ message: "expected a throw" });
 }
 
-Deno.test("requestUrl: origin-form uses Host, absolute-form is kept, * maps to /", () => {
+Deno.test("requestUrl: origin-form uses Host, absolute-form its authority, * maps to /", () => {
   assert.equal(requestUrl({ target: "/a?b=1", host: "h:8", scheme: "http" }), "http://h:8/a?b=1");
   assert.equal(requestUrl({ target: "http://x/y", host: "h", scheme: "http" }), "http://x/y");
+  assert.equal(
+    requestUrl({ target: "HTTP://x:81?q", host: "h", scheme: "http" }),
+    "http://x:81/?q",
+  );
   assert.equal(requestUrl({ target: "*", host: "h", scheme: "https" }), "https://h/");
   assert.equal(requestUrl({ target: "/", host: null, scheme: "http" }), "http://localhost/");
 });
@@ -48,6 +52,29 @@ Deno.test("toRequest: method, URL and repeated headers reach the Request", () =>
   assert.equal(request.url, "http://example.com/p?q=1");
   assert.equal(request.headers.get("x-a"), "1, 2");
   assert.equal(request.body, null);
+});
+
+Deno.test("requestUrl: the scheme is the listener's, never the one an absolute-form target claims", () => {
+  assert.equal(requestUrl({ target: "https://x/y", host: "h", scheme: "http" }), "http://x/y");
+  assert.equal(requestUrl({ target: "http://x/y", host: "h", scheme: "https" }), "https://x/y");
+});
+
+Deno.test("toRequest: an absolute-form target's authority replaces Host (RFC 9112 §3.2.2)", () => {
+  const request = toRequest(
+    incoming("GET", "https://other.example:8443/p?q=1", [["x-a", "1"], ["host", "mine.example"]]),
+  );
+  assert.equal(request.url, "http://other.example:8443/p?q=1");
+  assert.equal(request.headers.get("host"), "other.example:8443");
+  assert.equal(request.headers.get("x-a"), "1");
+  const withoutHost = toRequest(incoming("GET", "http://other.example/", []));
+  assert.equal(withoutHost.headers.get("host"), "other.example");
+});
+
+Deno.test("toRequest: an absolute-form target with user information is 400", () => {
+  assert.equal(
+    statusOf(() => toRequest(incoming("GET", "http://user@other/", [["host", "h"]]))),
+    400,
+  );
 });
 
 Deno.test("toRequest: methods no Request can carry are 501, not a crash", () => {

@@ -1,0 +1,80 @@
+/**
+ * Entry of an app's node worker thread (started by `host.ts`): serves requests as any worker
+ * does, after making each way the thread can end report why, so the log names the cause.
+ *
+ * A node worker thread has no `self`; apps written for `deno serve` may use it, so it is the
+ * global object here, as in Deno's main thread. `Deno.exit()`, `process.exit()` (which calls
+ * it) and `self.close()` still end the thread, and an uncaught error or unhandled rejection
+ * still crashes it, but each first reports itself; the pool then replaces the worker and its
+ * requests get 502, where in a Web Worker they ended it silently. A heap watch catches the one
+ * out-of-memory case Deno misses.
+ *
+ * @module
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { getHeapStatistics } from "node:v8";
+import type { WorkerEvent, WorkerInit } from "../protocol.ts";
+import { serve } from "../serve.ts";
+import { errorText } from "../log.ts";
+import { outOfMemory } from "./host.ts";
+
+/** How often the thread checks whether V8 reached its heap limit (see `watchHeap`). */
+const HEAP_CHECK_MS = 100;
+
+const init = workerData as WorkerInit;
+const post = (event: WorkerEvent) => parentPort!.postMessage(event);
+const exit = Deno.exit;
+guardEnds(init.id);
+watchHeap(init);
+serve(init, post);
+
+/**
+ * Ends the thread as out of memory when V8 has reached its heap limit. V8 then raises the limit a
+ * little so the thread can be stopped, and Deno stops it, except when the limit is reached in a
+ * callback of a promise that a timer or I/O resolved (an app's `await`, then allocations): then
+ * the stop is lost, and the thread goes on without the request it was serving and with its heap
+ * full (Deno 2.9.6). A raised limit is the trace that remains.
+ *
+ * Its timer also keeps the thread alive: a node thread ends once its event loop is empty, and
+ * the channel pump's pending `Atomics.waitAsync` does not count.
+ */
+function watchHeap(init: WorkerInit): void {
+  const limit = getHeapStatistics().heap_size_limit;
+  setInterval(() => {
+    if (getHeapStatistics().heap_size_limit <= limit) return;
+    post({ type: "crashed", id: init.id, reason: outOfMemory(init.appHeapMib) });
+    exit(1);
+  }, HEAP_CHECK_MS);
+}
+
+/** Makes every way of ending the thread report why, then end it as it would have. */
+function guardEnds(id: number): void {
+  const global = globalThis as unknown as Record<string, unknown>;
+  const close = global.close as () => void;
+  const crash = (reason: string) => post({ type: "crashed", id, reason });
+  global.self ??= globalThis;
+  (Deno as { exit: (code?: number) => never }).exit = (code?: number) => {
+    const shown = code ?? "";
+    crash(`the app called Deno.exit(${shown}) or process.exit(${shown})`);
+    return exit(code);
+  };
+  global.close = () => {
+    crash("the app called self.close()");
+    close.call(globalThis);
+  };
+  const uncaught = (text: string) => {
+    console.error(`Worker ${id}: ${text}`);
+    crash(text.split("\n")[0]);
+    exit(1);
+  };
+  // Handled here, the error is neither printed raw by Deno (an app's message could forge log
+  // lines) nor left to end the thread without a word.
+  addEventListener("error", (event) => {
+    event.preventDefault();
+    uncaught(`uncaught error in the app: ${errorText(event.error ?? event.message)}`);
+  });
+  addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    uncaught(`unhandled rejection in the app: ${errorText(event.reason)}`);
+  });
+}
