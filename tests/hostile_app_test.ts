@@ -59,9 +59,6 @@ Deno.test("an app allocating without end loses only its worker: 502, the reason 
 Deno.test({
   name:
     "an app stuck in a loop is stopped with its worker: the watchdog's 503 leaves no thread spinning",
-  // Deno 2.9.6 cannot stop a worker in a JS loop: terminate() returns, the thread spins on, and
-  // the main thread spins with it (denoland/deno#35657). Run it again once Deno fixes that.
-  ignore: true,
 }, async () => {
   await withHostileApp(["--workers", "1", "--request-timeout", "1", "--quiet"], async (server) => {
     assert.equal((await timedGet(server.port, "/spin")).response.status, 503);

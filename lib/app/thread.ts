@@ -26,7 +26,19 @@ const post = (event: WorkerEvent) => parentPort!.postMessage(event);
 const exit = Deno.exit;
 guardEnds(init.id);
 watchHeap(init);
+holdStopLock(init.id);
 serve(init, post);
+
+/**
+ * Holds a Web Lock for the thread's whole life. Terminating a thread only wakes its event loop,
+ * so an app stuck in a loop would spin on after the watchdog replaced its worker, a core lost
+ * for good (Deno 2.9.6); but a node thread that holds a lock is halted mid-loop when it is
+ * dropped, so that its lock can be handed on. The lock is never asked for elsewhere.
+ */
+function holdStopLock(id: number): void {
+  const name = `heiretsu-app-thread-${id}-${crypto.randomUUID()}`;
+  navigator.locks.request(name, () => new Promise<never>(() => {}));
+}
 
 /**
  * Ends the thread as out of memory when V8 has reached its heap limit. V8 then raises the limit a
