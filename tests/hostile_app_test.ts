@@ -39,6 +39,12 @@ async function servesAgain(server: TestServer, restarts = 1): Promise<void> {
   assert.equal((await timedGet(server.port, "/fast")).response.status, 200);
 }
 
+/** Resident memory of a process in MiB, from /proc. */
+function residentMb(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
 Deno.test("an app allocating without end loses only its worker: 502, the reason logged, then it serves again", async () => {
   const args = ["--workers", "1", "--app-heap", "64", "--request-timeout", "10"];
   await withHostileApp(args, async (server) => {
@@ -53,6 +59,20 @@ Deno.test("an app allocating without end loses only its worker: 502, the reason 
       line === "Worker 1: crashed (the app ran out of memory (--app-heap 64 MiB)); restarting"
     );
     assert.equal(crashes.length, 2, server.lines.join("\n"));
+  });
+});
+
+Deno.test("an app holding ArrayBuffers past --app-heap loses only its worker, the reason logged", async () => {
+  const args = ["--workers", "1", "--app-heap", "64", "--request-timeout", "10"];
+  await withHostileApp(args, async (server) => {
+    const before = residentMb(server.pid);
+    const { response } = await timedGet(server.port, "/allocate-buffers");
+    assert.equal(response.status, 502);
+    await server.waitForLine(
+      /^Worker 1: crashed \(the app holds over 64 MiB of ArrayBuffer memory \(--app-heap 64 MiB\)\)/,
+    );
+    await servesAgain(server);
+    assert.ok(residentMb(server.pid) - before < 512, "the buffers went with the worker");
   });
 });
 

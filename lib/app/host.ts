@@ -76,3 +76,22 @@ function errorReason(error: Error & { code?: string }, init: WorkerInit): string
 export function outOfMemory(heapMib: number): string {
   return `the app ran out of memory (--app-heap ${heapMib} MiB)`;
 }
+
+/**
+ * The crash reason of an app's thread that holds more ArrayBuffer memory than its heap may hold.
+ *
+ * @param heapMib the limit, from `--app-heap`
+ * @returns the reason, naming the flag
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { outOfBufferMemory } from "./host.ts";
+ * assert.equal(
+ *   outOfBufferMemory(64),
+ *   "the app holds over 64 MiB of ArrayBuffer memory (--app-heap 64 MiB)",
+ * );
+ * ```
+ */
+export function outOfBufferMemory(heapMib: number): string {
+  return `the app holds over ${heapMib} MiB of ArrayBuffer memory (--app-heap ${heapMib} MiB)`;
+}

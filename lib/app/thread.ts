@@ -7,7 +7,7 @@
  * it) and `self.close()` still end the thread, and an uncaught error or unhandled rejection
  * still crashes it, but each first reports itself; the pool then replaces the worker and its
  * requests get 502, where in a Web Worker they ended it silently. A heap watch catches the one
- * out-of-memory case Deno misses.
+ * out-of-memory case Deno misses, and ArrayBuffer memory, which the heap limit does not count.
  *
  * @module
  */
@@ -16,7 +16,7 @@ import { getHeapStatistics } from "node:v8";
 import type { WorkerEvent, WorkerInit } from "../protocol.ts";
 import { serve } from "../serve.ts";
 import { errorText } from "../log.ts";
-import { outOfMemory } from "./host.ts";
+import { outOfBufferMemory, outOfMemory } from "./host.ts";
 
 /** How often the thread checks whether V8 reached its heap limit (see `watchHeap`). */
 const HEAP_CHECK_MS = 100;
@@ -52,9 +52,14 @@ function holdStopLock(id: number): void {
  */
 function watchHeap(init: WorkerInit): void {
   const limit = getHeapStatistics().heap_size_limit;
+  const externalLimit = init.appHeapMib * 1024 * 1024;
   setInterval(() => {
-    if (getHeapStatistics().heap_size_limit <= limit) return;
-    post({ type: "crashed", id: init.id, reason: outOfMemory(init.appHeapMib) });
+    const stats = getHeapStatistics();
+    // ArrayBuffer contents live outside the heap V8 caps: held to the same size here.
+    const external = stats.external_memory > externalLimit;
+    if (stats.heap_size_limit <= limit && !external) return;
+    const reason = external ? outOfBufferMemory(init.appHeapMib) : outOfMemory(init.appHeapMib);
+    post({ type: "crashed", id: init.id, reason });
     exit(1);
   }, HEAP_CHECK_MS);
 }
