@@ -263,7 +263,8 @@ export const FLAGS: readonly FlagSpec[] = [
     // Far below it (4 MiB) the worker's own code does not fit, and V8 aborts the whole process.
     min: 32,
     max: 1 << 20,
-    help: "MiB of JavaScript heap per app worker; past it the worker is replaced",
+    help:
+      "MiB of JavaScript heap (and of ArrayBuffers) per app worker; past it the worker is replaced",
   },
   {
     name: "compress",

@@ -105,7 +105,8 @@ export interface ServerConfig {
   /**
    * JavaScript heap of each app worker, in MiB (V8's old generation): an app that allocates past
    * it loses only its worker, which is replaced (its requests get 502), where an uncapped heap
-   * would abort the whole process. ArrayBuffer contents are not counted. @default 512
+   * would abort the whole process. ArrayBuffer memory is held to the same size, checked every
+   * 100 ms. @default 512
    */
   appHeapMib: number;
   /** Compress compressible responses on the fly. @default false */
