@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { BufferShelf } from "../lib/bytes.ts";
-import { Exchange, type ExchangeIo } from "../lib/exchange.ts";
+import { BufferShelf } from "../lib/worker/shelf.ts";
+import { Exchange, type ExchangeIo } from "../lib/worker/exchange.ts";
 import { FileCache } from "../lib/static/cache.ts";
 import { serveStatic } from "../lib/static/handler.ts";
 import { appHandler } from "../lib/app/handler.ts";

@@ -6,8 +6,8 @@
  */
 import { httpDate } from "./http/date.ts";
 import { serializeHead } from "./http/serializer.ts";
-import { errorPage } from "./static/pages.ts";
-import { SERVER_HEADER } from "./version.ts";
+import { errorPage } from "./http/pages.ts";
+import { SERVER_HEADER } from "./config/version.ts";
 
 /**
  * A complete error response that closes the connection.

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { cannedResponse } from "../lib/canned.ts";
-import { VERSION } from "../lib/version.ts";
+import { VERSION } from "../lib/config/version.ts";
 
 interface Parsed {
   statusLine: string;

@@ -11,8 +11,8 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import type { WorkerEvent, WorkerInit } from "../protocol.ts";
-import type { PostEvent } from "../serve.ts";
+import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
+import type { PostEvent } from "../worker/serve.ts";
 import { compiledAppError } from "./load.ts";
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isBodiless, type PlannedResponse } from "../response.ts";
+import { isBodiless, type PlannedResponse } from "../worker/handler.ts";
 
 /** Headers that describe one connection or the framing: the server sets them itself. */
 const HOP_BY_HOP = new Set([

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import denoJson from "../deno.json" with { type: "json" };
+import denoJson from "../../deno.json" with { type: "json" };
 
 /** The program's version, e.g. "0.1.0". */
 export const VERSION: string = denoJson.version;

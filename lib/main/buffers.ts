@@ -1,8 +1,9 @@
 /**
- * A growable byte queue: bytes read from a socket wait here until a worker takes them.
+ * The main thread's buffers: a growable byte queue, where bytes read from a socket wait until a
+ * worker takes them, and a pool of reusable buffers for bytes on their way to a socket.
  *
- * Appends at the end, takes from the front, and can put bytes back at the front (the leftover
- * of a pipelined request that a worker returns). One buffer is reused so a keep-alive
+ * The queue appends at the end, takes from the front, and can put bytes back at the front (the
+ * leftover of a pipelined request that a worker returns). One buffer is reused so a keep-alive
  * connection does not allocate per request.
  *
  * @module
@@ -152,44 +153,5 @@ export class BufferPool {
     const owner = this.#classes.find(({ spec }) => spec.bufferBytes === size);
     if (owner === undefined || owner.free.length >= owner.spec.maxFree) return;
     owner.free.push(new Uint8Array(copy.buffer as ArrayBuffer));
-  }
-}
-
-/**
- * Equal-sized buffers lent out and given back, so that short-lived users (a request's parser)
- * do not each cost a malloc and a memset. Buffers not given back are left to the GC.
- */
-export class BufferShelf {
-  #bufferBytes: number;
-  #maxFree: number;
-  #free: Uint8Array[] = [];
-
-  /**
-   * Creates an empty shelf.
-   *
-   * @param bufferBytes the size of each buffer
-   * @param maxFree how many free buffers to keep at most
-   */
-  constructor(bufferBytes: number, maxFree: number) {
-    this.#bufferBytes = bufferBytes;
-    this.#maxFree = maxFree;
-  }
-
-  /**
-   * A buffer: a free one, or a new one.
-   *
-   * @returns a buffer of the shelf's size, with stale contents
-   */
-  take(): Uint8Array {
-    return this.#free.pop() ?? new Uint8Array(this.#bufferBytes);
-  }
-
-  /**
-   * Gives a buffer back; no one may use it afterwards.
-   *
-   * @param buffer a buffer from {@linkcode BufferShelf.take}
-   */
-  give(buffer: Uint8Array): void {
-    if (this.#free.length < this.#maxFree) this.#free.push(buffer);
   }
 }

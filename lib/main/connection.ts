@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { ByteQueue } from "./bytes.ts";
+import { ByteQueue } from "./buffers.ts";
 import type { PoolWorker } from "./pool.ts";
 import type { Transport } from "./tls.ts";
 

@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { ChannelEnd, type ChannelSizes, createChannelMemory } from "./channel.ts";
-import type { ServerConfig } from "./config/settings.ts";
-import { VERSION } from "./version.ts";
-import { decodeToMain, type ToMain, type WorkerEvent, type WorkerInit } from "./protocol.ts";
+import { ChannelEnd, type ChannelSizes, createChannelMemory } from "../wire/channel.ts";
+import type { ServerConfig } from "../config/settings.ts";
+import { VERSION } from "../config/version.ts";
+import { decodeToMain, type ToMain, type WorkerEvent, type WorkerInit } from "../wire/protocol.ts";
 import { createThread, workerPermissions } from "./sandbox.ts";
-import { escapeControl } from "./log.ts";
+import { escapeControl } from "../wire/log_text.ts";
 
 /** Life of a pool slot's worker: `starting` → `ready` → `lost` (then a new worker starts). */
 export type WorkerState = "starting" | "ready" | "lost";

@@ -13,7 +13,7 @@
  */
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AppPermission, ServerConfig } from "./config/settings.ts";
+import type { AppPermission, ServerConfig } from "../config/settings.ts";
 
 /**
  * The Deno permissions of a worker.
@@ -29,7 +29,8 @@ import type { AppPermission, ServerConfig } from "./config/settings.ts";
 export function workerPermissions(
   config: Pick<ServerConfig, "root" | "app" | "appPermissions" | "followSymlinks">,
 ): Deno.PermissionOptionsObject {
-  const code = dirname(fileURLToPath(import.meta.url));
+  // Every thread's code is under lib/ (this file is in lib/main/).
+  const code = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
   const granted = config.appPermissions;
   const read = [code];
   if (config.root !== null) read.push(config.root, ...releasesOf(config.root));
@@ -37,7 +38,7 @@ export function workerPermissions(
     read.push(dirname(fileURLToPath(config.app)));
     // The app's thread (app/host.ts) loads our modules under this sandbox, where a Web Worker
     // does not, and the version they show comes from deno.json.
-    read.push(fileURLToPath(new URL("../deno.json", import.meta.url)));
+    read.push(fileURLToPath(new URL("../../deno.json", import.meta.url)));
   }
   const grant = (name: AppPermission) => granted[name] ?? false;
   return {
@@ -68,7 +69,7 @@ export function workerPermissions(
  */
 export function createThread(id: number, permissions: Deno.PermissionOptionsObject): Worker {
   try {
-    return new Worker(new URL("./worker.ts", import.meta.url), {
+    return new Worker(new URL("../worker/entry.ts", import.meta.url), {
       type: "module",
       name: `heiretsu-worker-${id}`,
       deno: { permissions },

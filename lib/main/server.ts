@@ -8,14 +8,14 @@
  *
  * @module
  */
-import type { ServerConfig } from "./config/settings.ts";
+import type { ServerConfig } from "../config/settings.ts";
 import { Connection } from "./connection.ts";
-import { findHeadEnd } from "./http/head_end.ts";
+import { findHeadEnd } from "../http/head_end.ts";
 import { type PoolWorker, type WorkerLoss, WorkerPool } from "./pool.ts";
-import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain } from "./protocol.ts";
-import { unreachable } from "./unreachable.ts";
-import { cannedResponse } from "./canned.ts";
-import { BufferPool } from "./bytes.ts";
+import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain } from "../wire/protocol.ts";
+import { unreachable } from "../http/unreachable.ts";
+import { cannedResponse } from "../canned.ts";
+import { BufferPool } from "./buffers.ts";
 import { tlsContext, TlsTransport, type Transport } from "./tls.ts";
 
 /**

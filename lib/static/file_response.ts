@@ -18,7 +18,7 @@
  * new version renamed over it, a swapped symlink), the responders return null and the caller
  * looks the path up again: validators and length always describe the bytes sent.
  */
-import type { PlannedResponse } from "../response.ts";
+import type { PlannedResponse } from "../worker/handler.ts";
 import type { StaticFile, StoredForm } from "./cache.ts";
 import { openKnown } from "./identity.ts";
 import {
@@ -39,7 +39,7 @@ import {
   MIN_COMPRESS_BYTES,
 } from "./encoding.ts";
 import { NO_FIELDS, type RequestFields } from "./fields.ts";
-import { cacheControl, EMPTY, finishHeaders, type HeaderPolicy, pageResponse } from "./policy.ts";
+import { cacheControl, EMPTY, finishHeaders, type HeaderPolicy, pageResponse } from "./respond.ts";
 import { type ByteRange, contentRange, multipartBody, newBoundary, parseRange } from "./range.ts";
 
 /** A GET or HEAD as the file responder sees it. */
@@ -66,7 +66,7 @@ const NO_VARY: readonly string[] = [];
  * import { describeFile } from "./cache.ts";
  * import { locate } from "./locate.ts";
  * import { NO_FIELDS } from "./fields.ts";
- * import { headerPolicy } from "./policy.ts";
+ * import { headerPolicy } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
  * const found = locate({ root: Deno.cwd(), followSymlinks: false }, "/deno.json");
  * const file = found.kind === "file" ? describeFile(found, 65536) : null;
@@ -120,7 +120,7 @@ export function respondWithFile(request: FileRequest, file: StaticFile): Planned
  * import { describeFile } from "./cache.ts";
  * import { locate } from "./locate.ts";
  * import { NO_FIELDS } from "./fields.ts";
- * import { headerPolicy } from "./policy.ts";
+ * import { headerPolicy } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
  * const found = locate({ root: Deno.cwd(), followSymlinks: false }, "/404.html");
  * const page = found.kind === "file" ? describeFile(found, 0) : null;

@@ -15,7 +15,7 @@
 
 import { DEFAULTS, type StaticSettings } from "../config/settings.ts";
 import { HttpError } from "../http/errors.ts";
-import type { PlannedResponse } from "../response.ts";
+import type { PlannedResponse } from "../worker/handler.ts";
 import { describeFile, type FileCache, type StaticFile } from "./cache.ts";
 import { dotfileStatus } from "./dotfiles.ts";
 import { readFields } from "./fields.ts";
@@ -29,7 +29,7 @@ import {
   headerPolicy,
   optionsResponse,
   pageResponse,
-} from "./policy.ts";
+} from "./respond.ts";
 import { resolveTarget } from "./path.ts";
 import { mediaWeight } from "./qvalues.ts";
 

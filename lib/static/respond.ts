@@ -5,8 +5,8 @@
  * by kind, and the responses every route shares (status pages, OPTIONS and CORS preflight).
  */
 import type { StaticSettings } from "../config/settings.ts";
-import type { PlannedResponse } from "../response.ts";
-import { errorPage } from "./pages.ts";
+import type { PlannedResponse } from "../worker/handler.ts";
+import { errorPage } from "../http/pages.ts";
 
 /** The settings turned into header lists, computed once per settings object. */
 export interface HeaderPolicy {
@@ -49,7 +49,7 @@ let memo: HeaderPolicy | null = null;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { headerPolicy } from "./policy.ts";
+ * import { headerPolicy } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
  * assert.deepEqual(headerPolicy(DEFAULTS).common, [["x-content-type-options", "nosniff"]]);
  * ```
@@ -79,7 +79,7 @@ export function headerPolicy(settings: StaticSettings): HeaderPolicy {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { finishHeaders, headerPolicy } from "./policy.ts";
+ * import { finishHeaders, headerPolicy } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
  * assert.deepEqual(finishHeaders([["content-length", "0"]], { policy: headerPolicy(DEFAULTS) }), [
  *   ["content-length", "0"],
@@ -108,7 +108,7 @@ export function finishHeaders(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { cacheControl, headerPolicy } from "./policy.ts";
+ * import { cacheControl, headerPolicy } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
  * const policy = headerPolicy({ ...DEFAULTS, cacheControl: "max-age=60" });
  * assert.equal(cacheControl("text/html; charset=utf-8", policy), "no-cache");
@@ -139,7 +139,7 @@ export interface PageSpec {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { headerPolicy, pageResponse } from "./policy.ts";
+ * import { headerPolicy, pageResponse } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
  * const response = pageResponse({ status: 404, method: "GET" }, headerPolicy(DEFAULTS));
  * assert.equal(response.status, 404);
@@ -177,7 +177,7 @@ export function pageResponse(spec: PageSpec, policy: HeaderPolicy): PlannedRespo
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { headerPolicy, optionsResponse } from "./policy.ts";
+ * import { headerPolicy, optionsResponse } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
  * const response = optionsResponse({}, headerPolicy({ ...DEFAULTS, cors: "*" }));
  * assert.equal(response.status, 204);

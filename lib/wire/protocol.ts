@@ -12,8 +12,8 @@
  */
 import type { RecordHeader, RingRecord } from "./ring.ts";
 import type { ChannelSizes } from "./channel.ts";
-import type { LogFormat, StaticSettings } from "./config/settings.ts";
-import { unreachable } from "./unreachable.ts";
+import type { LogFormat, StaticSettings } from "../config/settings.ts";
+import { unreachable } from "../http/unreachable.ts";
 
 /** Largest file chunk a worker reads and sends at once; ~256 KiB keeps syscalls few and the window full. */
 export const FILE_CHUNK_BYTES = 256 * 1024;

@@ -1,11 +1,11 @@
 /**
- * Log lines: the access-log formats, one line per request: `heiretsu` (the common log format plus
+ * The access log a worker writes, one line per request: `heiretsu` (the common log format plus
  * the duration and the worker that served it), `common`, `combined` (plus referer and user agent)
- * and `json`; and the escaping that keeps text from requests and apps from forging lines.
+ * and `json`; and the escaping that keeps text from requests from forging lines.
  *
  * @module
  */
-import type { LogFormat } from "./config/settings.ts";
+import type { LogFormat } from "../config/settings.ts";
 
 /** What one access-log line reports. */
 export interface AccessRecord {
@@ -37,7 +37,7 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { accessLine } from "./log.ts";
+ * import { accessLine } from "./access_log.ts";
  * const record = {
  *   remote: "127.0.0.1",
  *   requestLine: "GET / HTTP/1.1",
@@ -98,8 +98,9 @@ export function accessLine(
  * @returns the text with each unsafe character as `\xNN`
  * @example
  * ```ts
- * import { escapeLogText } from "./log.ts";
- * console.log(escapeLogText('GET /a"b')); // GET /a\x22b
+ * import assert from "node:assert/strict";
+ * import { escapeLogText } from "./access_log.ts";
+ * assert.equal(escapeLogText('GET /a"b'), "GET /a\\x22b");
  * ```
  */
 export function escapeLogText(text: string): string {
@@ -110,58 +111,6 @@ export function escapeLogText(text: string): string {
     out += unsafe ? `\\x${code.toString(16).padStart(2, "0")}` : char;
   }
   return out;
-}
-
-/**
- * Escapes every character that could end a log line or steer a terminal (C0 and C1 controls,
- * DEL, U+2028 and U+2029), leaving the rest readable: for error messages, which an app may fill
- * with request input.
- *
- * @param text the text
- * @returns the text with each such character as `\xNN` or `\uNNNN`
- * @example
- * ```ts
- * import { escapeControl } from "./log.ts";
- * console.log(escapeControl("a\r\nb")); // a\x0d\x0ab
- * ```
- */
-export function escapeControl(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (char) => {
-    const code = char.charCodeAt(0);
-    return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, "0")}`;
-  });
-}
-
-/**
- * An error for the log: its message on the first line and each stack frame on its own indented
- * line, every part escaped with {@linkcode escapeControl}, so a message cannot start a line of
- * its own.
- *
- * @param error what was thrown
- * @returns the text; every line after the first starts with four spaces
- * @example
- * ```ts
- * import { errorText } from "./log.ts";
- * console.log(errorText(new Error("bad\ninput")).split("\n")[0]); // Error: bad\x0ainput
- * ```
- */
-export function errorText(error: unknown): string {
-  let headline: string;
-  let stack: string;
-  try {
-    headline = String(error);
-    stack = error instanceof Error ? error.stack ?? "" : "";
-  } catch {
-    // An app can throw anything, even a value whose conversion to text throws.
-    return "a thrown value that cannot be shown";
-  }
-  // V8 stacks are the headline and then the frames: keep the frames apart, one per line.
-  if (!stack.startsWith(headline)) return escapeControl(stack || headline);
-  const frames = stack.slice(headline.length).split("\n").map((line) => line.trim());
-  const lines = [escapeControl(headline)];
-  for (const frame of frames) if (frame !== "") lines.push(`    ${escapeControl(frame)}`);
-  return lines.join("\n");
 }
 
 /** Common-log-format time in UTC: 25/Nov/2026:19:01:12 +0000. */

@@ -6,9 +6,9 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import type { WorkerEvent, WorkerInit } from "./protocol.ts";
+import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
 import { serve } from "./serve.ts";
-import { hostApp } from "./app/host.ts";
+import { hostApp } from "../app/host.ts";
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   if (event.data?.type !== "init") {

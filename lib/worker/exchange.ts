@@ -9,15 +9,20 @@
  *
  * @module
  */
-import { HttpError } from "./http/errors.ts";
-import { type ParserLimits, type RequestHead, RequestParser } from "./http/parser.ts";
-import { headText } from "./http/serializer.ts";
-import { httpDate } from "./http/date.ts";
-import { errorPage } from "./static/pages.ts";
-import { AbortedError, type ResponseEnd, ResponseWriter, type WriterIo } from "./body.ts";
-import type { BufferShelf } from "./bytes.ts";
+import { HttpError } from "../http/errors.ts";
+import { type ParserLimits, type RequestHead, RequestParser } from "../http/parser.ts";
+import { headText } from "../http/serializer.ts";
+import { httpDate } from "../http/date.ts";
+import { errorPage } from "../http/pages.ts";
+import {
+  AbortedError,
+  type ResponseEnd,
+  ResponseWriter,
+  type WriterIo,
+} from "./response_writer.ts";
+import type { BufferShelf } from "./shelf.ts";
 import { RequestBody } from "./request_body.ts";
-import { isBodiless, type PlannedResponse, releaseBody } from "./response.ts";
+import { isBodiless, type PlannedResponse, releaseBody } from "./handler.ts";
 
 /** Where an exchange is: `head` → `handling` → `responding` → `done`, or `aborted` from any. */
 export type ExchangeState = "head" | "handling" | "responding" | "done" | "aborted";

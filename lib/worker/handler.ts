@@ -43,7 +43,7 @@ export interface PlannedResponse {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { releaseBody } from "./response.ts";
+ * import { releaseBody } from "./handler.ts";
  * let cancelled = false;
  * const stream = new ReadableStream<Uint8Array>({ cancel: () => void (cancelled = true) });
  * releaseBody({ kind: "stream", stream });
@@ -75,7 +75,7 @@ export function releaseBody(body: ResponseBody): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isBodiless } from "./response.ts";
+ * import { isBodiless } from "./handler.ts";
  * assert.equal(isBodiless(304), true);
  * assert.equal(isBodiless(404), false);
  * ```

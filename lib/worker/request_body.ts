@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { HttpError } from "./http/errors.ts";
-import type { RequestParser } from "./http/parser.ts";
+import { HttpError } from "../http/errors.ts";
+import type { RequestParser } from "../http/parser.ts";
 
 /** Where a body is: `unread` → `reading` → `done`. */
 export type BodyState = "unread" | "reading" | "done";

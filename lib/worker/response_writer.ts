@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { writeHead } from "./http/serializer.ts";
-import { FILE_CHUNK_BYTES } from "./protocol.ts";
-import type { BodyPart, FileRange } from "./response.ts";
+import { writeHead } from "../http/serializer.ts";
+import { FILE_CHUNK_BYTES } from "../wire/protocol.ts";
+import type { BodyPart, FileRange } from "./handler.ts";
 
 /** How a response ends: close the connection or not, and the request bytes it did not use. */
 export interface ResponseEnd {

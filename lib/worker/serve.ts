@@ -9,16 +9,16 @@
  *
  * @module
  */
-import { BufferShelf } from "./bytes.ts";
-import { ChannelEnd } from "./channel.ts";
-import { unreachable } from "./unreachable.ts";
+import { BufferShelf } from "./shelf.ts";
+import { ChannelEnd } from "../wire/channel.ts";
+import { unreachable } from "../http/unreachable.ts";
 import {
   decodeToWorker,
   encodeToMain,
   type ToWorker,
   type WorkerEvent,
   type WorkerInit,
-} from "./protocol.ts";
+} from "../wire/protocol.ts";
 import {
   type AccessEntry,
   Exchange,
@@ -26,12 +26,13 @@ import {
   type Failure,
   type RequestHandler,
 } from "./exchange.ts";
-import { accessLine, errorText, escapeLogText } from "./log.ts";
-import { FileCache } from "./static/cache.ts";
-import { serveStatic } from "./static/handler.ts";
-import { appHandler } from "./app/handler.ts";
-import { loadApp } from "./app/load.ts";
-import { type PlannedResponse, releaseBody } from "./response.ts";
+import { accessLine, escapeLogText } from "./access_log.ts";
+import { errorText } from "../wire/log_text.ts";
+import { FileCache } from "../static/cache.ts";
+import { serveStatic } from "../static/handler.ts";
+import { appHandler } from "../app/handler.ts";
+import { loadApp } from "../app/load.ts";
+import { type PlannedResponse, releaseBody } from "./handler.ts";
 
 /** Sends an event to the main thread (or to the app's host, which relays it). */
 export type PostEvent = (event: WorkerEvent) => void;

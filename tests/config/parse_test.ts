@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type ConfigResult, parseConfig } from "../lib/config/parse.ts";
-import { DEFAULTS, type ServerConfig } from "../lib/config/settings.ts";
-import { FLAGS, type FlagSpec } from "../lib/config/flags.ts";
-import { helpText } from "../lib/config/help.ts";
-import { VERSION } from "../lib/version.ts";
+import { type ConfigResult, parseConfig } from "../../lib/config/parse.ts";
+import { DEFAULTS, type ServerConfig } from "../../lib/config/settings.ts";
+import { FLAGS, type FlagSpec } from "../../lib/config/flags.ts";
+import { helpText } from "../../lib/config/help.ts";
+import { VERSION } from "../../lib/config/version.ts";
 
-const STATIC_ROOT = Deno.realPathSync(fileURLToPath(new URL("../static", import.meta.url)));
+const STATIC_ROOT = Deno.realPathSync(fileURLToPath(new URL("../../static", import.meta.url)));
 const THIS_FILE = fileURLToPath(import.meta.url);
 const OTHER_WORKERS = DEFAULTS.workers === 3 ? 4 : 3;
 

@@ -3,11 +3,11 @@
  * Fast requests are compared with the slow request's own duration, with wide margins.
  */
 import assert from "node:assert/strict";
-import { TestServer } from "./_helpers/server.ts";
-import { connect, exchange, readResponses, timedGet, writeAll } from "./_helpers/http.ts";
-import { makeSite } from "./_helpers/site.ts";
+import { TestServer } from "../_helpers/server.ts";
+import { connect, exchange, readResponses, timedGet, writeAll } from "../_helpers/http.ts";
+import { makeSite } from "../_helpers/site.ts";
 
-const APP = new URL("./fixtures/bridge_app.ts", import.meta.url).pathname;
+const APP = new URL("../fixtures/bridge_app.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const BURN_MS = 3000;

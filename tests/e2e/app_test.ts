@@ -2,11 +2,11 @@
  * The app bridge over real sockets: `--app` modules in the `deno serve` convention.
  */
 import assert from "node:assert/strict";
-import { runCli, TestServer } from "./_helpers/server.ts";
-import { connect, exchange, writeAll } from "./_helpers/http.ts";
-import { type TestSite, withSiteServer } from "./_helpers/site.ts";
+import { runCli, TestServer } from "../_helpers/server.ts";
+import { connect, exchange, writeAll } from "../_helpers/http.ts";
+import { type TestSite, withSiteServer } from "../_helpers/site.ts";
 
-const APP = new URL("./fixtures/bridge_app.ts", import.meta.url).pathname;
+const APP = new URL("../fixtures/bridge_app.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 
 /** A server on a fresh test site with the bridge test app. */

@@ -3,15 +3,15 @@
  * up mid-download, and request-smuggling shapes. Every loop here is bounded in time.
  */
 import assert from "node:assert/strict";
-import { connect, exchange, timedGet, writeAll } from "./_helpers/http.ts";
-import type { TestServer } from "./_helpers/server.ts";
-import { withSiteServer } from "./_helpers/site.ts";
-import { type Loris, openLorises, releaseLorises, trickle } from "./_helpers/loris.ts";
-import { openFds, openFileLimit, settledFds } from "./_helpers/fds.ts";
+import { connect, exchange, timedGet, writeAll } from "../_helpers/http.ts";
+import type { TestServer } from "../_helpers/server.ts";
+import { withSiteServer } from "../_helpers/site.ts";
+import { type Loris, openLorises, releaseLorises, trickle } from "../_helpers/loris.ts";
+import { openFds, openFileLimit, settledFds } from "../_helpers/fds.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const BRIDGE_APP = new URL("./fixtures/bridge_app.ts", import.meta.url).pathname;
+const BRIDGE_APP = new URL("../fixtures/bridge_app.ts", import.meta.url).pathname;
 
 const LORIS_COUNT = 1000;
 const LORIS_HOLD_MS = 10_000;

@@ -2,9 +2,9 @@
  * The command line as a user meets it: exit codes and one-line messages.
  */
 import assert from "node:assert/strict";
-import { runCli, TestServer } from "./_helpers/server.ts";
-import { VERSION } from "../lib/version.ts";
-import { FLAGS } from "../lib/config/flags.ts";
+import { runCli, TestServer } from "../_helpers/server.ts";
+import { VERSION } from "../../lib/config/version.ts";
+import { FLAGS } from "../../lib/config/flags.ts";
 
 const BAD_INVOCATIONS: [args: string[], message: RegExp][] = [
   [["--no-such-flag"], /--no-such-flag.*--help/],
@@ -68,7 +68,7 @@ Deno.test("heiretsu prints the ready line with host, port, workers and root", as
   const server = await TestServer.start(["--workers", "3"]);
   try {
     const line = await server.waitForLine(/^Server: listening on/);
-    const root = Deno.realPathSync(new URL("../static", import.meta.url));
+    const root = Deno.realPathSync(new URL("../../static", import.meta.url));
     assert.equal(
       line,
       `Server: listening on http://127.0.0.1:${server.port} (3 workers, root ${root})`,

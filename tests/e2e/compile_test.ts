@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import denoJson from "../deno.json" with { type: "json" };
+import denoJson from "../../deno.json" with { type: "json" };
 
-const REPO = fileURLToPath(new URL("..", import.meta.url));
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const OUTPUT = await Deno.makeTempDir({ prefix: "heiretsu-compile-" });
 const BINARY = `${OUTPUT}/heiretsu${Deno.build.os === "windows" ? ".exe" : ""}`;
 

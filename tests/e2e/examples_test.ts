@@ -2,7 +2,7 @@
  * The example apps answer as their documentation says.
  */
 import assert from "node:assert/strict";
-import { TestServer } from "./_helpers/server.ts";
+import { TestServer } from "../_helpers/server.ts";
 
 function example(name: string): string {
   return new URL(`../examples/${name}`, import.meta.url).pathname;

@@ -6,13 +6,13 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { TestServer } from "./_helpers/server.ts";
-import { connect, timedGet, writeAll } from "./_helpers/http.ts";
-import { makeSite } from "./_helpers/site.ts";
-import { fuzzRequest, latin1Bytes } from "./_helpers/fuzz_cases.ts";
-import { checkResponses } from "./_helpers/responses.ts";
+import { TestServer } from "../_helpers/server.ts";
+import { connect, timedGet, writeAll } from "../_helpers/http.ts";
+import { makeSite } from "../_helpers/site.ts";
+import { fuzzRequest, latin1Bytes } from "../_helpers/fuzz_cases.ts";
+import { checkResponses } from "../_helpers/responses.ts";
 
-const ECHO_APP = new URL("../examples/echo.ts", import.meta.url).pathname;
+const ECHO_APP = new URL("../../examples/echo.ts", import.meta.url).pathname;
 const WORKERS = 2;
 /** Parallel fuzzing clients. */
 const LANES = 4;

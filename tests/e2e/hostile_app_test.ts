@@ -3,11 +3,11 @@
  * its own requests, but never the process, the other clients, or the truth of the log.
  */
 import assert from "node:assert/strict";
-import type { TestServer } from "./_helpers/server.ts";
-import { exchange, timedGet } from "./_helpers/http.ts";
-import { withSiteServer } from "./_helpers/site.ts";
+import type { TestServer } from "../_helpers/server.ts";
+import { exchange, timedGet } from "../_helpers/http.ts";
+import { withSiteServer } from "../_helpers/site.ts";
 
-const APP = new URL("./fixtures/hostile_app.ts", import.meta.url).pathname;
+const APP = new URL("../fixtures/hostile_app.ts", import.meta.url).pathname;
 /** A crash must answer its clients at once, not after some timeout. */
 const PROMPT_MS = 5_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,10 +6,10 @@
  * amount of memory, and nothing once they leave.
  */
 import assert from "node:assert/strict";
-import { connect, residentMb, writeAll } from "./_helpers/http.ts";
-import { openFds, settledFds } from "./_helpers/fds.ts";
-import { TestServer } from "./_helpers/server.ts";
-import { makeSite, type TestSite } from "./_helpers/site.ts";
+import { connect, residentMb, writeAll } from "../_helpers/http.ts";
+import { openFds, settledFds } from "../_helpers/fds.ts";
+import { TestServer } from "../_helpers/server.ts";
+import { makeSite, type TestSite } from "../_helpers/site.ts";
 
 const encoder = new TextEncoder();
 const CODINGS = ["br", "gzip"] as const;

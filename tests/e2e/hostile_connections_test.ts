@@ -4,11 +4,11 @@
  * bounded amount for a bounded time, and leave no file descriptor behind.
  */
 import assert from "node:assert/strict";
-import { TestServer } from "./_helpers/server.ts";
-import { connect, readResponses, residentMb, timedGet, writeAll } from "./_helpers/http.ts";
-import { openFds, settledFds } from "./_helpers/fds.ts";
-import { makeSite, type TestSite, withSiteServer, writeRandomFile } from "./_helpers/site.ts";
-import { makeCertificate } from "./_helpers/certificate.ts";
+import { TestServer } from "../_helpers/server.ts";
+import { connect, readResponses, residentMb, timedGet, writeAll } from "../_helpers/http.ts";
+import { openFds, settledFds } from "../_helpers/fds.ts";
+import { makeSite, type TestSite, withSiteServer, writeRandomFile } from "../_helpers/site.ts";
+import { makeCertificate } from "../_helpers/certificate.ts";
 
 const encoder = new TextEncoder();
 

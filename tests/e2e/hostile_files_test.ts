@@ -7,9 +7,9 @@
  * Every load loop is bounded in time and in count.
  */
 import assert from "node:assert/strict";
-import { connect, exchange, type RawResponse, readResponses, writeAll } from "./_helpers/http.ts";
-import { TestServer } from "./_helpers/server.ts";
-import { makeSite, writeRandomFile } from "./_helpers/site.ts";
+import { connect, exchange, type RawResponse, readResponses, writeAll } from "../_helpers/http.ts";
+import { TestServer } from "../_helpers/server.ts";
+import { makeSite, writeRandomFile } from "../_helpers/site.ts";
 
 const encoder = new TextEncoder();
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

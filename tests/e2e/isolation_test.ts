@@ -4,11 +4,11 @@
  * machines cannot make them flake.
  */
 import assert from "node:assert/strict";
-import { TestServer } from "./_helpers/server.ts";
-import { connect, exchange, residentMb, timedGet, writeAll } from "./_helpers/http.ts";
-import { makeSite } from "./_helpers/site.ts";
-import { Server } from "../lib/server.ts";
-import { parseConfig } from "../lib/config/parse.ts";
+import { TestServer } from "../_helpers/server.ts";
+import { connect, exchange, residentMb, timedGet, writeAll } from "../_helpers/http.ts";
+import { makeSite } from "../_helpers/site.ts";
+import { Server } from "../../lib/main/server.ts";
+import { parseConfig } from "../../lib/config/parse.ts";
 
 const encoder = new TextEncoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,7 +27,7 @@ Deno.test("isolation: a head trickled over 3 s does not delay 50 fast requests",
         await writeAll(conn, encoder.encode(head[i]));
         await sleep(trickleMs / head.length);
       }
-      const [response] = await (await import("./_helpers/http.ts")).readResponses(conn);
+      const [response] = await (await import("../_helpers/http.ts")).readResponses(conn);
       conn.close();
       return { status: response.status, ms: performance.now() - started };
     })();

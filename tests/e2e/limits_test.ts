@@ -3,9 +3,9 @@
  * status, and the server keeps serving afterwards.
  */
 import assert from "node:assert/strict";
-import { TestServer } from "./_helpers/server.ts";
-import { connect, exchange, readResponses, timedGet, writeAll } from "./_helpers/http.ts";
-import { makeSite, withSiteServer } from "./_helpers/site.ts";
+import { TestServer } from "../_helpers/server.ts";
+import { connect, exchange, readResponses, timedGet, writeAll } from "../_helpers/http.ts";
+import { makeSite, withSiteServer } from "../_helpers/site.ts";
 
 const encoder = new TextEncoder();
 

@@ -3,10 +3,10 @@
  * rolling restart, access-log formats, and refusing to publish the whole disk.
  */
 import assert from "node:assert/strict";
-import { runCli, TestServer } from "./_helpers/server.ts";
-import { connect, exchange, readResponses, writeAll } from "./_helpers/http.ts";
-import { makeSite } from "./_helpers/site.ts";
-import { makeCertificate } from "./_helpers/certificate.ts";
+import { runCli, TestServer } from "../_helpers/server.ts";
+import { connect, exchange, readResponses, writeAll } from "../_helpers/http.ts";
+import { makeSite } from "../_helpers/site.ts";
+import { makeCertificate } from "../_helpers/certificate.ts";
 
 const encoder = new TextEncoder();
 

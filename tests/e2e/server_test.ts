@@ -2,8 +2,8 @@
  * Integration tests: the real server as a subprocess, over real sockets.
  */
 import assert from "node:assert/strict";
-import { connect, exchange, readResponses, writeAll } from "./_helpers/http.ts";
-import { sha256, sha256File, withSiteServer } from "./_helpers/site.ts";
+import { connect, exchange, readResponses, writeAll } from "../_helpers/http.ts";
+import { sha256, sha256File, withSiteServer } from "../_helpers/site.ts";
 
 Deno.test("server answers GET with the file, its type and length", async () => {
   await withSiteServer({}, async (server) => {

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import { connect, exchange, type RawResponse, writeAll } from "./_helpers/http.ts";
-import { TestServer } from "./_helpers/server.ts";
-import { makeSite, type TestSite } from "./_helpers/site.ts";
+import { connect, exchange, type RawResponse, writeAll } from "../_helpers/http.ts";
+import { TestServer } from "../_helpers/server.ts";
+import { makeSite, type TestSite } from "../_helpers/site.ts";
 
 const DIGITS = "0123456789".repeat(100);
 const SCRIPT = "export const greeting = 'hello';\n".repeat(200);

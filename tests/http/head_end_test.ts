@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { findHeadEnd } from "../lib/http/head_end.ts";
+import { findHeadEnd } from "../../lib/http/head_end.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { errorPage, escapeHtml } from "../../lib/static/pages.ts";
+import { errorPage, escapeHtml } from "../../lib/http/pages.ts";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

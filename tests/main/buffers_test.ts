@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BufferShelf, ByteQueue } from "../lib/bytes.ts";
+import { ByteQueue } from "../../lib/main/buffers.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (view: Uint8Array) => new TextDecoder().decode(view);
@@ -35,16 +35,4 @@ Deno.test("ByteQueue grows and compacts across many pushes and takes", () => {
     if (i % 3 === 0) expected = expected.slice(text(queue.take(7)).length);
   }
   assert.equal(text(queue.view()), expected);
-});
-
-Deno.test("BufferShelf lends buffers, takes them back, and keeps at most maxFree", () => {
-  const shelf = new BufferShelf(16, 1);
-  const a = shelf.take();
-  const b = shelf.take();
-  assert.equal(a.byteLength, 16);
-  assert.notEqual(a, b);
-  shelf.give(a);
-  shelf.give(b);
-  assert.equal(shelf.take(), a);
-  assert.notEqual(shelf.take(), b, "only one free buffer was kept");
 });

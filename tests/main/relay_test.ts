@@ -3,11 +3,11 @@
  * what happens to a request whose worker dies.
  */
 import assert from "node:assert/strict";
-import { Server } from "../lib/server.ts";
-import { parseConfig } from "../lib/config/parse.ts";
-import type { ServerConfig } from "../lib/config/settings.ts";
-import { connect, exchange, readResponses, writeAll } from "./_helpers/http.ts";
-import { makeSite, type TestSite } from "./_helpers/site.ts";
+import { Server } from "../../lib/main/server.ts";
+import { parseConfig } from "../../lib/config/parse.ts";
+import type { ServerConfig } from "../../lib/config/settings.ts";
+import { connect, exchange, readResponses, writeAll } from "../_helpers/http.ts";
+import { makeSite, type TestSite } from "../_helpers/site.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { workerPermissions } from "../lib/sandbox.ts";
+import { workerPermissions } from "../../lib/main/sandbox.ts";
 
 const BASE = { root: "/srv/site", app: null, appPermissions: {}, followSymlinks: false };
 

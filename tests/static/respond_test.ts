@@ -6,7 +6,7 @@ import {
   headerPolicy,
   optionsResponse,
   pageResponse,
-} from "../../lib/static/policy.ts";
+} from "../../lib/static/respond.ts";
 
 const settings = (changes: Partial<StaticSettings>): StaticSettings => ({
   ...DEFAULTS,

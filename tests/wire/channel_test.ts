@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChannelEnd, createChannelMemory } from "../lib/channel.ts";
+import { ChannelEnd, createChannelMemory } from "../../lib/wire/channel.ts";
 
 const sizes = { toWorkerBytes: 1024, toMainBytes: 2048 };
 
@@ -65,7 +65,7 @@ Deno.test("ChannelEnd.send() wakes a pump in another thread", async () => {
   const main = new ChannelEnd(memory, { side: "main", sizes });
   const source = `
     import { ChannelEnd } from ${
-    JSON.stringify(new URL("../lib/channel.ts", import.meta.url).href)
+    JSON.stringify(new URL("../../lib/wire/channel.ts", import.meta.url).href)
   };
     self.onmessage = (e) => {
       const end = new ChannelEnd(e.data, { side: "worker", sizes: ${JSON.stringify(sizes)} });

@@ -11,8 +11,8 @@ import {
   encodeToWorker,
   type ToMain,
   type ToWorker,
-} from "../lib/protocol.ts";
-import { type RecordHeader, Ring, ringBytes, type RingRecord } from "../lib/ring.ts";
+} from "../../lib/wire/protocol.ts";
+import { type RecordHeader, Ring, ringBytes, type RingRecord } from "../../lib/wire/ring.ts";
 
 const CAPACITY = 64 * 1024;
 const text = (s: string) => new TextEncoder().encode(s);

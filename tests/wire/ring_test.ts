@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RECORD_HEADER_BYTES, Ring, ringBytes, type RingRecord } from "../lib/ring.ts";
+import { RECORD_HEADER_BYTES, Ring, ringBytes, type RingRecord } from "../../lib/wire/ring.ts";
 
 function makeRing(capacity = 1024): Ring {
   return new Ring(new SharedArrayBuffer(ringBytes(capacity)), { offset: 0, capacity });

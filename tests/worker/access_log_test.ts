@@ -1,10 +1,10 @@
 /**
  * @module
- * Tests for lib/log.ts: the access-log line format and the escaping that keeps one request on
- * one line.
+ * Tests for lib/worker/access_log.ts: the access-log line format and the escaping that keeps one
+ * request on one line.
  */
 import assert from "node:assert/strict";
-import { accessLine, type AccessRecord, errorText, escapeControl } from "../lib/log.ts";
+import { accessLine, type AccessRecord } from "../../lib/worker/access_log.ts";
 
 /** Sun, 06 Nov 1994 08:49:37 GMT, the RFC 9110 example date. */
 const NOW = new Date(Date.UTC(1994, 10, 6, 8, 49, 37));
@@ -88,26 +88,4 @@ Deno.test("accessLine() writes the common, combined and json formats", () => {
   assert.equal(json.worker, entry.worker);
   assert.equal(json.userAgent, 'curl "8"');
   assert.equal(typeof json.durationMs, "number");
-});
-
-Deno.test("escapeControl() escapes line breaks, terminal escapes and Unicode separators only", () => {
-  assert.equal(escapeControl('a\r\nb\x1b[31m\u2028"q"\\'), 'a\\x0d\\x0ab\\x1b[31m\\u2028"q"\\');
-});
-
-Deno.test("errorText() keeps an error on its own lines: the message escaped, frames indented", () => {
-  const error = new Error("kaboom\r\n127.0.0.1 - - forged");
-  const lines = errorText(error).split("\n");
-  assert.equal(lines[0], "Error: kaboom\\x0d\\x0a127.0.0.1 - - forged");
-  assert.ok(lines.length > 1);
-  for (const line of lines.slice(1)) assert.match(line, /^ {4}at /);
-});
-
-Deno.test("errorText() shows thrown non-errors, even one whose conversion throws", () => {
-  assert.equal(errorText("plain\nstring"), "plain\\x0astring");
-  const hostile = {
-    toString: () => {
-      throw new Error("no");
-    },
-  };
-  assert.equal(errorText(hostile), "a thrown value that cannot be shown");
 });

@@ -3,10 +3,10 @@
  * each step.
  */
 import assert from "node:assert/strict";
-import { Exchange, type ExchangeIo, type RequestHandler } from "../lib/exchange.ts";
-import type { ResponseEnd } from "../lib/body.ts";
-import { BufferShelf } from "../lib/bytes.ts";
-import type { PlannedResponse } from "../lib/response.ts";
+import { Exchange, type ExchangeIo, type RequestHandler } from "../../lib/worker/exchange.ts";
+import type { ResponseEnd } from "../../lib/worker/response_writer.ts";
+import { BufferShelf } from "../../lib/worker/shelf.ts";
+import type { PlannedResponse } from "../../lib/worker/handler.ts";
 
 const encoder = new TextEncoder();
 
