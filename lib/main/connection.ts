@@ -1,6 +1,7 @@
 /**
- * One client connection on the main thread: its state, the bytes read but not yet dispatched,
- * and the ordered queue of bytes to write.
+ * One client connection on the main thread, where every byte from a client is read: its state
+ * and the transitions between states, its deadlines (header, keep-alive, body), the bytes read
+ * but not yet dispatched, and the ordered queue of bytes to write.
  *
  * Reads use a small (4 KiB) buffer because `conn.read` costs grow with the buffer's size, and
  * stop while too many bytes wait undispatched, so a client cannot make the server buffer without
@@ -14,15 +15,17 @@ import type { PoolWorker } from "./pool.ts";
 import type { Transport } from "./tls.ts";
 
 /**
- * Where a connection is in its life:
- * - `idle`: waiting for the first byte of a request (→ reading, closed)
- * - `reading`: part of a request head has arrived (→ held, queued, active, closing, closed)
+ * Where a connection is in its life (any state but `closed` may also go to `closing` or
+ * `closed`; the methods named in brackets make each move):
+ * - `idle`: waiting for the first byte of a request (→ reading [beginHead])
+ * - `reading`: part of a request head has arrived (→ held [hold], queued [queue], active
+ *   [activate])
  * - `held`: a complete head waits for the previous response to reach the client, so a client
- *   that pipelines without reading cannot make the server buffer responses (→ queued, active,
- *   closing, closed)
- * - `queued`: a complete head waits for a worker (→ active, closing, closed)
- * - `active`: a worker owns the current request (→ idle, reading, closing, closed)
- * - `closing`: last bytes are being written, then the socket closes (→ closed)
+ *   that pipelines without reading cannot make the server buffer responses (→ held, queued,
+ *   active)
+ * - `queued`: a complete head waits for a worker (→ active)
+ * - `active`: a worker owns the current request (→ idle or reading [finish])
+ * - `closing`: last bytes are being written, then the socket closes (→ closed [destroy])
  * - `closed`: gone; a terminal state
  */
 export type ConnState =
@@ -33,6 +36,27 @@ export type ConnState =
   | "active"
   | "closing"
   | "closed";
+
+/** The moves each state allows, besides closing and closing at once (see {@linkcode ConnState}). */
+const NEXT: Readonly<Record<ConnState, readonly ConnState[]>> = {
+  idle: ["reading"],
+  reading: ["held", "queued", "active"],
+  held: ["held", "queued", "active"],
+  queued: ["active"],
+  active: ["idle", "reading"],
+  closing: [],
+  closed: [],
+};
+
+/** The timers a connection runs, one at a time; see `ServerConfig` for each. */
+export interface ConnectionTimeouts {
+  /** From a connection's first byte (or its accept) until its head is complete. */
+  headerTimeoutMs: number;
+  /** An idle keep-alive connection waits this long for its next request. */
+  keepaliveTimeoutMs: number;
+  /** Between two reads of a request body a worker asked for. */
+  bodyTimeoutMs: number;
+}
 
 /** Bytes read per `conn.read`: small reads are cheap reads. */
 const READ_BUFFER_BYTES = 4096;
@@ -68,19 +92,20 @@ export class Connection {
   readonly remotePort: number;
   /** Bytes read and not yet handed to a worker. */
   readonly inbound: ByteQueue = new ByteQueue();
-  state: ConnState = "idle";
-  /** When the running timer (header, keep-alive or body) fires, ms since the epoch; 0: none. */
-  deadline = 0;
-  /** Where the next search for the end of a head starts in `inbound`. */
+  /** Where the next search for the end of a head starts in `inbound` (the relay's scan). */
   scanFrom = 0;
   /** The client closed its sending side. */
   ended = false;
-  /** The request in progress: its stream id, worker, pending pull and whether bytes went out. */
-  stream = 0;
-  worker: PoolWorker | null = null;
+  /** Request bytes the worker asked for and has not been sent yet. */
   pullBytes = 0;
+  /** Whether bytes of the current response went out (a lost worker then costs the socket). */
   responseStarted = false;
 
+  #state: ConnState = "idle";
+  #deadline: number;
+  #timeouts: ConnectionTimeouts;
+  #stream = 0;
+  #worker: PoolWorker | null = null;
   #conn: Transport;
   #events: ConnectionEvents;
   #writes: PendingWrite[] = [];
@@ -95,14 +120,96 @@ export class Connection {
    * @param conn the socket
    * @param options the id and where to report
    */
-  constructor(conn: Transport, options: { id: number; events: ConnectionEvents }) {
+  constructor(
+    conn: Transport,
+    options: { id: number; timeouts: ConnectionTimeouts; events: ConnectionEvents },
+  ) {
     this.#conn = conn;
     this.id = options.id;
     this.#events = options.events;
+    this.#timeouts = options.timeouts;
+    // A new connection must send its head within the header timeout.
+    this.#deadline = Date.now() + options.timeouts.headerTimeoutMs;
     const addr = conn.remoteAddr;
     const ip = addr.transport === "tcp" || addr.transport === "udp";
     this.remote = ip ? addr.hostname : "-";
     this.remotePort = ip ? addr.port : 0;
+  }
+
+  /** Where the connection is in its life. */
+  get state(): ConnState {
+    return this.#state;
+  }
+
+  /** When the running timer (header, keep-alive or body) fires, ms since the epoch; 0: none. */
+  get deadline(): number {
+    return this.#deadline;
+  }
+
+  /** The stream id of the request in progress (0 before the first). */
+  get stream(): number {
+    return this.#stream;
+  }
+
+  /** The worker of the request in progress, or null. */
+  get worker(): PoolWorker | null {
+    return this.#worker;
+  }
+
+  /** The first bytes of a request arrived: idle → reading, and the header timeout runs. */
+  beginHead(): void {
+    this.#move("reading", Date.now() + this.#timeouts.headerTimeoutMs);
+  }
+
+  /** A complete head waits for earlier responses to reach the client; the send timeout watches. */
+  hold(): void {
+    this.#move("held", 0);
+  }
+
+  /** A complete head waits for a worker. */
+  queue(): void {
+    this.#move("queued", 0);
+  }
+
+  /**
+   * A worker owns the request now: active, no timer until it asks for body bytes.
+   *
+   * @param request its stream id and its worker
+   */
+  activate(request: { stream: number; worker: PoolWorker }): void {
+    this.#move("active", 0);
+    this.#stream = request.stream;
+    this.#worker = request.worker;
+    this.pullBytes = 0;
+    this.responseStarted = false;
+  }
+
+  /** The request's worker is done with it (finished, aborted, or lost); the state stays. */
+  detach(): void {
+    this.#worker = null;
+    this.pullBytes = 0;
+  }
+
+  /**
+   * The response is over and the connection goes on: reading the next request when its bytes
+   * are here (header timeout), else idle (keep-alive timeout).
+   *
+   * @param next whether bytes of the next request are already buffered
+   */
+  finish(next: { pending: boolean }): void {
+    const { headerTimeoutMs, keepaliveTimeoutMs } = this.#timeouts;
+    if (next.pending) this.#move("reading", Date.now() + headerTimeoutMs);
+    else this.#move("idle", Date.now() + keepaliveTimeoutMs);
+  }
+
+  /** The worker waits for body bytes none of which are here: the body timeout runs, if not yet. */
+  awaitBody(): void {
+    if (this.#deadline === 0) this.#deadline = Date.now() + this.#timeouts.bodyTimeoutMs;
+  }
+
+  /** Body bytes went to the worker: the body timeout stops. */
+  bodyArrived(): void {
+    this.#deadline = 0;
   }
 
   /** Bytes queued for the socket and not yet in it, including a write under way. */
@@ -171,16 +278,16 @@ export class Connection {
 
   /** Closes the socket once every queued write is done. */
   closeAfterWrites(): void {
-    if (this.state === "closed") return;
-    this.state = "closing";
+    if (this.#state === "closed") return;
+    this.#state = "closing";
     this.resumeReading();
     if (!this.#writing) this.destroy();
   }
 
   /** Closes the socket now, dropping queued writes. */
   destroy(): void {
-    if (this.state === "closed") return;
-    this.state = "closed";
+    if (this.#state === "closed") return;
+    this.#state = "closed";
     this.#writes.length = 0;
     this.#queuedBytes = 0;
     try {
@@ -190,6 +297,15 @@ export class Connection {
     }
     this.resumeReading();
     this.#events.onClosed(this);
+  }
+
+  /** Moves to `next` with a new deadline; a move {@linkcode NEXT} does not list is a bug. */
+  #move(next: ConnState, deadline: number): void {
+    if (!NEXT[this.#state].includes(next)) {
+      throw new Error(`connection ${this.id}: no move from "${this.#state}" to "${next}"`);
+    }
+    this.#state = next;
+    this.#deadline = deadline;
   }
 
   /**

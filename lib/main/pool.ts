@@ -1,6 +1,7 @@
 /**
- * The fixed-size worker pool: spawns sandboxed workers, picks the least-loaded one that is
- * making progress, and replaces a worker that crashes.
+ * The fixed-size worker pool: spawns sandboxed workers, counts the requests each has in hand,
+ * picks the least-loaded one that is making progress, and replaces a worker that crashes or (the
+ * watchdog) stops making progress.
  *
  * Each pool slot keeps its id for the server's life; a replacement gets a fresh channel, so
  * nothing from the dead worker's rings can leak into the new one.
@@ -9,7 +10,7 @@
  */
 import { ChannelEnd, type ChannelSizes, createChannelMemory } from "../wire/channel.ts";
 import type { ServerConfig } from "../config/settings.ts";
-import { VERSION } from "../config/version.ts";
+import { SERVER_HEADER } from "../config/version.ts";
 import { decodeToMain, type ToMain, type WorkerEvent, type WorkerInit } from "../wire/protocol.ts";
 import { createThread, workerPermissions } from "./sandbox.ts";
 import { escapeControl } from "../wire/log_text.ts";
@@ -29,10 +30,13 @@ export interface PoolWorker {
   readonly id: number;
   /** The main thread's end of this worker's channel. */
   readonly channel: ChannelEnd;
-  state: WorkerState;
-  /** Requests dispatched to it and not yet finished. */
-  inFlight: number;
+  readonly state: WorkerState;
+  /** Requests dispatched to it and not yet finished; counted by the pool. */
+  readonly inFlight: number;
 }
+
+/** The pool's own view of a worker: the one place its state and count are written. */
+type Slot = { -readonly [K in keyof PoolWorker]: PoolWorker[K] };
 
 /** What the pool reports to the server. */
 export interface PoolEvents {
@@ -54,7 +58,7 @@ export class WorkerPool {
   #config: ServerConfig;
   #events: PoolEvents;
   #sizes: ChannelSizes;
-  #workers: PoolWorker[] = [];
+  #workers: Slot[] = [];
   #threads = new Map<PoolWorker, Worker>();
   #lastStart = new Map<number, number>();
   #next = 0;
@@ -127,6 +131,25 @@ export class WorkerPool {
   }
 
   /**
+   * Counts a request given to a worker.
+   *
+   * @param worker a worker of this pool, from {@linkcode WorkerPool.pick}
+   */
+  claim(worker: PoolWorker): void {
+    (worker as Slot).inFlight++;
+  }
+
+  /**
+   * Counts a request of a worker as finished (answered, aborted, or failed with its worker).
+   *
+   * @param worker the worker it was given to
+   */
+  release(worker: PoolWorker): void {
+    const slot = worker as Slot;
+    if (slot.inFlight > 0) slot.inFlight--;
+  }
+
+  /**
    * Whether a worker has unanswered requests and has shown no progress for `stallMs`.
    *
    * @param worker the worker
@@ -170,7 +193,7 @@ export class WorkerPool {
 
   #spawn(id: number): Promise<void> {
     const memory = createChannelMemory(this.#sizes);
-    const worker: PoolWorker = {
+    const worker: Slot = {
       id,
       channel: new ChannelEnd(memory, { side: "main", sizes: this.#sizes }),
       state: "starting",
@@ -240,7 +263,7 @@ export class WorkerPool {
       fileCacheBytes: c.fileCacheBytes,
       maxPull: this.#workers[id - 1].channel.maxPayload,
       heartbeatMs: Math.max(1, Math.floor(c.stallMs / 4)),
-      serverHeader: `heiretsu/${VERSION}`,
+      serverHeader: SERVER_HEADER,
       scheme: c.cert === null ? "http" : "https",
       logFormat: c.logFormat,
       healthPath: c.healthPath,
@@ -248,13 +271,15 @@ export class WorkerPool {
   }
 
   /** Retires a dead or stuck worker, tells the server, and starts its replacement. */
-  #lose(worker: PoolWorker, loss: WorkerLoss): void {
+  #lose(worker: Slot, loss: WorkerLoss): void {
     if (worker.state === "lost") return;
     worker.state = "lost";
     worker.channel.close();
     this.#threads.get(worker)?.terminate();
     this.#threads.delete(worker);
     this.#events.onWorkerLost(worker, loss);
+    // Its requests were failed by the server: none is in hand any more.
+    worker.inFlight = 0;
     // A pool that failed to start is not restarted: the server reports the error and exits.
     if (this.#stopped || !this.#started) return;
     const sinceStart = Date.now() - (this.#lastStart.get(worker.id) ?? 0);

@@ -1,12 +1,15 @@
 /**
  * @module
- * The header policy static responses follow, derived once from the static settings: the headers
- * every response ends with (X-Content-Type-Options, CORS, `--header` ones), Vary, Cache-Control
- * by kind, and the responses every route shares (status pages, OPTIONS and CORS preflight).
+ * The static response builder (named for what it does: it was `policy.ts`, though it builds
+ * responses as well as the header policy they follow). The policy is derived once from the
+ * static settings: the headers every response ends with (X-Content-Type-Options, CORS,
+ * `--header` ones), Vary, and Cache-Control by kind; the responses every route shares are the
+ * status pages (made by `lib/http/pages.ts`, with the policy's headers) and OPTIONS and CORS
+ * preflight answers.
  */
 import type { StaticSettings } from "../config/settings.ts";
 import type { PlannedResponse } from "../worker/handler.ts";
-import { errorPage } from "../http/pages.ts";
+import { statusResponse } from "../http/pages.ts";
 
 /** The settings turned into header lists, computed once per settings object. */
 export interface HeaderPolicy {
@@ -32,8 +35,6 @@ const PREFLIGHT_MAX_AGE_SECONDS = 86_400;
 
 /** Response headers a cross-origin script may read besides the safelisted ones. */
 const EXPOSED_HEADERS = "Accept-Ranges, Content-Encoding, Content-Range, ETag, Last-Modified";
-
-const HTML_TYPE = "text/html; charset=utf-8";
 
 /** The body of every response without one; shared, nothing in it changes. */
 export const EMPTY: PlannedResponse["body"] = Object.freeze({ kind: "empty" });
@@ -150,20 +151,21 @@ export interface PageSpec {
 export function pageResponse(spec: PageSpec, policy: HeaderPolicy): PlannedResponse {
   const plain = spec.detail === undefined && spec.extraHeaders === undefined;
   const key = spec.status * 2 + (spec.method === "HEAD" ? 1 : 0);
-  const kept = plain ? policy.pages.get(key) : undefined;
-  if (kept !== undefined) return kept;
-  const bytes = errorPage(spec.status, spec.detail);
-  const headers = finishHeaders([
-    ...(spec.extraHeaders ?? []),
-    ["content-type", HTML_TYPE],
-    ["content-length", String(bytes.length)],
-  ], { policy });
-  const body = spec.method === "HEAD" ? EMPTY : { kind: "bytes" as const, bytes };
+  const built = plain ? policy.pages.get(key) : undefined;
+  if (built !== undefined) return built;
+  const head = spec.method === "HEAD";
+  const page = statusResponse(spec.status, {
+    detail: spec.detail,
+    headers: spec.extraHeaders,
+    head,
+  });
+  const headers = finishHeaders(page.headers, { policy });
+  const body = head ? EMPTY : page.body;
   if (!plain) return { status: spec.status, headers, body };
   // Frozen, as shared responses must be; the serializer then also checks the fields only once.
-  const page = Object.freeze({ status: spec.status, headers: Object.freeze(headers), body });
-  policy.pages.set(key, page);
-  return page;
+  const kept = Object.freeze({ status: spec.status, headers: Object.freeze(headers), body });
+  policy.pages.set(key, kept);
+  return kept;
 }
 
 /**

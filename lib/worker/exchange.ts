@@ -13,7 +13,7 @@ import { HttpError } from "../http/errors.ts";
 import { type ParserLimits, type RequestHead, RequestParser } from "../http/parser.ts";
 import { headText } from "../http/serializer.ts";
 import { httpDate } from "../http/date.ts";
-import { errorPage } from "../http/pages.ts";
+import { statusResponse } from "../http/pages.ts";
 import {
   AbortedError,
   type ResponseEnd,
@@ -412,7 +412,7 @@ export class Exchange {
     }
     if (!(error instanceof HttpError)) this.#io.logError({ head, error, afterHead: false });
     const status = error instanceof HttpError ? error.status : 500;
-    await this.#respond(head, errorResponse(status), null).catch(() => {});
+    await this.#respond(head, statusResponse(status), null).catch(() => {});
   }
 
   /**
@@ -480,24 +480,4 @@ function headerValue(head: RequestHead, name: string): string {
 
 function hasHeader(headers: ReadonlyArray<readonly [string, string]>, name: string): boolean {
   return headers.some(([key]) => key === name);
-}
-
-/**
- * A small HTML error response.
- *
- * @param status the status
- * @returns the planned response
- * @example
- * ```ts
- * import { errorResponse } from "./exchange.ts";
- * const response = errorResponse(404);
- * ```
- */
-export function errorResponse(status: number): PlannedResponse {
-  const bytes = errorPage(status);
-  const headers: [string, string][] = [
-    ["content-type", "text/html; charset=utf-8"],
-    ["content-length", String(bytes.byteLength)],
-  ];
-  return { status, headers, body: { kind: "bytes", bytes } };
 }

@@ -28,6 +28,7 @@ import {
 } from "./exchange.ts";
 import { accessLine, escapeLogText } from "./access_log.ts";
 import { errorText } from "../wire/log_text.ts";
+import { textResponse } from "../http/pages.ts";
 import { FileCache } from "../static/cache.ts";
 import { serveStatic } from "../static/handler.ts";
 import { appHandler } from "../app/handler.ts";
@@ -76,13 +77,8 @@ async function createHandler(init: WorkerInit, draining: () => boolean): Promise
 
 /** 200 while serving; 503 once shutting down, so a load balancer stops sending traffic here. */
 function healthResponse(draining: boolean): PlannedResponse {
-  const bytes = new TextEncoder().encode(draining ? "draining\n" : "ok\n");
-  const headers: [string, string][] = [
-    ["content-type", "text/plain; charset=utf-8"],
-    ["content-length", String(bytes.byteLength)],
-    ["cache-control", "no-store"],
-  ];
-  return { status: draining ? 503 : 200, headers, body: { kind: "bytes", bytes } };
+  const headers: [string, string][] = [["cache-control", "no-store"]];
+  return textResponse(draining ? 503 : 200, { text: draining ? "draining\n" : "ok\n", headers });
 }
 
 async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {

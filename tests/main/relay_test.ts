@@ -1,5 +1,5 @@
 /**
- * In-process tests of dispatch decisions that need a hand on the pool: the bounded queue, and
+ * In-process tests of the relay's dispatch decisions that need a hand on the pool: the bounded queue, and
  * what happens to a request whose worker dies.
  */
 import assert from "node:assert/strict";
@@ -34,10 +34,10 @@ async function withServer(
 
 /** Makes every worker look busy with no progress, as a CPU-bound handler would. */
 async function stallAll(server: Server, stallMs: number): Promise<() => void> {
-  for (const worker of server.pool.workers) worker.inFlight++;
+  for (const worker of server.pool.workers) server.pool.claim(worker);
   await sleep(stallMs * 3);
   return () => {
-    for (const worker of server.pool.workers) worker.inFlight--;
+    for (const worker of server.pool.workers) server.pool.release(worker);
   };
 }
 
