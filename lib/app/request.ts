@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { IncomingRequest } from "../worker/exchange.ts";
+import type { IncomingRequest } from "../worker/handler.ts";
 import { HttpError } from "../http/errors.ts";
 
 /** Methods the Fetch standard refuses to put in a `Request`; an app can never see them. */

@@ -125,12 +125,12 @@ const decoder = new TextDecoder();
  * import assert from "node:assert/strict";
  * import { encodeToWorker } from "./protocol.ts";
  * const [header, ...payload] = encodeToWorker({ kind: "abort", stream: 7 });
- * assert.deepEqual(header, { kind: 4, flags: 0, connId: 7, arg: 0 });
+ * assert.deepEqual(header, { kind: 4, flags: 0, stream: 7, arg: 0 });
  * assert.equal(payload.length, 0);
  * ```
  */
 export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[]] {
-  const header = { kind: KIND[message.kind], flags: 0, connId: message.stream, arg: 0 };
+  const header = { kind: KIND[message.kind], flags: 0, stream: message.stream, arg: 0 };
   switch (message.kind) {
     case "request":
       return [{ ...header, arg: message.port }, encodeRemote(message.remote), message.head];
@@ -170,13 +170,13 @@ function encodeRemote(remote: string): Uint8Array {
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeToWorker } from "./protocol.ts";
- * const record = { kind: 4, flags: 0, connId: 7, arg: 0, payload: new Uint8Array() };
+ * const record = { kind: 4, flags: 0, stream: 7, arg: 0, payload: new Uint8Array() };
  * assert.deepEqual(decodeToWorker(record), { kind: "abort", stream: 7 });
  * assert.throws(() => decodeToWorker({ ...record, kind: 16 }), /protocol violation/);
  * ```
  */
 export function decodeToWorker(record: RingRecord): ToWorker {
-  const stream = record.connId;
+  const stream = record.stream;
   switch (record.kind) {
     case KIND.request: {
       const length = record.payload[0];
@@ -207,11 +207,11 @@ export function decodeToWorker(record: RingRecord): ToWorker {
  * import assert from "node:assert/strict";
  * import { encodeToMain } from "./protocol.ts";
  * const [header] = encodeToMain({ kind: "pull", stream: 7, bytes: 65536 });
- * assert.deepEqual(header, { kind: 17, flags: 0, connId: 7, arg: 65536 });
+ * assert.deepEqual(header, { kind: 17, flags: 0, stream: 7, arg: 65536 });
  * ```
  */
 export function encodeToMain(message: ToMain): [RecordHeader, ...Uint8Array[]] {
-  const header = { kind: KIND[message.kind], flags: 0, connId: message.stream, arg: 0 };
+  const header = { kind: KIND[message.kind], flags: 0, stream: message.stream, arg: 0 };
   switch (message.kind) {
     case "data": {
       const flags = (message.end ? FLAG_END : 0) | (message.close ? FLAG_CLOSE : 0);
@@ -234,12 +234,12 @@ export function encodeToMain(message: ToMain): [RecordHeader, ...Uint8Array[]] {
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeToMain } from "./protocol.ts";
- * const record = { kind: 17, flags: 0, connId: 7, arg: 10, payload: new Uint8Array() };
+ * const record = { kind: 17, flags: 0, stream: 7, arg: 10, payload: new Uint8Array() };
  * assert.deepEqual(decodeToMain(record), { kind: "pull", stream: 7, bytes: 10 });
  * ```
  */
 export function decodeToMain(record: RingRecord): ToMain {
-  const stream = record.connId;
+  const stream = record.stream;
   switch (record.kind) {
     case KIND.data:
       return {

@@ -28,8 +28,8 @@ export interface RingRecord {
   kind: number;
   /** Message flags, 0–255. */
   flags: number;
-  /** Connection the record is about. */
-  connId: number;
+  /** The request (its stream id, one per dispatched request) the record is about. */
+  stream: number;
   /** A 32-bit argument whose meaning depends on the kind. */
   arg: number;
   /** The payload, a view into shared memory: copy what must outlive the callback. */
@@ -124,7 +124,7 @@ export class Ring {
     if (padding > 0) {
       this.#writeHeader(
         offset,
-        { kind: PAD_KIND, flags: 0, connId: 0, arg: 0 },
+        { kind: PAD_KIND, flags: 0, stream: 0, arg: 0 },
         padding - RECORD_HEADER_BYTES,
       );
     }
@@ -158,7 +158,7 @@ export class Ring {
         onRecord({
           kind,
           flags: this.#view.getUint8(offset + 5),
-          connId: this.#view.getUint32(offset + 8, true),
+          stream: this.#view.getUint32(offset + 8, true),
           arg: this.#view.getUint32(offset + 12, true),
           payload: this.#bytes.subarray(start, start + length),
         });
@@ -175,7 +175,7 @@ export class Ring {
     this.#view.setUint8(offset + 4, header.kind);
     this.#view.setUint8(offset + 5, header.flags);
     this.#view.setUint16(offset + 6, 0, true);
-    this.#view.setUint32(offset + 8, header.connId, true);
+    this.#view.setUint32(offset + 8, header.stream, true);
     this.#view.setUint32(offset + 12, header.arg, true);
   }
 }

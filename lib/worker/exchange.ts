@@ -22,30 +22,16 @@ import {
 } from "./response_writer.ts";
 import type { BufferShelf } from "./shelf.ts";
 import { RequestBody } from "./request_body.ts";
-import { isBodiless, type PlannedResponse, releaseBody } from "./handler.ts";
+import {
+  type IncomingRequest,
+  isBodiless,
+  type PlannedResponse,
+  releaseBody,
+  type RequestHandler,
+} from "./handler.ts";
 
 /** Where an exchange is: `head` → `handling` → `responding` → `done`, or `aborted` from any. */
 export type ExchangeState = "head" | "handling" | "responding" | "done" | "aborted";
-
-/** The request as a handler sees it. */
-export interface IncomingRequest {
-  head: RequestHead;
-  /** Client address. */
-  remote: string;
-  /** Client port. */
-  port: number;
-  /** Settles when the response has been sent or the client went away. */
-  completed: Promise<void>;
-  /** The body, read on demand. */
-  body: RequestBody;
-  /** Aborts when the client goes away. */
-  signal: AbortSignal;
-}
-
-/** Answers a request: the static files, an app, or both. */
-export type RequestHandler = (
-  request: IncomingRequest,
-) => PlannedResponse | Promise<PlannedResponse>;
 
 /** What exchanges need from their worker, shared by all of them: one object per worker. */
 export interface ExchangeIo extends WriterIo {

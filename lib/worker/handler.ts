@@ -1,9 +1,32 @@
 /**
- * The response a handler plans and a worker sends: status, headers and one of a few body
- * shapes. Static files and apps both answer in these terms, so one writer streams them all.
+ * The handler contract of a worker: the request a handler gets, and the response it plans
+ * (status, headers and one of a few body shapes). Static files and apps both answer in these
+ * terms, so one exchange runs them and one writer streams them all.
  *
  * @module
  */
+import type { RequestHead } from "../http/parser.ts";
+import type { RequestBody } from "./request_body.ts";
+
+/** The request as a handler sees it. */
+export interface IncomingRequest {
+  head: RequestHead;
+  /** Client address. */
+  remote: string;
+  /** Client port. */
+  port: number;
+  /** Settles when the response has been sent or the client went away. */
+  completed: Promise<void>;
+  /** The body, read on demand. */
+  body: RequestBody;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** Answers a request: the static files, an app, or both. */
+export type RequestHandler = (
+  request: IncomingRequest,
+) => PlannedResponse | Promise<PlannedResponse>;
 
 /** A byte range of an open file. */
 export interface FileRange {

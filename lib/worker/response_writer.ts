@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { CRLF, LAST_CHUNK } from "../http/octets.ts";
 import { writeHead } from "../http/serializer.ts";
 import { FILE_CHUNK_BYTES } from "../wire/protocol.ts";
 import type { BodyPart, FileRange } from "./handler.ts";
@@ -35,8 +36,6 @@ export interface WriterIo {
 /** Thrown by the writer once the connection is gone. */
 export class AbortedError extends Error {}
 
-const CRLF = Uint8Array.of(0x0d, 0x0a);
-const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
 /** Room a chunk-size line and its CRLFs take around chunk data. */
 const CHUNK_FRAMING_BYTES = 20;
 

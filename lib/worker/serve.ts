@@ -19,21 +19,16 @@ import {
   type WorkerEvent,
   type WorkerInit,
 } from "../wire/protocol.ts";
-import {
-  type AccessEntry,
-  Exchange,
-  type ExchangeIo,
-  type Failure,
-  type RequestHandler,
-} from "./exchange.ts";
+import { type AccessEntry, Exchange, type ExchangeIo, type Failure } from "./exchange.ts";
 import { accessLine, escapeLogText } from "./access_log.ts";
 import { errorText } from "../wire/log_text.ts";
 import { textResponse } from "../http/pages.ts";
 import { FileCache } from "../static/cache.ts";
-import { serveStatic } from "../static/handler.ts";
+import { serveStatic, type StaticOptions, type StaticRequest } from "../static/handler.ts";
 import { appHandler } from "../app/handler.ts";
 import { loadApp } from "../app/load.ts";
-import { type PlannedResponse, releaseBody } from "./handler.ts";
+import type { PlannedResponse, RequestHandler } from "./handler.ts";
+import type { RequestHead } from "../http/parser.ts";
 
 /** Sends an event to the main thread (or to the app's host, which relays it). */
 export type PostEvent = (event: WorkerEvent) => void;
@@ -87,29 +82,45 @@ async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
     maxFileBytes: Math.min(64 * 1024, init.fileCacheBytes),
     maxTotalBytes: init.fileCacheBytes,
   });
-  const root = init.root;
-  const files: RequestHandler | null = root === null ? null : ({ head }) =>
-    serveStatic(
-      { method: head.method, target: head.target, headers: head.headers },
-      { root, cache, settings: init.static },
-    );
-  if (init.app === null) return files!;
+  const { root } = init;
+  if (init.app === null) {
+    const options = { root: root!, cache, settings: init.static };
+    return ({ head }) => serveStatic(staticRequest(head), options);
+  }
   const app = appHandler(await loadApp(init.app), {
     scheme: init.scheme,
     extraHeaders: init.static.extraHeaders,
   });
-  if (files === null) return app;
+  if (root === null) return app;
+  return filesThenApp(app, { root, cache, settings: init.static });
+}
+
+/**
+ * The combining handler: a GET or HEAD for a file under the root is served as a file; the static
+ * handler declines (null) every other path, and the app answers it, as it answers every other
+ * method. No 404 is built for a request the app answers.
+ *
+ * @param app the app's handler
+ * @param options the root, the worker's file cache and the static settings
+ * @returns the handler
+ * @example
+ * ```ts ignore
+ * import { filesThenApp } from "./serve.ts";
+ * const handler = filesThenApp(appHandler(fetch, { scheme: "http", extraHeaders: [] }), { root });
+ * ```
+ */
+export function filesThenApp(app: RequestHandler, options: StaticOptions): RequestHandler {
+  const declining = { ...options, ifMissing: "decline" as const };
   return (incoming) => {
-    const { method } = incoming.head;
-    if (method !== "GET" && method !== "HEAD") return app(incoming);
-    const fromFiles = (response: PlannedResponse) => {
-      if (response.status !== 404) return response;
-      releaseBody(response.body);
-      return app(incoming);
-    };
-    const response = files(incoming);
-    return response instanceof Promise ? response.then(fromFiles) : fromFiles(response);
+    const { head } = incoming;
+    if (head.method !== "GET" && head.method !== "HEAD") return app(incoming);
+    return serveStatic(staticRequest(head), declining) ?? app(incoming);
   };
+}
+
+/** The parts of a request the static handler reads. */
+function staticRequest(head: RequestHead): StaticRequest {
+  return { method: head.method, target: head.target, headers: head.headers };
 }
 
 function startWorker(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { requestUrl, toRequest } from "../../lib/app/request.ts";
-import type { IncomingRequest } from "../../lib/worker/exchange.ts";
+import type { IncomingRequest } from "../../lib/worker/handler.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { RequestBody } from "../../lib/worker/request_body.ts";
 

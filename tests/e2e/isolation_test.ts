@@ -119,7 +119,7 @@ Deno.test("isolation: a worker that crashes is replaced and the next requests su
     const port = server.addr.port;
     const victim = server.pool.workers[0];
     // A record of an unknown kind is a protocol violation: the worker throws and dies.
-    victim.channel.send({ kind: 200, flags: 0, connId: 0, arg: 0 });
+    victim.channel.send({ kind: 200, flags: 0, stream: 0, arg: 0 });
     const deadline = Date.now() + 10_000;
     while (!lines.some((l) => /^Worker 1: crashed/.test(l)) && Date.now() < deadline) {
       await sleep(10);

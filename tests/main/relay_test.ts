@@ -95,7 +95,7 @@ Deno.test("server answers 502 for a request whose worker dies before it responds
       const worker = server.pool.workers[0];
       const deadline = Date.now() + 5000;
       while (worker.inFlight === 0 && Date.now() < deadline) await sleep(5);
-      worker.channel.send({ kind: 200, flags: 0, connId: 0, arg: 0 });
+      worker.channel.send({ kind: 200, flags: 0, stream: 0, arg: 0 });
       const responses = await readResponses(conn);
       assert.deepEqual(responses.map((r) => r.status), [502]);
       assert.ok(lines.some((l) => /^Worker 1: crashed/.test(l)), lines.join("\n"));

@@ -17,18 +17,18 @@ Deno.test("ChannelEnd.send() delivers records both ways in order through the pum
   const atMain: number[] = [];
   const done = Promise.withResolvers<void>();
   const workerPump = worker.pump((r) => {
-    atWorker.push(r.connId);
-    worker.send({ kind: 16, flags: 0, connId: r.connId, arg: 0 }, r.payload);
+    atWorker.push(r.stream);
+    worker.send({ kind: 16, flags: 0, stream: r.stream, arg: 0 }, r.payload);
   });
   const mainPump = main.pump((r) => {
-    atMain.push(r.connId);
+    atMain.push(r.stream);
     if (atMain.length === 300) done.resolve();
   });
   // Deno does not count a pending Atomics.waitAsync as work that keeps the event loop alive.
   const keepAlive = setInterval(() => {}, 1000);
   // 300 records of 100 bytes overflow both rings many times: the outboxes must keep order.
   for (let i = 0; i < 300; i++) {
-    main.send({ kind: 1, flags: 0, connId: i, arg: 0 }, new Uint8Array(100).fill(i & 0xff));
+    main.send({ kind: 1, flags: 0, stream: i, arg: 0 }, new Uint8Array(100).fill(i & 0xff));
   }
   await done.promise;
   const expected = Array.from({ length: 300 }, (_, i) => i);
@@ -69,7 +69,7 @@ Deno.test("ChannelEnd.send() wakes a pump in another thread", async () => {
   };
     self.onmessage = (e) => {
       const end = new ChannelEnd(e.data, { side: "worker", sizes: ${JSON.stringify(sizes)} });
-      end.pump((r) => end.send({ kind: 16, flags: 0, connId: r.connId + 1, arg: 0 }));
+      end.pump((r) => end.send({ kind: 16, flags: 0, stream: r.stream + 1, arg: 0 }));
     };`;
   const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
   const thread = new Worker(url, { type: "module" });
@@ -77,11 +77,11 @@ Deno.test("ChannelEnd.send() wakes a pump in another thread", async () => {
   const replies: number[] = [];
   const done = Promise.withResolvers<void>();
   const pump = main.pump((r) => {
-    replies.push(r.connId);
+    replies.push(r.stream);
     if (replies.length === 50) done.resolve();
   });
   for (let i = 0; i < 50; i++) {
-    main.send({ kind: 1, flags: 0, connId: i * 10, arg: 0 });
+    main.send({ kind: 1, flags: 0, stream: i * 10, arg: 0 });
     if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
   }
   await done.promise;

@@ -125,7 +125,7 @@ Deno.test("decodeToWorker() refuses a record kind meant for the main thread", ()
     (error: unknown) => error instanceof Error && /protocol violation/.test(error.message),
   );
   assert.throws(
-    () => decodeToWorker({ kind: 99, flags: 0, connId: 1, arg: 0, payload: new Uint8Array() }),
+    () => decodeToWorker({ kind: 99, flags: 0, stream: 1, arg: 0, payload: new Uint8Array() }),
     /protocol violation: record kind 99/,
   );
 });
@@ -137,7 +137,7 @@ Deno.test("decodeToMain() refuses a record kind meant for a worker", () => {
     (error: unknown) => error instanceof Error && /protocol violation/.test(error.message),
   );
   assert.throws(
-    () => decodeToMain({ kind: 0, flags: 0, connId: 1, arg: 0, payload: new Uint8Array() }),
+    () => decodeToMain({ kind: 0, flags: 0, stream: 1, arg: 0, payload: new Uint8Array() }),
     /protocol violation: record kind 0/,
   );
 });

@@ -7,12 +7,12 @@ function makeRing(capacity = 1024): Ring {
 
 function drainAll(
   ring: Ring,
-): { kind: number; connId: number; arg: number; flags: number; text: string }[] {
-  const out: { kind: number; connId: number; arg: number; flags: number; text: string }[] = [];
+): { kind: number; stream: number; arg: number; flags: number; text: string }[] {
+  const out: { kind: number; stream: number; arg: number; flags: number; text: string }[] = [];
   ring.drain((r: RingRecord) =>
     out.push({
       kind: r.kind,
-      connId: r.connId,
+      stream: r.stream,
       arg: r.arg,
       flags: r.flags,
       text: new TextDecoder().decode(r.payload),
@@ -33,13 +33,13 @@ Deno.test("Ring.tryWrite() and drain() keep records and their fields in order", 
   const ring = makeRing();
   assert.equal(ring.hasRecords, false);
   assert.ok(
-    ring.tryWrite({ kind: 1, flags: 3, connId: 7, arg: 0xffff_ffff }, bytes("he"), bytes("llo")),
+    ring.tryWrite({ kind: 1, flags: 3, stream: 7, arg: 0xffff_ffff }, bytes("he"), bytes("llo")),
   );
-  assert.ok(ring.tryWrite({ kind: 2, flags: 0, connId: 0xffff_fffe, arg: 9 }));
+  assert.ok(ring.tryWrite({ kind: 2, flags: 0, stream: 0xffff_fffe, arg: 9 }));
   assert.equal(ring.hasRecords, true);
   assert.deepEqual(drainAll(ring), [
-    { kind: 1, flags: 3, connId: 7, arg: 0xffff_ffff, text: "hello" },
-    { kind: 2, flags: 0, connId: 0xffff_fffe, arg: 9, text: "" },
+    { kind: 1, flags: 3, stream: 7, arg: 0xffff_ffff, text: "hello" },
+    { kind: 2, flags: 0, stream: 0xffff_fffe, arg: 9, text: "" },
   ]);
   assert.equal(ring.hasRecords, false);
   assert.equal(ring.freeBytes, 1024);
@@ -49,10 +49,10 @@ Deno.test("Ring.tryWrite() returns false when full and succeeds after a drain", 
   const ring = makeRing();
   const payload = new Uint8Array(ring.maxPayload);
   let written = 0;
-  while (ring.tryWrite({ kind: 1, flags: 0, connId: written, arg: 0 }, payload)) written++;
+  while (ring.tryWrite({ kind: 1, flags: 0, stream: written, arg: 0 }, payload)) written++;
   assert.equal(written, 4);
   assert.equal(drainAll(ring).length, 4);
-  assert.ok(ring.tryWrite({ kind: 1, flags: 0, connId: 0, arg: 0 }, payload));
+  assert.ok(ring.tryWrite({ kind: 1, flags: 0, stream: 0, arg: 0 }, payload));
 });
 
 Deno.test("Ring wraps records with padding across many laps without corruption", () => {
@@ -62,17 +62,17 @@ Deno.test("Ring wraps records with padding across many laps without corruption",
   for (let lap = 0; lap < 2000; lap++) {
     const size = (lap * 37) % 200;
     const payload = new Uint8Array(size).fill(lap & 0xff);
-    if (!ring.tryWrite({ kind: 5, flags: 0, connId: sent, arg: size }, payload)) {
+    if (!ring.tryWrite({ kind: 5, flags: 0, stream: sent, arg: size }, payload)) {
       ring.drain((r) => {
-        assert.equal(r.connId, received++);
+        assert.equal(r.stream, received++);
         assert.equal(r.payload.byteLength, r.arg);
-        assert.ok(r.payload.every((b) => b === (r.connId & 0xff)));
+        assert.ok(r.payload.every((b) => b === (r.stream & 0xff)));
       });
-      assert.ok(ring.tryWrite({ kind: 5, flags: 0, connId: sent, arg: size }, payload));
+      assert.ok(ring.tryWrite({ kind: 5, flags: 0, stream: sent, arg: size }, payload));
     }
     sent++;
   }
-  ring.drain((r) => assert.equal(r.connId, received++));
+  ring.drain((r) => assert.equal(r.stream, received++));
   assert.equal(received, sent);
 });
 
@@ -80,7 +80,7 @@ Deno.test("Ring.tryWrite() refuses a payload above maxPayload", () => {
   const ring = makeRing();
   assert.throws(
     () =>
-      ring.tryWrite({ kind: 1, flags: 0, connId: 0, arg: 0 }, new Uint8Array(ring.maxPayload + 1)),
+      ring.tryWrite({ kind: 1, flags: 0, stream: 0, arg: 0 }, new Uint8Array(ring.maxPayload + 1)),
     RangeError,
   );
   assert.equal(ring.maxPayload, 1024 / 4 - RECORD_HEADER_BYTES);

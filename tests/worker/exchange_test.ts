@@ -3,7 +3,8 @@
  * each step.
  */
 import assert from "node:assert/strict";
-import { Exchange, type ExchangeIo, type RequestHandler } from "../../lib/worker/exchange.ts";
+import { Exchange, type ExchangeIo } from "../../lib/worker/exchange.ts";
+import type { RequestHandler } from "../../lib/worker/handler.ts";
 import type { ResponseEnd } from "../../lib/worker/response_writer.ts";
 import { BufferShelf } from "../../lib/worker/shelf.ts";
 import type { PlannedResponse } from "../../lib/worker/handler.ts";
