@@ -16,14 +16,23 @@ import { fileURLToPath } from "node:url";
 import type { AppPermission, ServerConfig } from "../config/settings.ts";
 
 /**
+ * The module every worker thread starts from; `deno task compile` embeds it (`--include`).
+ */
+export const WORKER_ENTRY: URL = new URL("../worker/entry.ts", import.meta.url);
+
+/**
  * The Deno permissions of a worker.
  *
  * @param config root, app and the app's permissions
  * @returns the permissions object for `new Worker(…, { deno: { permissions } })`
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { workerPermissions } from "./sandbox.ts";
+ * const config = { root: "/srv/site", app: null, appPermissions: {}, followSymlinks: false };
  * const permissions = workerPermissions(config);
+ * assert.ok((permissions.read as string[]).includes("/srv/site"));
+ * assert.equal(permissions.net, false);
  * ```
  */
 export function workerPermissions(
@@ -69,7 +78,7 @@ export function workerPermissions(
  */
 export function createThread(id: number, permissions: Deno.PermissionOptionsObject): Worker {
   try {
-    return new Worker(new URL("../worker/entry.ts", import.meta.url), {
+    return new Worker(WORKER_ENTRY, {
       type: "module",
       name: `heiretsu-worker-${id}`,
       deno: { permissions },

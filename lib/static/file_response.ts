@@ -68,10 +68,17 @@ const NO_VARY: readonly string[] = [];
  * import { NO_FIELDS } from "./fields.ts";
  * import { headerPolicy } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
- * const found = locate({ root: Deno.cwd(), followSymlinks: false }, "/deno.json");
+ * import assert from "node:assert/strict";
+ * const root = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.writeTextFileSync(`${root}/a.txt`, "hello");
+ * const found = locate({ root, followSymlinks: false }, "/a.txt");
  * const file = found.kind === "file" ? describeFile(found, 65536) : null;
  * const policy = headerPolicy(DEFAULTS);
- * if (file) respondWithFile({ method: "HEAD", fields: NO_FIELDS, policy }, file);
+ * const response = respondWithFile({ method: "HEAD", fields: NO_FIELDS, policy }, file!);
+ * assert.equal(response?.status, 200);
+ * assert.deepEqual(response?.headers.find(([name]) => name === "content-length"), ["content-length", "5"]);
+ * assert.equal(response?.body.kind, "empty");
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function respondWithFile(request: FileRequest, file: StaticFile): PlannedResponse | null {
@@ -122,10 +129,14 @@ export function respondWithFile(request: FileRequest, file: StaticFile): Planned
  * import { NO_FIELDS } from "./fields.ts";
  * import { headerPolicy } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
- * const found = locate({ root: Deno.cwd(), followSymlinks: false }, "/404.html");
+ * import assert from "node:assert/strict";
+ * const root = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.writeTextFileSync(`${root}/404.html`, "<h1>Not here</h1>");
+ * const found = locate({ root, followSymlinks: false }, "/404.html");
  * const page = found.kind === "file" ? describeFile(found, 0) : null;
  * const request = { method: "HEAD", fields: NO_FIELDS, policy: headerPolicy(DEFAULTS) };
- * if (page) respondWithPage(request, { file: page, status: 404 });
+ * assert.equal(respondWithPage(request, { file: page!, status: 404 })?.status, 404);
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function respondWithPage(

@@ -84,7 +84,38 @@ const NOTHING = new Uint8Array();
 /** The body of every request without one: already at its end, shared. */
 const NO_BODY = RequestBody.none();
 
-/** A request in progress on a worker. */
+/**
+ * A request in progress on a worker.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Exchange, type ExchangeIo } from "./exchange.ts";
+ * import { BufferShelf } from "./shelf.ts";
+ * const sent: string[] = [];
+ * const io: ExchangeIo = {
+ *   handle: () => ({ status: 204, headers: [], body: { kind: "empty" } }),
+ *   serverHeader: "heiretsu/0",
+ *   windowBytes: 65536,
+ *   maxBodyBytes: 1024,
+ *   maxPull: 65536,
+ *   limits: { maxRequestLineBytes: 8192, maxHeaderBytes: 32768, maxHeaderCount: 100 },
+ *   parserStorage: new BufferShelf(4096, 4),
+ *   scratch: new Uint8Array(65536),
+ *   backlogged: () => false,
+ *   whenFlushed: () => Promise.resolve(),
+ *   pull: () => {},
+ *   log: () => {},
+ *   logError: () => {},
+ *   send: (_stream, bytes) => void sent.push(new TextDecoder().decode(bytes)),
+ * };
+ * const head = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+ * const exchange = new Exchange(io, { stream: 1, remote: "127.0.0.1", port: 1, head });
+ * await exchange.run();
+ * assert.equal(exchange.state, "done");
+ * assert.match(sent.join(""), /^HTTP\/1.1 204 No Content\r\n/);
+ * ```
+ */
 export class Exchange {
   #io: ExchangeIo;
   #stream: number;

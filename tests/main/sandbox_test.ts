@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { workerPermissions } from "../../lib/main/sandbox.ts";
+import { fileURLToPath } from "node:url";
+import denoJson from "../../deno.json" with { type: "json" };
+import { WORKER_ENTRY, workerPermissions } from "../../lib/main/sandbox.ts";
 
 const BASE = { root: "/srv/site", app: null, appPermissions: {}, followSymlinks: false };
 
@@ -37,4 +39,16 @@ Deno.test("workerPermissions() lets an app worker read its code, deno.json, the 
   assert.ok(read.includes("/srv/app"));
   assert.ok(read.some((path) => path.endsWith("/deno.json")));
   assert.equal(permissions.net, false);
+});
+
+Deno.test("WORKER_ENTRY is the module the compile task and the release workflow embed", async () => {
+  const repo = fileURLToPath(new URL("../..", import.meta.url));
+  const entry = fileURLToPath(WORKER_ENTRY).slice(repo.length);
+  assert.equal(entry, "lib/worker/entry.ts");
+  assert.ok((await Deno.stat(WORKER_ENTRY)).isFile);
+  assert.ok(denoJson.tasks.compile.includes(`--include ${entry} `), denoJson.tasks.compile);
+  const release = await Deno.readTextFile(
+    new URL("../../.github/workflows/release.yml", import.meta.url),
+  );
+  assert.ok(release.includes(`--include ${entry} `), "release.yml embeds the same entry");
 });
