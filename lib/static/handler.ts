@@ -66,7 +66,7 @@ export interface StaticOptions {
   ifMissing?: "page" | "decline";
 }
 
-/** A planned static response (header names lower-case); see `lib/response.ts`. */
+/** A planned static response (header names lower-case); see `lib/worker/handler.ts`. */
 export type StaticResponse = PlannedResponse;
 
 /** The page served with 404s when the root has it. */

@@ -21,8 +21,8 @@ export interface HeaderPolicy {
   /** Vary members every response carries ("Origin" when CORS allows one origin). */
   vary: readonly string[];
   /**
-   * Plain status pages (no detail, no extra headers) by status and HEAD, built once: every
-   * request an app answers first gets a 404 from the files, which is thrown away.
+   * Plain status pages (no detail, no extra headers) by status and HEAD, built once: a 404
+   * (made-up URLs, scanners) is the same response every time.
    */
   pages: Map<number, PlannedResponse>;
 }

@@ -1,7 +1,7 @@
 /**
  * Worker entry: the sandboxed Web Worker the pool starts. It waits for its init message, then
  * serves files itself, or, with an app, hosts the app in a node worker thread whose heap is
- * capped (see `app/host.ts`).
+ * capped (see `lib/app/host.ts`).
  *
  * @module
  */

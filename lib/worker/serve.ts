@@ -1,6 +1,6 @@
 /**
  * What a worker thread runs, whichever kind of thread it is (a Web Worker for files, a node
- * worker thread for an app, see `app/host.ts`): the handler, the channel pump and one
+ * worker thread for an app, see `lib/app/host.ts`): the handler, the channel pump and one
  * {@linkcode Exchange} per request, many at a time.
  *
  * It stamps its progress whenever it handles a record and, while it has requests in hand, on a

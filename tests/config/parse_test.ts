@@ -104,7 +104,7 @@ function validValues(root: string): Record<string, [raw: string | undefined, exp
     "header": ["X-Test: yes", [["x-test", "yes"]]],
     "cache-control": ["public, max-age=60", "public, max-age=60"],
     "max-connections": ["10", 10],
-    // --cert and --key only make sense together: tests/operations_test.ts covers them.
+    // --cert and --key only make sense together: tests/e2e/operations_test.ts covers them.
     "cert": [SEPARATELY, null],
     "key": [SEPARATELY, null],
     "allow-root-dir": [undefined, true],

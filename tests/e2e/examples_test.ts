@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { TestServer } from "../_helpers/server.ts";
 
 function example(name: string): string {
-  return new URL(`../examples/${name}`, import.meta.url).pathname;
+  return new URL(`../../examples/${name}`, import.meta.url).pathname;
 }
 
 async function withExample(name: string, fn: (server: TestServer) => Promise<void>): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * @module
- * Tests for lib/protocol.ts: every message kind survives encode → a real Ring → decode, and
+ * Tests for lib/wire/protocol.ts: every message kind survives encode → a real Ring → decode, and
  * unknown record kinds are refused.
  */
 import assert from "node:assert/strict";
