@@ -15,10 +15,10 @@ const REPO_URL = new URL("..", import.meta.url).href;
 const MAIN_ONLY = ["main.ts", "lib/main/", "lib/config/"];
 
 /**
- * The modules of `lib/config/` workers may read: the settings (types and DEFAULTS, importing
- * nothing) and the version (read from deno.json).
+ * The module of `lib/config/` workers may read: the settings (types and DEFAULTS, importing
+ * nothing). The version is not one: a worker is told its Server header.
  */
-const CONFIG_LEAVES = ["lib/config/settings.ts", "lib/config/version.ts"];
+const CONFIG_LEAVES = ["lib/config/settings.ts"];
 
 /** What runs in workers only. */
 const WORKER_ONLY = ["lib/worker/", "lib/static/", "lib/app/"];

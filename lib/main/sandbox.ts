@@ -45,8 +45,8 @@ export function workerPermissions(
   if (config.root !== null) read.push(config.root, ...releasesOf(config.root));
   if (config.app !== null) {
     read.push(dirname(fileURLToPath(config.app)));
-    // The app's thread (app/host.ts) loads our modules under this sandbox, where a Web Worker
-    // does not, and the version they show comes from deno.json.
+    // The app's thread (lib/app/host.ts) loads our modules under this sandbox, where a Web
+    // Worker does not: it may read deno.json, the project's config and import map.
     read.push(fileURLToPath(new URL("../../deno.json", import.meta.url)));
   }
   const grant = (name: AppPermission) => granted[name] ?? false;
