@@ -7,7 +7,7 @@
  * @module
  */
 import { parseConfig } from "./lib/config/parse.ts";
-import { Server } from "./lib/server.ts";
+import { Server } from "./lib/main/server.ts";
 
 /** Reads an environment variable only when permitted, so a missing --allow-env never prompts. */
 function readEnv(name: string): string | undefined {

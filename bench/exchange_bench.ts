@@ -1,17 +1,19 @@
 /**
  * Micro-benchmarks of a worker's hot paths, through `Exchange` from head bytes to the response
- * record, without threads or sockets: a cached 1 KiB file, and a small app route. Run it with
+ * record, without threads or sockets: a cached 1 KiB file, and a small app route, alone and
+ * behind the files (as a worker with a root and an app runs it). Run it with
  * `deno bench --allow-read --allow-write bench/exchange_bench.ts`; compare before and after
  * a change to the worker path (it caught a 40% regression that load tests only hinted at).
  *
  * @module
  */
-import { BufferShelf } from "../lib/bytes.ts";
-import { Exchange, type ExchangeIo } from "../lib/exchange.ts";
+import { BufferShelf } from "../lib/worker/shelf.ts";
+import { Exchange, type ExchangeIo } from "../lib/worker/exchange.ts";
 import { FileCache } from "../lib/static/cache.ts";
 import { serveStatic } from "../lib/static/handler.ts";
 import { appHandler } from "../lib/app/handler.ts";
 import { loadApp } from "../lib/app/load.ts";
+import { filesThenApp } from "../lib/worker/serve.ts";
 
 const root = Deno.makeTempDirSync({ prefix: "heiretsu-bench-" });
 Deno.writeFileSync(`${root}/1k.bin`, new Uint8Array(1024).fill(120));
@@ -65,4 +67,19 @@ const appHead = new TextEncoder().encode(
 Deno.bench("Exchange.run() answers an app route with a small body", async () => {
   await new Exchange(appIo, { stream: stream++, remote: "127.0.0.1", port: 50000, head: appHead })
     .run();
+});
+
+// As a worker with a root and an app runs it: the files are asked first, and decline.
+const filesAppIo: ExchangeIo = { ...io, handle: filesThenApp(appIo.handle, { root, cache }) };
+const routeHead = new TextEncoder().encode(
+  "GET /hello HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",
+);
+
+Deno.bench("Exchange.run() answers an app route after the files decline it", async () => {
+  await new Exchange(filesAppIo, {
+    stream: stream++,
+    remote: "127.0.0.1",
+    port: 50000,
+    head: routeHead,
+  }).run();
 });

@@ -12,52 +12,22 @@ const REPO = fileURLToPath(new URL("..", import.meta.url));
 const REPO_URL = new URL("..", import.meta.url).href;
 
 /** What runs on the main thread only. A pattern ending in "/" means a whole folder. */
-const MAIN_ONLY = [
-  "main.ts",
-  "lib/server.ts",
-  "lib/pool.ts",
-  "lib/connection.ts",
-  "lib/sandbox.ts",
-  "lib/canned.ts",
-  "lib/config/",
-];
-
-/** The one module of `lib/config/` workers may read: types and DEFAULTS, importing nothing. */
-const CONFIG_LEAF = "lib/config/settings.ts";
-
-/** What runs in workers only. */
-const WORKER_ONLY = [
-  "lib/worker.ts",
-  "lib/exchange.ts",
-  "lib/body.ts",
-  "lib/request_body.ts",
-  "lib/static/",
-  "lib/app/",
-];
-
-/** A graph that crosses between the threads, as `entry -> module`, allowed for now. */
-interface KnownCrossing {
-  /** The entry whose graph crosses. */
-  entry: string;
-  /** The module it should not reach. */
-  reaches: string;
-  /** Why it is still allowed. */
-  reason: string;
-}
+const MAIN_ONLY = ["main.ts", "lib/main/", "lib/config/"];
 
 /**
- * Crossings that exist today and are allowed until the layout step moves the modules; each must
- * still occur (a fixed one must be deleted here), and none may be added for new code.
+ * The module of `lib/config/` workers may read: the settings (types and DEFAULTS, importing
+ * nothing). The version is not one: a worker is told its Server header.
  */
-const KNOWN_CROSSINGS: readonly KnownCrossing[] = [
-  {
-    // main.ts -> lib/server.ts -> lib/canned.ts -> lib/static/pages.ts: the main thread's 408,
-    // 502 and 503 responses borrow the static error page.
-    entry: "main.ts",
-    reaches: "lib/static/pages.ts",
-    reason: "moved in the layout step",
-  },
-];
+const CONFIG_LEAVES = ["lib/config/settings.ts"];
+
+/** What runs in workers only. */
+const WORKER_ONLY = ["lib/worker/", "lib/static/", "lib/app/"];
+
+/**
+ * The entries of the worker side: the Web Worker the pool starts, and the node thread an app
+ * worker runs its app in.
+ */
+const WORKER_ENTRIES = ["lib/worker/entry.ts", "lib/app/thread.ts"];
 
 /** Module (repository-relative path) → the repository modules it imports. */
 type Graph = Map<string, string[]>;
@@ -146,32 +116,20 @@ async function crossings(
   return found;
 }
 
-function unlisted(entry: string, found: Map<string, string>): string[] {
-  const known = KNOWN_CROSSINGS.filter((c) => c.entry === entry).map((c) => c.reaches);
-  return [...found].filter(([module]) => !known.includes(module)).map(([, chain]) => chain);
+for (const entry of WORKER_ENTRIES) {
+  Deno.test(`${entry}'s import graph reaches no main-thread module and no config parser`, async () => {
+    const found = await crossings(entry, { forbidden: MAIN_ONLY, allowed: CONFIG_LEAVES });
+    assert.deepEqual([...found.values()], []);
+  });
 }
 
-Deno.test("lib/worker.ts's import graph reaches no main-thread module and no config parser", async () => {
-  const found = await crossings("lib/worker.ts", { forbidden: MAIN_ONLY, allowed: [CONFIG_LEAF] });
-  assert.deepEqual(unlisted("lib/worker.ts", found), []);
-});
-
-Deno.test("main.ts's import graph reaches no worker-side module beyond KNOWN_CROSSINGS", async () => {
+Deno.test("main.ts's import graph reaches no worker-side module", async () => {
   const found = await crossings("main.ts", { forbidden: WORKER_ONLY });
-  assert.deepEqual(unlisted("main.ts", found), []);
-});
-
-Deno.test("KNOWN_CROSSINGS lists only crossings that still happen", async () => {
-  for (const { entry, reaches, reason } of KNOWN_CROSSINGS) {
-    assert.equal(reason, "moved in the layout step");
-    const forbidden = entry === "main.ts" ? WORKER_ONLY : MAIN_ONLY;
-    const found = await crossings(entry, { forbidden });
-    assert.ok(found.has(reaches), `${entry} no longer reaches ${reaches}: delete its entry`);
-  }
+  assert.deepEqual([...found.values()], []);
 });
 
 Deno.test("lib/config/settings.ts imports nothing, so workers can read it alone", async () => {
-  assert.deepEqual((await graphOf(CONFIG_LEAF)).get(CONFIG_LEAF), []);
+  assert.deepEqual((await graphOf(CONFIG_LEAVES[0])).get(CONFIG_LEAVES[0]), []);
 });
 
 /** Every module of `lib/`, as repository-relative paths. */
@@ -183,12 +141,12 @@ function libModules(folder = "lib"): string[] {
   });
 }
 
-/** The graph of every module of `lib/`: the two entries', plus any module neither reaches. */
+/** The graph of every module of `lib/`: the entries', plus any module none reaches. */
 async function wholeGraph(): Promise<Graph> {
   const whole: Graph = new Map();
   const add = (graph: Graph) => graph.forEach((targets, module) => whole.set(module, targets));
   add(await graphOf("main.ts"));
-  add(await graphOf("lib/worker.ts"));
+  for (const entry of WORKER_ENTRIES) add(await graphOf(entry));
   for (const module of libModules()) {
     if (!whole.has(module)) add(await graphOf(module));
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { IncomingRequest, RequestHandler } from "../exchange.ts";
+import type { IncomingRequest, RequestHandler } from "../worker/handler.ts";
 import type { AppFetch } from "./load.ts";
 import { toRequest } from "./request.ts";
 import { fromResponse } from "./response.ts";

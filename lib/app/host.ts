@@ -11,8 +11,8 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import type { WorkerEvent, WorkerInit } from "../protocol.ts";
-import type { PostEvent } from "../serve.ts";
+import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
+import type { PostEvent } from "../worker/serve.ts";
 import { compiledAppError } from "./load.ts";
 
 /**
@@ -69,8 +69,9 @@ function errorReason(error: Error & { code?: string }, init: WorkerInit): string
  * @returns the reason, naming the flag
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { outOfMemory } from "./host.ts";
- * console.log(outOfMemory(512)); // the app ran out of memory (--app-heap 512 MiB)
+ * assert.equal(outOfMemory(512), "the app ran out of memory (--app-heap 512 MiB)");
  * ```
  */
 export function outOfMemory(heapMib: number): string {

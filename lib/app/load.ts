@@ -21,9 +21,13 @@ export type AppFetch = (request: Request, info: AppInfo) => Response | Promise<R
  * @returns the handler
  * @throws {Error} with a message that says what the module lacks
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { loadApp } from "./load.ts";
- * const fetch = await loadApp("file:///srv/app.ts");
+ * const source = "export default { fetch: () => new Response('hi') }";
+ * const fetch = await loadApp(`data:application/javascript,${encodeURIComponent(source)}`);
+ * const info = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 } };
+ * assert.equal(await (await fetch(new Request("http://x/"), info as never)).text(), "hi");
  * ```
  */
 export async function loadApp(url: string): Promise<AppFetch> {
@@ -51,8 +55,11 @@ export async function loadApp(url: string): Promise<AppFetch> {
  * @returns the message, saying what to do instead
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compiledAppError } from "./load.ts";
- * console.log(compiledAppError("file:///srv/app.ts"));
+ * const message = compiledAppError("file:///srv/app.ts");
+ * assert.match(message, /^app file:\/\/\/srv\/app\.ts cannot be loaded by the compiled binary/);
+ * assert.match(message, /deno task serve -- --app file:\/\/\/srv\/app\.ts/);
  * ```
  */
 export function compiledAppError(url: string): string {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { IncomingRequest } from "../exchange.ts";
+import type { IncomingRequest } from "../worker/handler.ts";
 import { HttpError } from "../http/errors.ts";
 
 /** Methods the Fetch standard refuses to put in a `Request`; an app can never see them. */
@@ -24,9 +24,12 @@ const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;
  * @returns the URL text
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { requestUrl } from "./request.ts";
- * console.log(requestUrl({ target: "/a?b=1", host: "example.com", scheme: "http" })); // http://example.com/a?b=1
- * console.log(requestUrl({ target: "https://x/y", host: "h", scheme: "http" })); // http://x/y
+ * const origin = requestUrl({ target: "/a?b=1", host: "example.com", scheme: "http" });
+ * assert.equal(String(origin), "http://example.com/a?b=1");
+ * const absolute = requestUrl({ target: "https://x/y", host: "h", scheme: "http" });
+ * assert.equal(String(absolute), "http://x/y");
  * ```
  */
 export function requestUrl(

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isBodiless, type PlannedResponse } from "../response.ts";
+import { isBodiless, type PlannedResponse } from "../worker/handler.ts";
 
 /** Headers that describe one connection or the framing: the server sets them itself. */
 const HOP_BY_HOP = new Set([
@@ -27,9 +27,10 @@ const HOP_BY_HOP = new Set([
  * @returns name/value pairs
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { responseHeaders } from "./response.ts";
  * const headers = new Headers([["set-cookie", "a=1"], ["set-cookie", "b=2"], ["connection", "close"]]);
- * console.log(responseHeaders(headers)); // [["set-cookie", "a=1"], ["set-cookie", "b=2"]]
+ * assert.deepEqual(responseHeaders(headers), [["set-cookie", "a=1"], ["set-cookie", "b=2"]]);
  * ```
  */
 export function responseHeaders(headers: Headers): Array<[string, string]> {
@@ -53,8 +54,13 @@ export function responseHeaders(headers: Headers): Array<[string, string]> {
  * @throws {Error} for a 1xx status, which only the server may send, and never as the response
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromResponse } from "./response.ts";
  * const planned = await fromResponse(new Response("hi"), { method: "GET" });
+ * assert.equal(planned.status, 200);
+ * assert.deepEqual(planned.body, { kind: "bytes", bytes: new TextEncoder().encode("hi") });
+ * const head = await fromResponse(new Response("hi"), { method: "HEAD" });
+ * assert.equal(head.body.kind, "empty");
  * ```
  */
 export async function fromResponse(

@@ -13,9 +13,9 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
-import type { WorkerEvent, WorkerInit } from "../protocol.ts";
-import { serve } from "../serve.ts";
-import { errorText } from "../log.ts";
+import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
+import { serve } from "../worker/serve.ts";
+import { errorText } from "../wire/log_text.ts";
 import { outOfBufferMemory, outOfMemory } from "./host.ts";
 
 /** How often the thread checks whether V8 reached its heap limit (see `watchHeap`). */
@@ -29,6 +29,11 @@ watchHeap(init);
 holdStopLock(init.id);
 serve(init, post);
 
+/** The part of the Web Locks API the thread uses. */
+interface LockRequester {
+  request(name: string, hold: () => Promise<never>): Promise<unknown>;
+}
+
 /**
  * Holds a Web Lock for the thread's whole life. Terminating a thread only wakes its event loop,
  * so an app stuck in a loop would spin on after the watchdog replaced its worker, a core lost
@@ -37,7 +42,9 @@ serve(init, post);
  */
 function holdStopLock(id: number): void {
   const name = `heiretsu-app-thread-${id}-${crypto.randomUUID()}`;
-  navigator.locks.request(name, () => new Promise<never>(() => {}));
+  // Deno's type library for workers does not declare navigator.locks, which the runtime has.
+  const { locks } = navigator as unknown as { locks: LockRequester };
+  locks.request(name, () => new Promise<never>(() => {}));
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { VERSION } from "../version.ts";
+import { VERSION } from "./version.ts";
 import { type FlagKind, FLAGS, type FlagSpec } from "./flags.ts";
 import { DEFAULTS } from "./settings.ts";
 

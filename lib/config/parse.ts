@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { parse as parsePath, resolve as resolvePath } from "node:path";
-import { VERSION } from "../version.ts";
+import { VERSION } from "./version.ts";
 import { APP_PERMISSIONS, type AppPermission, DEFAULTS, type ServerConfig } from "./settings.ts";
 import { FLAGS } from "./flags.ts";
 import { helpText } from "./help.ts";

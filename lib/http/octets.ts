@@ -19,3 +19,7 @@ export const LF = 0x0a;
 export const SP = 0x20;
 /** Byte value of a horizontal tab. */
 export const HTAB = 0x09;
+/** A line end, as bytes to write. */
+export const CRLF: Uint8Array = Uint8Array.of(CR, LF);
+/** The last chunk of a chunked body with no trailers: "0", CRLF, and the empty line (RFC 9112 §7.1). */
+export const LAST_CHUNK: Uint8Array = new TextEncoder().encode("0\r\n\r\n");

@@ -236,10 +236,16 @@ export class FileCache {
  *   through a swapped symlink, changed while being read); a sibling that is is left out
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeFile } from "./cache.ts";
  * import { locate } from "./locate.ts";
- * const found = locate({ root: Deno.cwd(), followSymlinks: false }, "/deno.json");
- * if (found.kind === "file") console.log(describeFile(found, 0)?.identity.etag);
+ * const root = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.writeTextFileSync(`${root}/a.txt`, "hello");
+ * const found = locate({ root, followSymlinks: false }, "/a.txt");
+ * assert.equal(found.kind, "file");
+ * const file = found.kind === "file" ? describeFile(found, 0) : null;
+ * assert.match(file!.identity.etag ?? "", /^"[^"]+"$/);
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function describeFile(

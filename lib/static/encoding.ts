@@ -74,9 +74,11 @@ export function compressionsRunning(): number {
  * @returns the coding to send, or null for identity
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chooseCoding } from "./encoding.ts";
- * chooseCoding("gzip, br", ["br", "gzip"]); // "br"
- * chooseCoding("gzip;q=1, br;q=0.5", ["br", "gzip"]); // "gzip"
+ * assert.equal(chooseCoding("gzip, br", ["br", "gzip"]), "br");
+ * assert.equal(chooseCoding("gzip;q=1, br;q=0.5", ["br", "gzip"]), "gzip");
+ * assert.equal(chooseCoding(undefined, ["br", "gzip"]), null);
  * ```
  */
 export function chooseCoding<T extends Coding>(
@@ -112,8 +114,13 @@ export function chooseCoding<T extends Coding>(
  * @returns the stream
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fileStream } from "./encoding.ts";
- * const stream = fileStream(Deno.openSync("deno.json"), Deno.statSync("deno.json").size);
+ * const path = Deno.makeTempFileSync();
+ * Deno.writeTextFileSync(path, "hello, world");
+ * const stream = fileStream(Deno.openSync(path), 5);
+ * assert.equal(await new Response(stream).text(), "hello");
+ * Deno.removeSync(path);
  * ```
  */
 export function fileStream(
@@ -165,8 +172,10 @@ export function fileStream(
  * @returns the stream
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bytesStream } from "./encoding.ts";
  * const stream = bytesStream(new TextEncoder().encode("hello"));
+ * assert.equal(await new Response(stream).text(), "hello");
  * ```
  */
 export function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array<ArrayBuffer>> {
@@ -192,9 +201,14 @@ export function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array<ArrayB
  *   and frees the compressor
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { gunzipSync } from "node:zlib";
  * import { bytesStream, compressStream } from "./encoding.ts";
  * const text = new TextEncoder().encode("hello ".repeat(1000));
  * const gzipped = compressStream(bytesStream(text), { coding: "gzip", sizeHint: text.length });
+ * const bytes = new Uint8Array(await new Response(gzipped).arrayBuffer());
+ * assert.ok(bytes.byteLength < text.byteLength);
+ * assert.deepEqual(new Uint8Array(gunzipSync(bytes)), text);
  * ```
  */
 export function compressStream(

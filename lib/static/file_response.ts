@@ -18,7 +18,7 @@
  * new version renamed over it, a swapped symlink), the responders return null and the caller
  * looks the path up again: validators and length always describe the bytes sent.
  */
-import type { PlannedResponse } from "../response.ts";
+import type { PlannedResponse } from "../worker/handler.ts";
 import type { StaticFile, StoredForm } from "./cache.ts";
 import { openKnown } from "./identity.ts";
 import {
@@ -39,7 +39,7 @@ import {
   MIN_COMPRESS_BYTES,
 } from "./encoding.ts";
 import { NO_FIELDS, type RequestFields } from "./fields.ts";
-import { cacheControl, EMPTY, finishHeaders, type HeaderPolicy, pageResponse } from "./policy.ts";
+import { cacheControl, EMPTY, finishHeaders, type HeaderPolicy, pageResponse } from "./respond.ts";
 import { type ByteRange, contentRange, multipartBody, newBoundary, parseRange } from "./range.ts";
 
 /** A GET or HEAD as the file responder sees it. */
@@ -66,12 +66,19 @@ const NO_VARY: readonly string[] = [];
  * import { describeFile } from "./cache.ts";
  * import { locate } from "./locate.ts";
  * import { NO_FIELDS } from "./fields.ts";
- * import { headerPolicy } from "./policy.ts";
+ * import { headerPolicy } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
- * const found = locate({ root: Deno.cwd(), followSymlinks: false }, "/deno.json");
+ * import assert from "node:assert/strict";
+ * const root = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.writeTextFileSync(`${root}/a.txt`, "hello");
+ * const found = locate({ root, followSymlinks: false }, "/a.txt");
  * const file = found.kind === "file" ? describeFile(found, 65536) : null;
  * const policy = headerPolicy(DEFAULTS);
- * if (file) respondWithFile({ method: "HEAD", fields: NO_FIELDS, policy }, file);
+ * const response = respondWithFile({ method: "HEAD", fields: NO_FIELDS, policy }, file!);
+ * assert.equal(response?.status, 200);
+ * assert.deepEqual(response?.headers.find(([name]) => name === "content-length"), ["content-length", "5"]);
+ * assert.equal(response?.body.kind, "empty");
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function respondWithFile(request: FileRequest, file: StaticFile): PlannedResponse | null {
@@ -120,12 +127,16 @@ export function respondWithFile(request: FileRequest, file: StaticFile): Planned
  * import { describeFile } from "./cache.ts";
  * import { locate } from "./locate.ts";
  * import { NO_FIELDS } from "./fields.ts";
- * import { headerPolicy } from "./policy.ts";
+ * import { headerPolicy } from "./respond.ts";
  * import { DEFAULTS } from "../config/settings.ts";
- * const found = locate({ root: Deno.cwd(), followSymlinks: false }, "/404.html");
+ * import assert from "node:assert/strict";
+ * const root = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.writeTextFileSync(`${root}/404.html`, "<h1>Not here</h1>");
+ * const found = locate({ root, followSymlinks: false }, "/404.html");
  * const page = found.kind === "file" ? describeFile(found, 0) : null;
  * const request = { method: "HEAD", fields: NO_FIELDS, policy: headerPolicy(DEFAULTS) };
- * if (page) respondWithPage(request, { file: page, status: 404 });
+ * assert.equal(respondWithPage(request, { file: page!, status: 404 })?.status, 404);
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function respondWithPage(

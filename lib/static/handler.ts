@@ -2,8 +2,10 @@
  * @module
  * Plans the response to a static-file request: it resolves the target, applies the dotfiles
  * policy, finds the file (through the worker's cache), and routes to the file responder, a
- * directory listing, the SPA fallback or the (custom) 404 page. It decides and opens files but
- * writes nothing; the worker streams the body and adds Date, Server and Connection itself.
+ * directory listing, the SPA fallback or the (custom) 404 page; or, when another handler (an
+ * app) answers what no file does, it declines with null instead of building a 404. It decides
+ * and opens files but writes nothing; the worker streams the body and adds Date, Server and
+ * Connection itself.
  *
  * The fast path (a cached file) is: resolve the target, pick the few fields that matter, one
  * cache lookup, and the file responder's prebuilt headers. No system call, no header building.
@@ -15,7 +17,8 @@
 
 import { DEFAULTS, type StaticSettings } from "../config/settings.ts";
 import { HttpError } from "../http/errors.ts";
-import type { PlannedResponse } from "../response.ts";
+import { unreachable } from "../http/unreachable.ts";
+import type { PlannedResponse } from "../worker/handler.ts";
 import { describeFile, type FileCache, type StaticFile } from "./cache.ts";
 import { dotfileStatus } from "./dotfiles.ts";
 import { readFields } from "./fields.ts";
@@ -29,7 +32,7 @@ import {
   headerPolicy,
   optionsResponse,
   pageResponse,
-} from "./policy.ts";
+} from "./respond.ts";
 import { resolveTarget } from "./path.ts";
 import { mediaWeight } from "./qvalues.ts";
 
@@ -54,9 +57,16 @@ export interface StaticOptions {
   cache?: FileCache;
   /** Static-file options from the command line; absent: the defaults. */
   settings?: StaticSettings;
+  /**
+   * What a GET or HEAD for a path with no file gets: `"page"`, the (custom) 404 page; or
+   * `"decline"`, null, so that the next handler (the app) answers it.
+   *
+   * @default {"page"}
+   */
+  ifMissing?: "page" | "decline";
 }
 
-/** A planned static response (header names lower-case); see `lib/response.ts`. */
+/** A planned static response (header names lower-case); see `lib/worker/handler.ts`. */
 export type StaticResponse = PlannedResponse;
 
 /** The page served with 404s when the root has it. */
@@ -88,15 +98,28 @@ interface Miss {
  * @param options the document root, the worker's cache and the static settings
  * @returns status, lower-case headers (content-length on all but 204, 304 and compressed
  *   streams; for HEAD, what GET would send) and the body; a file body is open and the writer
- *   closes it
+ *   closes it. Null for a path with no file when `ifMissing` is "decline".
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serveStatic } from "./handler.ts";
- * const response = serveStatic({ method: "GET", target: "/", headers: [] }, { root: "/srv/site" });
+ * const root = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${root}/a.txt`, "hello");
+ * const response = serveStatic({ method: "GET", target: "/a.txt", headers: [] }, { root });
+ * assert.equal(response.status, 200);
  * if (response.body.kind === "file") response.body.file.close();
+ * const missing = { method: "GET", target: "/b.txt", headers: [] };
+ * assert.equal(serveStatic(missing, { root }).status, 404);
+ * assert.equal(serveStatic(missing, { root, ifMissing: "decline" }), null);
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
-export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse {
+export function serveStatic(
+  request: StaticRequest,
+  options: StaticOptions & { ifMissing: "decline" },
+): StaticResponse | null;
+export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse;
+export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse | null {
   const policy = headerPolicy(options.settings ?? DEFAULTS);
   const { method } = request;
   if (method === "OPTIONS" && request.target === "*") {
@@ -139,7 +162,7 @@ function realRootOf(root: string): string {
 }
 
 /** Everything but a cache hit: dotfiles, locating, listings, redirects and fallbacks. */
-function serveMiss(miss: Miss, target: { path: string; query: string }): StaticResponse {
+function serveMiss(miss: Miss, target: { path: string; query: string }): StaticResponse | null {
   const { request } = miss;
   const { settings } = request.policy;
   const { path, query } = target;
@@ -171,7 +194,7 @@ function serveMiss(miss: Miss, target: { path: string; query: string }): StaticR
 function serveFile(
   miss: Miss,
   at: { urlPath: string; found: Extract<Located, { kind: "file" }> },
-): StaticResponse {
+): StaticResponse | null {
   let { found } = at;
   for (let lookups = 1;; lookups++) {
     const file = remember(miss, { urlPath: at.urlPath, found });
@@ -208,7 +231,7 @@ function lookup(miss: Miss, urlPath: string): StaticFile | null {
  * `--spa`: a path without an extension whose Accept names text/html is a client-side route and
  * gets /index.html; anything else (an asset, a fetch of JSON) gets the 404.
  */
-function fallback(miss: Miss, path: string): StaticResponse {
+function fallback(miss: Miss, path: string): StaticResponse | null {
   const { request } = miss;
   if (request.policy.settings.spa && isRoute(path, request.fields.accept)) {
     const index = lookup(miss, SPA_INDEX);
@@ -225,8 +248,12 @@ function isRoute(path: string, accept: string | undefined): boolean {
   return !name.includes(".") && accept !== undefined && html.specificity === 2 && html.q > 0;
 }
 
-/** 404 with the root's 404.html as the body when it has one, else the built-in page. */
-function notFound(miss: Miss): StaticResponse {
+/**
+ * 404 with the root's 404.html as the body when it has one, else the built-in page; null when
+ * declining, so the next handler answers (and no 404 is built for it).
+ */
+function notFound(miss: Miss): StaticResponse | null {
+  if (miss.options.ifMissing === "decline") return null;
   const { request } = miss;
   const page = lookup(miss, NOT_FOUND_PAGE);
   const response = page === null ? null : respondWithPage(request, { file: page, status: 404 });
@@ -235,7 +262,10 @@ function notFound(miss: Miss): StaticResponse {
   return pageResponse({ status: 404, method: request.method }, request.policy);
 }
 
-function listing(miss: Miss, at: { dir: string; path: string; query: string }): StaticResponse {
+function listing(
+  miss: Miss,
+  at: { dir: string; path: string; query: string },
+): StaticResponse | null {
   const { request } = miss;
   const { settings } = request.policy;
   const rendered = renderListing(at.dir, {
@@ -277,8 +307,4 @@ function encodePath(path: string): string {
       )
     )
     .join("/");
-}
-
-function unreachable(value: never): never {
-  throw new Error(`Cannot plan a response for located value "${JSON.stringify(value)}"`);
 }

@@ -4,7 +4,7 @@
  * column headers that sort by link (no script), names HTML-escaped and links percent-encoded.
  * Pure: no Deno APIs. It defines the entries it renders; `listing.ts` reads them from disk.
  */
-import { escapeHtml } from "./pages.ts";
+import { escapeHtml } from "../http/pages.ts";
 
 /** One listed entry. */
 export interface ListingEntry {

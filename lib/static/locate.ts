@@ -51,9 +51,15 @@ const NOT_FOUND: Located = { kind: "not-found" };
  *   file asked for with a trailing slash)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { locate } from "./locate.ts";
- * const found = locate({ root: "/srv/site", followSymlinks: false }, "/docs/");
- * if (found.kind === "file") console.log(found.file.realPath); // "/srv/site/docs/index.html"
+ * const root = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.mkdirSync(`${root}/docs`);
+ * Deno.writeTextFileSync(`${root}/docs/index.html`, "<h1>Docs</h1>");
+ * const found = locate({ root, followSymlinks: false }, "/docs/");
+ * assert.equal(found.kind === "file" && found.file.realPath, `${root}/docs/index.html`);
+ * assert.equal(locate({ root, followSymlinks: false }, "/docs").kind, "directory-redirect");
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function locate(scope: LocateScope, urlPath: string): Located {
@@ -81,8 +87,14 @@ export function locate(scope: LocateScope, urlPath: string): Located {
  * @returns the real path and its stat, or null
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inspect } from "./locate.ts";
- * const found = inspect({ root: "/srv/site", followSymlinks: false }, "/srv/site/a.txt");
+ * const root = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.writeTextFileSync(`${root}/a.txt`, "hello");
+ * const scope = { root, followSymlinks: false };
+ * assert.equal(inspect(scope, `${root}/a.txt`)?.info.size, 5);
+ * assert.equal(inspect(scope, `${root}/missing.txt`), null);
+ * Deno.removeSync(root, { recursive: true });
  * ```
  */
 export function inspect(
@@ -111,8 +123,10 @@ export function inspect(
  * @returns true when `path` lies inside `root`
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isInside } from "./locate.ts";
- * isInside("C:\\site", "C:\\site\\a.txt", "\\"); // true
+ * assert.equal(isInside("C:\\site", "C:\\site\\a.txt", "\\"), true);
+ * assert.equal(isInside("/srv/site", "/srv/site2/a.txt", "/"), false);
  * ```
  */
 export function isInside(root: string, path: string, separator: string = sep): boolean {

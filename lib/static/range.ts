@@ -8,7 +8,7 @@
  * and overlapping ranges are merged, so a response never carries a byte twice and is never
  * larger than the file plus part headers.
  */
-import type { BodyPart } from "../response.ts";
+import type { BodyPart } from "../worker/handler.ts";
 
 /** Most ranges one request may ask for; beyond it the Range field is ignored. */
 export const MAX_RANGES = 16;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { requestUrl, toRequest } from "../../lib/app/request.ts";
-import type { IncomingRequest } from "../../lib/exchange.ts";
+import type { IncomingRequest } from "../../lib/worker/handler.ts";
 import { HttpError } from "../../lib/http/errors.ts";
-import { RequestBody } from "../../lib/request_body.ts";
+import { RequestBody } from "../../lib/worker/request_body.ts";
 
 function incoming(method: string, target: string, headers: Array<[string, string]>) {
   return {

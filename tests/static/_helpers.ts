@@ -4,7 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { PlannedResponse } from "../../lib/response.ts";
+import type { PlannedResponse } from "../../lib/worker/handler.ts";
 
 /**
  * The value of a response header, checking it appears at most once.

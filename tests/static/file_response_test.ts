@@ -8,12 +8,12 @@ import zlib from "node:zlib";
 import { DEFAULTS, type StaticSettings } from "../../lib/config/settings.ts";
 import { compressionsRunning } from "../../lib/static/encoding.ts";
 import { httpDate } from "../../lib/http/date.ts";
-import type { PlannedResponse } from "../../lib/response.ts";
+import type { PlannedResponse } from "../../lib/worker/handler.ts";
 import { describeFile, type StaticFile } from "../../lib/static/cache.ts";
 import { readFields } from "../../lib/static/fields.ts";
 import { respondWithFile, respondWithPage } from "../../lib/static/file_response.ts";
 import { locate } from "../../lib/static/locate.ts";
-import { headerPolicy } from "../../lib/static/policy.ts";
+import { headerPolicy } from "../../lib/static/respond.ts";
 import { header } from "./_helpers.ts";
 
 const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "heiretsu-file-response-" }));

@@ -1,0 +1,296 @@
+/**
+ * The fixed-size worker pool: spawns sandboxed workers, counts the requests each has in hand,
+ * picks the least-loaded one that is making progress, and replaces a worker that crashes or (the
+ * watchdog) stops making progress.
+ *
+ * Each pool slot keeps its id for the server's life; a replacement gets a fresh channel, so
+ * nothing from the dead worker's rings can leak into the new one.
+ *
+ * @module
+ */
+import { ChannelEnd, type ChannelSizes, createChannelMemory } from "../wire/channel.ts";
+import type { ServerConfig } from "../config/settings.ts";
+import { SERVER_HEADER } from "../config/version.ts";
+import { decodeToMain, type ToMain, type WorkerEvent, type WorkerInit } from "../wire/protocol.ts";
+import { createThread, workerPermissions } from "./sandbox.ts";
+import { escapeControl } from "../wire/log_text.ts";
+
+/** Life of a pool slot's worker: `starting` → `ready` → `lost` (then a new worker starts). */
+export type WorkerState = "starting" | "ready" | "lost";
+
+/** Why a worker went away: it crashed, or the watchdog ended it after no progress. */
+export interface WorkerLoss {
+  cause: "crash" | "timeout";
+  reason: string;
+}
+
+/** One worker as the main thread sees it. */
+export interface PoolWorker {
+  /** Slot number, 1-based, as printed in logs. */
+  readonly id: number;
+  /** The main thread's end of this worker's channel. */
+  readonly channel: ChannelEnd;
+  readonly state: WorkerState;
+  /** Requests dispatched to it and not yet finished; counted by the pool. */
+  readonly inFlight: number;
+}
+
+/** The pool's own view of a worker: the one place its state and count are written. */
+type Slot = { -readonly [K in keyof PoolWorker]: PoolWorker[K] };
+
+/** What the pool reports to the server. */
+export interface PoolEvents {
+  /** A message from a worker's ring. Byte fields are views valid only during the call. */
+  onMessage(worker: PoolWorker, message: ToMain): void;
+  /** A worker died or was cut off; the server fails its requests. A replacement is starting. */
+  onWorkerLost(worker: PoolWorker, loss: WorkerLoss): void;
+  /** A worker became ready (at start or as a replacement). */
+  onWorkerReady(worker: PoolWorker): void;
+}
+
+/** Restarts of one slot closer together than this are delayed, so a crash loop cannot spin. */
+const RESTART_BACKOFF_MS = 1000;
+/** Ring for responses: a record may carry a quarter (512 KiB), two file chunks' worth. */
+const TO_MAIN_RING_BYTES = 2 * 1024 * 1024;
+
+/** The pool of workers; it owns their threads and channels. */
+export class WorkerPool {
+  #config: ServerConfig;
+  #events: PoolEvents;
+  #sizes: ChannelSizes;
+  #workers: Slot[] = [];
+  #threads = new Map<PoolWorker, Worker>();
+  #lastStart = new Map<number, number>();
+  #next = 0;
+  #stopped = false;
+  #started = false;
+  #permissions: Deno.PermissionOptionsObject;
+
+  /**
+   * Prepares a pool; {@linkcode WorkerPool.start} spawns the workers.
+   *
+   * @param config the server config (workers, root, limits, window)
+   * @param events where worker messages and lifecycle changes go
+   */
+  constructor(config: ServerConfig, events: PoolEvents) {
+    this.#config = config;
+    this.#events = events;
+    this.#permissions = workerPermissions(config);
+    const headBytes = config.maxRequestLineBytes + config.maxHeaderBytes + 1024;
+    this.#sizes = {
+      toWorkerBytes: nextPowerOfTwo(Math.max(256 * 1024, 4 * headBytes)),
+      toMainBytes: TO_MAIN_RING_BYTES,
+    };
+  }
+
+  /** The workers, one per slot. */
+  get workers(): readonly PoolWorker[] {
+    return this.#workers;
+  }
+
+  /**
+   * Spawns every worker and resolves once all are ready.
+   *
+   * @returns when the pool can serve
+   */
+  async start(): Promise<void> {
+    const ready: Promise<void>[] = [];
+    for (let id = 1; id <= this.#config.workers; id++) ready.push(this.#spawn(id));
+    // The first failure fails the start; the others, if any, have nobody left to hear them.
+    for (const promise of ready) promise.catch(() => {});
+    try {
+      await Promise.all(ready);
+    } catch (error) {
+      this.stop();
+      throw error;
+    }
+    this.#started = true;
+  }
+
+  /**
+   * The least-loaded ready worker that is making progress; among equals an awake one (waking a
+   * sleeping worker preempts the main thread on a busy machine), else the next in turn. Null
+   * when every worker is stalled or starting.
+   *
+   * @returns the worker to give the next request to, or null
+   */
+  pick(): PoolWorker | null {
+    const now = Date.now();
+    const count = this.#workers.length;
+    let best: PoolWorker | null = null;
+    for (let i = 0; i < count; i++) {
+      const worker = this.#workers[(this.#next + i) % count];
+      if (worker.state !== "ready" || this.isStalled(worker, now)) continue;
+      if (
+        best === null || worker.inFlight < best.inFlight ||
+        (worker.inFlight === best.inFlight && best.channel.peerAsleep && !worker.channel.peerAsleep)
+      ) best = worker;
+    }
+    this.#next = (this.#next + 1) % count;
+    return best;
+  }
+
+  /**
+   * Counts a request given to a worker.
+   *
+   * @param worker a worker of this pool, from {@linkcode WorkerPool.pick}
+   */
+  claim(worker: PoolWorker): void {
+    (worker as Slot).inFlight++;
+  }
+
+  /**
+   * Counts a request of a worker as finished (answered, aborted, or failed with its worker).
+   *
+   * @param worker the worker it was given to
+   */
+  release(worker: PoolWorker): void {
+    const slot = worker as Slot;
+    if (slot.inFlight > 0) slot.inFlight--;
+  }
+
+  /**
+   * Whether a worker has unanswered requests and has shown no progress for `stallMs`.
+   *
+   * @param worker the worker
+   * @param now the current time in ms since the epoch
+   * @returns true when it should get no new request now
+   */
+  isStalled(worker: PoolWorker, now: number): boolean {
+    return worker.inFlight > 0 && now - worker.channel.lastProgress > this.#config.stallMs;
+  }
+
+  /**
+   * The watchdog: replaces every worker that has had requests in hand and no progress for
+   * `requestTimeoutMs` (a handler stuck in a loop). Called on the server's timer tick.
+   *
+   * @param now the current time in ms since the epoch
+   */
+  checkProgress(now: number): void {
+    const limit = this.#config.requestTimeoutMs;
+    if (limit === 0) return;
+    for (const worker of this.#workers) {
+      if (worker.state !== "ready" || worker.inFlight === 0) continue;
+      if (now - worker.channel.lastProgress <= limit) continue;
+      this.#lose(worker, { cause: "timeout", reason: `${limit / 1000} s without progress` });
+    }
+  }
+
+  /** Tells every worker the server is shutting down, so health checks answer 503. */
+  markDraining(): void {
+    for (const worker of this.#workers) worker.channel.markDraining();
+  }
+
+  /** Terminates every worker; the pool cannot be used afterwards. */
+  stop(): void {
+    this.#stopped = true;
+    for (const [worker, thread] of this.#threads) {
+      worker.channel.close();
+      thread.terminate();
+    }
+    this.#threads.clear();
+  }
+
+  #spawn(id: number): Promise<void> {
+    const memory = createChannelMemory(this.#sizes);
+    const worker: Slot = {
+      id,
+      channel: new ChannelEnd(memory, { side: "main", sizes: this.#sizes }),
+      state: "starting",
+      inFlight: 0,
+    };
+    this.#workers[id - 1] = worker;
+    this.#lastStart.set(id, Date.now());
+    const thread = createThread(id, this.#permissions);
+    this.#threads.set(worker, thread);
+    const ready = Promise.withResolvers<void>();
+    // A worker's words may carry an app's text: escaped, they stay on one log line.
+    const crash = (text: string) => {
+      const reason = escapeControl(text);
+      ready.reject(new Error(reason));
+      this.#lose(worker, { cause: "crash", reason });
+    };
+    thread.onmessage = (event: MessageEvent<WorkerEvent>) => {
+      const message = event.data;
+      // An app's thread may end at any time; the other events only matter while starting.
+      if (message.type === "crashed") return crash(message.reason);
+      if (worker.state !== "starting") return;
+      if (message.type === "fatal") return crash(message.message);
+      worker.state = "ready";
+      worker.channel.stampProgress();
+      this.#events.onWorkerReady(worker);
+      ready.resolve();
+    };
+    thread.onerror = (event) => {
+      event.preventDefault();
+      crash(event.message || "uncaught error");
+    };
+    worker.channel.pump((record) => this.#events.onMessage(worker, decodeToMain(record)));
+    thread.postMessage(this.#init(id, memory));
+    return ready.promise;
+  }
+
+  #init(id: number, memory: SharedArrayBuffer): WorkerInit {
+    const c = this.#config;
+    return {
+      type: "init",
+      id,
+      memory,
+      sizes: this.#sizes,
+      root: c.root,
+      app: c.app,
+      appHeapMib: c.appHeapMib,
+      static: {
+        compress: c.compress,
+        // Each worker runs its share of the compressors.
+        maxCompressions: Math.ceil(c.maxCompressions / c.workers),
+        listDirectories: c.listDirectories,
+        dotfiles: c.dotfiles,
+        followSymlinks: c.followSymlinks,
+        spa: c.spa,
+        cors: c.cors,
+        extraHeaders: c.extraHeaders,
+        cacheControl: c.cacheControl,
+      },
+      quiet: c.quiet,
+      limits: {
+        maxRequestLineBytes: c.maxRequestLineBytes,
+        maxHeaderBytes: c.maxHeaderBytes,
+        maxHeaderCount: c.maxHeaderCount,
+        maxBodyBytes: c.maxBodyBytes,
+      },
+      windowBytes: c.windowBytes,
+      fileCacheBytes: c.fileCacheBytes,
+      maxPull: this.#workers[id - 1].channel.maxPayload,
+      heartbeatMs: Math.max(1, Math.floor(c.stallMs / 4)),
+      serverHeader: SERVER_HEADER,
+      scheme: c.cert === null ? "http" : "https",
+      logFormat: c.logFormat,
+      healthPath: c.healthPath,
+    };
+  }
+
+  /** Retires a dead or stuck worker, tells the server, and starts its replacement. */
+  #lose(worker: Slot, loss: WorkerLoss): void {
+    if (worker.state === "lost") return;
+    worker.state = "lost";
+    worker.channel.close();
+    this.#threads.get(worker)?.terminate();
+    this.#threads.delete(worker);
+    this.#events.onWorkerLost(worker, loss);
+    // Its requests were failed by the server: none is in hand any more.
+    worker.inFlight = 0;
+    // A pool that failed to start is not restarted: the server reports the error and exits.
+    if (this.#stopped || !this.#started) return;
+    const sinceStart = Date.now() - (this.#lastStart.get(worker.id) ?? 0);
+    const delay = Math.max(0, RESTART_BACKOFF_MS - sinceStart);
+    setTimeout(() => {
+      // A replacement that fails again is retried by its own loss.
+      if (!this.#stopped) this.#spawn(worker.id).catch(() => {});
+    }, delay);
+  }
+}
+
+function nextPowerOfTwo(n: number): number {
+  return 2 ** Math.ceil(Math.log2(n));
+}

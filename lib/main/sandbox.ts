@@ -1,0 +1,111 @@
+/**
+ * Worker threads and their sandbox: what a worker may touch is decided here, in one place.
+ *
+ * A worker serving files may read the root and its own code, and nothing else; with
+ * `--follow-symlinks`, whatever the process may read, since symlinks may then lead anywhere.
+ * Deno checks a permission against the path opened, not where symlinks lead, and workers open
+ * real paths: so a root that is a symlink (`current → release-N`) also grants the folder its
+ * target is in, where the next release will be when the link is flipped. A
+ * worker running an app also reads the app's folder (to import it) and gets exactly what
+ * `--allow-*` gave.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AppPermission, ServerConfig } from "../config/settings.ts";
+
+/**
+ * The module every worker thread starts from; `deno task compile` embeds it (`--include`).
+ */
+export const WORKER_ENTRY: URL = new URL("../worker/entry.ts", import.meta.url);
+
+/**
+ * The Deno permissions of a worker.
+ *
+ * @param config root, app and the app's permissions
+ * @returns the permissions object for `new Worker(…, { deno: { permissions } })`
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { workerPermissions } from "./sandbox.ts";
+ * const config = { root: "/srv/site", app: null, appPermissions: {}, followSymlinks: false };
+ * const permissions = workerPermissions(config);
+ * assert.ok((permissions.read as string[]).includes("/srv/site"));
+ * assert.equal(permissions.net, false);
+ * ```
+ */
+export function workerPermissions(
+  config: Pick<ServerConfig, "root" | "app" | "appPermissions" | "followSymlinks">,
+): Deno.PermissionOptionsObject {
+  // Every thread's code is under lib/ (this file is in lib/main/).
+  const code = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
+  const granted = config.appPermissions;
+  const read = [code];
+  if (config.root !== null) read.push(config.root, ...releasesOf(config.root));
+  if (config.app !== null) {
+    read.push(dirname(fileURLToPath(config.app)));
+    // The app's thread (lib/app/host.ts) loads our modules under this sandbox, where a Web
+    // Worker does not: it may read deno.json, the project's config and import map.
+    read.push(fileURLToPath(new URL("../../deno.json", import.meta.url)));
+  }
+  const grant = (name: AppPermission) => granted[name] ?? false;
+  return {
+    read: granted.read === true || config.followSymlinks
+      ? true
+      : [...read, ...(granted.read ?? [])],
+    net: grant("net"),
+    write: grant("write"),
+    env: grant("env"),
+    run: grant("run"),
+    sys: grant("sys") as Deno.PermissionOptionsObject["sys"],
+    ffi: grant("ffi"),
+  };
+}
+
+/**
+ * Starts one sandboxed worker thread.
+ *
+ * @param id the worker's slot, for its thread name
+ * @param permissions what it may use
+ * @returns the thread
+ * @throws {Error} saying what to do when Deno refuses (missing flag or permission)
+ * @example
+ * ```ts ignore
+ * import { createThread, workerPermissions } from "./sandbox.ts";
+ * const thread = createThread(1, workerPermissions(config));
+ * ```
+ */
+export function createThread(id: number, permissions: Deno.PermissionOptionsObject): Worker {
+  try {
+    return new Worker(WORKER_ENTRY, {
+      type: "module",
+      name: `heiretsu-worker-${id}`,
+      deno: { permissions },
+    } as WorkerOptions);
+  } catch (error) {
+    const text = String(error);
+    if (text.includes("unstable")) {
+      throw new Error(
+        "sandboxed workers need Deno's --unstable-worker-options flag: add it to the deno run command",
+      );
+    }
+    if (text.includes("escalate")) {
+      throw new Error(
+        "the app's workers were given a permission this process lacks: run deno itself with every --allow-* given to the app",
+      );
+    }
+    throw error;
+  }
+}
+
+/** For a root that is a symlink, the folder its target is in; else nothing. */
+function releasesOf(root: string): string[] {
+  try {
+    if (!Deno.lstatSync(root).isSymlink) return [];
+    return [dirname(Deno.realPathSync(root))];
+  } catch {
+    // Gone or unreadable: the workers will find nothing to serve there either.
+    return [];
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The main thread's server: listens, accepts, keeps the connection table, enforces the
+ * connections' timeouts on its tick, and shuts down gracefully. What happens between a
+ * connection and a worker is the relay's job (`relay.ts`).
+ *
+ * The main thread never parses HTTP and never runs user code, so it always stays free to accept,
+ * time out and relay.
+ *
+ * @module
+ */
+import type { ServerConfig } from "../config/settings.ts";
+import { unreachable } from "../http/unreachable.ts";
+import { Connection } from "./connection.ts";
+import { type PoolWorker, type WorkerLoss, WorkerPool } from "./pool.ts";
+import { refusalLine, Relay } from "./relay.ts";
+import { tlsContext, TlsTransport, type Transport } from "./tls.ts";
+
+/**
+ * Life of the server: `starting` → `serving` → `announcing` (still serving, but the health check
+ * says 503, for `--drain-delay`) → `draining` (no new connections; active ones finish within
+ * `--grace`) → `stopped`.
+ */
+export type ServerState = "starting" | "serving" | "announcing" | "draining" | "stopped";
+
+/** Pause after a failed accept that is not one client's doing (out of file descriptors). */
+const ACCEPT_BACKOFF_MS = 50;
+
+/** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
+const READ_SLACK_BYTES = 64 * 1024;
+
+/** A running server. */
+export class Server {
+  #config: ServerConfig;
+  #listener: Deno.Listener | null = null;
+  /** Certificate and key when serving HTTPS. */
+  #tls: ReturnType<typeof tlsContext> | null = null;
+  #refusingSince = 0;
+  #acceptFailedAt = 0;
+  #pool: WorkerPool;
+  #relay: Relay;
+  #connections = new Set<Connection>();
+  #nextConnection = 1;
+  #state: ServerState = "starting";
+  #sweep: ReturnType<typeof setInterval> | undefined;
+  #log: (line: string) => void;
+
+  /**
+   * Prepares a server; {@linkcode Server.start} listens.
+   *
+   * @param config the validated config
+   * @param log where lifecycle lines go
+   */
+  constructor(config: ServerConfig, log: (line: string) => void = console.log) {
+    this.#config = config;
+    this.#log = log;
+    this.#pool = new WorkerPool(config, {
+      onMessage: (worker, message) => this.#relay.onMessage(worker, message),
+      onWorkerLost: (worker, loss) => this.#onWorkerLost(worker, loss),
+      onWorkerReady: (worker) => {
+        const replaced = this.#state !== "starting";
+        this.#log(`Worker ${worker.id}: ${replaced ? "restarted" : "started"}`);
+        this.#relay.drainQueue();
+      },
+    });
+    this.#relay = new Relay(this.#pool, {
+      config,
+      hooks: {
+        canDispatch: () => this.#state !== "starting" && this.#state !== "stopped",
+        closeAfterResponse: () => this.#state === "draining" || this.#state === "stopped",
+        log: (line) => this.#log(line),
+        onFault: (c, error) => this.#onFault(c, error),
+      },
+    });
+  }
+
+  /** The worker pool (exposed for tests and diagnostics). */
+  get pool(): WorkerPool {
+    return this.#pool;
+  }
+
+  /** Where the server state machine is. */
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  /** The bound address; valid after start. */
+  get addr(): Deno.NetAddr {
+    return this.#listener!.addr as Deno.NetAddr;
+  }
+
+  /**
+   * Binds the socket, starts the workers and begins accepting.
+   *
+   * @returns once the server is ready to serve
+   */
+  async start(): Promise<void> {
+    this.#listener = this.#listen();
+    try {
+      await this.#pool.start();
+    } catch (error) {
+      this.#listener.close();
+      throw error;
+    }
+    this.#state = "serving";
+    const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs } = this.#config;
+    const tick = Math.min(headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs) / 4;
+    this.#sweep = setInterval(() => this.#onTick(), Math.max(10, Math.min(250, tick)));
+    this.#acceptLoop(this.#listener);
+    const { hostname, port } = this.addr;
+    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+    const { workers, root, app } = this.#config;
+    const serving = [root === null ? null : `root ${root}`, app === null ? null : `app ${app}`];
+    const scheme = this.#config.cert === null ? "http" : "https";
+    this.#log(
+      `Server: listening on ${scheme}://${host}:${port} (${workers} workers, ${
+        serving.filter(Boolean).join(", ")
+      })`,
+    );
+  }
+
+  /** Always plain TCP: TLS, when a certificate is configured, runs over each connection. */
+  #listen(): Deno.Listener {
+    const { host: hostname, port, cert, key } = this.#config;
+    if (cert !== null && key !== null) {
+      this.#tls = tlsContext({
+        cert: Deno.readTextFileSync(cert),
+        key: Deno.readTextFileSync(key),
+      });
+    }
+    return Deno.listen({ hostname, port });
+  }
+
+  /**
+   * Graceful shutdown: tell load balancers (the health check answers 503) while still serving
+   * for `--drain-delay`; then stop accepting, close idle connections, let active ones finish
+   * within the grace period, close the rest and stop the workers.
+   *
+   * @returns when everything is closed
+   */
+  async shutdown(): Promise<void> {
+    if (this.#state !== "serving") return;
+    this.#state = "announcing";
+    this.#pool.markDraining();
+    if (this.#config.drainDelayMs > 0) {
+      this.#log(
+        `Server: shutting down; health check says 503 for ${this.#config.drainDelayMs / 1000} s`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, this.#config.drainDelayMs));
+    }
+    this.#state = "draining";
+    this.#listener?.close();
+    for (const connection of this.#connections) {
+      if (connection.state === "idle" || connection.state === "reading") connection.destroy();
+    }
+    const busy = this.#connections.size;
+    if (busy > 0) {
+      this.#log(`Server: draining ${busy} connections (grace ${this.#config.graceMs / 1000} s)`);
+    }
+    const deadline = Date.now() + this.#config.graceMs;
+    while (this.#connections.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const connection of this.#connections) connection.destroy();
+    clearInterval(this.#sweep);
+    this.#pool.stop();
+    this.#state = "stopped";
+    this.#log("Server: stopped");
+  }
+
+  async #acceptLoop(listener: Deno.Listener): Promise<void> {
+    while (this.#state === "serving" || this.#state === "announcing") {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (this.#state !== "serving" && this.#state !== "announcing") return;
+        // A client that reset its connection while it waited to be accepted: only that one is
+        // lost. Backing off for it let 30 resets a second hold up everyone's accept by seconds.
+        if (isClientGone(error)) continue;
+        // Out of file descriptors and the like: say so (once a second), back off, go on.
+        const now = Date.now();
+        if (now - this.#acceptFailedAt >= 1000) {
+          this.#acceptFailedAt = now;
+          this.#log(`Server: accept failed: ${(error as Error).message}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_BACKOFF_MS));
+        continue;
+      }
+      this.#accept(conn);
+    }
+  }
+
+  #accept(conn: Deno.Conn): void {
+    if (this.#connections.size >= this.#config.maxConnections) return this.#refuseConnection(conn);
+    try {
+      (conn as Deno.TcpConn).setNoDelay?.(true);
+    } catch {
+      // The client already left; the read loop will notice.
+    }
+    const transport: Transport = this.#tls === null ? conn : new TlsTransport(conn, this.#tls);
+    const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs } = this.#config;
+    const connection = new Connection(transport, {
+      id: this.#nextConnection++,
+      timeouts: { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs },
+      events: {
+        onBytes: (c) => this.#onBytes(c),
+        onEnd: (c) => this.#onEnd(c),
+        onWritten: (c) => {
+          if (c.state === "held") this.#relay.tryDispatch(c);
+        },
+        onClosed: (c) => this.#onClosed(c),
+        onFault: (c, error) => this.#onFault(c, error),
+      },
+    });
+    this.#connections.add(connection);
+    connection.readLoop(this.#relay.maxHeadBytes + READ_SLACK_BYTES);
+  }
+
+  /** Over --max-connections: close at once, and say so at most every 10 s. */
+  #refuseConnection(conn: Deno.Conn): void {
+    try {
+      conn.close();
+    } catch {
+      // Already gone.
+    }
+    const now = Date.now();
+    if (now - this.#refusingSince < 10_000) return;
+    this.#refusingSince = now;
+    this.#log(
+      `Server: ${this.#config.maxConnections} connections open (--max-connections); refusing new ones`,
+    );
+  }
+
+  #onBytes(c: Connection): void {
+    switch (c.state) {
+      case "idle":
+        c.beginHead();
+        return this.#relay.tryDispatch(c);
+      case "reading":
+        return this.#relay.tryDispatch(c);
+      case "active":
+        return this.#relay.feedPull(c);
+      case "held":
+      case "queued":
+      case "closing":
+      case "closed":
+        return;
+      default:
+        return unreachable(c.state);
+    }
+  }
+
+  /** The client closed its sending side: close an idle connection; the relay sees to the rest. */
+  #onEnd(c: Connection): void {
+    if (c.state === "idle" || c.state === "reading") return c.destroy();
+    this.#relay.onEnd(c);
+  }
+
+  #onClosed(c: Connection): void {
+    this.#connections.delete(c);
+    this.#relay.forget(c);
+  }
+
+  /** The lifecycle line of a lost worker; the relay fails its requests. */
+  #onWorkerLost(worker: PoolWorker, loss: WorkerLoss): void {
+    if (this.#state === "starting") return; // start() reports it
+    this.#log(
+      loss.cause === "timeout"
+        ? `Worker ${worker.id}: terminated after ${loss.reason}; replaced`
+        : `Worker ${worker.id}: crashed (${loss.reason}); restarting`,
+    );
+    this.#relay.onWorkerLost(worker, loss);
+  }
+
+  /** A bug met on one connection: say so; the connection was closed, the rest go on. */
+  #onFault(c: Connection | null, error: unknown): void {
+    const where = c === null ? "a closed connection" : `connection ${c.id}`;
+    const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.#log(`Server: internal error on ${where} (please report it): ${what}`);
+  }
+
+  #onTick(): void {
+    const now = Date.now();
+    const { sendTimeoutMs } = this.#config;
+    for (const c of this.#connections) {
+      const stalled = c.writeStalledSince;
+      if (stalled !== 0 && now - stalled > sendTimeoutMs) {
+        const what = "send timeout: the client reads no response bytes";
+        if (!this.#config.quiet) this.#log(refusalLine(c, what));
+        c.destroy();
+        continue;
+      }
+      if (c.deadline === 0 || now < c.deadline) continue;
+      if (c.state === "reading") this.#relay.refuse(c, { status: 408, headers: [] });
+      else if (c.state === "idle") c.destroy();
+      else if (c.state === "active") this.#relay.timeOutBody(c);
+    }
+    this.#pool.checkProgress(now);
+    this.#relay.drainQueue();
+  }
+}
+
+/** Whether an accept failed because of that one client (it reset or left first). */
+function isClientGone(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.NotConnected;
+}

@@ -1,0 +1,260 @@
+/**
+ * The typed messages between the main thread and the workers.
+ *
+ * Two paths: the one-off {@linkcode WorkerInit} / {@linkcode WorkerEvent} go through
+ * `postMessage` (or, for an app, node's `workerData` and `parentPort`); everything per request travels as ring records (see `channel.ts`), encoded and
+ * decoded here so that both sides agree on one discriminated union per direction.
+ *
+ * Records carry a stream id: one per request dispatch, never reused for a later request on the
+ * same connection, so a late credit or abort can never be taken for the next request's.
+ *
+ * @module
+ */
+import type { RecordHeader, RingRecord } from "./ring.ts";
+import type { ChannelSizes } from "./channel.ts";
+import type { LogFormat, StaticSettings } from "../config/settings.ts";
+import { unreachable } from "../http/unreachable.ts";
+
+/** Largest file chunk a worker reads and sends at once; ~256 KiB keeps syscalls few and the window full. */
+export const FILE_CHUNK_BYTES = 256 * 1024;
+
+/** Record kinds on the wire. */
+const KIND = {
+  request: 1,
+  body: 2,
+  credit: 3,
+  abort: 4,
+  data: 16,
+  pull: 17,
+} as const;
+
+/** Flag on a `body` record: the client closed its sending side. */
+export const FLAG_EOF = 1;
+/** Flag on a `data` record: the response is complete. */
+export const FLAG_END = 1;
+/** Flag on a `data` record: close the connection once the bytes are written. */
+export const FLAG_CLOSE = 2;
+
+/** Main thread → worker. */
+export type ToWorker =
+  /** A new request: its head (and nothing after it), and the client's address and port. */
+  | { kind: "request"; stream: number; remote: string; port: number; head: Uint8Array }
+  /** Request bytes the worker pulled; `eof` when the client closed its side. */
+  | { kind: "body"; stream: number; bytes: Uint8Array; eof: boolean }
+  /** This many response bytes reached the socket: the window reopens by that much. */
+  | { kind: "credit"; stream: number; bytes: number }
+  /** The connection is gone: stop the response and free its resources. */
+  | { kind: "abort"; stream: number };
+
+/** Worker → main thread. */
+export type ToMain =
+  /**
+   * Response bytes. With `end`, the response is complete and `leftover` holds request bytes the
+   * worker received but did not use (the start of a pipelined request).
+   */
+  | {
+    kind: "data";
+    stream: number;
+    bytes: Uint8Array;
+    end: boolean;
+    close: boolean;
+    leftover: Uint8Array;
+  }
+  /** The worker wants up to `bytes` more request bytes (a body). */
+  | { kind: "pull"; stream: number; bytes: number };
+
+/** Configuration a worker gets at start, through `postMessage`. */
+export interface WorkerInit {
+  type: "init";
+  /** Small number naming the worker in logs, stable across restarts of that slot. */
+  id: number;
+  memory: SharedArrayBuffer;
+  sizes: ChannelSizes;
+  /** Folder of static files, or null when only the app answers. */
+  root: string | null;
+  /** file: URL of the app module, or null. */
+  app: string | null;
+  /** JavaScript heap of the app's thread, in MiB (see `lib/app/host.ts`). */
+  appHeapMib: number;
+  /** Static-file options (compression, listings, dotfiles, CORS, headers, ...). */
+  static: StaticSettings;
+  quiet: boolean;
+  limits: {
+    maxRequestLineBytes: number;
+    maxHeaderBytes: number;
+    maxHeaderCount: number;
+    maxBodyBytes: number;
+  };
+  /** Response bytes in flight per request before the worker waits for credit. */
+  windowBytes: number;
+  /** Largest pull the main thread answers in one record (its ring's record limit). */
+  maxPull: number;
+  /** Bytes of small files the worker keeps in memory (0: none). */
+  fileCacheBytes: number;
+  /** How often a worker with requests in hand stamps its progress, in ms. */
+  heartbeatMs: number;
+  /** Value of the `Server` response header. */
+  serverHeader: string;
+  /** "https" behind TLS, else "http": the scheme of the URLs apps see. */
+  scheme: "http" | "https";
+  /** Access-log format. */
+  logFormat: LogFormat;
+  /** Path of the health check, or null. */
+  healthPath: string | null;
+}
+
+/**
+ * What a worker tells the main thread through `postMessage`: ready to serve, unable to start, or
+ * (an app worker, at any time) that its app ended its thread, so its requests are lost.
+ */
+export type WorkerEvent =
+  | { type: "ready"; id: number }
+  | { type: "fatal"; id: number; message: string }
+  | { type: "crashed"; id: number; reason: string };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The record header and payload parts for a message to a worker.
+ *
+ * @param message the message
+ * @returns the header and payload parts to pass to `ChannelEnd.send`
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeToWorker } from "./protocol.ts";
+ * const [header, ...payload] = encodeToWorker({ kind: "abort", stream: 7 });
+ * assert.deepEqual(header, { kind: 4, flags: 0, stream: 7, arg: 0 });
+ * assert.equal(payload.length, 0);
+ * ```
+ */
+export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[]] {
+  const header = { kind: KIND[message.kind], flags: 0, stream: message.stream, arg: 0 };
+  switch (message.kind) {
+    case "request":
+      return [{ ...header, arg: message.port }, encodeRemote(message.remote), message.head];
+    case "body":
+      return [{ ...header, flags: message.eof ? FLAG_EOF : 0 }, message.bytes];
+    case "credit":
+      return [{ ...header, arg: message.bytes }];
+    case "abort":
+      return [header];
+    default:
+      return unreachable(message);
+  }
+}
+
+let lastRemote = "";
+let lastRemoteBytes = Uint8Array.of(0);
+
+/** Length-prefixed client address; the last one is kept, as requests come in runs per client. */
+function encodeRemote(remote: string): Uint8Array {
+  if (remote !== lastRemote) {
+    const bytes = encoder.encode(remote).subarray(0, 255);
+    lastRemoteBytes = new Uint8Array(1 + bytes.byteLength);
+    lastRemoteBytes[0] = bytes.byteLength;
+    lastRemoteBytes.set(bytes, 1);
+    lastRemote = remote;
+  }
+  return lastRemoteBytes;
+}
+
+/**
+ * Decodes a record received by a worker. Byte fields are views of shared memory, valid only
+ * while the record handler runs.
+ *
+ * @param record a record from the worker's inbound ring
+ * @returns the message
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeToWorker } from "./protocol.ts";
+ * const record = { kind: 4, flags: 0, stream: 7, arg: 0, payload: new Uint8Array() };
+ * assert.deepEqual(decodeToWorker(record), { kind: "abort", stream: 7 });
+ * assert.throws(() => decodeToWorker({ ...record, kind: 16 }), /protocol violation/);
+ * ```
+ */
+export function decodeToWorker(record: RingRecord): ToWorker {
+  const stream = record.stream;
+  switch (record.kind) {
+    case KIND.request: {
+      const length = record.payload[0];
+      const remote = decoder.decode(record.payload.subarray(1, 1 + length));
+      const head = record.payload.subarray(1 + length);
+      return { kind: "request", stream, remote, port: record.arg, head };
+    }
+    case KIND.body:
+      return { kind: "body", stream, bytes: record.payload, eof: (record.flags & FLAG_EOF) !== 0 };
+    case KIND.credit:
+      return { kind: "credit", stream, bytes: record.arg };
+    case KIND.abort:
+      return { kind: "abort", stream };
+    default:
+      throw new Error(
+        `protocol violation: record kind ${record.kind} is not a message to a worker`,
+      );
+  }
+}
+
+/**
+ * The record header and payload parts for a message to the main thread.
+ *
+ * @param message the message
+ * @returns the header and payload parts to pass to `ChannelEnd.send`
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeToMain } from "./protocol.ts";
+ * const [header] = encodeToMain({ kind: "pull", stream: 7, bytes: 65536 });
+ * assert.deepEqual(header, { kind: 17, flags: 0, stream: 7, arg: 65536 });
+ * ```
+ */
+export function encodeToMain(message: ToMain): [RecordHeader, ...Uint8Array[]] {
+  const header = { kind: KIND[message.kind], flags: 0, stream: message.stream, arg: 0 };
+  switch (message.kind) {
+    case "data": {
+      const flags = (message.end ? FLAG_END : 0) | (message.close ? FLAG_CLOSE : 0);
+      return [{ ...header, flags, arg: message.bytes.byteLength }, message.bytes, message.leftover];
+    }
+    case "pull":
+      return [{ ...header, arg: message.bytes }];
+    default:
+      return unreachable(message);
+  }
+}
+
+/**
+ * Decodes a record received by the main thread. Byte fields are views of shared memory, valid
+ * only while the record handler runs.
+ *
+ * @param record a record from the main thread's inbound ring
+ * @returns the message
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeToMain } from "./protocol.ts";
+ * const record = { kind: 17, flags: 0, stream: 7, arg: 10, payload: new Uint8Array() };
+ * assert.deepEqual(decodeToMain(record), { kind: "pull", stream: 7, bytes: 10 });
+ * ```
+ */
+export function decodeToMain(record: RingRecord): ToMain {
+  const stream = record.stream;
+  switch (record.kind) {
+    case KIND.data:
+      return {
+        kind: "data",
+        stream,
+        bytes: record.payload.subarray(0, record.arg),
+        end: (record.flags & FLAG_END) !== 0,
+        close: (record.flags & FLAG_CLOSE) !== 0,
+        leftover: record.payload.subarray(record.arg),
+      };
+    case KIND.pull:
+      return { kind: "pull", stream, bytes: record.arg };
+    default:
+      throw new Error(
+        `protocol violation: record kind ${record.kind} is not a message to the main thread`,
+      );
+  }
+}

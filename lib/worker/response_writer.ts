@@ -1,0 +1,227 @@
+/**
+ * Flow-controlled response writing on a worker: the head and every body shape go out in
+ * records assembled in the worker's scratch buffer, never more than the window ahead of what
+ * reached the socket.
+ *
+ * The window is awaited before a record is filled, and filling and sending follow with no
+ * await between them, so one scratch buffer serves every response of the worker.
+ *
+ * @module
+ */
+import { CRLF, LAST_CHUNK } from "../http/octets.ts";
+import { writeHead } from "../http/serializer.ts";
+import { FILE_CHUNK_BYTES } from "../wire/protocol.ts";
+import type { BodyPart, FileRange } from "./handler.ts";
+
+/** How a response ends: close the connection or not, and the request bytes it did not use. */
+export interface ResponseEnd {
+  close: boolean;
+  leftover: Uint8Array;
+}
+
+/** What the writer needs from its worker. */
+export interface WriterIo {
+  /** The worker's scratch buffer; `send` copies out of it before returning. */
+  scratch: Uint8Array;
+  /** Most unacknowledged response bytes. */
+  windowBytes: number;
+  /** Whether records wait in the worker's local queue because the ring is full. */
+  backlogged(): boolean;
+  /** Resolves when that queue is empty. */
+  whenFlushed(): Promise<void>;
+  /** Sends one record of response bytes for a request; `end` marks the last. */
+  send(stream: number, bytes: Uint8Array, end?: ResponseEnd): void;
+}
+
+/** Thrown by the writer once the connection is gone. */
+export class AbortedError extends Error {}
+
+/** Room a chunk-size line and its CRLFs take around chunk data. */
+const CHUNK_FRAMING_BYTES = 20;
+
+/** Writes one response under the credit window; owns nothing but its counters. */
+export class ResponseWriter {
+  #io: WriterIo;
+  #stream: number;
+  #unacked = 0;
+  #aborted = false;
+  #wake: (() => void) | null = null;
+  #sent = 0;
+
+  /**
+   * Creates a writer for one response.
+   *
+   * @param io the worker's scratch buffer, window and channel
+   * @param stream the request the response answers
+   */
+  constructor(io: WriterIo, stream: number) {
+    this.#io = io;
+    this.#stream = stream;
+  }
+
+  /** Response bytes sent so far, head included. */
+  get sentBytes(): number {
+    return this.#sent;
+  }
+
+  /**
+   * Response bytes reached the socket: reopen the window.
+   *
+   * @param bytes how many
+   */
+  credit(bytes: number): void {
+    this.#unacked = Math.max(0, this.#unacked - bytes);
+    this.#resume();
+  }
+
+  /** The connection is gone: every pending or later write throws {@linkcode AbortedError}. */
+  abort(): void {
+    this.#aborted = true;
+    this.#resume();
+  }
+
+  /**
+   * Sends the head and then the parts, in records of at most one file chunk.
+   *
+   * @param head the head's text, from `headText()`
+   * @param options the body parts, and how the response ends (undefined: the exchange goes on)
+   * @returns when the last record is sent
+   */
+  async sendParts(head: string, options: { parts: BodyPart[]; end?: ResponseEnd }): Promise<void> {
+    const { parts, end } = options;
+    const total = parts.reduce((sum, part) => sum + partLength(part), 0);
+    const cursor = { index: 0, within: 0 };
+    let done = 0;
+    let first = true;
+    while (first || done < total) {
+      const at = first ? head.length : 0;
+      const want = Math.min(FILE_CHUNK_BYTES, this.#io.scratch.byteLength - at, total - done);
+      const scratch = await this.#room(at + want);
+      if (first) writeHead(head, scratch);
+      first = false;
+      const n = fill(parts, cursor, scratch.subarray(at, at + want));
+      done += n;
+      this.#send(scratch.subarray(0, at + n), done === total ? end : undefined);
+    }
+  }
+
+  /**
+   * Sends the head, then the stream's chunks as they come, framed as chunked transfer coding
+   * when `chunked`; each chunk is flushed at once (server-sent events rely on it).
+   *
+   * @param head the head's text
+   * @param options the stream, the framing, and how the response ends (undefined: it goes on)
+   * @returns when the stream is done and the last record is sent
+   */
+  async sendStream(
+    head: string,
+    options: { stream: ReadableStream<Uint8Array>; chunked: boolean; end?: ResponseEnd },
+  ): Promise<void> {
+    const { chunked, end } = options;
+    const reader = options.stream.getReader();
+    try {
+      const scratch = await this.#room(head.length);
+      this.#send(scratch.subarray(0, writeHead(head, scratch)));
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (this.#aborted) throw new AbortedError();
+        if (done) break;
+        await this.#sendChunk(value, chunked);
+      }
+      const tail = chunked ? LAST_CHUNK : new Uint8Array();
+      const last = await this.#room(tail.byteLength);
+      last.set(tail);
+      if (tail.byteLength > 0 || end) this.#send(last.subarray(0, tail.byteLength), end);
+    } catch (error) {
+      reader.cancel().catch(() => {});
+      throw error;
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  /** Sends one piece of a stream, split to fit the scratch buffer, framed when chunked. */
+  async #sendChunk(data: Uint8Array, chunked: boolean): Promise<void> {
+    const room = this.#io.scratch.byteLength - CHUNK_FRAMING_BYTES;
+    for (let offset = 0; offset < data.byteLength; offset += room) {
+      const piece = data.subarray(offset, offset + room);
+      const scratch = await this.#room(piece.byteLength + CHUNK_FRAMING_BYTES);
+      let at = 0;
+      if (chunked) at += writeHead(`${piece.byteLength.toString(16)}\r\n`, scratch);
+      scratch.set(piece, at);
+      at += piece.byteLength;
+      if (chunked) {
+        scratch.set(CRLF, at);
+        at += CRLF.byteLength;
+      }
+      this.#send(scratch.subarray(0, at));
+    }
+  }
+
+  /** Waits until `bytes` more fit the window and the ring; returns the scratch buffer. */
+  async #room(bytes: number): Promise<Uint8Array> {
+    while (this.#unacked > 0 && this.#unacked + bytes > this.#io.windowBytes && !this.#aborted) {
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+    if (!this.#aborted && this.#io.backlogged()) await this.#io.whenFlushed();
+    if (this.#aborted) throw new AbortedError();
+    return this.#io.scratch;
+  }
+
+  #send(bytes: Uint8Array, end?: ResponseEnd): void {
+    this.#unacked += bytes.byteLength;
+    this.#sent += bytes.byteLength;
+    this.#io.send(this.#stream, bytes, end);
+  }
+
+  #resume(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}
+
+function partLength(part: BodyPart): number {
+  return part instanceof Uint8Array ? part.byteLength : part.length;
+}
+
+/** Copies the next bytes of `parts` into `into`, advancing `cursor`; returns the count. */
+function fill(
+  parts: BodyPart[],
+  cursor: { index: number; within: number },
+  into: Uint8Array,
+): number {
+  let filled = 0;
+  while (filled < into.byteLength && cursor.index < parts.length) {
+    const part = parts[cursor.index];
+    const left = partLength(part) - cursor.within;
+    const n = Math.min(left, into.byteLength - filled);
+    if (part instanceof Uint8Array) {
+      into.set(part.subarray(cursor.within, cursor.within + n), filled);
+    } else {
+      readRange(part, { at: cursor.within, into: into.subarray(filled, filled + n) });
+    }
+    filled += n;
+    cursor.within += n;
+    if (cursor.within === partLength(part)) {
+      cursor.index++;
+      cursor.within = 0;
+    }
+  }
+  return filled;
+}
+
+/**
+ * Reads `into.byteLength` bytes of a file range starting `at` bytes into it. Synchronous on
+ * purpose: workers exist to absorb blocking, and an async read costs a thread-pool round trip.
+ */
+function readRange(range: FileRange, options: { at: number; into: Uint8Array }): void {
+  const { into } = options;
+  range.file.seekSync(range.offset + options.at, Deno.SeekMode.Start);
+  let got = 0;
+  while (got < into.byteLength) {
+    const n = range.file.readSync(into.subarray(got));
+    if (n === null) throw new Error(`file ended ${into.byteLength - got} bytes early`);
+    got += n;
+  }
+}

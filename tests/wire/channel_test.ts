@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { ChannelEnd, createChannelMemory } from "../../lib/wire/channel.ts";
+
+const sizes = { toWorkerBytes: 1024, toMainBytes: 2048 };
+
+function pair() {
+  const memory = createChannelMemory(sizes);
+  return {
+    main: new ChannelEnd(memory, { side: "main", sizes }),
+    worker: new ChannelEnd(memory, { side: "worker", sizes }),
+  };
+}
+
+Deno.test("ChannelEnd.send() delivers records both ways in order through the pumps", async () => {
+  const { main, worker } = pair();
+  const atWorker: number[] = [];
+  const atMain: number[] = [];
+  const done = Promise.withResolvers<void>();
+  const workerPump = worker.pump((r) => {
+    atWorker.push(r.stream);
+    worker.send({ kind: 16, flags: 0, stream: r.stream, arg: 0 }, r.payload);
+  });
+  const mainPump = main.pump((r) => {
+    atMain.push(r.stream);
+    if (atMain.length === 300) done.resolve();
+  });
+  // Deno does not count a pending Atomics.waitAsync as work that keeps the event loop alive.
+  const keepAlive = setInterval(() => {}, 1000);
+  // 300 records of 100 bytes overflow both rings many times: the outboxes must keep order.
+  for (let i = 0; i < 300; i++) {
+    main.send({ kind: 1, flags: 0, stream: i, arg: 0 }, new Uint8Array(100).fill(i & 0xff));
+  }
+  await done.promise;
+  const expected = Array.from({ length: 300 }, (_, i) => i);
+  assert.deepEqual(atWorker, expected);
+  assert.deepEqual(atMain, expected);
+  main.close();
+  worker.close();
+  await Promise.all([mainPump, workerPump]);
+  clearInterval(keepAlive);
+});
+
+Deno.test("ChannelEnd.stampProgress() is visible from the other end", () => {
+  const { main, worker } = pair();
+  assert.equal(main.lastProgress, 0);
+  worker.stampProgress(12345);
+  assert.equal(main.lastProgress, 12345);
+});
+
+Deno.test("ChannelEnd.peerAsleep tells whether the other end waits on its doorbell", async () => {
+  const { main, worker } = pair();
+  assert.equal(main.peerAsleep, false);
+  const keepAlive = setInterval(() => {}, 1000);
+  const pump = worker.pump(() => {});
+  assert.equal(main.peerAsleep, true, "an idle pump sleeps");
+  worker.close();
+  await pump;
+  assert.equal(main.peerAsleep, false, "a closed pump is awake");
+  main.close();
+  clearInterval(keepAlive);
+});
+
+Deno.test("ChannelEnd.send() wakes a pump in another thread", async () => {
+  const memory = createChannelMemory(sizes);
+  const main = new ChannelEnd(memory, { side: "main", sizes });
+  const source = `
+    import { ChannelEnd } from ${
+    JSON.stringify(new URL("../../lib/wire/channel.ts", import.meta.url).href)
+  };
+    self.onmessage = (e) => {
+      const end = new ChannelEnd(e.data, { side: "worker", sizes: ${JSON.stringify(sizes)} });
+      end.pump((r) => end.send({ kind: 16, flags: 0, stream: r.stream + 1, arg: 0 }));
+    };`;
+  const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
+  const thread = new Worker(url, { type: "module" });
+  thread.postMessage(memory);
+  const replies: number[] = [];
+  const done = Promise.withResolvers<void>();
+  const pump = main.pump((r) => {
+    replies.push(r.stream);
+    if (replies.length === 50) done.resolve();
+  });
+  for (let i = 0; i < 50; i++) {
+    main.send({ kind: 1, flags: 0, stream: i * 10, arg: 0 });
+    if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await done.promise;
+  assert.deepEqual(replies, Array.from({ length: 50 }, (_, i) => i * 10 + 1));
+  thread.terminate();
+  main.close();
+  await pump;
+  URL.revokeObjectURL(url);
+});

@@ -1,0 +1,162 @@
+/**
+ * Exchange against a fake ExchangeIo: what it sends, and what it does when the client leaves at
+ * each step.
+ */
+import assert from "node:assert/strict";
+import { Exchange, type ExchangeIo } from "../../lib/worker/exchange.ts";
+import type { RequestHandler } from "../../lib/worker/handler.ts";
+import type { ResponseEnd } from "../../lib/worker/response_writer.ts";
+import { BufferShelf } from "../../lib/worker/shelf.ts";
+import type { PlannedResponse } from "../../lib/worker/handler.ts";
+
+const encoder = new TextEncoder();
+
+interface Sent {
+  text: string;
+  end?: ResponseEnd;
+}
+
+/** A worker's services that record what an exchange sends; no credit ever comes back. */
+function fakeIo(handle: RequestHandler): { io: ExchangeIo; sent: Sent[]; pulls: number[] } {
+  const sent: Sent[] = [];
+  const pulls: number[] = [];
+  const io: ExchangeIo = {
+    handle,
+    serverHeader: "heiretsu/test",
+    maxBodyBytes: 1024,
+    maxPull: 65536,
+    limits: { maxRequestLineBytes: 8192, maxHeaderBytes: 32768, maxHeaderCount: 100 },
+    parserStorage: new BufferShelf(4096, 4),
+    pull: (_stream, bytes) => pulls.push(bytes),
+    log: () => {},
+    logError: () => {},
+    scratch: new Uint8Array(512 * 1024),
+    windowBytes: 1024,
+    backlogged: () => false,
+    whenFlushed: () => Promise.resolve(),
+    send: (_stream, bytes, end) => sent.push({ text: new TextDecoder().decode(bytes), end }),
+  };
+  return { io, sent, pulls };
+}
+
+function start(head: string) {
+  return { stream: 1, remote: "127.0.0.1", port: 1234, head: encoder.encode(head) };
+}
+
+/** A response whose body is a file, so a test can see whether it was closed. */
+function fileResponse(path: string): { response: PlannedResponse; file: Deno.FsFile } {
+  const file = Deno.openSync(path);
+  const length = file.statSync().size;
+  return {
+    file,
+    response: {
+      status: 200,
+      headers: [["content-length", String(length)]],
+      body: { kind: "file", file, offset: 0, length },
+    },
+  };
+}
+
+function isClosed(file: Deno.FsFile): boolean {
+  try {
+    file.statSync();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+Deno.test("Exchange.run() sends the head and body and ends the exchange", async () => {
+  const { io, sent } = fakeIo(() => ({
+    status: 200,
+    headers: [["content-length", "2"]],
+    body: { kind: "bytes", bytes: encoder.encode("ok") },
+  }));
+  const exchange = new Exchange(io, start("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+  await exchange.run();
+  assert.equal(exchange.state, "done");
+  assert.equal(sent.length, 1);
+  assert.match(sent[0].text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.ok(sent[0].text.endsWith("\r\n\r\nok"));
+  assert.equal(sent[0].end?.close, false);
+});
+
+Deno.test("Exchange.run() stops when the client leaves before the handler answers", async () => {
+  const path = Deno.makeTempFileSync();
+  Deno.writeFileSync(path, new Uint8Array(64 * 1024));
+  const answer = Promise.withResolvers<PlannedResponse>();
+  const { io, sent } = fakeIo(() => answer.promise);
+  const exchange = new Exchange(io, start("GET /big HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(exchange.state, "handling");
+  exchange.abort();
+  const { response, file } = fileResponse(path);
+  answer.resolve(response);
+  await done;
+  assert.equal(exchange.state, "aborted");
+  assert.equal(sent.length, 0, "nothing may be sent for a client that left");
+  assert.ok(isClosed(file), "the file the handler opened is closed");
+  Deno.removeSync(path);
+});
+
+Deno.test("Exchange.run() stops when the abort comes in the same turn as the request", async () => {
+  const path = Deno.makeTempFileSync();
+  Deno.writeFileSync(path, new Uint8Array(64 * 1024));
+  let opened: Deno.FsFile | null = null;
+  const { io, sent } = fakeIo(() => {
+    const { response, file } = fileResponse(path);
+    opened = file;
+    return response;
+  });
+  const exchange = new Exchange(io, start("GET /big HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const done = exchange.run();
+  exchange.abort(); // a ring drain hands over the request and the abort together
+  await done;
+  assert.equal(exchange.state, "aborted");
+  assert.equal(sent.length, 0);
+  if (opened !== null) assert.ok(isClosed(opened));
+  Deno.removeSync(path);
+});
+
+Deno.test("Exchange.run() ends a response waiting for credit when the client leaves", async () => {
+  const path = Deno.makeTempFileSync();
+  Deno.writeFileSync(path, new Uint8Array(1024 * 1024));
+  let opened: Deno.FsFile | null = null;
+  const { io, sent } = fakeIo(() => {
+    const { response, file } = fileResponse(path);
+    opened = file;
+    return response;
+  });
+  const exchange = new Exchange(io, start("GET /big HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(exchange.state, "responding");
+  assert.equal(sent.length, 1, "one record, then the window is full");
+  exchange.abort();
+  await done;
+  assert.ok(opened !== null && isClosed(opened));
+  Deno.removeSync(path);
+});
+
+Deno.test("Exchange.run() asks for a body only when the handler reads it", async () => {
+  const { io, sent, pulls } = fakeIo(async (incoming) => {
+    const bytes = await incoming.body.read();
+    return {
+      status: 200,
+      headers: [["content-length", String(bytes?.byteLength ?? 0)]],
+      body: { kind: "bytes", bytes: bytes ?? new Uint8Array() },
+    };
+  });
+  const exchange = new Exchange(
+    io,
+    start("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n"),
+  );
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(pulls, [65536]);
+  exchange.receive(encoder.encode("abc"), false);
+  await done;
+  assert.ok(sent.map((record) => record.text).join("").endsWith("\r\n\r\nabc"));
+  assert.equal(sent.at(-1)!.end?.close, false, "the body was drained: keep-alive goes on");
+});
