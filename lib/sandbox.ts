@@ -29,15 +29,16 @@ import type { AppPermission, ServerConfig } from "./config/settings.ts";
 export function workerPermissions(
   config: Pick<ServerConfig, "root" | "app" | "appPermissions" | "followSymlinks">,
 ): Deno.PermissionOptionsObject {
-  const code = dirname(fileURLToPath(import.meta.url));
+  // Loaded from https: (a library import), the code is not on disk and needs no read grant.
+  const onDisk = import.meta.url.startsWith("file:");
   const granted = config.appPermissions;
-  const read = [code];
+  const read = onDisk ? [dirname(fileURLToPath(import.meta.url))] : [];
   if (config.root !== null) read.push(config.root, ...releasesOf(config.root));
   if (config.app !== null) {
     read.push(dirname(fileURLToPath(config.app)));
     // The app's thread (app/host.ts) loads our modules under this sandbox, where a Web Worker
     // does not, and the version they show comes from deno.json.
-    read.push(fileURLToPath(new URL("../deno.json", import.meta.url)));
+    if (onDisk) read.push(fileURLToPath(new URL("../deno.json", import.meta.url)));
   }
   const grant = (name: AppPermission) => granted[name] ?? false;
   return {
