@@ -37,7 +37,11 @@ serve(init, post);
  */
 function holdStopLock(id: number): void {
   const name = `heiretsu-app-thread-${id}-${crypto.randomUUID()}`;
-  navigator.locks.request(name, () => new Promise<never>(() => {}));
+  // Typed here: Deno's own libs leave `locks` to "dom", which a user's type check may lack.
+  const { locks } = navigator as unknown as {
+    locks: { request(n: string, f: () => unknown): void };
+  };
+  locks.request(name, () => new Promise<never>(() => {}));
 }
 
 /**
