@@ -4,6 +4,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
 
 /** What `fetch` gets besides the request, as `deno serve` gives it. */
 export interface AppInfo {
@@ -32,7 +33,7 @@ export async function loadApp(url: string): Promise<AppFetch> {
   try {
     module = await import(url);
   } catch (error) {
-    if (!Deno.build.standalone) throw error;
+    if (!Deno.build.standalone) throw bareImportHint(url, error);
     throw new Error(compiledAppError(url, error));
   }
   const app = module.default;
@@ -75,4 +76,14 @@ export function compiledAppError(url: string, error: unknown): string {
     `it loads from disk only relative files, node: modules and data: URLs: make the app one ` +
     `file with \`deno bundle --platform deno ${path} -o ${bundled}\` and run --app ${bundled}, ` +
     `or build a binary with the app inside: \`deno task compile --app ${path}\``;
+}
+
+/** A bare name Deno could not map: point at the app's own config instead of Deno's hint. */
+function bareImportHint(url: string, error: unknown): unknown {
+  const name = /^Import "([^"]+)" not a dependency/.exec(String((error as Error)?.message))?.[1];
+  if (name === undefined) return error;
+  const folder = dirname(fileURLToPath(url));
+  return new Error(
+    `app ${url}: cannot import "${name}": Deno used a config without it in its import map; run deno with --config ${folder}/deno.json (the app's own; heiretsu needs no import map)`,
+  );
 }
