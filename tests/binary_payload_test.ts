@@ -19,7 +19,8 @@ async function denoOffline(args: string[], cwd = REPO): Promise<{ ok: boolean; t
   const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args,
     cwd,
-    env: DENORT,
+    // tools/compile.ts takes relative paths from INIT_CWD, which `deno task test` sets.
+    env: { ...DENORT, INIT_CWD: cwd },
     stdout: "piped",
     stderr: "piped",
   }).output();
