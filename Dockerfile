@@ -1,6 +1,7 @@
 # heiretsu as one binary in a small image.
 #   docker build -t heiretsu .
 #   docker run -p 8080:8080 -v "$PWD/site:/srv:ro" heiretsu /srv
+#   docker run -p 9000:9000 -e HEIRETSU_PORT=9000 -e HEIRETSU_COMPRESS=true heiretsu
 FROM denoland/deno:2.9.6 AS build
 WORKDIR /src
 COPY . .
@@ -8,6 +9,15 @@ RUN deno task compile
 
 FROM gcr.io/distroless/cc-debian12
 COPY --from=build /src/dist/heiretsu /heiretsu
+# Settings go in HEIRETSU_* variables, not flags, so `docker run -e HEIRETSU_…` can change each
+# of them (flags would win over the environment). Listen on every interface inside the
+# container; the health path lets orchestrators drain it.
+ENV HEIRETSU_HOST=0.0.0.0 \
+    HEIRETSU_HEALTH=/.well-known/heiretsu/health \
+    HEIRETSU_DRAIN_DELAY=5
 EXPOSE 8080
-# Listen on every interface inside the container; the health check lets orchestrators drain it.
-ENTRYPOINT ["/heiretsu", "--host", "0.0.0.0", "--health", "/.well-known/heiretsu/health", "--drain-delay", "5"]
+# Distroless has no shell or curl: the binary checks itself, on loopback, at HEIRETSU_PORT
+# (8080 by default) and HEIRETSU_HEALTH, and exits 0 only on a 200.
+HEALTHCHECK --interval=10s --timeout=6s --start-period=5s --retries=3 \
+  CMD ["/heiretsu", "--health-check"]
+ENTRYPOINT ["/heiretsu"]

@@ -8,6 +8,9 @@
  */
 import { parseConfig } from "./lib/config/parse.ts";
 import { Server } from "./lib/main/server.ts";
+import { unbake } from "./lib/main/baked.ts";
+import { HEALTH_CHECK_FLAG, healthCheck, healthCheckUrl } from "./lib/main/health_check.ts";
+import { appPlacementError } from "./lib/main/app_placement.ts";
 
 /** Reads an environment variable only when permitted, so a missing --allow-env never prompts. */
 function readEnv(name: string): string | undefined {
@@ -27,7 +30,9 @@ function startupError(error: unknown, host: string, port: number): string {
 }
 
 async function main(): Promise<number> {
-  const result = parseConfig({ args: Deno.args, env: readEnv });
+  const args = unbake(Deno.args, import.meta.url);
+  if (args[0] === HEALTH_CHECK_FLAG) return await healthCheck(healthCheckUrl(args[1], readEnv));
+  const result = parseConfig({ args, env: readEnv });
   if (result.kind === "print") {
     await Deno.stdout.write(new TextEncoder().encode(result.text));
     return 0;
@@ -37,6 +42,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const { config } = result;
+  const misplaced = appPlacementError(config);
+  if (misplaced !== null) {
+    console.error(`heiretsu: ${misplaced}`);
+    return 2;
+  }
   const server = new Server(config);
   try {
     await server.start();

@@ -13,7 +13,6 @@
 import { Worker } from "node:worker_threads";
 import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
 import type { PostEvent } from "../worker/serve.ts";
-import { compiledAppError } from "./load.ts";
 
 /**
  * Starts the app's thread and relays what it reports; posts one "crashed" when it ends.
@@ -28,10 +27,6 @@ import { compiledAppError } from "./load.ts";
  */
 export function hostApp(init: WorkerInit, post: PostEvent): void {
   const { id } = init;
-  // A compiled binary embeds neither the app nor the thread's module (denoland/deno#18327).
-  if (Deno.build.standalone) {
-    return post({ type: "fatal", id, message: compiledAppError(init.app!) });
-  }
   let thread: Worker;
   try {
     thread = new Worker(new URL("./thread.ts", import.meta.url), {

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
 
 /** What `fetch` gets besides the request, as `deno serve` gives it. */
 export interface AppInfo {
@@ -35,8 +37,8 @@ export async function loadApp(url: string): Promise<AppFetch> {
   try {
     module = await import(url);
   } catch (error) {
-    if (!Deno.build.standalone) throw error;
-    throw new Error(`${compiledAppError(url)} (${error})`);
+    if (!Deno.build.standalone) throw bareImportHint(url, error);
+    throw new Error(compiledAppError(url, error));
   }
   const app = module.default;
   if (typeof app?.fetch !== "function") {
@@ -48,20 +50,44 @@ export async function loadApp(url: string): Promise<AppFetch> {
 }
 
 /**
- * Why a compiled binary cannot run an app: it imports only the modules embedded when it was
- * built (denoland/deno#18327), and the app is not one of them.
+ * Why a compiled binary could not load an app: it loads from disk relative files, `node:`
+ * modules and `data:` URLs, not packages (`npm:`, `jsr:`, `https:`) it does not embed, nor bare
+ * names from the app's import map. The message names the specifier that failed and says how to
+ * make the app one file.
  *
  * @param url the app module's file: URL
- * @returns the message, saying what to do instead
+ * @param error what the import threw
+ * @returns the message, with the `deno bundle` line to run
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { compiledAppError } from "./load.ts";
- * const message = compiledAppError("file:///srv/app.ts");
- * assert.match(message, /^app file:\/\/\/srv\/app\.ts cannot be loaded by the compiled binary/);
- * assert.match(message, /deno task serve -- --app file:\/\/\/srv\/app\.ts/);
+ * const text = compiledAppError(
+ *   "file:///srv/app.ts",
+ *   new TypeError('Import "hono" not a dependency'),
+ * );
+ * assert.match(text, /cannot import "hono"/);
+ * assert.match(text, /deno bundle --platform deno \/srv\/app\.ts -o \/srv\/app\.js/);
  * ```
  */
-export function compiledAppError(url: string): string {
-  return `app ${url} cannot be loaded by the compiled binary, which imports only the modules built into it; run the app from a clone with \`deno task serve -- --app ${url}\``;
+export function compiledAppError(url: string, error: unknown): string {
+  const message = String((error as Error)?.message ?? error);
+  const specifier = /["'`]([^"'`]+)["'`]/.exec(message)?.[1];
+  const path = url.startsWith("file:") ? fileURLToPath(url) : url;
+  const bundled = path.replace(/\.[cm]?[jt]sx?$/, "") + ".js";
+  const what = specifier === undefined ? "one of its imports" : `"${specifier}"`;
+  return `app ${url}: the compiled binary cannot import ${what} (${message.split("\n")[0]}); ` +
+    `it loads from disk only relative files, node: modules and data: URLs: make the app one ` +
+    `file with \`deno bundle --platform deno ${path} -o ${bundled}\` and run --app ${bundled}, ` +
+    `or build a binary with the app inside: \`deno task compile --app ${path}\``;
+}
+
+/** A bare name Deno could not map: point at the app's own config instead of Deno's hint. */
+function bareImportHint(url: string, error: unknown): unknown {
+  const name = /^Import "([^"]+)" not a dependency/.exec(String((error as Error)?.message))?.[1];
+  if (name === undefined) return error;
+  const folder = dirname(fileURLToPath(url));
+  return new Error(
+    `app ${url}: cannot import "${name}": Deno used a config without it in its import map; run deno with --config ${folder}/deno.json (the app's own; heiretsu needs no import map)`,
+  );
 }

@@ -29,11 +29,6 @@ watchHeap(init);
 holdStopLock(init.id);
 serve(init, post);
 
-/** The part of the Web Locks API the thread uses. */
-interface LockRequester {
-  request(name: string, hold: () => Promise<never>): Promise<unknown>;
-}
-
 /**
  * Holds a Web Lock for the thread's whole life. Terminating a thread only wakes its event loop,
  * so an app stuck in a loop would spin on after the watchdog replaced its worker, a core lost
@@ -42,8 +37,10 @@ interface LockRequester {
  */
 function holdStopLock(id: number): void {
   const name = `heiretsu-app-thread-${id}-${crypto.randomUUID()}`;
-  // Deno's type library for workers does not declare navigator.locks, which the runtime has.
-  const { locks } = navigator as unknown as { locks: LockRequester };
+  // Typed here: Deno's own libs leave `locks` to "dom", which a user's type check may lack.
+  const { locks } = navigator as unknown as {
+    locks: { request(n: string, f: () => unknown): void };
+  };
   locks.request(name, () => new Promise<never>(() => {}));
 }
 

@@ -131,8 +131,10 @@ function buildConfig(
   const rootGiven = values.root !== undefined || env("HEIRETSU_ROOT") !== undefined;
   if (config.app !== null && !rootGiven) {
     config.root = null;
+  } else if (config.root === null) {
+    return { kind: "error", message: "no built-in site here (loaded from a URL): give --root" };
   } else {
-    const root = resolveRoot(config.root!);
+    const root = resolveRoot(config.root);
     if (typeof root === "object") return { kind: "error", message: root.error };
     config.root = root;
   }

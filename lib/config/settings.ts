@@ -153,12 +153,13 @@ export interface ServerConfig {
 /**
  * The built-in site: `static/` beside `lib/`. `import.meta.dirname` is this module's folder as a
  * native path (`…/lib/config`, or `C:\…\lib\config`); its last two names become `static`, so
- * no path module is needed.
+ * no path module is needed. Loaded from an `https:` URL it is undefined: there is no built-in
+ * site then (null), and a root must be given.
  */
-const BUILT_IN_SITE = (import.meta.dirname ?? "./lib/config").replace(
+const BUILT_IN_SITE = import.meta.dirname?.replace(
   /([\\/])[^\\/]+[\\/][^\\/]+$/,
   "$1static",
-);
+) ?? null;
 
 /**
  * Default value of every {@linkcode ServerConfig} field; the only place defaults live.

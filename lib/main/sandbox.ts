@@ -38,16 +38,17 @@ export const WORKER_ENTRY: URL = new URL("../worker/entry.ts", import.meta.url);
 export function workerPermissions(
   config: Pick<ServerConfig, "root" | "app" | "appPermissions" | "followSymlinks">,
 ): Deno.PermissionOptionsObject {
-  // Every thread's code is under lib/ (this file is in lib/main/).
-  const code = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
+  // Every thread's code is under lib/ (this file is in lib/main/); loaded from https: (a library
+  // import), the code is not on disk and needs no read grant.
+  const onDisk = import.meta.url.startsWith("file:");
   const granted = config.appPermissions;
-  const read = [code];
+  const read = onDisk ? [fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "")] : [];
   if (config.root !== null) read.push(config.root, ...releasesOf(config.root));
   if (config.app !== null) {
     read.push(dirname(fileURLToPath(config.app)));
     // The app's thread (lib/app/host.ts) loads our modules under this sandbox, where a Web
     // Worker does not: it may read deno.json, the project's config and import map.
-    read.push(fileURLToPath(new URL("../../deno.json", import.meta.url)));
+    if (onDisk) read.push(fileURLToPath(new URL("../../deno.json", import.meta.url)));
   }
   const grant = (name: AppPermission) => granted[name] ?? false;
   return {

@@ -5,8 +5,8 @@
  * which part of a path is its extension, and the fallback type.
  */
 
-import mimeTypes from "mime-types";
-import compressible from "compressible";
+import mimeTypes from "npm:mime-types@3.0.2";
+import compressible from "npm:compressible@2.0.18";
 
 /** The parts of `mime-types` used here (the package ships no types). */
 interface MimeTypes {

@@ -1,11 +1,12 @@
 /**
- * The single binary: `deno compile` with the worker module and the default site embedded. The
- * compile downloads Deno's runtime (denort); where that cannot be fetched (no network), the
+ * The single binary: `deno compile` with the worker module and the default site embedded, made
+ * with the flags of `deno task compile` (tools/compile.ts). The compile downloads Deno's runtime (denort); where that cannot be fetched (no network), the
  * test is skipped with the reason in its name, and every other failure fails it.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import denoJson from "../../deno.json" with { type: "json" };
+import { compileArgs } from "../../tools/compile.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const OUTPUT = await Deno.makeTempDir({ prefix: "heiretsu-compile-" });
@@ -13,8 +14,7 @@ const BINARY = `${OUTPUT}/heiretsu${Deno.build.os === "windows" ? ".exe" : ""}`;
 
 /** Compiles like `deno task compile`, into a temp folder; returns null or why it could not. */
 async function compile(): Promise<string | null> {
-  const task = denoJson.tasks.compile.split(" ").slice(1);
-  const args = task.map((arg) => (arg === "dist/heiretsu" ? BINARY : arg));
+  const args = compileArgs({ output: BINARY });
   const { success, stderr } = await new Deno.Command(Deno.execPath(), {
     args,
     cwd: REPO,
