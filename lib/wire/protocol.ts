@@ -160,6 +160,26 @@ function encodeRemote(remote: string): Uint8Array {
   return lastRemoteBytes;
 }
 
+let lastRemoteText = "";
+const lastRemoteSeen = new Uint8Array(256);
+let lastRemoteLength = -1;
+
+/** The client address of a request record; the last one is kept, as on the sending side. */
+function decodeRemote(bytes: Uint8Array): string {
+  if (bytes.byteLength === lastRemoteLength && sameBytes(bytes, lastRemoteSeen)) {
+    return lastRemoteText;
+  }
+  lastRemoteText = decoder.decode(bytes);
+  lastRemoteSeen.set(bytes);
+  lastRemoteLength = bytes.byteLength;
+  return lastRemoteText;
+}
+
+function sameBytes(bytes: Uint8Array, seen: Uint8Array): boolean {
+  for (let i = 0; i < bytes.byteLength; i++) if (bytes[i] !== seen[i]) return false;
+  return true;
+}
+
 /**
  * Decodes a record received by a worker. Byte fields are views of shared memory, valid only
  * while the record handler runs.
@@ -180,7 +200,7 @@ export function decodeToWorker(record: RingRecord): ToWorker {
   switch (record.kind) {
     case KIND.request: {
       const length = record.payload[0];
-      const remote = decoder.decode(record.payload.subarray(1, 1 + length));
+      const remote = decodeRemote(record.payload.subarray(1, 1 + length));
       const head = record.payload.subarray(1 + length);
       return { kind: "request", stream, remote, port: record.arg, head };
     }

@@ -81,6 +81,7 @@ export interface ExchangeStart {
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const NOTHING = new Uint8Array();
+const EMPTY: PlannedResponse["body"] = { kind: "empty" };
 /** The body of every request without one: already at its end, shared. */
 const NO_BODY = RequestBody.none();
 
@@ -198,7 +199,8 @@ export class Exchange {
   async run(): Promise<void> {
     let head: RequestHead | null = null;
     try {
-      head = await this.#readHead();
+      const reading = this.#readHead();
+      head = reading instanceof Promise ? await reading : reading;
       if (head === null) return this.#finish({ close: true, leftover: NOTHING });
       const body = head.framing.kind === "none" ? NO_BODY : new RequestBody(this.#bodySource(head));
       const { framing } = head;
@@ -254,11 +256,17 @@ export class Exchange {
     return this.#aborted.signal;
   }
 
-  async #readHead(): Promise<RequestHead | null> {
+  /** The head, at once when its bytes are all here (as the main thread sends them). */
+  #readHead(): RequestHead | null | Promise<RequestHead | null> {
+    const event = this.#parser.next();
+    return event.kind === "head" ? event.head : this.#readRestOfHead();
+  }
+
+  async #readRestOfHead(): Promise<RequestHead | null> {
     for (;;) {
+      if (!(await this.#needData())) return null;
       const event = this.#parser.next();
       if (event.kind === "head") return event.head;
-      if (!(await this.#needData())) return null;
     }
   }
 
@@ -307,13 +315,7 @@ export class Exchange {
     // Without a length or chunking, the end of the body is the end of the connection.
     if (streamed && !chunked) close = true;
     const early = body === null || body.state === "done";
-    let text: string;
-    try {
-      text = this.#headText(head, response, { close, chunked });
-    } catch (error) {
-      releaseBody(response.body);
-      throw error;
-    }
+    const text = this.#headText(head, response, { close, chunked });
     if (!this.#enter("responding")) {
       // The client left while the handler worked: nothing will credit a writer now.
       releaseBody(response.body);
@@ -323,7 +325,9 @@ export class Exchange {
     const end = early ? this.#end(close) : undefined;
     if (bodiless) releaseBody(response.body);
     try {
-      await this.#sendBody(text, bodiless ? { kind: "empty" } : response.body, { chunked, end });
+      const sending = this.#sendBody(text, bodiless ? EMPTY : response.body, { chunked, end });
+      // A response that fit the window went out without a promise: skip the turn an await costs.
+      if (sending !== undefined) await sending;
       if (end) this.#enter("done");
     } finally {
       if (!bodiless) releaseBody(response.body);
@@ -360,7 +364,7 @@ export class Exchange {
     text: string,
     body: PlannedResponse["body"],
     options: { chunked: boolean; end: ResponseEnd | undefined },
-  ): Promise<void> {
+  ): void | Promise<void> {
     const writer = this.#writer!;
     const { end } = options;
     switch (body.kind) {

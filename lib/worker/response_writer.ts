@@ -85,23 +85,45 @@ export class ResponseWriter {
    *
    * @param head the head's text, from `headText()`
    * @param options the body parts, and how the response ends (undefined: the exchange goes on)
-   * @returns when the last record is sent
+   * @returns nothing when every record went out at once; else when the last one is sent (a
+   *   promise, which also carries an {@linkcode AbortedError})
    */
-  async sendParts(head: string, options: { parts: BodyPart[]; end?: ResponseEnd }): Promise<void> {
+  sendParts(head: string, options: { parts: BodyPart[]; end?: ResponseEnd }): void | Promise<void> {
     const { parts, end } = options;
     const total = parts.reduce((sum, part) => sum + partLength(part), 0);
-    const cursor = { index: 0, within: 0 };
-    let done = 0;
-    let first = true;
-    while (first || done < total) {
-      const at = first ? head.length : 0;
-      const want = Math.min(FILE_CHUNK_BYTES, this.#io.scratch.byteLength - at, total - done);
-      const scratch = await this.#room(at + want);
-      if (first) writeHead(head, scratch);
-      first = false;
-      const n = fill(parts, cursor, scratch.subarray(at, at + want));
-      done += n;
-      this.#send(scratch.subarray(0, at + n), done === total ? end : undefined);
+    const progress = { head, first: true, parts, end, total, done: 0, index: 0, within: 0 };
+    try {
+      return this.#sendPartsFrom(progress);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The record loop of {@linkcode ResponseWriter.sendParts}. Fast path: while the window and the
+   * ring have room it runs to the end without a promise, as a small response always does; only
+   * a wait for credit continues it asynchronously.
+   */
+  #sendPartsFrom(progress: PartsProgress, waited?: Uint8Array): void | Promise<void> {
+    const { head, parts, end, total } = progress;
+    while (progress.first || progress.done < total) {
+      const at = progress.first ? head.length : 0;
+      const want = Math.min(
+        FILE_CHUNK_BYTES,
+        this.#io.scratch.byteLength - at,
+        total - progress.done,
+      );
+      // After a wait, the room that wait found is used as it is.
+      const scratch = waited ?? this.#roomNow(at + want);
+      waited = undefined;
+      if (scratch === null) {
+        return this.#room(at + want).then((room) => this.#sendPartsFrom(progress, room));
+      }
+      if (progress.first) writeHead(head, scratch);
+      progress.first = false;
+      const n = fill(parts, progress, scratch.subarray(at, at + want));
+      progress.done += n;
+      this.#send(scratch.subarray(0, at + n), progress.done === total ? end : undefined);
     }
   }
 
@@ -158,6 +180,17 @@ export class ResponseWriter {
     }
   }
 
+  /**
+   * The scratch buffer if `bytes` more fit the window and the ring now, else null.
+   *
+   * @throws {AbortedError} once the connection is gone
+   */
+  #roomNow(bytes: number): Uint8Array | null {
+    if (this.#aborted) throw new AbortedError();
+    const windowFull = this.#unacked > 0 && this.#unacked + bytes > this.#io.windowBytes;
+    return windowFull || this.#io.backlogged() ? null : this.#io.scratch;
+  }
+
   /** Waits until `bytes` more fit the window and the ring; returns the scratch buffer. */
   async #room(bytes: number): Promise<Uint8Array> {
     while (this.#unacked > 0 && this.#unacked + bytes > this.#io.windowBytes && !this.#aborted) {
@@ -179,6 +212,19 @@ export class ResponseWriter {
     this.#wake = null;
     wake?.();
   }
+}
+
+/** Where a parts response is: whether the head is still to write, and the cursor. */
+interface PartsProgress {
+  head: string;
+  first: boolean;
+  parts: BodyPart[];
+  end: ResponseEnd | undefined;
+  total: number;
+  done: number;
+  /** The part being sent, and how far into it. */
+  index: number;
+  within: number;
 }
 
 function partLength(part: BodyPart): number {

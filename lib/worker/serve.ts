@@ -212,8 +212,8 @@ function exchangeIo(
     backlogged: () => channel.backlog > 0,
     whenFlushed: () => channel.whenFlushed(),
     pull: (stream, bytes) => channel.send(...encodeToMain({ kind: "pull", stream, bytes })),
+    // Progress is stamped per record received and by the heartbeat, not per send.
     send: (stream, bytes, end) => {
-      channel.stampProgress();
       if (end === undefined || bytes.byteLength + end.leftover.byteLength <= channel.maxPayload) {
         return send(stream, bytes, end);
       }

@@ -60,6 +60,13 @@ Deno.test("ResponseWriter.sendParts() sends the head and body in records that fi
   assert.equal(writer.sentBytes, 8 + 19);
 });
 
+Deno.test("ResponseWriter.sendParts() sends what fits the window at once, without a promise", () => {
+  const { io, records } = fakeIo({ scratchBytes: 64, windowBytes: 1024 });
+  const result = new ResponseWriter(io, 1).sendParts("H\r\n\r\n", { parts: [], end: END });
+  assert.equal(result, undefined);
+  assert.equal(records.length, 1);
+});
+
 Deno.test("ResponseWriter.sendParts() without an end sends no end (the exchange goes on)", async () => {
   const { io, records } = fakeIo({ scratchBytes: 64, windowBytes: 1024 });
   await new ResponseWriter(io, 1).sendParts("H\r\n\r\n", { parts: [] });
@@ -70,8 +77,9 @@ Deno.test("ResponseWriter waits for credit once a window of bytes is unacknowled
   const { io, records } = fakeIo({ scratchBytes: 10, windowBytes: 20 });
   const writer = new ResponseWriter(io, 1);
   let done = false;
-  const sending = writer.sendParts("", { parts: [new Uint8Array(50).fill(97)], end: END })
-    .then(() => (done = true));
+  const sending = Promise.resolve(
+    writer.sendParts("", { parts: [new Uint8Array(50).fill(97)], end: END }),
+  ).then(() => (done = true));
   await settle();
   assert.equal(records.length, 2, "two records of 10 bytes fill the window of 20");
   assert.equal(done, false);
@@ -90,12 +98,12 @@ Deno.test("ResponseWriter waits for credit once a window of bytes is unacknowled
 Deno.test("ResponseWriter.abort() ends a wait for credit with AbortedError, and later writes too", async () => {
   const { io, records } = fakeIo({ scratchBytes: 10, windowBytes: 10 });
   const writer = new ResponseWriter(io, 1);
-  const sending = writer.sendParts("", { parts: [new Uint8Array(30)], end: END });
+  const sending = writer.sendParts("", { parts: [new Uint8Array(30)], end: END })!;
   await settle();
   assert.equal(records.length, 1);
   writer.abort();
   await assert.rejects(sending, AbortedError);
-  await assert.rejects(writer.sendParts("H", { parts: [] }), AbortedError);
+  await assert.rejects(writer.sendParts("H", { parts: [] })!, AbortedError);
   assert.equal(records.length, 1, "nothing is sent after the abort");
 });
 
