@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { TestServer } from "./server.ts";
+import { makeSite, type TestSite } from "./site.ts";
 
 /** Runs openssl with `args`, failing the test with its message. */
 async function openssl(args: string[], cwd: string): Promise<void> {
@@ -68,4 +70,36 @@ export async function makeCertificate(
     "cert.pem",
   ], dir);
   return { ca: `${dir}/ca.pem`, cert: `${dir}/cert.pem`, key: `${dir}/key.pem` };
+}
+
+/**
+ * Runs `fn` against a server on a fresh site over HTTPS with a fresh certificate, then stops it.
+ *
+ * @param args server flags after the root and certificate
+ * @param fn the test body: the server, a client that trusts the CA, the CA's PEM, the site
+ */
+export async function withTlsServer(
+  args: string[],
+  fn: (server: TestServer, client: Deno.HttpClient, ca: string, site: TestSite) => Promise<void>,
+): Promise<void> {
+  const site = await makeSite();
+  const { ca, cert, key } = await makeCertificate(site.root);
+  const server = await TestServer.start([
+    "--root",
+    site.root,
+    "--cert",
+    cert,
+    "--key",
+    key,
+    ...args,
+  ]);
+  const caText = await Deno.readTextFile(ca);
+  const client = Deno.createHttpClient({ caCerts: [caText] });
+  try {
+    await fn(server, client, caText, site);
+  } finally {
+    client.close();
+    await server.stop();
+    await site.remove();
+  }
 }

@@ -174,3 +174,19 @@ export async function residentMb(pid: number): Promise<number> {
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : NaN;
 }
+
+/**
+ * Joins byte pieces into one array.
+ *
+ * @param pieces the pieces, in order
+ * @returns a new array holding them all
+ */
+export function concat(pieces: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    all.set(piece, at);
+    at += piece.byteLength;
+  }
+  return all;
+}

@@ -6,7 +6,7 @@
  * amount of memory, and nothing once they leave.
  */
 import assert from "node:assert/strict";
-import { connect, residentMb, writeAll } from "../_helpers/http.ts";
+import { concat, connect, residentMb, writeAll } from "../_helpers/http.ts";
 import { openFds, settledFds } from "../_helpers/fds.ts";
 import { TestServer } from "../_helpers/server.ts";
 import { makeSite, type TestSite } from "../_helpers/site.ts";
@@ -81,16 +81,6 @@ async function readToClose(
     onBytes(buffer.slice(0, n));
   }
   return false;
-}
-
-function concat(pieces: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    all.set(piece, at);
-    at += piece.byteLength;
-  }
-  return all;
 }
 
 /** Walks a chunked body: the data bytes framed, and whether the zero-length last chunk came. */

@@ -4,11 +4,17 @@
  * bounded amount for a bounded time, and leave no file descriptor behind.
  */
 import assert from "node:assert/strict";
-import { TestServer } from "../_helpers/server.ts";
-import { connect, readResponses, residentMb, timedGet, writeAll } from "../_helpers/http.ts";
+import {
+  concat,
+  connect,
+  readResponses,
+  residentMb,
+  timedGet,
+  writeAll,
+} from "../_helpers/http.ts";
 import { openFds, settledFds } from "../_helpers/fds.ts";
-import { makeSite, type TestSite, withSiteServer, writeRandomFile } from "../_helpers/site.ts";
-import { makeCertificate } from "../_helpers/certificate.ts";
+import { withSiteServer, writeRandomFile } from "../_helpers/site.ts";
+import { withTlsServer } from "../_helpers/certificate.ts";
 
 const encoder = new TextEncoder();
 
@@ -39,16 +45,6 @@ async function readToClose(
   }
   const text = new TextDecoder("latin1").decode(concat(chunks));
   return { text, ms: performance.now() - started, closed: false };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(chunks.reduce((sum, c) => sum + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return all;
 }
 
 function closeQuietly(conn: Deno.Conn): void {
@@ -233,33 +229,6 @@ Deno.test("an Expect: 100-continue request answered without its body says Connec
     }
   });
 });
-
-/** A site and certificate served over HTTPS with the given flags. */
-async function withTlsServer(
-  args: string[],
-  fn: (server: TestServer, client: Deno.HttpClient, ca: string, site: TestSite) => Promise<void>,
-): Promise<void> {
-  const site = await makeSite();
-  const { ca, cert, key } = await makeCertificate(site.root);
-  const server = await TestServer.start([
-    "--root",
-    site.root,
-    "--cert",
-    cert,
-    "--key",
-    key,
-    ...args,
-  ]);
-  const caText = await Deno.readTextFile(ca);
-  const client = Deno.createHttpClient({ caCerts: [caText] });
-  try {
-    await fn(server, client, caText, site);
-  } finally {
-    client.close();
-    await server.stop();
-    await site.remove();
-  }
-}
 
 Deno.test("TLS handshakes that never start are closed at the header timeout and release their fds", async () => {
   await withTlsServer(

@@ -6,37 +6,20 @@ import assert from "node:assert/strict";
 import { runCli, TestServer } from "../_helpers/server.ts";
 import { connect, exchange, readResponses, writeAll } from "../_helpers/http.ts";
 import { makeSite } from "../_helpers/site.ts";
-import { makeCertificate } from "../_helpers/certificate.ts";
+import { makeCertificate, withTlsServer } from "../_helpers/certificate.ts";
 
 const encoder = new TextEncoder();
 
 Deno.test("server speaks HTTPS with --cert and --key", async () => {
-  const site = await makeSite();
-  const { ca, cert, key } = await makeCertificate(site.root);
-  const server = await TestServer.start([
-    "--root",
-    site.root,
-    "--cert",
-    cert,
-    "--key",
-    key,
-    "--quiet",
-  ]);
-  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca)] });
-  try {
+  await withTlsServer(["--quiet"], async (server, client) => {
     const line = await server.waitForLine(/^Server: listening on/);
     assert.match(line, /^Server: listening on https:\/\/127\.0\.0\.1:\d+ /);
     for (let i = 0; i < 3; i++) {
       const response = await fetch(`https://127.0.0.1:${server.port}/hello.txt`, { client });
       assert.equal(await response.text(), "hello, world\n");
     }
-  } finally {
-    client.close();
-    await server.stop();
-    await site.remove();
-  }
+  });
 });
-
 Deno.test("heiretsu refuses half a TLS setup or unreadable PEM files with exit 2", async () => {
   const site = await makeSite();
   try {
