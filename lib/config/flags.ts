@@ -219,7 +219,8 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: "choice",
     choices: LOG_FORMATS,
     value: "FORMAT",
-    help: "access log: heiretsu (common + duration and worker), common, combined or json",
+    help:
+      "access log: heiretsu (common + duration and worker), common, combined (body bytes, 499 when the client left first) or json (every line)",
   },
   {
     name: "health",

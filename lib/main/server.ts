@@ -13,6 +13,7 @@ import { unreachable } from "../http/unreachable.ts";
 import { Connection } from "./connection.ts";
 import { type PoolWorker, type WorkerLoss, WorkerPool } from "./pool.ts";
 import { refusalLine, Relay } from "./relay.ts";
+import { lifecycleLogger } from "./log.ts";
 import { tlsContext, TlsTransport, type Transport } from "./tls.ts";
 
 /**
@@ -24,6 +25,9 @@ export type ServerState = "starting" | "serving" | "announcing" | "draining" | "
 
 /** Pause after a failed accept that is not one client's doing (out of file descriptors). */
 const ACCEPT_BACKOFF_MS = 50;
+
+/** How long workers get to log the responses cut at the end of the grace period. */
+const ABORT_LOG_MS = 100;
 
 /** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
 const READ_SLACK_BYTES = 64 * 1024;
@@ -50,7 +54,10 @@ export class Server {
    * @param config the validated config
    * @param log where lifecycle lines go
    */
-  constructor(config: ServerConfig, log: (line: string) => void = console.log) {
+  constructor(
+    config: ServerConfig,
+    log: (line: string) => void = lifecycleLogger(config.logFormat),
+  ) {
     this.#config = config;
     this.#log = log;
     this.#pool = new WorkerPool(config, {
@@ -160,7 +167,12 @@ export class Server {
     while (this.#connections.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    const cut = this.#connections.size;
+    if (cut > 0) this.#log(`Server: grace period over; closing ${cut} unfinished connections`);
     for (const connection of this.#connections) connection.destroy();
+    // Their workers log each cut response (with the bytes that got out) when the abort arrives:
+    // give them that moment before they are stopped.
+    if (cut > 0) await new Promise((resolve) => setTimeout(resolve, ABORT_LOG_MS));
     clearInterval(this.#sweep);
     this.#pool.stop();
     this.#state = "stopped";
