@@ -27,8 +27,10 @@ import { renderListing } from "./listing.ts";
 import { locate, type Located, type LocateScope } from "./locate.ts";
 import {
   ALLOWED_METHODS,
+  allowOrigin,
   EMPTY,
   finishHeaders,
+  type HeaderPolicy,
   headerPolicy,
   optionsResponse,
   pageResponse,
@@ -121,6 +123,17 @@ export function serveStatic(
 export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse;
 export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse | null {
   const policy = headerPolicy(options.settings ?? DEFAULTS);
+  const response = servePath(request, { options, policy });
+  if (response === null || policy.origins === null) return response;
+  const origin = request.headers.find(([name]) => name === "origin")?.[1];
+  return allowOrigin(response, { origin, policy });
+}
+
+function servePath(
+  request: StaticRequest,
+  context: { options: StaticOptions; policy: HeaderPolicy },
+): StaticResponse | null {
+  const { options, policy } = context;
   const { method } = request;
   if (method === "OPTIONS" && request.target === "*") {
     return optionsResponse(readFields(request.headers), policy);

@@ -499,3 +499,27 @@ Deno.test("serveStatic() serves a flipped root symlink's new tree, with a cache 
     await Deno.remove(releases, { recursive: true });
   }
 });
+
+Deno.test("serveStatic() with several cors origins echoes the matching Origin, with Vary", async () => {
+  const cors = "https://a.example http://localhost:3000";
+  const header = (response: StaticResponse, name: string) =>
+    response.headers.find(([key]) => key === name)?.[1];
+  const from = (origin: string) =>
+    serveWith({ cors }, { target: "/hello.txt", headers: [["origin", origin]] });
+  const allowed = from("http://localhost:3000");
+  assert.equal(header(allowed, "access-control-allow-origin"), "http://localhost:3000");
+  assert.match(header(allowed, "vary") ?? "", /Origin/);
+  await bodyText(allowed);
+  const other = from("https://evil.example");
+  assert.equal(header(other, "access-control-allow-origin"), undefined);
+  assert.match(header(other, "vary") ?? "", /Origin/);
+  await bodyText(other);
+  const missing = from("https://a.example");
+  assert.equal(header(missing, "access-control-allow-origin"), "https://a.example");
+  const notFound = serveWith({ cors }, {
+    target: "/nope.txt",
+    headers: [["origin", "https://a.example"]],
+  });
+  assert.equal(header(notFound, "access-control-allow-origin"), "https://a.example");
+  await bodyText(missing);
+});
