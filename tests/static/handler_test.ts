@@ -291,11 +291,19 @@ Deno.test("serveStatic() with spa serves index.html for HTML routes and 404 for 
   });
   assert.equal(route.status, 200);
   assert.equal(await bodyText(route), "<p>app shell</p>");
+  // Accept that does not rule out HTML: curl's and fetch()'s */*, none at all, text/*.
+  for (const accept of [[["accept", "*/*"]], [], [["accept", "text/*"]]] as const) {
+    const headers = accept.map(([k, v]) => [k, v] as [string, string]);
+    const response = serveWith({ spa: true }, { target: "/users/42", headers, at: appRoot });
+    assert.equal(response.status, 200, JSON.stringify(headers));
+    assert.equal(await bodyText(response), "<p>app shell</p>");
+  }
   const cases: Array<[string, Array<[string, string]>]> = [
     ["/assets/missing.js", HTML_ACCEPT],
-    ["/users/42", [["accept", "*/*"]]],
-    ["/users/42", []],
+    ["/assets/missing.js", [["accept", "*/*"]]],
+    ["/users/42", [["accept", "application/json"]]],
     ["/users/42", [["accept", "text/html;q=0"]]],
+    ["/users/42", [["accept", "text/html;q=0, */*"]]],
   ];
   for (const [target, headers] of cases) {
     const response = serveWith({ spa: true }, { target, headers, at: appRoot });
