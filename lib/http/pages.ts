@@ -41,6 +41,10 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]);
 }
 
+/** The site's favicon inline, so a page the server makes asks for no /favicon.ico. */
+const FAVICON =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%0A  %3Crect width='32' height='32' rx='7' fill='%234f46e5' /%3E%0A  %3Cpath d='M13 9h11M7 16h9M16 23h9' stroke='%23fff' stroke-width='4' stroke-linecap='round' /%3E%0A%3C/svg%3E";
+
 /** What the status pages add to the site's stylesheet: the card in red, the link home. */
 const PAGE_STYLE = `${SITE_STYLE}
 .problem { border-left-color: var(--bad); }
@@ -71,6 +75,7 @@ export function pageHead(title: string, extraStyle = ""): string {
   return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
     `<meta name="color-scheme" content="light dark">\n<title>${title}</title>\n` +
+    `<link rel="icon" href="${FAVICON}">\n` +
     `<style>${PAGE_STYLE}${extraStyle}</style>\n</head>\n`;
 }
 

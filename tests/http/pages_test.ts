@@ -157,5 +157,6 @@ Deno.test("errorPage() looks like the default site: its stylesheet inline, light
   assert.match(page, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
   assert.match(page, /<a href="\/">/);
   assert.match(page, /<p>Nothing is served at \/a&lt;b&gt;&quot;c<\/p>/);
-  assert.ok(!page.includes("<link"), "no request for a stylesheet");
+  assert.ok(!page.includes('rel="stylesheet"'), "no request for a stylesheet");
+  assert.match(page, /<link rel="icon" href="data:image\/svg\+xml,/, "nor for a favicon");
 });
