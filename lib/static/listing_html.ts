@@ -27,10 +27,10 @@ export interface ListingOrder {
 /** The listing's own look, after the default site's stylesheet. */
 const STYLE = `
 main { max-width: 60rem; }
-h1 { font-size: 1.5rem; overflow-wrap: anywhere; }
+h1 { font-size: 1.5rem; margin: 0 0 1rem; overflow-wrap: anywhere; }
 h1 a { color: inherit; text-decoration: none; }
 h1 a:hover { color: var(--accent); }
-.bar { display: flex; gap: 0.75rem; align-items: center; margin: 1rem 0; }
+.bar { display: flex; gap: 0.75rem; align-items: center; margin: 0 0 1rem; }
 .bar input { flex: 1; min-width: 0; font: inherit; padding: 0.45rem 0.75rem; color: var(--text);
   background: var(--card); border: 1px solid var(--border); border-radius: 8px; }
 .bar input:focus { outline: 2px solid var(--accent); outline-offset: 1px; }

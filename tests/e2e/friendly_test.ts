@@ -75,3 +75,24 @@ Deno.test("start-up names the features that are on and, on 0.0.0.0, where to ope
     await server.stop();
   }
 });
+
+Deno.test("a second Ctrl-C during the grace period stops at once; the first says so", async () => {
+  const site = await makeSite({ largeBytes: 16 * 1024 * 1024 });
+  const server = await TestServer.start(["--root", site.root, "--grace", "30", "--quiet"]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    const request = "GET /large.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+    await conn.write(new TextEncoder().encode(request));
+    await conn.read(new Uint8Array(1024)); // in flight, and never read further
+    Deno.kill(server.pid, "SIGINT");
+    await server.waitForLine(/^Server: shutting down; press Ctrl-C again to stop at once$/);
+    const started = Date.now();
+    const status = await server.stop(); // SIGTERM: the second signal
+    assert.equal(status.code, 130);
+    assert.ok(Date.now() - started < 10_000, "well within the 30 s grace");
+    assert.ok(server.lines.includes("Server: stopping at once (second signal)"));
+  } finally {
+    conn.close();
+    await site.remove();
+  }
+});
