@@ -11,6 +11,7 @@ import { Server } from "./lib/main/server.ts";
 import { unbake } from "./lib/main/baked.ts";
 import { HEALTH_CHECK_FLAG, healthCheck, healthCheckUrl } from "./lib/main/health_check.ts";
 import { appPlacementError } from "./lib/main/app_placement.ts";
+import { lifecycleLogger } from "./lib/main/log.ts";
 
 /** Reads an environment variable only when permitted, so a missing --allow-env never prompts. */
 function readEnv(name: string): string | undefined {
@@ -28,6 +29,9 @@ function startupError(error: unknown, host: string, port: number): string {
   }
   return (error as Error).message;
 }
+
+/** Exit code after a second signal cut the shutdown short (128 + SIGINT, as shells report). */
+const EXIT_FORCED = 130;
 
 async function main(): Promise<number> {
   const args = unbake(Deno.args, import.meta.url);
@@ -47,7 +51,8 @@ async function main(): Promise<number> {
     console.error(`heiretsu: ${misplaced}`);
     return 2;
   }
-  const server = new Server(config);
+  const log = lifecycleLogger(config.logFormat);
+  const server = new Server(config, log);
   try {
     await server.start();
   } catch (error) {
@@ -58,7 +63,18 @@ async function main(): Promise<number> {
     const signals: Deno.Signal[] = Deno.build.os === "windows"
       ? ["SIGINT", "SIGBREAK"]
       : ["SIGINT", "SIGTERM"];
-    for (const signal of signals) Deno.addSignalListener(signal, () => resolve());
+    let signalled = false;
+    const onSignal = () => {
+      if (signalled) {
+        // A second Ctrl-C: the person does not want to wait for the grace period.
+        log("Server: stopping at once (second signal)");
+        Deno.exit(EXIT_FORCED);
+      }
+      signalled = true;
+      log("Server: shutting down; press Ctrl-C again to stop at once");
+      resolve();
+    };
+    for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   });
   await server.shutdown();
   return 0;

@@ -25,6 +25,7 @@ export type FlagKind =
   | "mebibytes"
   | "choice"
   | "header"
+  | "origin"
   | "permission";
 
 /** One command-line flag: its name, the field it sets, its kind, bounds and help line. */
@@ -41,6 +42,8 @@ export interface FlagSpec {
   max?: number;
   /** Accepted values (kind "choice"). */
   choices?: readonly string[];
+  /** One-letter form (`p` for `-p`), for the flags people type most. */
+  short?: string;
   /** Placeholder for a text value in `--help`. */
   value?: string;
   /** One line for `--help`; the default is appended from `DEFAULTS` by `help.ts`. */
@@ -66,14 +69,21 @@ const PERMISSION_HELP: Record<AppPermission, string> = {
 export const FLAGS: readonly FlagSpec[] = [
   {
     name: "root",
+    short: "r",
     field: "root",
     kind: "text",
     help: "folder to serve",
     defaultText: "the built-in site",
   },
-  { name: "host", field: "host", kind: "text", help: "address to listen on" },
+  {
+    name: "host",
+    field: "host",
+    kind: "text",
+    help: "address to listen on (no short form: -h is help); 0.0.0.0 or :: for every interface",
+  },
   {
     name: "port",
+    short: "p",
     field: "port",
     kind: "port",
     help: "port to listen on; 0 picks a free one",
@@ -94,7 +104,7 @@ export const FLAGS: readonly FlagSpec[] = [
     min: 0,
     help: "requests that may wait for a busy pool; beyond it 503",
   },
-  { name: "quiet", field: "quiet", kind: "switch", help: "no access log" },
+  { name: "quiet", short: "q", field: "quiet", kind: "switch", help: "no access log" },
   {
     name: "header-timeout",
     field: "headerTimeoutMs",
@@ -219,7 +229,8 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: "choice",
     choices: LOG_FORMATS,
     value: "FORMAT",
-    help: "access log: heiretsu (common + duration and worker), common, combined or json",
+    help:
+      "access log: heiretsu (common + duration and worker), common, combined (body bytes, 499 when the client left first) or json (every line)",
   },
   {
     name: "health",
@@ -302,14 +313,16 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "spa",
     field: "spa",
     kind: "switch",
-    help: "answer HTML requests for missing paths with /index.html",
+    help:
+      "a GET or HEAD for a missing path without a file extension (/app/users, not /app.js) whose Accept does not rule out HTML gets /index.html",
   },
   {
     name: "cors",
     value: "ORIGIN",
     field: "cors",
-    kind: "text",
-    help: "allow cross-origin requests from ORIGIN (or *)",
+    kind: "origin",
+    help:
+      "let pages from ORIGIN (scheme://host[:port]) fetch files; bare or *: any page; repeat for several",
   },
   {
     name: "header",

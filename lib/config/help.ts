@@ -38,7 +38,16 @@ export function helpText(): string {
     `  ${"--help".padEnd(HELP_COLUMN)}show this text`,
     `  ${"--version".padEnd(HELP_COLUMN)}show the version`,
     "",
+    `Short forms: ${shortForms()}; --host has none (-h is help).`,
+    "An unknown flag is refused, naming the nearest one.",
+    "",
   ].join("\n");
+}
+
+/** "-p (--port), …, -h (--help), -v or -V (--version)". */
+function shortForms(): string {
+  const flags = FLAGS.filter((f) => f.short !== undefined).map((f) => `-${f.short} (--${f.name})`);
+  return [...flags, "-h (--help)", "-v or -V (--version)"].join(", ");
 }
 
 /**
@@ -82,6 +91,7 @@ function valueName(flag: FlagSpec): string {
     mebibytes: " MIB",
     choice: ` ${flag.value ?? flag.choices?.join("|")}`,
     header: ' "NAME: VALUE"',
+    origin: ` [${flag.value ?? "ORIGIN"}]`,
     permission: "[=LIST]",
   };
   return names[flag.kind];

@@ -13,6 +13,7 @@ import { APP_PERMISSIONS, type AppPermission, DEFAULTS, type ServerConfig } from
 import { FLAGS } from "./flags.ts";
 import { helpText } from "./help.ts";
 import { readValue } from "./values.ts";
+import { unknownFlagError } from "./suggest.ts";
 
 /** The result of {@linkcode parseConfig}: run the server, print text and exit, or fail. */
 export type ConfigResult =
@@ -44,10 +45,13 @@ export interface ConfigSources {
  * ```
  */
 export function parseConfig(sources: ConfigSources): ConfigResult {
+  const args = normalizeArgs(sources.args);
+  const unknown = unknownFlagError(args, KNOWN);
+  if (unknown !== null) return { kind: "error", message: `${unknown} (see --help for the flags)` };
   let parsed;
   try {
     parsed = parseArgs({
-      args: normalizeArgs(sources.args),
+      args,
       options: parseArgsOptions(),
       allowPositionals: true,
       strict: true,
@@ -81,18 +85,28 @@ function parseArgsOptions(): Record<
   string,
   { type: "string" | "boolean"; multiple?: boolean }
 > {
-  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {
-    help: { type: "boolean" },
-    version: { type: "boolean" },
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; multiple?: boolean; short?: string }
+  > = {
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "v" },
   };
   for (const f of FLAGS) {
     options[f.name] = {
       type: f.kind === "switch" ? "boolean" : "string",
-      multiple: f.kind === "header",
+      multiple: f.kind === "header" || f.kind === "origin",
+      ...(f.short === undefined ? {} : { short: f.short }),
     };
   }
   return options;
 }
+
+/** Every flag name and one-letter form, for the unknown-flag check. */
+const KNOWN = {
+  long: ["help", "version", ...FLAGS.map((f) => f.name)],
+  short: ["h", "v", "V", ...FLAGS.flatMap((f) => f.short ?? [])],
+};
 
 /**
  * Prepares raw arguments for parseArgs: drops the "--" that `deno task serve -- …` passes on,
@@ -101,7 +115,14 @@ function parseArgsOptions(): Record<
  */
 function normalizeArgs(args: readonly string[]): string[] {
   const rest = args[0] === "--" ? args.slice(1) : [...args];
-  return rest.map((arg) => APP_PERMISSIONS.some((p) => arg === `--allow-${p}`) ? `${arg}=*` : arg);
+  return rest.map((arg, i) => {
+    if (APP_PERMISSIONS.some((p) => arg === `--allow-${p}`)) return `${arg}=*`;
+    // `-V` is version too (as in many tools); a bare `--cors` (last, or before a flag) means *.
+    if (arg === "-V") return "--version";
+    const next = rest[i + 1];
+    if (arg === "--cors" && (next === undefined || next.startsWith("-"))) return "--cors=*";
+    return arg;
+  });
 }
 
 /** Version line: ours and the Deno runtime's. */
@@ -119,7 +140,12 @@ function buildConfig(
     const fromFlag = values[flag.name];
     const fromEnv = env(envName);
     // A repeatable flag's environment variable holds one value per line.
-    const raw = fromFlag ?? (flag.kind === "header" ? fromEnv?.split("\n") : fromEnv);
+    const raw = fromFlag ??
+      (flag.kind === "header"
+        ? fromEnv?.split("\n")
+        : flag.kind === "origin"
+        ? fromEnv?.split(/[\s,]+/).filter(Boolean)
+        : fromEnv);
     if (raw === undefined) continue;
     const source = fromFlag === undefined ? envName : `--${flag.name}`;
     for (const item of Array.isArray(raw) ? raw : [raw]) {
@@ -170,6 +196,10 @@ function crossCheck(config: ServerConfig): string | null {
       }): check the path and --allow-read`;
     }
   }
+  const origins = config.cors?.split(" ") ?? [];
+  if (origins.length > 1 && origins.includes("*")) {
+    return "--cors * already allows every origin: give * or origins, not both";
+  }
   if (config.healthPath !== null && !config.healthPath.startsWith("/")) {
     return `--health "${config.healthPath}" must be a path starting with "/"`;
   }
@@ -186,7 +216,11 @@ function setField(
   field: keyof ServerConfig,
   read: { flag: string; value: unknown },
 ): void {
-  if (field === "extraHeaders") {
+  if (field === "cors") {
+    const origin = read.value as string;
+    const seen = config.cors?.split(" ") ?? [];
+    if (!seen.includes(origin)) config.cors = [...seen, origin].join(" ");
+  } else if (field === "extraHeaders") {
     config.extraHeaders.push(read.value as [string, string]);
   } else if (field === "appPermissions") {
     const name = read.flag.slice("allow-".length) as AppPermission;

@@ -125,7 +125,11 @@ export interface ServerConfig {
   followSymlinks: boolean;
   /** Answer HTML requests for missing extension-less paths with /index.html. @default false */
   spa: boolean;
-  /** Access-Control-Allow-Origin value, or null for no CORS headers. @default null */
+  /**
+   * Origins allowed to read files cross-origin: `*`, one origin, or several separated by spaces
+   * (each request's matching `Origin` is echoed, with `Vary: Origin`); null: no CORS headers.
+   * @default null
+   */
   cors: string | null;
   /** Headers added to every response, names lower-case. @default [] */
   extraHeaders: [string, string][];

@@ -49,6 +49,8 @@ export function readValue(flag: FlagSpec, raw: string | boolean): ReadResult {
         : { error: `expected one of ${flag.choices!.join(", ")}, got "${text}"` };
     case "header":
       return readHeader(text);
+    case "origin":
+      return readOrigin(text);
     case "permission":
       return readPermission(raw);
     case "port":
@@ -98,6 +100,31 @@ function readPermission(raw: string | boolean): ReadResult {
   if (raw === true || raw === "*" || raw === "") return true;
   const items = String(raw).split(",").map((item) => item.trim()).filter((item) => item !== "");
   return items.length > 0 ? items : { error: "expected a comma-separated list" };
+}
+
+/**
+ * `*` or one origin as browsers send it in `Origin`: `scheme://host[:port]`, nothing after.
+ */
+function readOrigin(text: string): ReadResult {
+  if (text === "*") return text;
+  const shape = /^([a-z][a-z0-9+.-]*):\/\/([^/?#@\s,]+)$/i.exec(text);
+  let url: URL | null = null;
+  try {
+    url = shape === null ? null : new URL(text);
+  } catch {
+    url = null;
+  }
+  if (url === null || url.hostname === "") {
+    const hint = text.includes(",")
+      ? "repeat the flag for each origin"
+      : /^[^:/]+(:\d+)?$/.test(text)
+      ? `say the scheme: https://${text}`
+      : "an origin is scheme://host[:port], with no path";
+    return { error: `"${text}" is not * or an origin: ${hint}` };
+  }
+  // Browsers send the origin lower-case, without a default port.
+  const port = url.port === "" ? "" : `:${url.port}`;
+  return `${url.protocol}//${url.hostname}${port}`;
 }
 
 function readSwitch(raw: string | boolean): ReadResult {

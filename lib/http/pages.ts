@@ -9,6 +9,7 @@
 import { STATUS_CODES } from "node:http";
 import { httpDate } from "./date.ts";
 import { serializeHead } from "./serializer.ts";
+import { SITE_STYLE } from "./site_style.ts";
 
 /** Reason phrase used for a status code node:http doesn't know. */
 const UNKNOWN_REASON = "Unknown Status";
@@ -40,8 +41,47 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]);
 }
 
+/** The site's favicon inline, so a page the server makes asks for no /favicon.ico. */
+const FAVICON =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%0A  %3Crect width='32' height='32' rx='7' fill='%234f46e5' /%3E%0A  %3Cpath d='M13 9h11M7 16h9M16 23h9' stroke='%23fff' stroke-width='4' stroke-linecap='round' /%3E%0A%3C/svg%3E";
+
+/** What the status pages add to the site's stylesheet: the card in red, the link home. */
+const PAGE_STYLE = `${SITE_STYLE}
+.problem { border-left-color: var(--bad); }
+.problem .dot { background: var(--bad); box-shadow: 0 0 0 5px color-mix(in srgb, var(--bad) 20%, transparent); }
+.problem h1 { font-size: 1.6rem; margin-bottom: 0.4rem; }
+.problem p { overflow-wrap: anywhere; }
+nav a { color: var(--accent); font-weight: 600; text-decoration: none; }
+nav a:hover { text-decoration: underline; }
+:root { --bad: #e11d48; }
+@media (prefers-color-scheme: dark) { :root { --bad: #fb7185; } }
+`;
+
 /**
- * Renders a minimal, valid HTML5 page for a status code, titled like "404 Not Found".
+ * The start of a page the server makes, up to `<body>`: the default site's stylesheet inline
+ * (no request for a stylesheet), light and dark, phone-sized.
+ *
+ * @param title the title, already HTML-escaped
+ * @param extraStyle CSS added after the site's
+ * @returns the HTML text
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pageHead } from "./pages.ts";
+ * assert.match(pageHead("Index of /"), /<title>Index of \/<\/title>/);
+ * ```
+ */
+export function pageHead(title: string, extraStyle = ""): string {
+  return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
+    `<meta name="color-scheme" content="light dark">\n<title>${title}</title>\n` +
+    `<link rel="icon" href="${FAVICON}">\n` +
+    `<style>${PAGE_STYLE}${extraStyle}</style>\n</head>\n`;
+}
+
+/**
+ * Renders a valid HTML5 page for a status code, titled like "404 Not Found", in the default
+ * site's look (its stylesheet inline, light and dark), with a link home.
  *
  * @param status The HTTP status code; its reason phrase comes from node:http STATUS_CODES.
  * @param detail Optional explanation shown under the heading; it is HTML-escaped.
@@ -59,8 +99,10 @@ export function errorPage(status: number, detail?: string): Uint8Array {
   const title = `${status} ${escapeHtml(STATUS_CODES[status] ?? UNKNOWN_REASON)}`;
   const paragraph = detail === undefined ? "" : `<p>${escapeHtml(detail)}</p>\n`;
   return encoder.encode(
-    `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
-      `<title>${title}</title>\n</head>\n<body>\n<h1>${title}</h1>\n${paragraph}</body>\n</html>\n`,
+    pageHead(title) +
+      `<body>\n<main>\n<section class="status problem">\n<span class="dot" aria-hidden="true"></span>\n` +
+      `<div>\n<h1>${title}</h1>\n${paragraph}<nav><a href="/">← Home</a></nav>\n</div>\n</section>\n` +
+      `</main>\n<footer>heiretsu</footer>\n</body>\n</html>\n`,
   );
 }
 

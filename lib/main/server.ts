@@ -13,7 +13,8 @@ import { unreachable } from "../http/unreachable.ts";
 import { Connection } from "./connection.ts";
 import { type PoolWorker, type WorkerLoss, WorkerPool } from "./pool.ts";
 import { refusalLine, Relay } from "./relay.ts";
-import { tlsContext, TlsTransport, type Transport } from "./tls.ts";
+import { lifecycleLogger } from "./log.ts";
+import { tlsContextFromFiles, TlsTransport, type Transport } from "./tls.ts";
 
 /**
  * Life of the server: `starting` → `serving` → `announcing` (still serving, but the health check
@@ -25,6 +26,9 @@ export type ServerState = "starting" | "serving" | "announcing" | "draining" | "
 /** Pause after a failed accept that is not one client's doing (out of file descriptors). */
 const ACCEPT_BACKOFF_MS = 50;
 
+/** How long workers get to log the responses cut at the end of the grace period. */
+const ABORT_LOG_MS = 100;
+
 /** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
 const READ_SLACK_BYTES = 64 * 1024;
 
@@ -33,7 +37,7 @@ export class Server {
   #config: ServerConfig;
   #listener: Deno.Listener | null = null;
   /** Certificate and key when serving HTTPS. */
-  #tls: ReturnType<typeof tlsContext> | null = null;
+  #tls: ReturnType<typeof tlsContextFromFiles> | null = null;
   #refusingSince = 0;
   #acceptFailedAt = 0;
   #pool: WorkerPool;
@@ -50,15 +54,18 @@ export class Server {
    * @param config the validated config
    * @param log where lifecycle lines go
    */
-  constructor(config: ServerConfig, log: (line: string) => void = console.log) {
+  constructor(
+    config: ServerConfig,
+    log: (line: string) => void = lifecycleLogger(config.logFormat),
+  ) {
     this.#config = config;
     this.#log = log;
     this.#pool = new WorkerPool(config, {
       onMessage: (worker, message) => this.#relay.onMessage(worker, message),
       onWorkerLost: (worker, loss) => this.#onWorkerLost(worker, loss),
       onWorkerReady: (worker) => {
-        const replaced = this.#state !== "starting";
-        this.#log(`Worker ${worker.id}: ${replaced ? "restarted" : "started"}`);
+        // The first start is one line for all of them, in start().
+        if (this.#state !== "starting") this.#log(`Worker ${worker.id}: restarted`);
         this.#relay.drainQueue();
       },
     });
@@ -101,32 +108,19 @@ export class Server {
       this.#listener.close();
       throw error;
     }
+    this.#log(`Server: ${this.#config.workers} workers started`);
     this.#state = "serving";
     const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs } = this.#config;
     const tick = Math.min(headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs) / 4;
     this.#sweep = setInterval(() => this.#onTick(), Math.max(10, Math.min(250, tick)));
     this.#acceptLoop(this.#listener);
-    const { hostname, port } = this.addr;
-    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-    const { workers, root, app } = this.#config;
-    const serving = [root === null ? null : `root ${root}`, app === null ? null : `app ${app}`];
-    const scheme = this.#config.cert === null ? "http" : "https";
-    this.#log(
-      `Server: listening on ${scheme}://${host}:${port} (${workers} workers, ${
-        serving.filter(Boolean).join(", ")
-      })`,
-    );
+    for (const line of startupLines(this.#config, this.addr)) this.#log(line);
   }
 
   /** Always plain TCP: TLS, when a certificate is configured, runs over each connection. */
   #listen(): Deno.Listener {
     const { host: hostname, port, cert, key } = this.#config;
-    if (cert !== null && key !== null) {
-      this.#tls = tlsContext({
-        cert: Deno.readTextFileSync(cert),
-        key: Deno.readTextFileSync(key),
-      });
-    }
+    if (cert !== null && key !== null) this.#tls = tlsContextFromFiles({ cert, key });
     return Deno.listen({ hostname, port });
   }
 
@@ -160,7 +154,12 @@ export class Server {
     while (this.#connections.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    const cut = this.#connections.size;
+    if (cut > 0) this.#log(`Server: grace period over; closing ${cut} unfinished connections`);
     for (const connection of this.#connections) connection.destroy();
+    // Their workers log each cut response (with the bytes that got out) when the abort arrives:
+    // give them that moment before they are stopped.
+    if (cut > 0) await new Promise((resolve) => setTimeout(resolve, ABORT_LOG_MS));
     clearInterval(this.#sweep);
     this.#pool.stop();
     this.#state = "stopped";
@@ -297,6 +296,55 @@ export class Server {
     }
     this.#pool.checkProgress(now);
     this.#relay.drainQueue();
+  }
+}
+
+/**
+ * The lines that say the server is up: the URL with the workers, what is served and the
+ * features that are on; for a wildcard host, the addresses another machine can open.
+ */
+function startupLines(config: ServerConfig, addr: Deno.NetAddr): string[] {
+  const { hostname, port } = addr;
+  const scheme = config.cert === null ? "http" : "https";
+  const url = (host: string) => `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const { workers, root, app } = config;
+  const serving = [root === null ? null : `root ${root}`, app === null ? null : `app ${app}`];
+  const flags = { list: config.listDirectories, spa: config.spa, compress: config.compress };
+  const on = Object.entries(flags).filter(([, value]) => value).map(([name]) => `--${name}`);
+  const features = on.length === 0 ? "" : `; ${on.join(", ")}`;
+  const lines = [
+    `Server: listening on ${url(hostname)} (${workers} workers, ${
+      serving.filter(Boolean).join(", ")
+    }${features})`,
+  ];
+  if (hostname !== "0.0.0.0" && hostname !== "::") return lines;
+  const addresses = reachableAddresses(hostname === "::");
+  if (addresses === null) {
+    lines.push(
+      `Server: open ${
+        url("127.0.0.1")
+      } here, or this machine's address from another (run deno with --allow-sys=networkInterfaces to list them)`,
+    );
+  } else {
+    lines.push(`Server: open ${[url("127.0.0.1"), ...addresses.map(url)].join(" or ")}`);
+  }
+  return lines;
+}
+
+/**
+ * This machine's addresses other machines can use (no loopback, no link-local IPv6, which needs
+ * a zone), or null when Deno may not list them.
+ */
+function reachableAddresses(ipv6: boolean): string[] | null {
+  const permission = Deno.permissions.querySync({ name: "sys", kind: "networkInterfaces" });
+  if (permission.state !== "granted") return null;
+  try {
+    return Deno.networkInterfaces()
+      .filter((i) => i.family === "IPv4" || (ipv6 && !i.address.startsWith("fe80")))
+      .map((i) => i.address)
+      .filter((a) => a !== "127.0.0.1" && a !== "::1");
+  } catch {
+    return null;
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import tls from "node:tls";
 import { Duplex } from "node:stream";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 
 /** What a connection needs from its socket: `Deno.Conn`, or a TLS session over one. */
 export interface Transport {
@@ -51,6 +52,70 @@ const CLOSE_NOTIFY_MS = 1000;
 export function tlsContext(pem: { cert: string; key: string }): tls.SecureContext {
   return tls.createSecureContext({ cert: pem.cert, key: pem.key });
 }
+
+/**
+ * Loads `--cert` and `--key` into a context, and says in words what is wrong with them when
+ * they do not make one: no certificate in the file, no key, a key that does not match.
+ *
+ * @param files the certificate and key file paths
+ * @returns the context
+ * @throws {Error} with a line a person can act on
+ * @example
+ * ```ts ignore
+ * import { tlsContextFromFiles } from "./tls.ts";
+ * const context = tlsContextFromFiles({ cert: "cert.pem", key: "key.pem" });
+ * ```
+ */
+export function tlsContextFromFiles(files: { cert: string; key: string }): tls.SecureContext {
+  const cert = Deno.readTextFileSync(files.cert);
+  const key = Deno.readTextFileSync(files.key);
+  if (!/-----BEGIN CERTIFICATE-----/.test(cert)) {
+    const swapped = /PRIVATE KEY-----/.test(cert) ? " (it holds a private key: swapped?)" : "";
+    throw new Error(
+      `no certificate found in ${files.cert}${swapped}: --cert takes the PEM file with "-----BEGIN CERTIFICATE-----"`,
+    );
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
+    const swapped = /BEGIN CERTIFICATE/.test(key) ? " (it holds a certificate: swapped?)" : "";
+    throw new Error(
+      `no private key found in ${files.key}${swapped}: --key takes the PEM file with "-----BEGIN PRIVATE KEY-----"`,
+    );
+  }
+  if (/ENCRYPTED/.test(key)) {
+    throw new Error(
+      `the key in ${files.key} is encrypted with a passphrase: decrypt it first (openssl pkey -in ${files.key} -out plain-key.pem)`,
+    );
+  }
+  try {
+    // createSecureContext does not compare them here: check that the first certificate (the
+    // server's own, before any chain) was made for this key.
+    if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) {
+      throw new Error("key values mismatch");
+    }
+    return tlsContext({ cert, key });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/mismatch|does not match|KEY_VALUES_MISMATCH/i.test(message)) {
+      throw new Error(
+        `the key in ${files.key} does not match the certificate in ${files.cert}: give the key the certificate was made for`,
+      );
+    }
+    throw new Error(`cannot use ${files.cert} and ${files.key} for HTTPS: ${message}`);
+  }
+}
+
+/** A plain HTTP request line starts with a method: an upper-case letter, never a TLS record. */
+function looksLikePlainHttp(first: number): boolean {
+  return first >= 0x41 && first <= 0x5a;
+}
+
+/** The answer to plain HTTP on the HTTPS port, as nginx gives one; then the connection closes. */
+const PLAIN_HTTP_ANSWER = (() => {
+  const body = "This port speaks HTTPS: open it with https:// instead of http://.\n";
+  return new TextEncoder().encode(
+    `HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+  );
+})();
 
 /**
  * A server-side TLS session over an accepted TCP connection. The socket is read only while the
@@ -136,6 +201,7 @@ export class TlsTransport implements Transport {
   /** Feeds the socket's bytes to TLS while there is room for what they decrypt to. */
   async #readSocket(): Promise<void> {
     const buffer = new Uint8Array(RAW_READ_BYTES);
+    let first = true;
     while (!this.#closing) {
       if (this.#held >= READ_AHEAD_BYTES || this.#raw.readableLength >= RAW_READ_BYTES) {
         await new Promise<void>((resolve) => (this.#wakeReader = resolve));
@@ -153,8 +219,21 @@ export class TlsTransport implements Transport {
         this.#raw.push(null);
         return;
       }
+      // A ClientHello starts with 0x16; a request line with a method. Answer that in plain
+      // text rather than drop it, and never hand it to TLS.
+      if (first && looksLikePlainHttp(buffer[0])) return this.#answerPlainHttp();
+      first = false;
       this.#raw.push(buffer.slice(0, n));
     }
+  }
+
+  async #answerPlainHttp(): Promise<void> {
+    try {
+      await writeAll(this.#conn, PLAIN_HTTP_ANSWER);
+    } catch {
+      // The client left already.
+    }
+    this.#settle(new Error("plain HTTP on the HTTPS port"));
   }
 
   #release(): void {

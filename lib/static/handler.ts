@@ -27,8 +27,10 @@ import { renderListing } from "./listing.ts";
 import { locate, type Located, type LocateScope } from "./locate.ts";
 import {
   ALLOWED_METHODS,
+  allowOrigin,
   EMPTY,
   finishHeaders,
+  type HeaderPolicy,
   headerPolicy,
   optionsResponse,
   pageResponse,
@@ -121,6 +123,17 @@ export function serveStatic(
 export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse;
 export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse | null {
   const policy = headerPolicy(options.settings ?? DEFAULTS);
+  const response = servePath(request, { options, policy });
+  if (response === null || policy.origins === null) return response;
+  const origin = request.headers.find(([name]) => name === "origin")?.[1];
+  return allowOrigin(response, { origin, policy });
+}
+
+function servePath(
+  request: StaticRequest,
+  context: { options: StaticOptions; policy: HeaderPolicy },
+): StaticResponse | null {
+  const { options, policy } = context;
   const { method } = request;
   if (method === "OPTIONS" && request.target === "*") {
     return optionsResponse(readFields(request.headers), policy);
@@ -168,7 +181,7 @@ function serveMiss(miss: Miss, target: { path: string; query: string }): StaticR
   const { path, query } = target;
   const hidden = dotfileStatus(path, settings.dotfiles);
   if (hidden === 403) return pageResponse({ status: 403, method: request.method }, request.policy);
-  if (hidden === 404) return notFound(miss);
+  if (hidden === 404) return notFound(miss, path);
   const { cache } = miss.options;
   if (cache?.isMissing(path)) return fallback(miss, path);
   const located = locate(miss.scope, path);
@@ -202,7 +215,7 @@ function serveFile(
     if (response !== null) return response;
     miss.options.cache?.forget(at.urlPath);
     const again = lookups < MAX_LOOKUPS ? locate(miss.scope, at.urlPath) : null;
-    if (again?.kind !== "file") return notFound(miss);
+    if (again?.kind !== "file") return notFound(miss, at.urlPath);
     found = again;
   }
 }
@@ -228,8 +241,9 @@ function lookup(miss: Miss, urlPath: string): StaticFile | null {
 }
 
 /**
- * `--spa`: a path without an extension whose Accept names text/html is a client-side route and
- * gets /index.html; anything else (an asset, a fetch of JSON) gets the 404.
+ * `--spa`: a path without an extension whose Accept does not rule out HTML (no Accept, `*\/*` as
+ * curl and fetch() send, `text/*`, `text/html`) is a client-side route and gets /index.html; an
+ * asset (`/app.js`) or a request that accepts only other types (`application/json`) gets the 404.
  */
 function fallback(miss: Miss, path: string): StaticResponse | null {
   const { request } = miss;
@@ -239,27 +253,28 @@ function fallback(miss: Miss, path: string): StaticResponse | null {
     if (response !== null) return response;
     if (index !== null) miss.options.cache?.forget(SPA_INDEX);
   }
-  return notFound(miss);
+  return notFound(miss, path);
 }
 
 function isRoute(path: string, accept: string | undefined): boolean {
   const name = path.slice(path.lastIndexOf("/", path.length - 2) + 1);
-  const html = mediaWeight(accept, "text/html");
-  return !name.includes(".") && accept !== undefined && html.specificity === 2 && html.q > 0;
+  return !name.includes(".") && mediaWeight(accept, "text/html").q > 0;
 }
 
 /**
  * 404 with the root's 404.html as the body when it has one, else the built-in page; null when
  * declining, so the next handler answers (and no 404 is built for it).
  */
-function notFound(miss: Miss): StaticResponse | null {
+function notFound(miss: Miss, path: string): StaticResponse | null {
   if (miss.options.ifMissing === "decline") return null;
   const { request } = miss;
   const page = lookup(miss, NOT_FOUND_PAGE);
   const response = page === null ? null : respondWithPage(request, { file: page, status: 404 });
   if (response !== null) return response;
   if (page !== null) miss.options.cache?.forget(NOT_FOUND_PAGE);
-  return pageResponse({ status: 404, method: request.method }, request.policy);
+  // The path asked for (escaped by the page), so the page is made per request.
+  const detail = `Nothing is served at ${path}`;
+  return pageResponse({ status: 404, method: request.method, detail }, request.policy);
 }
 
 function listing(
@@ -275,7 +290,7 @@ function listing(
     dotfiles: settings.dotfiles,
     scope: miss.scope,
   });
-  if (rendered === null) return notFound(miss);
+  if (rendered === null) return notFound(miss, at.path);
   const headers = finishHeaders([
     ["content-type", rendered.contentType],
     ["content-length", String(rendered.bytes.byteLength)],

@@ -137,6 +137,9 @@ export function readOrder(query: string): ListingOrder {
   };
 }
 
+/** Names compared as people read them: numbers by value, case and accents aside. */
+const NATURAL = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
 /**
  * Sorts entries in place: directories first, then by the column and then the name, the
  * direction applying to both.
@@ -158,8 +161,10 @@ export function readOrder(query: string): ListingOrder {
  */
 export function sortEntries(entries: ListingEntry[], order: ListingOrder): void {
   const direction = order.order === "asc" ? 1 : -1;
+  // Natural order (file-2 before file-10, case aside), then code points so equal-looking
+  // names still sort the same way every time.
   const byName = (a: ListingEntry, b: ListingEntry) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    NATURAL.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const key = (entry: ListingEntry) =>
     order.sort === "size" ? (entry.size ?? 0) : (entry.modifiedMs ?? 0);
   entries.sort((a, b) => {

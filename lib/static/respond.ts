@@ -20,6 +20,8 @@ export interface HeaderPolicy {
   replaced: ReadonlySet<string>;
   /** Vary members every response carries ("Origin" when CORS allows one origin). */
   vary: readonly string[];
+  /** With several `--cors` origins: those whose `Origin` is echoed per request; else null. */
+  origins: ReadonlySet<string> | null;
   /**
    * Plain status pages (no detail, no extra headers) by status and HEAD, built once: a 404
    * (made-up URLs, scanners) is the same response every time.
@@ -60,14 +62,52 @@ export function headerPolicy(settings: StaticSettings): HeaderPolicy {
   const extra = settings.extraHeaders;
   const replaced = new Set(extra.map(([name]) => name));
   const own: Array<[string, string]> = [["x-content-type-options", "nosniff"]];
-  if (settings.cors !== null) {
-    own.push(["access-control-allow-origin", settings.cors]);
+  const list = settings.cors?.split(" ") ?? [];
+  if (list.length === 1) {
+    own.push(["access-control-allow-origin", list[0]]);
     own.push(["access-control-expose-headers", EXPOSED_HEADERS]);
   }
   const common = [...own.filter(([name]) => !replaced.has(name)), ...extra];
   const vary = settings.cors !== null && settings.cors !== "*" ? ["Origin"] : [];
-  memo = { settings, common, replaced, vary, pages: new Map() };
+  const origins = list.length > 1 ? new Set(list) : null;
+  memo = { settings, common, replaced, vary, origins, pages: new Map() };
   return memo;
+}
+
+/**
+ * With several `--cors` origins, a response to a request from one of them names that origin in
+ * `Access-Control-Allow-Origin` (its `Vary: Origin` is there already); anything else is
+ * returned as it is. Responses may be shared and frozen, so a new one is made.
+ *
+ * @param response the response
+ * @param options the request's `Origin` (or undefined) and the policy
+ * @returns the response to send
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { allowOrigin, headerPolicy } from "./respond.ts";
+ * import { DEFAULTS } from "../config/settings.ts";
+ * const policy = headerPolicy({ ...DEFAULTS, cors: "https://a.example https://b.example" });
+ * const response = { status: 200, headers: [], body: { kind: "empty" as const } };
+ * const allowed = allowOrigin(response, { origin: "https://b.example", policy });
+ * assert.deepEqual(allowed.headers[0], ["access-control-allow-origin", "https://b.example"]);
+ * assert.equal(allowOrigin(response, { origin: "https://c.example", policy }), response);
+ * ```
+ */
+export function allowOrigin<R extends PlannedResponse>(
+  response: R,
+  options: { origin: string | undefined; policy: HeaderPolicy },
+): R {
+  const { origin, policy } = options;
+  if (policy.origins === null || origin === undefined || !policy.origins.has(origin)) {
+    return response;
+  }
+  const headers: Array<[string, string]> = [
+    ["access-control-allow-origin", origin],
+    ["access-control-expose-headers", EXPOSED_HEADERS],
+    ...response.headers.map(([name, value]) => [name, value] as [string, string]),
+  ];
+  return { ...response, headers };
 }
 
 /**

@@ -7,29 +7,51 @@
  */
 import type { LogFormat } from "../config/settings.ts";
 
+/**
+ * How a response ended: `complete` (every byte handed to the socket), `aborted` (the connection
+ * closed first: the client left, a timeout, or the shutdown grace period ran out) or `failed`
+ * (the server broke it off after its head was sent: a file cut short, an app's stream threw).
+ */
+export type Ending = "complete" | "aborted" | "failed";
+
 /** What one access-log line reports. */
 export interface AccessRecord {
   /** Client address (host only). */
   remote: string;
   /** The request line as received, or "-" when it could not be parsed. */
   requestLine: string;
+  /** The status sent, or 499 when the connection closed before a response head was sent. */
   status: number;
-  /** Bytes sent, head included. */
+  /** Body bytes sent (chunk framing included, as nginx's `$body_bytes_sent`), head excluded. */
   bytes: number;
+  /** Head bytes sent. @default 0 */
+  headBytes?: number;
+  /** How the response ended. @default "complete" */
+  ended?: Ending;
   /** `performance.now()` when the worker received the request. */
   startedAt: number;
   /** Worker slot that served it. */
   worker: number;
-  /** Referer header, or "-" (combined and json). */
-  referer?: string;
-  /** User-Agent header, or "-" (combined and json). */
-  userAgent?: string;
+  /** Referer header, or null (or "-") when absent (combined and json). */
+  referer?: string | null;
+  /** User-Agent header, or null (or "-") when absent (combined and json). */
+  userAgent?: string | null;
 }
+
+/** What nginx logs when the client closed the connection before the response ended. */
+export const CLIENT_CLOSED = 499;
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /**
- * Formats one access-log line.
+ * Formats one access-log line. Per format:
+ * - `heiretsu`: common, then the duration and the worker; body bytes (0 when none); a response
+ *   that did not end well gets ` aborted` or ` failed` after the worker.
+ * - `common` and `combined`: body bytes, `-` when none (Apache's `%b`); a response whose
+ *   connection closed first is logged with status 499, as nginx does; a failed one keeps its
+ *   status (the error line says what broke).
+ * - `json`: one object with the request line and its method, path, query and protocol apart,
+ *   `bytes` (body) and `headBytes`, `ended`, and `null` for what is absent.
  *
  * @param record the request's facts
  * @param options the format (default "heiretsu") and the current time (for tests)
@@ -58,36 +80,103 @@ export function accessLine(
 ): string {
   const now = options.now ?? new Date();
   const ms = performance.now() - record.startedAt;
+  const ended = record.ended ?? "complete";
+  if (options.format === "json") return jsonLine(record, { now, ms });
   const { remote, status, bytes, worker } = record;
-  if (options.format === "json") {
-    const { requestLine, referer, userAgent } = record;
-    const time = now.toISOString();
-    const durationMs = Math.round(ms * 10) / 10;
-    return JSON.stringify({
-      time,
-      remote,
-      requestLine,
-      status,
-      bytes,
-      durationMs,
-      worker,
-      referer,
-      userAgent,
-    });
-  }
-  const common = `${remote} - - [${clfTime(now)}] "${
-    escapeLogText(record.requestLine)
-  }" ${status} ${bytes}`;
+  const request = `"${escapeLogText(record.requestLine)}"`;
   switch (options.format) {
     case "common":
-      return common;
-    case "combined":
+    case "combined": {
+      const shown = ended === "aborted" ? CLIENT_CLOSED : status;
+      const common = `${remote} - - [${clfTime(now)}] ${request} ${shown} ${bytes || "-"}`;
+      if (options.format === "common") return common;
       return `${common} "${escapeLogText(record.referer ?? "-")}" "${
         escapeLogText(record.userAgent ?? "-")
       }"`;
-    default:
-      return `${common} ${ms.toFixed(1)}ms worker=${worker}`;
+    }
+    default: {
+      const mark = ended === "complete" ? "" : ` ${ended}`;
+      return `${remote} - - [${clfTime(now)}] ${request} ${status} ${bytes} ${
+        ms.toFixed(1)
+      }ms worker=${worker}${mark}`;
+    }
   }
+}
+
+/** The json format: absent values are null, the request line is also split into its parts. */
+function jsonLine(record: AccessRecord, at: { now: Date; ms: number }): string {
+  const { remote, requestLine, status, bytes, worker } = record;
+  const parts = requestLine === "-" ? [] : requestLine.split(" ");
+  const target = parts.length === 3 ? parts[1] : null;
+  const mark = target === null ? -1 : target.indexOf("?");
+  const absent = (value: string | null | undefined) =>
+    value === undefined || value === null || value === "-" ? null : value;
+  return JSON.stringify({
+    time: at.now.toISOString(),
+    remote,
+    requestLine: absent(requestLine),
+    status,
+    method: parts.length === 3 ? parts[0] : null,
+    path: target === null ? null : mark === -1 ? target : target.slice(0, mark),
+    query: target === null || mark === -1 ? null : target.slice(mark + 1),
+    protocol: parts.length === 3 ? parts[2] : null,
+    bytes,
+    headBytes: record.headBytes ?? 0,
+    ended: record.ended ?? "complete",
+    durationMs: Math.round(at.ms * 10) / 10,
+    worker,
+    referer: absent(record.referer),
+    userAgent: absent(record.userAgent),
+    type: "access",
+  });
+}
+
+/**
+ * The log line of a request that failed with an error that is not the client's (an app's throw,
+ * a bug): the worker, the request's method and path (escaped as access-log values are) and the
+ * error (escaped, frames on indented lines), so no text from the request or the app can start a
+ * line of its own; under `json`, one object with `method`, `path` and `error` (null when absent).
+ *
+ * @param failure the worker, the request line's method and target (or null), whether the head
+ * had gone out, and the error's text from `errorText()`
+ * @param format the log format
+ * @returns the line (for the plain formats, stack frames follow on indented lines)
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { failureLine } from "./access_log.ts";
+ * const failure = { worker: 2, method: "GET", target: "/a\nb", afterHead: false, error: "Error: x" };
+ * assert.equal(failureLine(failure, "heiretsu"), 'Worker 2: request failed ("GET /a\\x0ab"): Error: x');
+ * ```
+ */
+export function failureLine(
+  failure: {
+    worker: number;
+    method: string | null;
+    target: string | null;
+    afterHead: boolean;
+    error: string;
+  },
+  format: LogFormat,
+): string {
+  const { worker, method, target, afterHead, error } = failure;
+  const what = afterHead ? "response failed after its head was sent" : "request failed";
+  if (format === "json") {
+    const mark = target?.indexOf("?") ?? -1;
+    return JSON.stringify({
+      time: new Date().toISOString(),
+      type: "error",
+      source: "worker",
+      worker,
+      method,
+      path: target === null ? null : mark === -1 ? target : target.slice(0, mark),
+      query: target === null || mark === -1 ? null : target.slice(mark + 1),
+      message: what,
+      error,
+    });
+  }
+  const request = method === null ? "-" : escapeLogText(`${method} ${target}`);
+  return `Worker ${worker}: ${what} ("${request}"): ${error}`;
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   type WriterIo,
 } from "./response_writer.ts";
 import type { BufferShelf } from "./shelf.ts";
+import { CLIENT_CLOSED, type Ending } from "./access_log.ts";
 import { RequestBody } from "./request_body.ts";
 import {
   type IncomingRequest,
@@ -59,15 +60,19 @@ export interface Failure {
   afterHead: boolean;
 }
 
-/** One access-log entry. */
+/** One access-log entry (see `AccessRecord` in `access_log.ts`). */
 export interface AccessEntry {
   remote: string;
   requestLine: string;
+  /** The status sent, or 499 when the connection closed before the response head went out. */
   status: number;
+  /** Body bytes: handed to the socket when complete, written to it when aborted. */
   bytes: number;
+  headBytes: number;
+  ended: Ending;
   startedAt: number;
-  referer: string;
-  userAgent: string;
+  referer: string | null;
+  userAgent: string | null;
 }
 
 /** The request an exchange starts from. */
@@ -132,6 +137,11 @@ export class Exchange {
   /** Made on first use: most handlers never look at the signal. */
   #aborted: AbortController | null = null;
   #startedAt = performance.now();
+  /** For the access log: the request, the status and head size sent, and whether it is out. */
+  #head: RequestHead | null = null;
+  #status = 0;
+  #headBytes = 0;
+  #logged = false;
   /** Lent to the parser; null once given back, after which nothing may feed the parser. */
   #storage: Uint8Array | null;
 
@@ -184,6 +194,9 @@ export class Exchange {
   /** The connection is gone: stop at the next step and release resources. */
   abort(): void {
     if (this.#state === "done") return;
+    // Logged here, not when run() unwinds: a handler may never settle, and at the end of the
+    // shutdown grace period the worker is stopped right after this.
+    if (this.#head !== null) this.#log("aborted");
     this.#state = "aborted";
     this.#writer?.abort();
     this.#aborted?.abort(new AbortedError("the client went away"));
@@ -259,14 +272,14 @@ export class Exchange {
   /** The head, at once when its bytes are all here (as the main thread sends them). */
   #readHead(): RequestHead | null | Promise<RequestHead | null> {
     const event = this.#parser.next();
-    return event.kind === "head" ? event.head : this.#readRestOfHead();
+    return event.kind === "head" ? (this.#head = event.head) : this.#readRestOfHead();
   }
 
   async #readRestOfHead(): Promise<RequestHead | null> {
     for (;;) {
       if (!(await this.#needData())) return null;
       const event = this.#parser.next();
-      if (event.kind === "head") return event.head;
+      if (event.kind === "head") return (this.#head = event.head);
     }
   }
 
@@ -322,6 +335,8 @@ export class Exchange {
       throw new AbortedError();
     }
     this.#writer = new ResponseWriter(this.#io, this.#stream);
+    this.#status = status;
+    this.#headBytes = text.length;
     const end = early ? this.#end(close) : undefined;
     if (bodiless) releaseBody(response.body);
     try {
@@ -332,7 +347,7 @@ export class Exchange {
     } finally {
       if (!bodiless) releaseBody(response.body);
     }
-    this.#log(head, status);
+    this.#log("complete");
     if (!early) await this.#finishBody(head!, body!, close);
   }
 
@@ -406,15 +421,24 @@ export class Exchange {
     return headers;
   }
 
-  #log(head: RequestHead | null, status: number): void {
+  /** The request's one access-log line: the bytes the way it ended counts, once. */
+  #log(ended: Ending): void {
+    if (this.#logged) return;
+    this.#logged = true;
+    const head = this.#head;
+    const writer = this.#writer;
+    const sent = writer === null ? 0 : ended === "aborted" ? writer.writtenBytes : writer.sentBytes;
+    const headBytes = Math.min(sent, this.#headBytes);
     this.#io.log({
       remote: this.#remote,
       requestLine: head ? `${head.method} ${head.target} ${head.version}` : "-",
-      status,
-      bytes: this.#writer?.sentBytes ?? 0,
+      status: writer === null ? CLIENT_CLOSED : this.#status,
+      bytes: sent - headBytes,
+      headBytes,
+      ended,
       startedAt: this.#startedAt,
-      referer: head ? headerValue(head, "referer") : "-",
-      userAgent: head ? headerValue(head, "user-agent") : "-",
+      referer: head ? headerValue(head, "referer") : null,
+      userAgent: head ? headerValue(head, "user-agent") : null,
     });
   }
 
@@ -429,6 +453,7 @@ export class Exchange {
     if (this.#isAborted() || error instanceof AbortedError) return;
     if (this.#state === "responding") {
       this.#io.logError({ head, error, afterHead: true });
+      this.#log("failed");
       return this.#finish({ close: true, leftover: NOTHING });
     }
     if (!(error instanceof HttpError)) this.#io.logError({ head, error, afterHead: false });
@@ -494,9 +519,9 @@ class Incoming implements IncomingRequest {
   }
 }
 
-function headerValue(head: RequestHead, name: string): string {
+function headerValue(head: RequestHead, name: string): string | null {
   for (const [key, value] of head.headers) if (key === name) return value;
-  return "-";
+  return null;
 }
 
 function hasHeader(headers: ReadonlyArray<readonly [string, string]>, name: string): boolean {

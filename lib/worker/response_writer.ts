@@ -47,6 +47,7 @@ export class ResponseWriter {
   #aborted = false;
   #wake: (() => void) | null = null;
   #sent = 0;
+  #written = 0;
 
   /**
    * Creates a writer for one response.
@@ -64,12 +65,18 @@ export class ResponseWriter {
     return this.#sent;
   }
 
+  /** Response bytes the main thread reported written to the socket (the access log's count). */
+  get writtenBytes(): number {
+    return this.#written;
+  }
+
   /**
    * Response bytes reached the socket: reopen the window.
    *
    * @param bytes how many
    */
   credit(bytes: number): void {
+    this.#written += bytes;
     this.#unacked = Math.max(0, this.#unacked - bytes);
     this.#resume();
   }

@@ -19,8 +19,8 @@ import {
   type WorkerEvent,
   type WorkerInit,
 } from "../wire/protocol.ts";
-import { type AccessEntry, Exchange, type ExchangeIo, type Failure } from "./exchange.ts";
-import { accessLine, escapeLogText } from "./access_log.ts";
+import { type AccessEntry, Exchange, type ExchangeIo } from "./exchange.ts";
+import { accessLine, failureLine } from "./access_log.ts";
 import { errorText } from "../wire/log_text.ts";
 import { textResponse } from "../http/pages.ts";
 import { FileCache } from "../static/cache.ts";
@@ -226,20 +226,12 @@ function exchangeIo(
         console.log(accessLine({ ...entry, worker: init.id }, { format: init.logFormat }));
       }
     },
-    logError: (failure) => console.error(failureText(init.id, failure)),
+    logError: ({ head, error, afterHead }) => {
+      const request = { method: head?.method ?? null, target: head?.target ?? null };
+      const failure = { worker: init.id, ...request, afterHead, error: errorText(error) };
+      console.error(failureLine(failure, init.logFormat));
+    },
   };
-}
-
-/**
- * A failed request for the log: the worker, the request (escaped as access-log values are) and
- * the error (escaped, frames on indented lines), so no text from the request or the app can
- * start a log line of its own.
- */
-function failureText(worker: number, failure: Failure): string {
-  const { head, error, afterHead } = failure;
-  const request = head === null ? "-" : escapeLogText(`${head.method} ${head.target}`);
-  const what = afterHead ? "response failed after its head was sent" : "request failed";
-  return `Worker ${worker}: ${what} ("${request}"): ${errorText(error)}`;
 }
 
 const NOTHING = new Uint8Array();

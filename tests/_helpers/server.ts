@@ -134,7 +134,7 @@ export class TestServer {
       pending = lines.pop()!;
       for (const line of lines) {
         this.lines.push(line);
-        const match = READY.exec(line);
+        const match = READY.exec(line) ?? READY.exec(jsonMessage(line));
         if (match) {
           this.#port = Number(match[2]);
           ready.resolve();
@@ -174,4 +174,15 @@ export async function runCli(
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/** The plain text of a `--log-format json` lifecycle line, or "" for any other line. */
+function jsonMessage(line: string): string {
+  if (!line.startsWith("{")) return "";
+  try {
+    const message = JSON.parse(line).message;
+    return typeof message === "string" ? message : "";
+  } catch {
+    return "";
+  }
 }

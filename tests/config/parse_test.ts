@@ -365,3 +365,68 @@ Deno.test("parseConfig() refuses --header for fields the server writes itself", 
     ["x-frame-options", "DENY"],
   ]);
 });
+
+const noEnv = () => undefined;
+const run = (args: string[]) => parseConfig({ args, env: noEnv });
+
+Deno.test("parseConfig() takes -p, -r, -q, and -h, -v and -V print", () => {
+  const result = run(["-p", "9000", "-r", ".", "-q"]);
+  assert.equal(result.kind, "run");
+  if (result.kind !== "run") return;
+  assert.equal(result.config.port, 9000);
+  assert.equal(result.config.quiet, true);
+  assert.equal(result.config.root, Deno.realPathSync("."));
+  for (const flag of ["-h", "-v", "-V"]) assert.equal(run([flag]).kind, "print", flag);
+  const help = run(["-h"]);
+  assert.ok(help.kind === "print" && help.text.includes("-p (--port)"), "help names -p");
+  assert.ok(help.kind === "print" && help.text.includes("--host has none (-h is help)"));
+});
+
+Deno.test("parseConfig() names the flag an unknown one was probably meant to be", () => {
+  const cases: Array<[string[], string]> = [
+    [["--prot", "80"], "unknown flag --prot: did you mean --port? (see --help for the flags)"],
+    [["--workrs=2"], "unknown flag --workrs: did you mean --workers?"],
+    [["-port", "80"], "unknown flag -port: did you mean --port?"],
+    [["--zzzzzz"], "unknown flag --zzzzzz (see --help for the flags)"],
+    [["-x"], "unknown flag -x: the short flags are"],
+  ];
+  for (const [args, start] of cases) {
+    const result = run(args);
+    assert.equal(result.kind, "error", args.join(" "));
+    if (result.kind === "error") assert.ok(result.message.startsWith(start), result.message);
+  }
+});
+
+Deno.test("parseConfig() reads --cors: bare is *, origins repeat, anything else is refused", () => {
+  const cors = (args: string[]) => {
+    const result = run(args);
+    if (result.kind === "run") return result.config.cors ?? "";
+    return result.kind === "error" ? result.message : "";
+  };
+  assert.equal(cors(["--cors"]), "*");
+  assert.equal(cors(["--cors", "--quiet"]), "*");
+  assert.equal(cors(["--cors", "*"]), "*");
+  assert.equal(cors(["--cors", "HTTPS://App.Example:443"]), "https://app.example");
+  assert.equal(
+    cors(["--cors", "https://a.example", "--cors", "http://localhost:3000"]),
+    "https://a.example http://localhost:3000",
+  );
+  assert.match(
+    cors(["--cors", "example.com"]),
+    /"example.com" is not \* or an origin: say the scheme: https:\/\/example.com/,
+  );
+  assert.match(
+    cors(["--cors", "https://a.example,https://b.example"]),
+    /repeat the flag for each origin/,
+  );
+  assert.match(cors(["--cors", "https://a.example/path"]), /no path/);
+  assert.match(
+    cors(["--cors", "*", "--cors", "https://a.example"]),
+    /give \* or origins, not both/,
+  );
+  const env = parseConfig({
+    args: [],
+    env: (name) => (name === "HEIRETSU_CORS" ? "https://a.example, https://b.example" : undefined),
+  });
+  assert.equal(env.kind === "run" && env.config.cors, "https://a.example https://b.example");
+});

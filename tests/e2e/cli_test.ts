@@ -73,7 +73,12 @@ Deno.test("heiretsu prints the ready line with host, port, workers and root", as
       line,
       `Server: listening on http://127.0.0.1:${server.port} (3 workers, root ${root})`,
     );
-    for (const id of [1, 2, 3]) await server.waitForLine(new RegExp(`^Worker ${id}: started$`));
+    await server.waitForLine(/^Server: 3 workers started$/);
+    assert.ok(server.lines.indexOf("Server: 3 workers started") < server.lines.indexOf(line));
+    assert.ok(
+      !server.lines.some((l) => /^Worker \d+: started$/.test(l)),
+      "one line, not one per worker",
+    );
   } finally {
     await server.stop();
   }

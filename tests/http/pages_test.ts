@@ -148,3 +148,15 @@ Deno.test("closingResponse() without extra headers adds no retry-after", () => {
     ),
   );
 });
+
+Deno.test("errorPage() looks like the default site: its stylesheet inline, light and dark, a link home", () => {
+  const page = decode(errorPage(404, 'Nothing is served at /a<b>"c'));
+  const css = Deno.readTextFileSync(new URL("../../static/style.css", import.meta.url));
+  assert.ok(page.includes(`<style>${css}`), "static/style.css, inline");
+  assert.match(page, /<meta name="color-scheme" content="light dark">/);
+  assert.match(page, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
+  assert.match(page, /<a href="\/">/);
+  assert.match(page, /<p>Nothing is served at \/a&lt;b&gt;&quot;c<\/p>/);
+  assert.ok(!page.includes('rel="stylesheet"'), "no request for a stylesheet");
+  assert.match(page, /<link rel="icon" href="data:image\/svg\+xml,/, "nor for a favicon");
+});

@@ -291,11 +291,19 @@ Deno.test("serveStatic() with spa serves index.html for HTML routes and 404 for 
   });
   assert.equal(route.status, 200);
   assert.equal(await bodyText(route), "<p>app shell</p>");
+  // Accept that does not rule out HTML: curl's and fetch()'s */*, none at all, text/*.
+  for (const accept of [[["accept", "*/*"]], [], [["accept", "text/*"]]] as const) {
+    const headers = accept.map(([k, v]) => [k, v] as [string, string]);
+    const response = serveWith({ spa: true }, { target: "/users/42", headers, at: appRoot });
+    assert.equal(response.status, 200, JSON.stringify(headers));
+    assert.equal(await bodyText(response), "<p>app shell</p>");
+  }
   const cases: Array<[string, Array<[string, string]>]> = [
     ["/assets/missing.js", HTML_ACCEPT],
-    ["/users/42", [["accept", "*/*"]]],
-    ["/users/42", []],
+    ["/assets/missing.js", [["accept", "*/*"]]],
+    ["/users/42", [["accept", "application/json"]]],
     ["/users/42", [["accept", "text/html;q=0"]]],
+    ["/users/42", [["accept", "text/html;q=0, */*"]]],
   ];
   for (const [target, headers] of cases) {
     const response = serveWith({ spa: true }, { target, headers, at: appRoot });
@@ -498,4 +506,28 @@ Deno.test("serveStatic() serves a flipped root symlink's new tree, with a cache 
   } finally {
     await Deno.remove(releases, { recursive: true });
   }
+});
+
+Deno.test("serveStatic() with several cors origins echoes the matching Origin, with Vary", async () => {
+  const cors = "https://a.example http://localhost:3000";
+  const header = (response: StaticResponse, name: string) =>
+    response.headers.find(([key]) => key === name)?.[1];
+  const from = (origin: string) =>
+    serveWith({ cors }, { target: "/hello.txt", headers: [["origin", origin]] });
+  const allowed = from("http://localhost:3000");
+  assert.equal(header(allowed, "access-control-allow-origin"), "http://localhost:3000");
+  assert.match(header(allowed, "vary") ?? "", /Origin/);
+  await bodyText(allowed);
+  const other = from("https://evil.example");
+  assert.equal(header(other, "access-control-allow-origin"), undefined);
+  assert.match(header(other, "vary") ?? "", /Origin/);
+  await bodyText(other);
+  const missing = from("https://a.example");
+  assert.equal(header(missing, "access-control-allow-origin"), "https://a.example");
+  const notFound = serveWith({ cors }, {
+    target: "/nope.txt",
+    headers: [["origin", "https://a.example"]],
+  });
+  assert.equal(header(notFound, "access-control-allow-origin"), "https://a.example");
+  await bodyText(missing);
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { formatSize, renderListingHtml } from "../../lib/static/listing_html.ts";
 
+const NAME_ORDER = { sort: "name", order: "asc" } as const;
+
 const ENTRIES = [
   { name: "sub dir", kind: "directory" as const, size: null, modifiedMs: 0 },
   { name: '<script>alert("x")</script>.txt', kind: "file" as const, size: 2048, modifiedMs: 0 },
@@ -52,4 +54,35 @@ Deno.test("formatSize() uses binary units with one decimal below ten", () => {
   assert.equal(formatSize(1536), "1.5 KiB");
   assert.equal(formatSize(20 * 1024 * 1024), "20 MiB");
   assert.equal(formatSize(3 * 1024 ** 5), "3072 TiB");
+});
+
+Deno.test("renderListingHtml() says an empty folder is empty, with no filter box", () => {
+  const html = renderListingHtml({ urlPath: "/e/", entries: [], order: NAME_ORDER });
+  assert.ok(html.includes("This folder is empty."));
+  assert.ok(!html.includes('id="filter"'));
+});
+
+Deno.test("renderListingHtml() gives rows icons by type, a filter box, and escapes data-name", () => {
+  const entries = [
+    { name: "sub", kind: "directory" as const, size: null, modifiedMs: 0 },
+    { name: 'a"b<c>.png', kind: "file" as const, size: 1, modifiedMs: 0 },
+    { name: "notes.md", kind: "file" as const, size: 1, modifiedMs: 0 },
+    { name: "blob", kind: "file" as const, size: 1, modifiedMs: 0 },
+  ];
+  const html = renderListingHtml({ urlPath: "/", entries, order: NAME_ORDER });
+  assert.ok(
+    html.includes(
+      '<tr class="dir" data-name="sub"><td class="n"><svg aria-hidden="true"><use href="#i-dir">',
+    ),
+  );
+  assert.ok(
+    html.includes(
+      'data-name="a&quot;b&lt;c&gt;.png"><td class="n"><svg aria-hidden="true"><use href="#i-image">',
+    ),
+  );
+  assert.ok(html.includes('<use href="#i-text">'));
+  assert.ok(html.includes('<use href="#i-file">'));
+  assert.ok(html.includes('<input id="filter" type="search"'));
+  assert.ok(html.includes('<meta name="color-scheme" content="light dark">'));
+  assert.ok(!/\b(src|href)="https?:/.test(html), "no external requests");
 });

@@ -94,3 +94,16 @@ Deno.test("sortEntries() breaks ties by name", () => {
   sortEntries(entries, { sort: "date", order: "asc" });
   assert.deepEqual(entries.map((e) => e.name), ["a", "b"]);
 });
+
+Deno.test("sortEntries() sorts names naturally: file-2 before file-10, case aside", () => {
+  const names = ["file-10.txt", "File-3.txt", "file-2.txt", "file-1.txt", "a.txt"];
+  const entries = names.map((name) => ({ name, kind: "file" as const, size: 1, modifiedMs: 0 }));
+  sortEntries(entries, { sort: "name", order: "asc" });
+  assert.deepEqual(entries.map((entry) => entry.name), [
+    "a.txt",
+    "file-1.txt",
+    "file-2.txt",
+    "File-3.txt",
+    "file-10.txt",
+  ]);
+});

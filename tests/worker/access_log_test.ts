@@ -4,7 +4,7 @@
  * request on one line.
  */
 import assert from "node:assert/strict";
-import { accessLine, type AccessRecord } from "../../lib/worker/access_log.ts";
+import { accessLine, type AccessRecord, failureLine } from "../../lib/worker/access_log.ts";
 
 /** Sun, 06 Nov 1994 08:49:37 GMT, the RFC 9110 example date. */
 const NOW = new Date(Date.UTC(1994, 10, 6, 8, 49, 37));
@@ -88,4 +88,80 @@ Deno.test("accessLine() writes the common, combined and json formats", () => {
   assert.equal(json.worker, entry.worker);
   assert.equal(json.userAgent, 'curl "8"');
   assert.equal(typeof json.durationMs, "number");
+});
+
+Deno.test("accessLine() writes - for no body bytes in common and combined, 0 in heiretsu", () => {
+  const entry = record({ requestLine: "HEAD / HTTP/1.1", bytes: 0, headBytes: 220 });
+  assert.match(accessLine(entry, { format: "common", now: NOW }), /" 200 -$/);
+  assert.match(accessLine(entry, { format: "combined", now: NOW }), /" 200 - "-" "-"$/);
+  assert.match(withoutDuration(accessLine(entry, { now: NOW })).rest, /" 200 0 worker=3$/);
+});
+
+Deno.test("accessLine() marks a response whose connection closed first, per format", () => {
+  const entry = record({ bytes: 4096, ended: "aborted" });
+  assert.match(accessLine(entry, { format: "common", now: NOW }), /" 499 4096$/);
+  assert.match(accessLine(entry, { format: "combined", now: NOW }), /" 499 4096 "-" "-"$/);
+  assert.match(accessLine(entry, { now: NOW }), /" 200 4096 [\d.]+ms worker=3 aborted$/);
+  const json = JSON.parse(accessLine(entry, { format: "json", now: NOW }));
+  assert.deepEqual([json.status, json.bytes, json.ended], [200, 4096, "aborted"]);
+  const failed = record({ ended: "failed" });
+  assert.match(accessLine(failed, { format: "common", now: NOW }), /" 200 512$/);
+  assert.match(accessLine(failed, { now: NOW }), / worker=3 failed$/);
+});
+
+Deno.test("accessLine() json splits the request line and writes null for what is absent", () => {
+  const json = JSON.parse(
+    accessLine(record({ requestLine: "GET /a/b?x=1&y HTTP/1.0", headBytes: 99 }), {
+      format: "json",
+      now: NOW,
+    }),
+  );
+  assert.equal(json.method, "GET");
+  assert.equal(json.path, "/a/b");
+  assert.equal(json.query, "x=1&y");
+  assert.equal(json.protocol, "HTTP/1.0");
+  assert.equal(json.bytes, 512);
+  assert.equal(json.headBytes, 99);
+  assert.equal(json.ended, "complete");
+  assert.equal(json.referer, null);
+  assert.equal(json.userAgent, null);
+  const bad = JSON.parse(accessLine(record({ requestLine: "-", status: 400 }), { format: "json" }));
+  assert.deepEqual([bad.requestLine, bad.method, bad.path, bad.query, bad.protocol], [
+    null,
+    null,
+    null,
+    null,
+    null,
+  ]);
+  const noQuery = JSON.parse(accessLine(record(), { format: "json" }));
+  assert.equal(noQuery.query, null);
+});
+
+Deno.test("failureLine() names the worker, method and path, escaped, or is one json object", () => {
+  const failure = {
+    worker: 2,
+    method: "POST",
+    target: '/x"\r\ny?q=1',
+    afterHead: false,
+    error: "Error: kaboom\n    at handler (app.ts:1:1)",
+  };
+  const plain = failureLine(failure, "heiretsu");
+  assert.equal(
+    plain.split("\n")[0],
+    'Worker 2: request failed ("POST /x\\x22\\x0d\\x0ay?q=1"): Error: kaboom',
+  );
+  const json = JSON.parse(failureLine(failure, "json"));
+  assert.deepEqual([json.type, json.worker, json.method, json.path, json.query], [
+    "error",
+    2,
+    "POST",
+    '/x"\r\ny',
+    "q=1",
+  ]);
+  assert.equal(json.error, failure.error);
+  const unparsed = failureLine(
+    { ...failure, method: null, target: null, afterHead: true },
+    "common",
+  );
+  assert.match(unparsed, /^Worker 2: response failed after its head was sent \("-"\): /);
 });

@@ -3,7 +3,7 @@
  * each step.
  */
 import assert from "node:assert/strict";
-import { Exchange, type ExchangeIo } from "../../lib/worker/exchange.ts";
+import { type AccessEntry, Exchange, type ExchangeIo } from "../../lib/worker/exchange.ts";
 import type { RequestHandler } from "../../lib/worker/handler.ts";
 import type { ResponseEnd } from "../../lib/worker/response_writer.ts";
 import { BufferShelf } from "../../lib/worker/shelf.ts";
@@ -17,9 +17,12 @@ interface Sent {
 }
 
 /** A worker's services that record what an exchange sends; no credit ever comes back. */
-function fakeIo(handle: RequestHandler): { io: ExchangeIo; sent: Sent[]; pulls: number[] } {
+function fakeIo(
+  handle: RequestHandler,
+): { io: ExchangeIo; sent: Sent[]; pulls: number[]; logs: AccessEntry[] } {
   const sent: Sent[] = [];
   const pulls: number[] = [];
+  const logs: AccessEntry[] = [];
   const io: ExchangeIo = {
     handle,
     serverHeader: "heiretsu/test",
@@ -28,7 +31,7 @@ function fakeIo(handle: RequestHandler): { io: ExchangeIo; sent: Sent[]; pulls: 
     limits: { maxRequestLineBytes: 8192, maxHeaderBytes: 32768, maxHeaderCount: 100 },
     parserStorage: new BufferShelf(4096, 4),
     pull: (_stream, bytes) => pulls.push(bytes),
-    log: () => {},
+    log: (entry) => logs.push(entry),
     logError: () => {},
     scratch: new Uint8Array(512 * 1024),
     windowBytes: 1024,
@@ -36,7 +39,7 @@ function fakeIo(handle: RequestHandler): { io: ExchangeIo; sent: Sent[]; pulls: 
     whenFlushed: () => Promise.resolve(),
     send: (_stream, bytes, end) => sent.push({ text: new TextDecoder().decode(bytes), end }),
   };
-  return { io, sent, pulls };
+  return { io, sent, pulls, logs };
 }
 
 function start(head: string) {
@@ -161,4 +164,83 @@ Deno.test("Exchange.run() asks for a body only when the handler reads it", async
   await done;
   assert.ok(sent.map((record) => record.text).join("").endsWith("\r\n\r\nabc"));
   assert.equal(sent.at(-1)!.end?.close, false, "the body was drained: keep-alive goes on");
+});
+
+Deno.test("Exchange logs the body bytes of a complete response, head apart", async () => {
+  const { io, sent, logs } = fakeIo(() => ({
+    status: 200,
+    headers: [["content-length", "2"]],
+    body: { kind: "bytes", bytes: encoder.encode("ok") },
+  }));
+  await new Exchange(io, start("GET /a?b=1 HTTP/1.1\r\nHost: a\r\n\r\n")).run();
+  assert.equal(logs.length, 1);
+  const [entry] = logs;
+  assert.equal(entry.requestLine, "GET /a?b=1 HTTP/1.1");
+  assert.equal(entry.status, 200);
+  assert.equal(entry.ended, "complete");
+  assert.equal(entry.bytes, 2);
+  assert.equal(entry.headBytes, sent[0].text.length - 2);
+  assert.equal(entry.referer, null);
+  assert.equal(entry.userAgent, null);
+});
+
+Deno.test("Exchange logs a request whose client left before the answer as 499, once", async () => {
+  const answer = Promise.withResolvers<PlannedResponse>();
+  const { io, logs } = fakeIo(() => answer.promise);
+  const exchange = new Exchange(io, start("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  exchange.abort();
+  assert.equal(logs.length, 1, "logged at the abort, even if the handler never answers");
+  answer.resolve({ status: 204, headers: [], body: { kind: "empty" } });
+  await done;
+  exchange.abort();
+  assert.equal(logs.length, 1);
+  assert.deepEqual([logs[0].status, logs[0].bytes, logs[0].ended], [499, 0, "aborted"]);
+});
+
+Deno.test("Exchange logs an aborted download with the bytes written to the socket", async () => {
+  const path = Deno.makeTempFileSync();
+  Deno.writeFileSync(path, new Uint8Array(1024 * 1024));
+  const { io, sent, logs } = fakeIo(() => fileResponse(path).response);
+  const exchange = new Exchange(io, start("GET /big HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const written = sent[0].text.length;
+  exchange.credit(written);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(logs.length, 0, "nothing logged while the response goes on");
+  exchange.abort();
+  await done;
+  assert.equal(logs.length, 1);
+  const [entry] = logs;
+  assert.equal(entry.status, 200);
+  assert.equal(entry.ended, "aborted");
+  assert.equal(
+    entry.bytes + entry.headBytes,
+    written,
+    "what reached the socket, not what was sent",
+  );
+  assert.ok(entry.bytes > 0 && entry.bytes < 1024 * 1024);
+  Deno.removeSync(path);
+});
+
+Deno.test("Exchange logs a stream that fails after the head as failed", async () => {
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode("part"));
+    },
+    pull() {
+      throw new Error("the app's stream broke");
+    },
+  });
+  const { io, logs } = fakeIo(() => ({
+    status: 200,
+    headers: [],
+    body: { kind: "stream", stream },
+  }));
+  await new Exchange(io, start("GET /s HTTP/1.1\r\nHost: a\r\n\r\n")).run();
+  assert.equal(logs.length, 1);
+  assert.equal(logs[0].ended, "failed");
+  assert.equal(logs[0].status, 200);
 });
