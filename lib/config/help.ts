@@ -37,6 +37,12 @@ export function helpText(): string {
     ...rows,
     `  ${"--help".padEnd(HELP_COLUMN)}show this text`,
     `  ${"--version".padEnd(HELP_COLUMN)}show the version`,
+    `  ${
+      "--health-check [URL]".padEnd(HELP_COLUMN)
+    }ask a running server's health path and exit 0 on 200, else 1 (first`,
+    `  ${
+      "".padEnd(HELP_COLUMN)
+    }argument only; without URL: http://127.0.0.1:$HEIRETSU_PORT$HEIRETSU_HEALTH)`,
     "",
     `Short forms: ${shortForms()}; --host has none (-h is help).`,
     "An unknown flag is refused, naming the nearest one.",
