@@ -99,11 +99,12 @@ async function plan(
     return { status, headers, body: { kind: "empty" } };
   }
   const reader = response.body.getReader();
-  const first = await reader.read();
-  if (first.done) {
+  const read = await reader.read();
+  if (read.done) {
     headers.push(["content-length", "0"]);
     return { status, headers, body: { kind: "empty" } };
   }
+  const first = { value: bodyBytes(read.value, reader) };
   // One microtask is enough for a body that is already complete to report its end; a body the
   // app is still writing (server-sent events) is not held back waiting for its next piece.
   const next = reader.read();
@@ -113,6 +114,29 @@ async function plan(
     return { status, headers, body: { kind: "bytes", bytes: first.value } };
   }
   return { status, headers, body: { kind: "stream", stream: resume(reader, [first.value], next) } };
+}
+
+/**
+ * A body chunk as bytes. `Deno.serve` takes any ArrayBuffer view; an ArrayBuffer is taken too. A
+ * string or another value fails the response with a message naming it, where a wrong guess at its
+ * length would announce bytes that never come.
+ */
+function bodyBytes(
+  chunk: unknown,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (ArrayBuffer.isView(chunk)) {
+    return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  const what = typeof chunk === "string"
+    ? "a string"
+    : String(chunk?.constructor?.name ?? typeof chunk);
+  reader.cancel().catch(() => {});
+  throw new TypeError(
+    `the app's response body gave ${what}: each chunk of a body stream must be a Uint8Array`,
+  );
 }
 
 function removeHeader(headers: Array<[string, string]>, name: string): void {
@@ -140,7 +164,7 @@ function resume(
       const result = await (next ?? reader.read());
       next = null;
       if (result.done) controller.close();
-      else controller.enqueue(result.value);
+      else controller.enqueue(bodyBytes(result.value, reader));
     },
     cancel(reason) {
       return reader.cancel(reason);

@@ -199,7 +199,8 @@ export class Connection {
   finish(next: { pending: boolean }): void {
     const { headerTimeoutMs, keepaliveTimeoutMs } = this.#timeouts;
     if (next.pending) this.#move("reading", Date.now() + headerTimeoutMs);
-    else this.#move("idle", Date.now() + keepaliveTimeoutMs);
+    // The response may still be on its way out: keep-alive starts once it is (see #flush).
+    else this.#move("idle", this.#queuedBytes > 0 ? 0 : Date.now() + keepaliveTimeoutMs);
   }
 
   /** The worker waits for body bytes none of which are here: the body timeout runs, if not yet. */
@@ -341,7 +342,14 @@ export class Connection {
     }
     this.#writing = false;
     if (this.state === "closing") this.destroy();
-    else if (this.state !== "closed") this.#guard(() => this.#events.onWritten(this));
+    else if (this.state !== "closed") {
+      // An idle connection waited for its last response to drain before its keep-alive began:
+      // a slow reader must not lose the end of a download to the keep-alive timer.
+      if (this.#state === "idle" && this.#deadline === 0) {
+        this.#deadline = Date.now() + this.#timeouts.keepaliveTimeoutMs;
+      }
+      this.#guard(() => this.#events.onWritten(this));
+    }
   }
 
   /** Joins queued writes up to COALESCE_BYTES into one. */

@@ -144,7 +144,10 @@ export class Server {
     this.#state = "draining";
     this.#listener?.close();
     for (const connection of this.#connections) {
-      if (connection.state === "idle" || connection.state === "reading") connection.destroy();
+      // Still writing a response out (a slow reader): finish it within the grace period.
+      if (connection.state === "idle" || connection.state === "reading") {
+        connection.closeAfterWrites();
+      }
     }
     const busy = this.#connections.size;
     if (busy > 0) {
@@ -251,7 +254,8 @@ export class Server {
 
   /** The client closed its sending side: close an idle connection; the relay sees to the rest. */
   #onEnd(c: Connection): void {
-    if (c.state === "idle" || c.state === "reading") return c.destroy();
+    // Nothing more will come; what is still being written goes out first.
+    if (c.state === "idle" || c.state === "reading") return c.closeAfterWrites();
     this.#relay.onEnd(c);
   }
 

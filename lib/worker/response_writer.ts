@@ -46,6 +46,8 @@ export class ResponseWriter {
   #unacked = 0;
   #aborted = false;
   #wake: (() => void) | null = null;
+  /** The stream being sent, if any: cancelled on abort. */
+  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #sent = 0;
   #written = 0;
 
@@ -85,6 +87,9 @@ export class ResponseWriter {
   abort(): void {
     this.#aborted = true;
     this.#resume();
+    // A stream that never yields again (an app's) must not keep the response alive: cancelling
+    // it ends the pending read.
+    this.#reader?.cancel().catch(() => {});
   }
 
   /**
@@ -148,6 +153,7 @@ export class ResponseWriter {
   ): Promise<void> {
     const { chunked, end } = options;
     const reader = options.stream.getReader();
+    this.#reader = reader;
     try {
       const scratch = await this.#room(head.length);
       this.#send(scratch.subarray(0, writeHead(head, scratch)));
@@ -165,6 +171,7 @@ export class ResponseWriter {
       reader.cancel().catch(() => {});
       throw error;
     } finally {
+      this.#reader = null;
       reader.releaseLock();
     }
   }

@@ -173,3 +173,18 @@ Deno.test("an absolute-form target's authority is the app's Host and URL host, w
     });
   });
 });
+
+Deno.test("an app body chunk that is a DataView or ArrayBuffer is sent whole; a string is a 500", async () => {
+  await withHostileApp(["--workers", "1", "--quiet"], async (server) => {
+    for (const path of ["/dataview", "/arraybuffer"]) {
+      const { response, ms } = await timedGet(server.port, path);
+      assert.equal(response.status, 200, path);
+      assert.equal(new TextDecoder().decode(response.body), "hi!", path);
+      assert.ok(ms < PROMPT_MS, `${path} took ${ms} ms`);
+    }
+    const { response } = await timedGet(server.port, "/string-chunk");
+    assert.equal(response.status, 500);
+    await server.waitForLine(/each chunk of a body stream must be a Uint8Array/);
+    assert.equal((await timedGet(server.port, "/fast")).response.status, 200, "no worker lost");
+  });
+});

@@ -194,3 +194,18 @@ Deno.test("ResponseWriter.sendParts() reads file ranges between byte parts, acro
     await Deno.remove(path);
   }
 });
+
+Deno.test("ResponseWriter.abort() cancels a stream that never yields again, ending sendStream()", async () => {
+  const { io } = fakeIo({ scratchBytes: 1024, windowBytes: 4096 });
+  let cancelled = false;
+  const stream = new ReadableStream<Uint8Array>({
+    pull: () => new Promise(() => {}),
+    cancel: () => void (cancelled = true),
+  });
+  const writer = new ResponseWriter(io, 1);
+  const sending = writer.sendStream("H\r\n\r\n", { stream, chunked: true, end: END });
+  await settle();
+  writer.abort();
+  await assert.rejects(sending, AbortedError);
+  assert.ok(cancelled, "the app's stream is told to stop");
+});
