@@ -8,7 +8,7 @@
  */
 import { parseConfig } from "./lib/config/parse.ts";
 import { Server } from "./lib/main/server.ts";
-import { unbake } from "./lib/main/baked.ts";
+import { BAKED_APP_FLAG, unbake } from "./lib/main/baked.ts";
 import { HEALTH_CHECK_FLAG, healthCheck, healthCheckUrl } from "./lib/main/health_check.ts";
 import { appPlacementError } from "./lib/main/app_placement.ts";
 import { lifecycleLogger } from "./lib/main/log.ts";
@@ -34,8 +34,10 @@ function startupError(error: unknown, host: string, port: number): string {
 const EXIT_FORCED = 130;
 
 async function main(): Promise<number> {
+  // The person's own first argument, after what a binary with its app inside was built with.
+  const given = Deno.args[0] === BAKED_APP_FLAG ? Deno.args.slice(2) : Deno.args;
+  if (given[0] === HEALTH_CHECK_FLAG) return await healthCheck(healthCheckUrl(given[1], readEnv));
   const args = unbake(Deno.args, import.meta.url);
-  if (args[0] === HEALTH_CHECK_FLAG) return await healthCheck(healthCheckUrl(args[1], readEnv));
   const result = parseConfig({ args, env: readEnv });
   if (result.kind === "print") {
     await Deno.stdout.write(new TextEncoder().encode(result.text));

@@ -56,7 +56,9 @@ export function configFromOptions(options: ServeOptions): ConfigResult {
 /** One option as flag arguments, or why it cannot be. */
 function flagArgs(field: string, value: unknown): string[] | string {
   if (field === "appPermissions") {
-    return Object.entries(value as Record<string, true | string[]>).map(([name, grant]) =>
+    const grants = Object.entries(value as Record<string, true | string[]>);
+    // An empty list grants nothing: it must not become a bare flag, which grants everything.
+    return grants.filter(([, grant]) => grant === true || grant.length > 0).map(([name, grant]) =>
       grant === true ? `--allow-${name}` : `--allow-${name}=${grant.join(",")}`
     );
   }
@@ -72,7 +74,8 @@ function flagArgs(field: string, value: unknown): string[] | string {
     case "seconds":
       return [`--${flag.name}=${Number(value) / 1000}`];
     default:
-      return [`--${flag.name}=${value}`];
+      // null is a field's "none": the flag's default, not the text "null".
+      return value === null ? [] : [`--${flag.name}=${value}`];
   }
 }
 

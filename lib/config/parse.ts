@@ -13,6 +13,7 @@ import { APP_PERMISSIONS, type AppPermission, DEFAULTS, type ServerConfig } from
 import { FLAGS } from "./flags.ts";
 import { helpText } from "./help.ts";
 import { readValue } from "./values.ts";
+import { isFieldValue } from "../http/headers.ts";
 import { unknownFlagError } from "./suggest.ts";
 
 /** The result of {@linkcode parseConfig}: run the server, print text and exit, or fail. */
@@ -180,6 +181,12 @@ function crossCheck(config: ServerConfig): string | null {
   const realRoot = config.root === null ? null : Deno.realPathSync(config.root);
   if (realRoot !== null && parsePath(realRoot).root === realRoot && !config.allowRootDir) {
     return `root "${config.root}" would publish the whole disk: give a folder, or add --allow-root-dir if you mean it`;
+  }
+  // It becomes a header value of every file: refused here, not as a 500 for each request.
+  if (!isFieldValue(config.cacheControl)) {
+    return `--cache-control: ${
+      JSON.stringify(config.cacheControl)
+    } is not a valid header value: leave out control characters`;
   }
   if ((config.cert === null) !== (config.key === null)) {
     return "HTTPS needs both --cert and --key: give the certificate and its private key";

@@ -97,9 +97,13 @@ function readHeader(text: string): ReadResult {
 
 /** Bare (true or "*"): everything; "a,b": only those. */
 function readPermission(raw: string | boolean): ReadResult {
-  if (raw === true || raw === "*" || raw === "") return true;
-  const items = String(raw).split(",").map((item) => item.trim()).filter((item) => item !== "");
-  return items.length > 0 ? items : { error: "expected a comma-separated list" };
+  if (raw === true || raw === "*") return true;
+  const items = String(raw).split(",").map((item) => item.trim());
+  // An empty list or item is refused, never read as "everything".
+  if (items.some((item) => item === "")) {
+    return { error: "expected a comma-separated list of names: give the flag alone for any" };
+  }
+  return items;
 }
 
 /**

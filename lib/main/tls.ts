@@ -89,7 +89,10 @@ export function tlsContextFromFiles(files: { cert: string; key: string }): tls.S
   try {
     // createSecureContext does not compare them here: check that the first certificate (the
     // server's own, before any chain) was made for this key.
-    if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) {
+    // One file may hold both (as node:tls allows): each check reads only its own PEM block.
+    const ownCert = pemBlock(cert, "CERTIFICATE") ?? cert;
+    const ownKey = pemBlock(key, "[A-Z ]*PRIVATE KEY") ?? key;
+    if (!new X509Certificate(ownCert).checkPrivateKey(createPrivateKey(ownKey))) {
       throw new Error("key values mismatch");
     }
     return tlsContext({ cert, key });
@@ -102,6 +105,12 @@ export function tlsContextFromFiles(files: { cert: string; key: string }): tls.S
     }
     throw new Error(`cannot use ${files.cert} and ${files.key} for HTTPS: ${message}`);
   }
+}
+
+/** The first PEM block of a kind (a label pattern) in `text`, or null. */
+function pemBlock(text: string, label: string): string | null {
+  const block = new RegExp(`-----BEGIN (${label})-----[\\s\\S]*?-----END \\1-----`).exec(text);
+  return block === null ? null : block[0];
 }
 
 /** A plain HTTP request line starts with a method: an upper-case letter, never a TLS record. */

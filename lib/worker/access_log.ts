@@ -196,8 +196,13 @@ export function escapeLogText(text: string): string {
   let out = "";
   for (const char of text) {
     const code = char.charCodeAt(0);
-    const unsafe = code < 0x20 || code === 0x7f || char === '"' || char === "\\";
-    out += unsafe ? `\\x${code.toString(16).padStart(2, "0")}` : char;
+    // C1 controls (NEL ends a line for some readers, CSI drives terminals) and the Unicode line
+    // separators count as control characters too.
+    const unsafe = code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 ||
+      code === 0x2029 || char === '"' || char === "\\";
+    if (!unsafe) out += char;
+    else if (code > 0xff) out += `\\u${code.toString(16)}`;
+    else out += `\\x${code.toString(16).padStart(2, "0")}`;
   }
   return out;
 }

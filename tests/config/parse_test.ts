@@ -430,3 +430,16 @@ Deno.test("parseConfig() reads --cors: bare is *, origins repeat, anything else 
   });
   assert.equal(env.kind === "run" && env.config.cors, "https://a.example https://b.example");
 });
+
+Deno.test("parseConfig() refuses a --cache-control value with control characters, with exit 2's line", () => {
+  const root = Deno.makeTempDirSync();
+  const result = parseConfig({
+    args: ["--root", root, "--cache-control", "max-age=1\r\nSet-Cookie: a=1"],
+    env: () => undefined,
+  });
+  assert.equal(result.kind, "error");
+  assert.match(
+    result.kind === "error" ? result.message : "",
+    /^--cache-control: .* not a valid header value/,
+  );
+});

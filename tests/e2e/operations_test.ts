@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { runCli, TestServer } from "../_helpers/server.ts";
 import { connect, exchange, readResponses, writeAll } from "../_helpers/http.ts";
-import { makeSite } from "../_helpers/site.ts";
+import { makeSite, withSiteServer } from "../_helpers/site.ts";
 import { makeCertificate, withTlsServer } from "../_helpers/certificate.ts";
 
 const encoder = new TextEncoder();
@@ -149,5 +149,44 @@ Deno.test("heiretsu refuses to serve / unless --allow-root-dir is given", async 
     assert.match(await server.waitForLine(/^Server: listening/), /root \/\)$/);
   } finally {
     await server.stop();
+  }
+});
+
+Deno.test("heiretsu --health-check exits 0 for a healthy server and 1 for a missing path or no server, baked app or not", async () => {
+  await withSiteServer({ args: ["--health", "/healthz", "--quiet"] }, async (server) => {
+    const url = `http://127.0.0.1:${server.port}/healthz`;
+    assert.equal((await runCli(["--health-check", url])).code, 0);
+    // A binary with its app inside puts --baked-app first: the person's first argument still counts.
+    const baked = await runCli(["--baked-app", "examples/time.ts", "--health-check", url]);
+    assert.equal(baked.code, 0, baked.stderr);
+    const env = { HEIRETSU_PORT: String(server.port), HEIRETSU_HEALTH: "/healthz" };
+    assert.equal((await runCli(["--health-check"], env)).code, 0);
+    assert.equal(
+      (await runCli(["--health-check", `http://127.0.0.1:${server.port}/missing`])).code,
+      1,
+    );
+  });
+  const closed = await runCli(["--health-check", "http://127.0.0.1:9/healthz"]);
+  assert.equal(closed.code, 1);
+  assert.match(closed.stderr, /did not answer/);
+});
+
+Deno.test("server takes a certificate and key kept in one PEM file", async () => {
+  const site = await makeSite();
+  const { ca, cert, key } = await makeCertificate(site.root);
+  const combined = `${site.root}/combined.pem`;
+  await Deno.writeTextFile(
+    combined,
+    (await Deno.readTextFile(cert)) + await Deno.readTextFile(key),
+  );
+  const server = await TestServer.start([site.root, "--cert", combined, "--key", combined, "-q"]);
+  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca)] });
+  try {
+    const response = await fetch(`https://127.0.0.1:${server.port}/hello.txt`, { client });
+    assert.equal(await response.text(), "hello, world\n");
+  } finally {
+    client.close();
+    await server.stop();
+    await site.remove();
   }
 });

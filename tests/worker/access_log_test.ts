@@ -68,6 +68,13 @@ Deno.test("accessLine() escapes control characters so a request stays on one lin
   );
 });
 
+Deno.test("accessLine() escapes C1 controls and line separators, which some readers take as line ends", () => {
+  const referer = "a\x85FORGED - - [x] \x9b2J \u2028 \u2029";
+  const line = accessLine(record({ referer }), { now: NOW, format: "combined" });
+  assert.equal(line.split(/[\n\r\x85\u2028\u2029]/).length, 1, line);
+  assert.ok(line.includes("a\\x85FORGED - - [x] \\x9b2J \\u2028 \\u2029"), line);
+});
+
 Deno.test("accessLine() keeps printable non-ASCII characters as they are", () => {
   const line = accessLine(record({ requestLine: "GET /caf\u00e9/\u{1f600} HTTP/1.1" }), {
     now: NOW,
