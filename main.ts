@@ -32,6 +32,11 @@ function startupError(error: unknown, host: string, port: number): string {
 
 /** Exit code after a second signal cut the shutdown short (128 + SIGINT, as shells report). */
 const EXIT_FORCED = 130;
+/**
+ * A signal this soon after the first is the same one delivered twice, not a second Ctrl-C: a
+ * terminal's Ctrl-C reaches the whole process group, and `deno task` forwards it once more.
+ */
+const REPEAT_SIGNAL_MS = 500;
 
 async function main(): Promise<number> {
   // The person's own first argument, after what a binary with its app inside was built with.
@@ -65,14 +70,15 @@ async function main(): Promise<number> {
     const signals: Deno.Signal[] = Deno.build.os === "windows"
       ? ["SIGINT", "SIGBREAK"]
       : ["SIGINT", "SIGTERM"];
-    let signalled = false;
+    let signalledAt = 0;
     const onSignal = () => {
-      if (signalled) {
+      if (signalledAt !== 0) {
+        if (Date.now() - signalledAt < REPEAT_SIGNAL_MS) return;
         // A second Ctrl-C: the person does not want to wait for the grace period.
         log("Server: stopping at once (second signal)");
         Deno.exit(EXIT_FORCED);
       }
-      signalled = true;
+      signalledAt = Date.now();
       log("Server: shutting down; press Ctrl-C again to stop at once");
       resolve();
     };
