@@ -24,11 +24,10 @@ import { accessLine, failureLine } from "./access_log.ts";
 import { errorText } from "../wire/log_text.ts";
 import { textResponse } from "../http/pages.ts";
 import { FileCache } from "../static/cache.ts";
-import { serveStatic, type StaticOptions, type StaticRequest } from "../static/handler.ts";
+import { serveStatic, type StaticOptions } from "../static/handler.ts";
 import { appHandler } from "../app/handler.ts";
 import { loadApp } from "../app/load.ts";
 import type { PlannedResponse, RequestHandler } from "./handler.ts";
-import type { RequestHead } from "../http/parser.ts";
 
 /** Sends an event to the main thread (or to the app's host, which relays it). */
 export type PostEvent = (event: WorkerEvent) => void;
@@ -85,7 +84,7 @@ async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
   const { root } = init;
   if (init.app === null) {
     const options = { root: root!, cache, settings: init.static };
-    return ({ head }) => serveStatic(staticRequest(head), options);
+    return ({ head }) => serveStatic(head, options);
   }
   const app = appHandler(await loadApp(init.app), {
     scheme: init.scheme,
@@ -114,13 +113,8 @@ export function filesThenApp(app: RequestHandler, options: StaticOptions): Reque
   return (incoming) => {
     const { head } = incoming;
     if (head.method !== "GET" && head.method !== "HEAD") return app(incoming);
-    return serveStatic(staticRequest(head), declining) ?? app(incoming);
+    return serveStatic(head, declining) ?? app(incoming);
   };
-}
-
-/** The parts of a request the static handler reads. */
-function staticRequest(head: RequestHead): StaticRequest {
-  return { method: head.method, target: head.target, headers: head.headers };
 }
 
 function startWorker(

@@ -60,6 +60,20 @@ function fileResponse(path: string): { response: PlannedResponse; file: Deno.FsF
   };
 }
 
+/** An exchange for `GET /big` whose handler answers with a temporary file of `bytes` bytes. */
+function fileExchange(bytes: number) {
+  const path = Deno.makeTempFileSync();
+  Deno.writeFileSync(path, new Uint8Array(bytes));
+  let file: Deno.FsFile | null = null;
+  const { io, sent } = fakeIo(() => {
+    const planned = fileResponse(path);
+    file = planned.file;
+    return planned.response;
+  });
+  const exchange = new Exchange(io, start("GET /big HTTP/1.1\r\nHost: a\r\n\r\n"));
+  return { exchange, sent, path, opened: () => file };
+}
+
 function isClosed(file: Deno.FsFile): boolean {
   try {
     file.statSync();
@@ -104,15 +118,7 @@ Deno.test("Exchange.run() stops when the client leaves before the handler answer
 });
 
 Deno.test("Exchange.run() stops when the abort comes in the same turn as the request", async () => {
-  const path = Deno.makeTempFileSync();
-  Deno.writeFileSync(path, new Uint8Array(64 * 1024));
-  let opened: Deno.FsFile | null = null;
-  const { io, sent } = fakeIo(() => {
-    const { response, file } = fileResponse(path);
-    opened = file;
-    return response;
-  });
-  const exchange = new Exchange(io, start("GET /big HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const { exchange, sent, opened, path } = fileExchange(64 * 1024);
   const done = exchange.run();
   exchange.abort(); // a ring drain hands over the request and the abort together
   await done;
@@ -120,27 +126,19 @@ Deno.test("Exchange.run() stops when the abort comes in the same turn as the req
   // after the end. Either way nothing waits for credit and the file is closed.
   if (exchange.state === "aborted") assert.equal(sent.length, 0);
   else assert.equal(sent.at(-1)?.end?.close, false);
-  assert.ok(opened !== null && isClosed(opened));
+  assert.ok(opened() !== null && isClosed(opened()!));
   Deno.removeSync(path);
 });
 
 Deno.test("Exchange.run() ends a response waiting for credit when the client leaves", async () => {
-  const path = Deno.makeTempFileSync();
-  Deno.writeFileSync(path, new Uint8Array(1024 * 1024));
-  let opened: Deno.FsFile | null = null;
-  const { io, sent } = fakeIo(() => {
-    const { response, file } = fileResponse(path);
-    opened = file;
-    return response;
-  });
-  const exchange = new Exchange(io, start("GET /big HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const { exchange, sent, opened, path } = fileExchange(1024 * 1024);
   const done = exchange.run();
   await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(exchange.state, "responding");
   assert.equal(sent.length, 1, "one record, then the window is full");
   exchange.abort();
   await done;
-  assert.ok(opened !== null && isClosed(opened));
+  assert.ok(opened() !== null && isClosed(opened()!));
   Deno.removeSync(path);
 });
 
