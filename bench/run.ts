@@ -105,6 +105,7 @@ async function benchFiles(spec: BenchServer, context: Context, report: ServerRep
     console.error(`${spec.name}: ${server.url}, 1 KiB file, ${options.connections} connections`);
     const small = { url: `${server.url}/${fixtures.smallName}`, connections: options.connections };
     report.small = await measure({ ...small, unit: "request" }, server, context);
+    if (spec.smallOnly) return;
     console.error(`${spec.name}: 100 MiB file, ${options.bigConnections} connections`);
     const big = { url: `${server.url}/${fixtures.bigName}`, connections: options.bigConnections };
     report.big = await measure({ ...big, unit: "MiB" }, server, context);

@@ -38,6 +38,8 @@ export interface BenchServer {
   startFiles?: (context: StartContext) => Promise<RunningServer>;
   /** Starts it on an app module (a path relative to `cwd`); absent when it runs no apps. */
   startApp?: (context: StartContext, module: string) => Promise<RunningServer>;
+  /** It serves small files only: it skips the 100 MiB run. */
+  smallOnly?: true;
   /** It is nginx: skipped, with a note, when nginx is not installed. */
   nginx?: true;
 }
@@ -122,6 +124,12 @@ export const BENCH_SERVERS: readonly BenchServer[] = [
     name: "baseline_stream",
     label: "`Deno.serve`, file streamed",
     startFiles: startScript("baseline_stream", "bench/baseline_stream.ts"),
+  },
+  {
+    name: "socket_floor",
+    label: "Deno socket floor (1 read + 1 write, no HTTP)",
+    startFiles: startScript("socket_floor", "bench/socket_floor.ts"),
+    smallOnly: true,
   },
   {
     name: "nginx_1",

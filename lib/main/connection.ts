@@ -110,6 +110,9 @@ export class Connection {
   #events: ConnectionEvents;
   #writes: PendingWrite[] = [];
   #writing = false;
+  /** The batch being written, and how many of its bytes are in the socket already. */
+  #batch: { bytes: Uint8Array; callbacks: (() => void)[] } | null = null;
+  #batchWritten = 0;
   #queuedBytes = 0;
   #writeProgressAt = 0;
   #resume: (() => void) | null = null;
@@ -322,24 +325,44 @@ export class Connection {
     }
   }
 
-  async #flush(): Promise<void> {
+  /**
+   * Writes the queued batches one after another. Plain callbacks, not an async loop: a write is
+   * made per response, and the loop's own promises and resumptions were a measurable part of
+   * the main thread's cost per request.
+   */
+  #flush(): void {
+    if (this.#writes.length === 0 || this.#state === "closed") return this.#flushed();
     this.#writing = true;
-    while (this.#writes.length > 0 && this.state !== "closed") {
-      const batch = this.#takeBatch();
-      try {
-        let offset = 0;
-        while (offset < batch.bytes.byteLength) {
-          const n = await this.#conn.write(batch.bytes.subarray(offset));
-          offset += n;
-          this.#queuedBytes -= n;
-          this.#writeProgressAt = Date.now();
-        }
-      } catch {
-        this.#writing = false;
-        return this.destroy();
-      }
-      for (const callback of batch.callbacks) this.#guard(callback);
-    }
+    this.#batch = this.#takeBatch();
+    this.#batchWritten = 0;
+    this.#writeBatch();
+  }
+
+  #writeBatch(): void {
+    const { bytes } = this.#batch!;
+    const rest = this.#batchWritten === 0 ? bytes : bytes.subarray(this.#batchWritten);
+    this.#conn.write(rest).then(this.#onWrite, this.#onWriteError);
+  }
+
+  #onWrite = (n: number): void => {
+    this.#batchWritten += n;
+    this.#queuedBytes -= n;
+    this.#writeProgressAt = Date.now();
+    const batch = this.#batch!;
+    if (this.#batchWritten < batch.bytes.byteLength) return this.#writeBatch();
+    this.#batch = null;
+    for (const callback of batch.callbacks) this.#guard(callback);
+    this.#flush();
+  };
+
+  #onWriteError = (): void => {
+    this.#batch = null;
+    this.#writing = false;
+    this.destroy();
+  };
+
+  /** Every queued write is done (or dropped by a close). */
+  #flushed(): void {
     this.#writing = false;
     if (this.state === "closing") this.destroy();
     else if (this.state !== "closed") {

@@ -207,8 +207,11 @@ export class Relay {
   #findHead(c: Connection): boolean {
     // Empty lines before a request line are ignored (RFC 9112 §2.2): they must not pass for a
     // head, which would hand a worker a connection the header timeout no longer covers.
-    if (c.scanFrom === 0) c.inbound.take(emptyLinesLength(c.inbound.view()));
-    const bytes = c.inbound.view();
+    let bytes = c.inbound.view();
+    if (c.scanFrom === 0 && (bytes[0] === CR || bytes[0] === LF)) {
+      c.inbound.take(emptyLinesLength(bytes));
+      bytes = c.inbound.view();
+    }
     const end = findHeadEnd(bytes, c.scanFrom);
     if (end === -1 && bytes.byteLength <= this.maxHeadBytes) {
       // A client that half-closed mid-head will never finish it: close rather than wait for

@@ -23,6 +23,7 @@ export interface ChannelSizes {
 }
 
 const CONTROL_BYTES = 64;
+const IDLE_WAIT_MS = 1;
 /** Int32 slots of the control block. */
 const BELL = { main: 0, worker: 2 } as const;
 const WAITING = { main: 1, worker: 3 } as const;
@@ -156,7 +157,7 @@ export class ChannelEnd {
    * @param onRecord the record handler; it must not throw
    * @returns a promise that settles when the channel is closed
    */
-  async pump(onRecord: (record: RingRecord) => void): Promise<void> {
+  async pump(onRecord: (record: RingRecord) => void, idle?: () => boolean): Promise<void> {
     const bell = BELL[this.#side];
     const waiting = WAITING[this.#side];
     while (!this.#closed) {
@@ -167,6 +168,15 @@ export class ChannelEnd {
       else if (peerWantsSpace === 1) Atomics.store(this.#control, SPACE_WANTED[this.#peer], 1);
       this.#flushOutbox();
       if (this.#inbound.hasRecords) continue;
+      if (idle?.()) {
+        // Let pending microtasks (the ring of what was just sent) run, then block briefly.
+        await null;
+        if (this.#inbound.hasRecords || this.#closed) continue;
+        Atomics.store(this.#control, waiting, 1);
+        const outcome = Atomics.wait(this.#control, bell, seen, IDLE_WAIT_MS);
+        Atomics.store(this.#control, waiting, 0);
+        if (outcome !== "timed-out") continue;
+      }
       Atomics.store(this.#control, waiting, 1);
       const result = Atomics.waitAsync(this.#control, bell, seen);
       if (result.async) await result.value;

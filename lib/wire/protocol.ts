@@ -113,6 +113,7 @@ export type WorkerEvent =
   | { type: "crashed"; id: number; reason: string };
 
 const encoder = new TextEncoder();
+const NO_BYTES = new Uint8Array();
 const decoder = new TextDecoder();
 
 /**
@@ -130,16 +131,25 @@ const decoder = new TextDecoder();
  * ```
  */
 export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[]] {
-  const header = { kind: KIND[message.kind], flags: 0, stream: message.stream, arg: 0 };
+  // Each header is made whole, not spread from a shared one: a spread per record showed in
+  // the main thread's profile.
+  const { stream } = message;
   switch (message.kind) {
     case "request":
-      return [{ ...header, arg: message.port }, encodeRemote(message.remote), message.head];
+      return [
+        { kind: KIND.request, flags: 0, stream, arg: message.port },
+        encodeRemote(message.remote),
+        message.head,
+      ];
     case "body":
-      return [{ ...header, flags: message.eof ? FLAG_EOF : 0 }, message.bytes];
+      return [
+        { kind: KIND.body, flags: message.eof ? FLAG_EOF : 0, stream, arg: 0 },
+        message.bytes,
+      ];
     case "credit":
-      return [{ ...header, arg: message.bytes }];
+      return [{ kind: KIND.credit, flags: 0, stream, arg: message.bytes }];
     case "abort":
-      return [header];
+      return [{ kind: KIND.abort, flags: 0, stream, arg: 0 }];
     default:
       return unreachable(message);
   }
@@ -231,14 +241,15 @@ export function decodeToWorker(record: RingRecord): ToWorker {
  * ```
  */
 export function encodeToMain(message: ToMain): [RecordHeader, ...Uint8Array[]] {
-  const header = { kind: KIND[message.kind], flags: 0, stream: message.stream, arg: 0 };
+  const { stream } = message;
   switch (message.kind) {
     case "data": {
       const flags = (message.end ? FLAG_END : 0) | (message.close ? FLAG_CLOSE : 0);
-      return [{ ...header, flags, arg: message.bytes.byteLength }, message.bytes, message.leftover];
+      const header = { kind: KIND.data, flags, stream, arg: message.bytes.byteLength };
+      return [header, message.bytes, message.leftover];
     }
     case "pull":
-      return [{ ...header, arg: message.bytes }];
+      return [{ kind: KIND.pull, flags: 0, stream, arg: message.bytes }];
     default:
       return unreachable(message);
   }
@@ -268,7 +279,10 @@ export function decodeToMain(record: RingRecord): ToMain {
         bytes: record.payload.subarray(0, record.arg),
         end: (record.flags & FLAG_END) !== 0,
         close: (record.flags & FLAG_CLOSE) !== 0,
-        leftover: record.payload.subarray(record.arg),
+        // Nearly every response leaves nothing over: no view to make for it.
+        leftover: record.arg === record.payload.byteLength
+          ? NO_BYTES
+          : record.payload.subarray(record.arg),
       };
     case KIND.pull:
       return { kind: "pull", stream, bytes: record.arg };

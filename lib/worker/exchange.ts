@@ -47,8 +47,10 @@ export interface ExchangeIo extends WriterIo {
   parserStorage: BufferShelf;
   /** Asks the main thread for up to `bytes` more bytes of a request. */
   pull(stream: number, bytes: number): void;
-  /** Writes one access-log line. */
-  log(entry: AccessEntry): void;
+  /** Writes one access-log line; absent when nothing is logged (--quiet). */
+  log?: (entry: AccessEntry) => void;
+  /** The exchange of a stream is over: its response is sent, or it was aborted or failed. */
+  finished?: (stream: number, exchange: Exchange) => void;
   /** Logs a request that failed with an error that is not the client's (a bug, an app's throw). */
   logError(failure: Failure): void;
 }
@@ -227,7 +229,9 @@ export class Exchange {
       if (!this.#enter("handling")) return;
       const handled = this.#io.handle(this.#incoming(head, body));
       const response = handled instanceof Promise ? await handled : handled;
-      await this.#respond(head, response, body);
+      // A response sent at once (a small file) costs no await: its turn was a tenth of a request.
+      const responding = this.#respond(head, response, body);
+      if (responding !== undefined) await responding;
     } catch (error) {
       await this.#fail(head, error);
     } finally {
@@ -238,6 +242,7 @@ export class Exchange {
         this.#io.parserStorage.give(this.#storage!);
         this.#storage = null;
       }
+      this.#io.finished?.(this.#stream, this);
     }
   }
 
@@ -311,11 +316,11 @@ export class Exchange {
    * Sends the response. When the body was read to its end, the last record also ends the
    * exchange; otherwise the rest of the body is drained first (or the connection closed).
    */
-  async #respond(
+  #respond(
     head: RequestHead | null,
     response: PlannedResponse,
     body: RequestBody | null,
-  ): Promise<void> {
+  ): void | Promise<void> {
     // A client still waiting for 100 Continue never sends its body: say the connection ends.
     const unsentBody = head?.expectContinue === true && body?.state === "unread";
     let close = head === null || !head.keepAlive || body === null || unsentBody;
@@ -339,16 +344,42 @@ export class Exchange {
     this.#headBytes = text.length;
     const end = early ? this.#end(close) : undefined;
     if (bodiless) releaseBody(response.body);
+    const after = { head, body, close, end, early };
+    const release = bodiless ? () => {} : () => releaseBody(response.body);
+    let sending: void | Promise<void>;
     try {
-      const sending = this.#sendBody(text, bodiless ? EMPTY : response.body, { chunked, end });
-      // A response that fit the window went out without a promise: skip the turn an await costs.
-      if (sending !== undefined) await sending;
-      if (end) this.#enter("done");
-    } finally {
-      if (!bodiless) releaseBody(response.body);
+      sending = this.#sendBody(text, bodiless ? EMPTY : response.body, { chunked, end });
+    } catch (error) {
+      release();
+      throw error;
     }
+    if (sending === undefined) {
+      release();
+      return this.#sent(after);
+    }
+    return sending.then(
+      () => {
+        release();
+        return this.#sent(after);
+      },
+      (error) => {
+        release();
+        throw error;
+      },
+    );
+  }
+
+  /** The response is out: the exchange is done, or the rest of the request body is drained. */
+  #sent(after: {
+    head: RequestHead | null;
+    body: RequestBody | null;
+    close: boolean;
+    end: ResponseEnd | undefined;
+    early: boolean;
+  }): void | Promise<void> {
+    if (after.end) this.#enter("done");
     this.#log("complete");
-    if (!early) await this.#finishBody(head!, body!, close);
+    if (!after.early) return this.#finishBody(after.head!, after.body!, after.close);
   }
 
   /**
@@ -425,11 +456,14 @@ export class Exchange {
   #log(ended: Ending): void {
     if (this.#logged) return;
     this.#logged = true;
+    const log = this.#io.log;
+    // --quiet: the line is not even made.
+    if (log === undefined) return;
     const head = this.#head;
     const writer = this.#writer;
     const sent = writer === null ? 0 : ended === "aborted" ? writer.writtenBytes : writer.sentBytes;
     const headBytes = Math.min(sent, this.#headBytes);
-    this.#io.log({
+    log({
       remote: this.#remote,
       requestLine: head ? `${head.method} ${head.target} ${head.version}` : "-",
       status: writer === null ? CLIENT_CLOSED : this.#status,
@@ -458,7 +492,11 @@ export class Exchange {
     }
     if (!(error instanceof HttpError)) this.#io.logError({ head, error, afterHead: false });
     const status = error instanceof HttpError ? error.status : 500;
-    await this.#respond(head, statusResponse(status), null).catch(() => {});
+    try {
+      await this.#respond(head, statusResponse(status), null);
+    } catch {
+      // The client left before its error page went out: nothing more to tell it.
+    }
   }
 
   /**

@@ -75,6 +75,8 @@ export interface PlannedResponse {
  * ```
  */
 export function releaseBody(body: ResponseBody): void {
+  // Nearly every response: nothing is open, and no set needs making for it.
+  if (body.kind === "empty" || body.kind === "bytes") return;
   const files = new Set<Deno.FsFile>();
   if (body.kind === "file") files.add(body.file);
   if (body.kind === "parts") {
