@@ -8,6 +8,7 @@
 import { HttpError } from "./errors.ts";
 import { decodeLatin1, parseFieldSection } from "./headers.ts";
 import { CR, LF } from "./octets.ts";
+import { findLineFeed } from "./line_feed.ts";
 import { type FieldLimits, scanFieldSection, type SectionScan } from "./section.ts";
 
 /**
@@ -116,7 +117,7 @@ export function readChunked(
 
 function readSizeLine(decoder: ChunkedDecoder, view: Uint8Array): ChunkedEvent | undefined {
   const start = decoder.pos;
-  const lf = view.indexOf(LF, start + decoder.scan);
+  const lf = findLineFeed(view, start + decoder.scan);
   const lineBytes = lf === -1 ? view.length - start : lf + 1 - start;
   if (lineBytes > MAX_CHUNK_LINE_BYTES || (lf === -1 && lineBytes === MAX_CHUNK_LINE_BYTES)) {
     throw new HttpError(

@@ -9,6 +9,7 @@
  */
 
 import { CR, LF } from "./octets.ts";
+import { findLineFeed } from "./line_feed.ts";
 
 /**
  * Offset just past the blank line that ends a request head (`\n\r\n` or `\n\n`), searching from
@@ -27,13 +28,13 @@ import { CR, LF } from "./octets.ts";
  * ```
  */
 export function findHeadEnd(bytes: Uint8Array, from: number): number {
-  let at = bytes.indexOf(LF, Math.max(0, from));
+  let at = findLineFeed(bytes, Math.max(0, from));
   while (at !== -1) {
     const next = bytes[at + 1];
     if (next === LF) return at + 2;
     if (next === CR && bytes[at + 2] === LF) return at + 3;
     if (next === undefined || (next === CR && at + 2 >= bytes.length)) return -1;
-    at = bytes.indexOf(LF, at + 1);
+    at = findLineFeed(bytes, at + 1);
   }
   return -1;
 }

@@ -19,6 +19,10 @@ export const LF = 0x0a;
 export const SP = 0x20;
 /** Byte value of a horizontal tab. */
 export const HTAB = 0x09;
+/** Byte value of a colon, which ends a field name. */
+export const COLON = 0x3a;
+/** Byte value of a slash, which starts an origin-form target. */
+export const SLASH = 0x2f;
 /** A line end, as bytes to write. */
 export const CRLF: Uint8Array = Uint8Array.of(CR, LF);
 /** The last chunk of a chunked body with no trailers: "0", CRLF, and the empty line (RFC 9112 §7.1). */

@@ -8,10 +8,11 @@
 import { type ChunkedDecoder, newChunkedDecoder, readChunked } from "./chunked.ts";
 import { HttpError } from "./errors.ts";
 import { type BodyFraming, buildRequestHead, type RequestHead } from "./head.ts";
-import { decodeLatin1, parseFieldSection } from "./headers.ts";
-import { CR, LF } from "./octets.ts";
+import { parseFieldSection } from "./headers.ts";
+import { CR } from "./octets.ts";
+import { findLineFeed } from "./line_feed.ts";
 import { type FieldLimits, newSectionScan, scanFieldSection, type SectionScan } from "./section.ts";
-import { parseRequestLine, type RequestLine } from "./request_line.ts";
+import { readRequestLine, type RequestLine } from "./request_line.ts";
 
 export type { BodyFraming, RequestHead };
 
@@ -253,7 +254,8 @@ export class RequestParser {
     if (this.#requestLine === null && !this.#scanRequestLine(view)) return NEED_DATA;
     const end = scanFieldSection(view, { scan: this.#section, limits: this.#limits });
     if (end === -1) return NEED_DATA;
-    const fields = parseFieldSection(view.subarray(this.#requestLineEnd, this.#section.lineStart));
+    const section = { start: this.#requestLineEnd, end: this.#section.lineStart };
+    const fields = parseFieldSection(view, section);
     const head = buildRequestHead(this.#requestLine!, fields);
     this.#consume(end);
     this.#framing = head.framing;
@@ -266,7 +268,7 @@ export class RequestParser {
     const scan = this.#section;
     const max = this.#limits.maxRequestLineBytes;
     for (;;) {
-      const lf = view.indexOf(LF, scan.scan);
+      const lf = findLineFeed(view, scan.scan);
       if (lf === -1 ? view.length >= max : lf >= max) {
         throw new HttpError(414, "request-line-too-long", `Request line exceeds ${max} bytes`);
       }
@@ -278,7 +280,7 @@ export class RequestParser {
       const end = lf > start && view[lf - 1] === CR ? lf - 1 : lf;
       scan.scan = scan.lineStart = lf + 1;
       if (end === start) continue;
-      this.#requestLine = parseRequestLine(decodeLatin1(view.subarray(start, end)));
+      this.#requestLine = readRequestLine(view, { start, end });
       this.#requestLineEnd = lf + 1;
       return true;
     }

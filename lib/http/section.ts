@@ -6,7 +6,8 @@
  */
 
 import { HttpError } from "./errors.ts";
-import { CR, LF } from "./octets.ts";
+import { CR } from "./octets.ts";
+import { findLineFeed } from "./line_feed.ts";
 
 /**
  * Limits shared by the header section and the trailer section of one request.
@@ -72,7 +73,7 @@ export function scanFieldSection(
 ): number {
   const { scan, limits } = options;
   for (;;) {
-    const lf = view.indexOf(LF, scan.scan);
+    const lf = findLineFeed(view, scan.scan);
     if (lf === -1) {
       scan.scan = view.length;
       checkPartialLine(view, options);

@@ -73,6 +73,11 @@ for (
     "[::1]:443",
     "",
     "xn--bcher-kva.example",
+    ":8080",
+    "a:",
+    "[::1]",
+    "[2001:db8::1]:",
+    "%41b!$&'()*+,;=-._~",
   ]
 ) {
   Deno.test(`buildRequestHead() accepts Host ${JSON.stringify(host)}`, () => {
@@ -80,7 +85,24 @@ for (
   });
 }
 
-for (const host of ["a b", "a/b", "a@b", "a:b:c", "a:x", "[::1", "caf\u00e9", "a\tb"]) {
+for (
+  const host of [
+    "a b",
+    "a/b",
+    "a@b",
+    "a:b:c",
+    "a:x",
+    "a:1:2",
+    "a:8080 ",
+    "[::1",
+    "[::1]x",
+    "[]",
+    "a[b]",
+    "caf\u00e9",
+    "a\tb",
+    "a\u0130",
+  ]
+) {
   Deno.test(`buildRequestHead() rejects Host ${JSON.stringify(host)} with 400`, () => {
     assert.deepEqual(failure(() => buildRequestHead(GET11, [["host", host]])), [
       400,

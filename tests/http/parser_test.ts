@@ -192,6 +192,23 @@ const VALID: Array<[string, string, Seen[]]> = [
       end(),
     ],
   ],
+  [
+    "a browser's head: mixed-case names, long lines, an unknown method",
+    "PURGE /a/b.css?v=3 HTTP/1.1\r\nHOST: example.com:8080\r\nUser-Agent: Mozilla/5.0 (X11; " +
+    "Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\naccept-Encoding: gzip, br\r\n\r\n",
+    [
+      head({
+        method: "PURGE",
+        target: "/a/b.css?v=3",
+        headers: [
+          ["host", "example.com:8080"],
+          ["user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"],
+          ["accept-encoding", "gzip, br"],
+        ],
+      }),
+      end(),
+    ],
+  ],
   ["leading empty lines", "\r\n\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", [
     head({ headers: [["host", "a"]] }),
     end(),
@@ -247,6 +264,14 @@ const INVALID: Array<[string, number, string, string]> = [
   ],
   ["a request line without version", 400, "malformed-request-line", "GET /\r\nHost: a\r\n\r\n"],
   ["a space before the colon", 400, "invalid-field-name", get("Host : a\r\n")],
+  ["a control byte after clean fields", 400, "invalid-field-value", get("Host: a\r\nX: \x01\r\n")],
+  [
+    "too many fields after a malformed one",
+    431,
+    "too-many-header-fields",
+    get("A B\r\n" + MANY_FIELDS),
+  ],
+  ["a malformed Host", 400, "invalid-host", get("Host: a b\r\n")],
   ["a header without colon", 400, "invalid-field-name", get("Host: a\r\nNoColon\r\n")],
   ["a control character in a value", 400, "invalid-field-value", get("Host: a\r\nX: a\x01b\r\n")],
   ["a missing Host", 400, "missing-host", get("Accept: */*\r\n")],

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { HttpError } from "../../lib/http/errors.ts";
-import { parseRequestLine } from "../../lib/http/request_line.ts";
+import { parseRequestLine, readRequestLine } from "../../lib/http/request_line.ts";
+import { latin1 } from "./_helpers.ts";
 
 Deno.test("parseRequestLine() splits method, target and version", () => {
   assert.deepEqual(parseRequestLine("GET /a?b=c HTTP/1.1"), {
@@ -69,3 +71,99 @@ for (const [line, status, code] of REJECTED) {
     });
   });
 }
+
+/** What a parse gives: the line, or the error's status, code and message. */
+function outcome(parse: () => unknown): unknown {
+  try {
+    return parse();
+  } catch (error) {
+    assert.ok(error instanceof HttpError);
+    return [error.status, error.code, error.message];
+  }
+}
+
+/** readRequestLine() on the line placed between other bytes, as the parser's buffer holds it. */
+function readBetween(line: string, before = "\r\n"): unknown {
+  const bytes = latin1(`${before}${line}\r\nHost: a\r\n\r\n`);
+  return outcome(() =>
+    readRequestLine(bytes, { start: before.length, end: before.length + line.length })
+  );
+}
+
+Deno.test("readRequestLine() reads common lines to constant methods and versions", () => {
+  for (
+    const method of ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "PURGE", "get"]
+  ) {
+    for (const version of ["HTTP/1.1", "HTTP/1.0"]) {
+      assert.deepEqual(
+        readBetween(`${method} /a/b.c?d=e%20f HTTP/1.1`.replace("HTTP/1.1", version)),
+        {
+          method,
+          target: "/a/b.c?d=e%20f",
+          version,
+        },
+      );
+    }
+  }
+  assert.deepEqual(readBetween("GET / HTTP/1.1"), {
+    method: "GET",
+    target: "/",
+    version: "HTTP/1.1",
+  });
+});
+
+for (const [method, target] of ACCEPTED) {
+  Deno.test(`readRequestLine() agrees with parseRequestLine() on ${method} ${target}`, () => {
+    const line = `${method} ${target} HTTP/1.1`;
+    assert.deepEqual(readBetween(line), outcome(() => parseRequestLine(line)));
+  });
+}
+
+for (const [line, status] of REJECTED) {
+  Deno.test(`readRequestLine() rejects ${JSON.stringify(line)} with ${status} as parseRequestLine() does`, () => {
+    const expected = outcome(() => parseRequestLine(line));
+    assert.deepEqual(readBetween(line), expected);
+    assert.deepEqual(readBetween(line, ""), expected);
+  });
+}
+
+Deno.test("readRequestLine() agrees with parseRequestLine() on generated lines", () => {
+  const piece = fc.constantFrom(
+    "GET",
+    "CONNECT",
+    "OPTIONS",
+    "G@T",
+    " ",
+    "  ",
+    "\t",
+    "/",
+    "/a",
+    "*",
+    "?",
+    "%",
+    "http://h",
+    "h:1",
+    "\0",
+    "\r",
+    "\x7f",
+    "\xe9",
+    "HTTP/1.1",
+    "HTTP/1.0",
+    "HTTP/1.2",
+    "HTTP/2.0",
+    "HTTP/1.",
+  );
+  const lineArb = fc.oneof(
+    fc.array(piece, { maxLength: 8 }).map((parts) => parts.join("")),
+    fc.tuple(
+      fc.constantFrom("GET", "HEAD", "CONNECT", "OPTIONS", "X"),
+      fc.array(piece, { maxLength: 4 }).map((parts) => "/" + parts.join("")),
+      fc.constantFrom("HTTP/1.1", "HTTP/1.0", "HTTP/1.9", "HTTP/1.1 ", "HTTP/1.1\r", "HTTP/1.11"),
+    ).map(([method, target, version]) => `${method} ${target} ${version}`),
+  );
+  fc.assert(
+    fc.property(lineArb, fc.constantFrom("", "\r\n", "GET / HTTP/1.1\r\n\r\n"), (line, before) => {
+      assert.deepEqual(readBetween(line, before), outcome(() => parseRequestLine(line)));
+    }),
+  );
+});

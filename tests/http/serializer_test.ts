@@ -100,3 +100,14 @@ Deno.test("headText() sends the trailing fields after the response's own", () =>
   const text = headText({ status: 200, headers: [["content-length", "0"]] }, [["date", "D"]]);
   assert.equal(text, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\ndate: D\r\n\r\n");
 });
+
+Deno.test("headText() names the response header that cannot be sent", () => {
+  assert.throws(() => headText({ status: 200, headers: [["x", "ok"], ["y", "a\nb"]] }), {
+    name: "HttpError",
+    message: 'Cannot send value "a\\nb" of header "y"',
+  });
+  assert.throws(() => headText({ status: 200, headers: [] }, [["bad name", "v"]]), {
+    name: "HttpError",
+    message: 'Cannot send header name "bad name"',
+  });
+});

@@ -29,6 +29,25 @@ for (const [target, expected] of TRAVERSALS) {
   });
 }
 
+const PLAIN: Array<[string, string, string]> = [
+  ["/1k.bin", "/1k.bin", ""],
+  ["/", "/", ""],
+  ["/a/b/", "/a/b/", ""],
+  ["/a.b/c.d", "/a.b/c.d", ""],
+  ["/a?", "/a", ""],
+  ["/a?x=1&y=/../%zz?", "/a", "x=1&y=/../%zz?"],
+  ["/a;b=c@d:e!$&'()*+,=~_-", "/a;b=c@d:e!$&'()*+,=~_-", ""],
+  ["/.well-known/x", "/.well-known/x", ""],
+  ["/a/..b/c", "/a/..b/c", ""],
+  ["/a/b..", "/a/b..", ""],
+];
+
+for (const [target, path, query] of PLAIN) {
+  Deno.test(`resolveTarget() gives "${target}" the path "${path}" and query "${query}"`, () => {
+    assert.deepEqual(resolveTarget(target), { path, query });
+  });
+}
+
 Deno.test("resolveTarget() splits the query off undecoded", () => {
   assert.deepEqual(resolveTarget("/a%20b?x=%20&y=/../"), { path: "/a b", query: "x=%20&y=/../" });
 });
@@ -113,6 +132,44 @@ Deno.test("resolveTarget() returns a safe path or throws 400 for any ASCII strin
         assertSafePath(resolveTarget("/" + text).path);
       } catch (error) {
         if (!(error instanceof HttpError && error.status === 400)) throw error;
+      }
+    }),
+  );
+});
+
+/** The resolution as a model: decode once, then drop empty and dot segments. */
+function modelResolve(target: string): { path: string; query: string } {
+  const mark = target.indexOf("?");
+  const query = mark === -1 ? "" : target.slice(mark + 1);
+  const decoded = decodeURIComponent(mark === -1 ? target : target.slice(0, mark));
+  if (decoded.includes("\0") || decoded.includes("\\")) throw new HttpError(400, "x", "x");
+  const segments = decoded.split("/");
+  const kept: string[] = [];
+  for (const segment of segments) {
+    if (segment === "..") kept.pop();
+    else if (segment !== "" && segment !== ".") kept.push(segment);
+  }
+  const last = segments.at(-1);
+  const slash = kept.length > 0 && (last === "" || last === "." || last === "..");
+  return { path: "/" + kept.join("/") + (slash ? "/" : ""), query };
+}
+
+Deno.test("resolveTarget() agrees with the model for generated origin-form targets", () => {
+  const piece = fc.constantFrom("/", ".", "..", "a", "b.c", "%2e", "%41", "%", "?", "=", "\\", "~");
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 10 }), (pieces) => {
+      const target = "/" + pieces.join("");
+      let expected: unknown;
+      try {
+        expected = modelResolve(target);
+      } catch {
+        expected = 400;
+      }
+      try {
+        assert.deepEqual(resolveTarget(target), expected);
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        assert.equal(expected, 400);
       }
     }),
   );
