@@ -96,3 +96,86 @@ Deno.test("toRequest: a lower-case get with a body is a GET without one, as fetc
   assert.equal(built.method, "GET");
   assert.equal(built.body, null);
 });
+
+/** Bodies for requests that have one: the bytes, pulled as a Request stream would be. */
+function withBody(request: IncomingRequest, text: string): IncomingRequest {
+  const stream = () => new Response(text).body!;
+  (request as { body: unknown }).body = { state: "unread", stream };
+  return request;
+}
+
+Deno.test("toRequest() gives the fields in order, repeats and all, as a Request given them at once", () => {
+  const fields: Array<[string, string]> = [
+    ["host", "example.com"],
+    ["x-b", " padded "],
+    ["accept", "*/*"],
+    ["x-a", "1"],
+    ["cookie", "a=1"],
+    ["x-a", "2"],
+    ["cookie", "b=2"],
+    ["set-cookie", "c=3"],
+    ["set-cookie", "d=4"],
+  ];
+  for (const method of ["GET", "HEAD", "OPTIONS", "DELETE", "POST"]) {
+    const built = toRequest(incoming(method, "/", fields));
+    const expected = new Request("http://example.com/", { method, headers: fields });
+    assert.deepEqual([...built.headers], [...expected.headers], method);
+    assert.deepEqual(built.headers.getSetCookie(), ["c=3", "d=4"]);
+    assert.equal(built.method, method);
+  }
+});
+
+Deno.test("toRequest() headers are the request's own: clone() and new Request(request) keep them", () => {
+  const fields: Array<[string, string]> = [["host", "h"], ["x-a", "1"], ["x-a", "2"], ["x-b", "3"]];
+  const built = toRequest(incoming("GET", "/p", fields));
+  const expected = [["host", "h"], ["x-a", "1, 2"], ["x-b", "3"]];
+  assert.deepEqual([...built.clone().headers], expected);
+  assert.deepEqual([...new Request(built).headers], expected);
+  assert.deepEqual([...new Request(built, { method: "PUT" }).headers], expected);
+  assert.equal(new Request(built).url, "http://h/p");
+});
+
+Deno.test("toRequest() gives a request with a body its method, fields and bytes", async () => {
+  for (const method of ["POST", "PUT", "patch", "delete"]) {
+    const fields: Array<[string, string]> = [["host", "h"], ["content-type", "text/plain"]];
+    const built = toRequest(withBody(incoming(method, "/", fields), "abc"));
+    assert.equal(built.method, method === "delete" ? "DELETE" : method);
+    assert.deepEqual([...built.headers], [...new Headers(fields)]);
+    assert.equal(await built.clone().text(), "abc");
+    assert.equal(await built.text(), "abc");
+  }
+});
+
+Deno.test("toRequest() a lower-case standard method is upper-cased, another is kept", () => {
+  assert.equal(toRequest(incoming("get", "/", [["host", "h"]])).method, "GET");
+  assert.equal(toRequest(incoming("head", "/", [["host", "h"]])).method, "HEAD");
+  assert.equal(toRequest(incoming("options", "/", [["host", "h"]])).method, "OPTIONS");
+  assert.equal(toRequest(incoming("patch", "/", [["host", "h"]])).method, "patch");
+  assert.equal(toRequest(incoming("PURGE", "/", [["host", "h"]])).method, "PURGE");
+});
+
+Deno.test("toRequest() reads the signal only when the app does", () => {
+  const controller = new AbortController();
+  let reads = 0;
+  const request = incoming("GET", "/", [["host", "h"]]);
+  Object.defineProperty(request, "signal", {
+    get: () => {
+      reads++;
+      return controller.signal;
+    },
+  });
+  const built = toRequest(request);
+  assert.equal(reads, 0);
+  assert.equal(built.signal, controller.signal);
+  controller.abort();
+  assert.equal(built.signal.aborted, true);
+  assert.equal(reads, 2);
+});
+
+Deno.test("toRequest() a field value Request refuses is 400", () => {
+  for (const value of ["a\nb", "a\0b", "a\rb"]) {
+    const fields: Array<[string, string]> = [["host", "h"], ["x-a", value]];
+    assert.equal(statusOf(() => toRequest(incoming("GET", "/", fields))), 400);
+    assert.equal(statusOf(() => toRequest(withBody(incoming("POST", "/", fields), "x"))), 400);
+  }
+});
