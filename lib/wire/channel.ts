@@ -23,7 +23,10 @@ export interface ChannelSizes {
 }
 
 const CONTROL_BYTES = 64;
+/** How long an idle worker blocks on its doorbell before it waits asynchronously. */
 const IDLE_WAIT_MS = 1;
+/** Microtask turns an idle check waits for handlers that finish without I/O. */
+const IDLE_TURNS = 16;
 /** Int32 slots of the control block. */
 const BELL = { main: 0, worker: 2 } as const;
 const WAITING = { main: 1, worker: 3 } as const;
@@ -154,7 +157,16 @@ export class ChannelEnd {
    * Runs this end's pump until {@linkcode ChannelEnd.close}: every received record goes to
    * `onRecord`, whose payload view must be copied if kept.
    *
+   * A worker's pump that has nothing in hand (`idle`, once its handlers' microtasks have run)
+   * first blocks for up to IDLE_WAIT_MS on its doorbell, then waits asynchronously. Under load
+   * the next request comes within that time and is taken without a turn of the event loop: that
+   * turn, and waking it, cost ~1 µs a request for a small file (18.9–20.5 → 18.0–18.7 µs in A/B
+   * runs) and ~4 µs for an app answering at once (33 → 28.5 µs). What else the thread's event
+   * loop holds (an app's timers) waits at most that long.
+   *
    * @param onRecord the record handler; it must not throw
+   * @param idle whether this end has nothing in progress, so it may block briefly; never on
+   *   the main thread, whose event loop must keep running
    * @returns a promise that settles when the channel is closed
    */
   async pump(onRecord: (record: RingRecord) => void, idle?: () => boolean): Promise<void> {
@@ -168,9 +180,7 @@ export class ChannelEnd {
       else if (peerWantsSpace === 1) Atomics.store(this.#control, SPACE_WANTED[this.#peer], 1);
       this.#flushOutbox();
       if (this.#inbound.hasRecords) continue;
-      if (idle?.()) {
-        // Let pending microtasks (the ring of what was just sent) run, then block briefly.
-        await null;
+      if (idle !== undefined && (await this.#settles(idle))) {
         if (this.#inbound.hasRecords || this.#closed) continue;
         Atomics.store(this.#control, waiting, 1);
         const outcome = Atomics.wait(this.#control, bell, seen, IDLE_WAIT_MS);
@@ -182,6 +192,18 @@ export class ChannelEnd {
       if (result.async) await result.value;
       Atomics.store(this.#control, waiting, 0);
     }
+  }
+
+  /**
+   * Lets pending microtasks run (the ring of what was just sent, and handlers that finish
+   * without waiting for I/O, as an app answering at once does) for a few turns, until `idle`.
+   */
+  async #settles(idle: () => boolean): Promise<boolean> {
+    for (let turn = 0; turn < IDLE_TURNS; turn++) {
+      await null;
+      if (idle()) return true;
+    }
+    return false;
   }
 
   /** Stops this end's pump; records still in the rings are dropped. */

@@ -91,3 +91,31 @@ Deno.test("ChannelEnd.send() wakes a pump in another thread", async () => {
   await pump;
   URL.revokeObjectURL(url);
 });
+
+Deno.test("ChannelEnd.pump() with an idle wait still delivers everything, in order", async () => {
+  const { main, worker } = pair();
+  const atMain: number[] = [];
+  const done = Promise.withResolvers<void>();
+  let idleWaits = 0;
+  // One thread plays both ends here: each idle wait of the worker's pump runs to its timeout and
+  // falls back to waiting asynchronously, so records sent meanwhile are delivered after it.
+  const workerPump = worker.pump((r) => {
+    worker.send({ kind: 16, flags: 0, stream: r.stream, arg: 0 }, r.payload);
+  }, () => (idleWaits++, true));
+  const mainPump = main.pump((r) => {
+    atMain.push(r.stream);
+    if (atMain.length === 100) done.resolve();
+  });
+  const keepAlive = setInterval(() => {}, 1000);
+  for (let i = 0; i < 100; i++) {
+    main.send({ kind: 1, flags: 0, stream: i, arg: 0 }, new Uint8Array(100).fill(i & 0xff));
+    if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await done.promise;
+  assert.deepEqual(atMain, Array.from({ length: 100 }, (_, i) => i));
+  assert.ok(idleWaits > 0, "the worker's pump waited while idle");
+  main.close();
+  worker.close();
+  await Promise.all([mainPump, workerPump]);
+  clearInterval(keepAlive);
+});
