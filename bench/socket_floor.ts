@@ -64,7 +64,7 @@ function headEnd(bytes: Uint8Array): number {
 
 async function serveConnection(conn: Deno.Conn, answers: Map<string, Uint8Array>): Promise<void> {
   const buffer = new Uint8Array(READ_BUFFER_BYTES);
-  let pending = new Uint8Array(0);
+  let pending: Uint8Array = new Uint8Array(0);
   try {
     for (;;) {
       const n = await conn.read(buffer);

@@ -484,7 +484,14 @@ export class Exchange {
   }
 
   async #fail(head: RequestHead | null, error: unknown): Promise<void> {
-    if (this.#isAborted() || error instanceof AbortedError) return;
+    if (this.#isAborted()) return;
+    // The app gave up with the reason of its request's signal: the client closed its side (as
+    // `fetch(upstream, { signal })` rejects). No error of the app's, and the client sends no
+    // more: end with a close, or the connection would wait for the watchdog.
+    if (error instanceof AbortedError) {
+      this.#log(this.#writer === null ? "aborted" : "failed");
+      return this.#finish({ close: true, leftover: NOTHING });
+    }
     if (this.#state === "responding") {
       this.#io.logError({ head, error, afterHead: true });
       this.#log("failed");

@@ -197,6 +197,21 @@ Deno.test("Exchange logs a request whose client left before the answer as 499, o
   assert.deepEqual([logs[0].status, logs[0].bytes, logs[0].ended], [499, 0, "aborted"]);
 });
 
+Deno.test("Exchange ends with a close when the app rejects with its signal's reason after the client closed its side", async () => {
+  const { io, sent, logs } = fakeIo(({ signal }) =>
+    new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)))
+  );
+  const exchange = new Exchange(io, start("GET /upstream HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  exchange.receive(new Uint8Array(), true);
+  await done;
+  assert.equal(exchange.state, "done");
+  assert.deepEqual(sent.map((s) => [s.text, s.end?.close]), [["", true]]);
+  assert.equal(logs.length, 1);
+  assert.deepEqual([logs[0].status, logs[0].ended], [499, "aborted"]);
+});
+
 Deno.test("Exchange logs an aborted download with the bytes written to the socket", async () => {
   const path = Deno.makeTempFileSync();
   Deno.writeFileSync(path, new Uint8Array(1024 * 1024));
