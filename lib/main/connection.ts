@@ -255,7 +255,12 @@ export class Connection {
         return this.#guard(() => this.#events.onEnd(this));
       }
       this.inbound.push(buffer.subarray(0, n));
-      this.#guard(() => this.#events.onBytes(this));
+      // Not through #guard: that closure was made for every read.
+      try {
+        this.#events.onBytes(this);
+      } catch (error) {
+        this.#fault(error);
+      }
     }
   }
 
@@ -320,9 +325,13 @@ export class Connection {
     try {
       report();
     } catch (error) {
-      this.destroy();
-      this.#events.onFault(this, error);
+      this.#fault(error);
     }
+  }
+
+  #fault(error: unknown): void {
+    this.destroy();
+    this.#events.onFault(this, error);
   }
 
   /**
@@ -347,7 +356,8 @@ export class Connection {
   #onWrite = (n: number): void => {
     this.#batchWritten += n;
     this.#queuedBytes -= n;
-    this.#writeProgressAt = Date.now();
+    // The send timeout looks at this only while bytes wait: no clock read when none do.
+    if (this.#queuedBytes > 0) this.#writeProgressAt = Date.now();
     const batch = this.#batch!;
     if (this.#batchWritten < batch.bytes.byteLength) return this.#writeBatch();
     this.#batch = null;

@@ -115,12 +115,14 @@ export class WorkerPool {
    * @returns the worker to give the next request to, or null
    */
   pick(): PoolWorker | null {
-    const now = Date.now();
+    // Only a worker with requests in hand can be stalled: the clock is read for those alone.
+    let now = 0;
     const count = this.#workers.length;
     let best: PoolWorker | null = null;
     for (let i = 0; i < count; i++) {
       const worker = this.#workers[(this.#next + i) % count];
-      if (worker.state !== "ready" || this.isStalled(worker, now)) continue;
+      if (worker.state !== "ready") continue;
+      if (worker.inFlight > 0 && this.isStalled(worker, now ||= Date.now())) continue;
       if (
         best === null || worker.inFlight < best.inFlight ||
         (worker.inFlight === best.inFlight && best.channel.peerAsleep && !worker.channel.peerAsleep)

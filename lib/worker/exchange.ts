@@ -138,7 +138,8 @@ export class Exchange {
   #eof = false;
   /** Made on first use: most handlers never look at the signal. */
   #aborted: AbortController | null = null;
-  #startedAt = performance.now();
+  /** For the access log's duration; 0 when nothing is logged (a clock read costs ~90 ns). */
+  #startedAt: number;
   /** For the access log: the request, the status and head size sent, and whether it is out. */
   #head: RequestHead | null = null;
   #status = 0;
@@ -155,6 +156,7 @@ export class Exchange {
    */
   constructor(io: ExchangeIo, start: ExchangeStart) {
     this.#io = io;
+    this.#startedAt = io.log === undefined ? 0 : performance.now();
     this.#stream = start.stream;
     this.#remote = start.remote;
     this.#port = start.port;

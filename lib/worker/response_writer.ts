@@ -257,7 +257,9 @@ function fill(
     const left = partLength(part) - cursor.within;
     const n = Math.min(left, into.byteLength - filled);
     if (part instanceof Uint8Array) {
-      into.set(part.subarray(cursor.within, cursor.within + n), filled);
+      // A whole part (a small file's bytes) is copied without making a view of it.
+      const whole = cursor.within === 0 && n === part.byteLength;
+      into.set(whole ? part : part.subarray(cursor.within, cursor.within + n), filled);
     } else {
       readRange(part, { at: cursor.within, into: into.subarray(filled, filled + n) });
     }
