@@ -8,7 +8,7 @@
 import { isBodiless, type PlannedResponse } from "../worker/handler.ts";
 
 /** Headers that describe one connection or the framing: the server sets them itself. */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",

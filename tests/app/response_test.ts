@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { fromResponse, responseHeaders } from "../../lib/app/response.ts";
+import { fromResponse, HOP_BY_HOP, responseHeaders } from "../../lib/app/response.ts";
 import type { PlannedResponse } from "../../lib/worker/handler.ts";
 
 const encoder = new TextEncoder();
@@ -215,23 +215,12 @@ Deno.test("fromResponse() sends no body and no Content-Length for 204 and 304", 
 function reference(headers: Headers): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const [name, value] of headers) {
-    if (name === "set-cookie" || HOP_BY_HOP.includes(name)) continue;
+    if (name === "set-cookie" || HOP_BY_HOP.has(name)) continue;
     out.push([name, value]);
   }
   for (const cookie of headers.getSetCookie()) out.push(["set-cookie", cookie]);
   return out;
 }
-
-const HOP_BY_HOP = [
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "content-length",
-];
 
 Deno.test("responseHeaders() gives the fields sorted and combined, each Set-Cookie apart, last", () => {
   const names = fc.constantFrom(
