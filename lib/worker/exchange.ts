@@ -345,30 +345,14 @@ export class Exchange {
     this.#status = status;
     this.#headBytes = text.length;
     const end = early ? this.#end(close) : undefined;
-    if (bodiless) releaseBody(response.body);
     const after = { head, body, close, end, early };
-    const release = bodiless ? () => {} : () => releaseBody(response.body);
-    let sending: void | Promise<void>;
-    try {
-      sending = this.#sendBody(text, bodiless ? EMPTY : response.body, { chunked, end });
-    } catch (error) {
-      release();
-      throw error;
-    }
+    // The writer never throws: a failure comes as a rejected promise.
+    const sending = this.#sendBody(text, bodiless ? EMPTY : response.body, { chunked, end });
     if (sending === undefined) {
-      release();
+      releaseBody(response.body);
       return this.#sent(after);
     }
-    return sending.then(
-      () => {
-        release();
-        return this.#sent(after);
-      },
-      (error) => {
-        release();
-        throw error;
-      },
-    );
+    return sending.finally(() => releaseBody(response.body)).then(() => this.#sent(after));
   }
 
   /** The response is out: the exchange is done, or the rest of the request body is drained. */
