@@ -39,7 +39,8 @@ export function appHandler(fetch: AppFetch, options: AppOptions): RequestHandler
     if (!(response instanceof Response)) {
       throw new TypeError(`the app's fetch returned ${typeof response}, not a Response`);
     }
-    const planned = await fromResponse(response, { method: incoming.head.method });
+    const ended = () => incoming.completed;
+    const planned = await fromResponse(response, { method: incoming.head.method, ended });
     // Fast path: without --header nothing is added, and no array is made to say so.
     if (extraHeaders.length === 0) return planned;
     const added = extraHeaders.filter(([name]) => !response.headers.has(name));

@@ -240,3 +240,21 @@ Deno.test("responseHeaders() gives the fields sorted and combined, each Set-Cook
     }),
   );
 });
+
+Deno.test("fromResponse() stops waiting for a first piece that never comes once the exchange ends", async () => {
+  let cancelled = false;
+  const silent = new Response(
+    new ReadableStream({
+      pull: () => new Promise(() => {}),
+      cancel: () => void (cancelled = true),
+    }),
+  );
+  const ended = Promise.withResolvers<void>();
+  const planning = fromResponse(silent, { method: "GET", ended: () => ended.promise });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(cancelled, false, "an app still writing is waited for");
+  ended.resolve();
+  const planned = await planning;
+  assert.equal(cancelled, true);
+  assert.equal(planned.body.kind, "empty");
+});
