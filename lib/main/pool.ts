@@ -227,7 +227,10 @@ export class WorkerPool {
       event.preventDefault();
       crash(event.message || "uncaught error");
     };
-    worker.channel.pump((record) => this.#events.onMessage(worker, decodeToMain(record)));
+    // A record the main thread cannot read (a worker's bug, or an app writing into its own
+    // ring) costs that worker, never the process.
+    worker.channel.pump((record) => this.#events.onMessage(worker, decodeToMain(record)))
+      .catch((error) => crash(error instanceof Error ? error.message : String(error)));
     thread.postMessage(this.#init(id, memory));
     return ready.promise;
   }

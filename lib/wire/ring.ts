@@ -152,6 +152,12 @@ export class Ring {
     while (head !== tail) {
       const offset = (head >>> 0) & (this.#capacity - 1);
       const length = this.#view.getUint32(offset, true);
+      // The other side's memory is not to be trusted (an app's thread can reach its own):
+      // a record must lie within the ring and within what was written.
+      const size = RECORD_HEADER_BYTES + align(length);
+      if (offset + size > this.#capacity || size > ((tail - head) >>> 0)) {
+        throw new RangeError(`protocol violation: a record of ${length} bytes overruns the ring`);
+      }
       const kind = this.#view.getUint8(offset + 4);
       if (kind !== PAD_KIND) {
         const start = offset + RECORD_HEADER_BYTES;
@@ -164,7 +170,7 @@ export class Ring {
         });
         count++;
       }
-      head = (head + RECORD_HEADER_BYTES + align(length)) | 0;
+      head = (head + size) | 0;
     }
     Atomics.store(this.#control, HEAD, head);
     return count;

@@ -188,3 +188,18 @@ Deno.test("an app body chunk that is a DataView or ArrayBuffer is sent whole; a 
     assert.equal((await timedGet(server.port, "/fast")).response.status, 200, "no worker lost");
   });
 });
+
+Deno.test("an app writing bad records into its own ring loses only its worker: 502, then it serves again", async () => {
+  await withHostileApp(["--workers", "1"], async (server) => {
+    for (const [i, how] of ["kind", "length"].entries()) {
+      const { response, ms } = await timedGet(server.port, `/corrupt-ring?how=${how}`);
+      assert.equal(response.status, 502, how);
+      assert.ok(ms < PROMPT_MS, `${how}: 502 after ${ms} ms`);
+      assert.ok(
+        server.lines.some((line) => /^Worker 1: crashed \(.*protocol violation/.test(line)),
+        server.lines.join("\n"),
+      );
+      await servesAgain(server, i + 1);
+    }
+  });
+});

@@ -85,3 +85,12 @@ Deno.test("Ring.tryWrite() refuses a payload above maxPayload", () => {
   );
   assert.equal(ring.maxPayload, 1024 / 4 - RECORD_HEADER_BYTES);
 });
+
+Deno.test("Ring.drain() refuses a record whose length overruns what was written", () => {
+  const memory = new SharedArrayBuffer(ringBytes(1024));
+  const ring = new Ring(memory, { offset: 0, capacity: 1024 });
+  assert.ok(ring.tryWrite({ kind: 1, flags: 0, stream: 1, arg: 0 }, bytes("hi")));
+  // The peer rewrites the length in shared memory after writing.
+  new DataView(memory, 64).setUint32(0, 4096, true);
+  assert.throws(() => ring.drain(() => {}), /protocol violation/);
+});
