@@ -9,6 +9,10 @@
  * @module
  */
 
+/** Largest buffer an empty queue keeps: what a few ordinary request heads need. */
+const KEEP_BYTES = 16 * 1024;
+const NO_BYTES = new Uint8Array(0);
+
 /** Bytes waiting on one connection, in arrival order. */
 export class ByteQueue {
   #buffer: Uint8Array;
@@ -22,6 +26,11 @@ export class ByteQueue {
    */
   constructor(initialBytes = 0) {
     this.#buffer = new Uint8Array(initialBytes);
+  }
+
+  /** Bytes the queue holds memory for (exposed for tests and diagnostics). */
+  get capacityBytes(): number {
+    return this.#buffer.byteLength;
   }
 
   /** Number of bytes waiting. */
@@ -77,7 +86,12 @@ export class ByteQueue {
     const n = Math.min(count, this.length);
     const bytes = this.#buffer.subarray(this.#start, this.#start + n);
     this.#start += n;
-    if (this.#start === this.#end) this.#start = this.#end = 0;
+    if (this.#start === this.#end) {
+      this.#start = this.#end = 0;
+      // A burst (a large head, a pipelined run) must not leave each keep-alive connection
+      // holding its largest buffer for life; the view returned keeps the old one alive.
+      if (this.#buffer.byteLength > KEEP_BYTES) this.#buffer = NO_BYTES;
+    }
     return bytes;
   }
 

@@ -28,7 +28,7 @@ export interface RelayHooks {
   /** A lifecycle or refusal line. */
   log(line: string): void;
   /** A bug met while relaying for one connection, which was closed. */
-  onFault(connection: Connection | null, error: unknown): void;
+  onFault(connection: Connection, error: unknown): void;
 }
 
 /** Relays requests and responses between connections and the pool's workers. */
@@ -128,8 +128,8 @@ export class Relay {
    */
   forget(c: Connection): void {
     this.#abortStream(c);
-    const queued = this.#queue.indexOf(c);
-    if (queued !== -1) this.#queue.splice(queued, 1);
+    // Closed by now: whether it was queued shows only in the queue itself.
+    this.#unqueue(c);
   }
 
   /**
@@ -192,7 +192,7 @@ export class Relay {
    * @param answer the status and extra headers (retry-after)
    */
   refuse(c: Connection, answer: { status: number; headers: [string, string][] }): void {
-    if (c.state === "queued") this.#queue.splice(this.#queue.indexOf(c), 1);
+    if (c.state === "queued") this.#unqueue(c);
     this.#abortStream(c);
     this.#logRefusal(c, String(answer.status));
     c.write(closingResponse(answer.status, { headers: answer.headers, server: SERVER_HEADER }));
@@ -222,6 +222,11 @@ export class Relay {
     }
     c.scanFrom = Math.min(end === -1 ? bytes.byteLength : end, this.maxHeadBytes + 1);
     return true;
+  }
+
+  #unqueue(c: Connection): void {
+    const at = this.#queue.indexOf(c);
+    if (at !== -1) this.#queue.splice(at, 1);
   }
 
   #assign(c: Connection, worker: PoolWorker): void {

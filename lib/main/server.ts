@@ -10,6 +10,7 @@
  */
 import type { ServerConfig } from "../config/settings.ts";
 import { unreachable } from "../http/unreachable.ts";
+import { errorText } from "../wire/log_text.ts";
 import { Connection } from "./connection.ts";
 import { type PoolWorker, type WorkerLoss, WorkerPool } from "./pool.ts";
 import { refusalLine, Relay } from "./relay.ts";
@@ -276,10 +277,10 @@ export class Server {
   }
 
   /** A bug met on one connection: say so; the connection was closed, the rest go on. */
-  #onFault(c: Connection | null, error: unknown): void {
-    const where = c === null ? "a closed connection" : `connection ${c.id}`;
-    const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    this.#log(`Server: internal error on ${where} (please report it): ${what}`);
+  #onFault(c: Connection, error: unknown): void {
+    this.#log(
+      `Server: internal error on connection ${c.id} (please report it): ${errorText(error)}`,
+    );
   }
 
   #onTick(): void {

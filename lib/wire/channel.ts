@@ -125,7 +125,7 @@ export class ChannelEnd {
    * Sends one record; when the ring is full it is copied to a local queue and sent in order
    * once the peer frees space.
    *
-   * @param header the record's kind, flags, connection and argument
+   * @param header the record's kind, flags, stream and argument
    * @param parts the payload in pieces (copied before this returns)
    */
   send(header: RecordHeader, ...parts: Uint8Array[]): void {

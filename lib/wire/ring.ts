@@ -3,7 +3,7 @@
  *
  * The main thread and each worker exchange every message through two of these rings, because a
  * `postMessage` costs the main thread ~11 µs while a ring write is a copy and an atomic store.
- * A record is a 16-byte header (payload length, kind, flags, connection id, argument) and its
+ * A record is a 16-byte header (payload length, kind, flags, stream id, argument) and its
  * payload, padded to 16 bytes. A record never wraps: when it does not fit before the end of the
  * ring, a padding record fills the rest and the record starts again at offset 0.
  *
@@ -105,7 +105,7 @@ export class Ring {
   /**
    * Appends one record if it fits; `parts` are copied one after another into its payload.
    *
-   * @param header kind (1–255), flags, connection id and argument
+   * @param header kind (1–255), flags, stream id and argument
    * @param parts the payload, in pieces
    * @returns false when the ring has no room now (nothing is written)
    */

@@ -36,3 +36,15 @@ Deno.test("ByteQueue grows and compacts across many pushes and takes", () => {
   }
   assert.equal(text(queue.view()), expected);
 });
+
+Deno.test("ByteQueue gives up a large buffer once emptied, keeps a small one", () => {
+  const queue = new ByteQueue();
+  queue.push(new Uint8Array(100_000).fill(7));
+  const taken = queue.take(100_000);
+  assert.equal(taken.byteLength, 100_000);
+  assert.equal(taken[99_999], 7, "what was taken stays readable");
+  assert.equal(queue.capacityBytes, 0);
+  queue.push(new Uint8Array([1, 2, 3]));
+  queue.take(3);
+  assert.equal(queue.capacityBytes, 4096, "an ordinary buffer is kept for the next request");
+});
