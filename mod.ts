@@ -68,6 +68,9 @@ export async function serve(options: ServeOptions = {}): Promise<ServerHandle> {
   const { hostname, port } = server.addr;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   const finished = Promise.withResolvers<void>();
+  // A failed shutdown rejects `finished` too: a caller who awaits only shutdown() must not get
+  // an unhandled rejection on top.
+  finished.promise.catch(() => {});
   let stopping: Promise<void> | null = null;
   const shutdown = () => {
     stopping ??= server.shutdown().then(finished.resolve, (error) => {

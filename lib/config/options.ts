@@ -73,6 +73,11 @@ function flagArgs(field: string, value: unknown): string[] | string {
       return (value as [string, string][]).map(([name, text]) => `--header=${name}: ${text}`);
     case "seconds":
       return [`--${flag.name}=${Number(value) / 1000}`];
+    case "origin":
+      // Several origins are one field, separated by spaces, and one flag each.
+      return value === null
+        ? []
+        : String(value).split(" ").map((origin) => `--${flag.name}=${origin}`);
     default:
       // null is a field's "none": the flag's default, not the text "null".
       return value === null ? [] : [`--${flag.name}=${value}`];

@@ -33,3 +33,12 @@ Deno.test("readValue() refuses an empty permission list instead of granting ever
   assert.ok(typeof readValue(flag, "") === "object" && "error" in (readValue(flag, "") as object));
   assert.ok("error" in (readValue(flag, "/a,,/b") as object));
 });
+
+Deno.test("configFromOptions() takes several CORS origins separated by spaces, as the field holds them", () => {
+  const result = configFromOptions({ cors: "https://a.example https://b.example:8443" });
+  assert.equal(result.kind, "run");
+  assert.equal(
+    result.kind === "run" ? result.config.cors : null,
+    "https://a.example https://b.example:8443",
+  );
+});
