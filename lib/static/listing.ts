@@ -100,8 +100,10 @@ function describe(path: string, dirent: Deno.DirEntry, scope: LocateScope): List
     if (target === null) return null;
     info = target.info;
   } else {
+    // lstat, not stat: an entry swapped for a symlink since it was listed must not show what the
+    // link points to (a file outside the root); it is then neither a file nor a folder.
     try {
-      info = Deno.statSync(path);
+      info = Deno.lstatSync(path);
     } catch {
       return null;
     }

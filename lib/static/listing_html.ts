@@ -179,6 +179,13 @@ export function renderListingHtml(
     `<footer>heiretsu</footer>\n${entries.length === 0 ? "" : FILTER_SCRIPT}</body>\n</html>\n`;
 }
 
+/** The icon of each extension, looked up once per row instead of searched. */
+const ICON_OF_EXTENSION = new Map(
+  Object.entries(ICON_EXTENSIONS).flatMap(([kind, extensions]) =>
+    extensions.map((extension) => [extension, kind] as const)
+  ),
+);
+
 /** An icon from the page's symbols. */
 function icon(kind: string): string {
   return `<svg aria-hidden="true"><use href="#i-${kind}"></use></svg>`;
@@ -189,10 +196,7 @@ function iconOf(entry: ListingEntry): string {
   if (entry.kind === "directory") return "dir";
   const dot = entry.name.lastIndexOf(".");
   const extension = dot <= 0 ? "" : entry.name.slice(dot + 1).toLowerCase();
-  for (const [kind, extensions] of Object.entries(ICON_EXTENSIONS)) {
-    if (extensions.includes(extension)) return kind;
-  }
-  return "file";
+  return ICON_OF_EXTENSION.get(extension) ?? "file";
 }
 
 /** "/a/b/" as links to "/", "/a/" and "/a/b/". */

@@ -4,8 +4,9 @@
  * segments removed so it never climbs above "/", repeated slashes collapsed. Pure: no Deno APIs.
  */
 
-import { charClass, VCHAR } from "../http/chars.ts";
+import { allIn, charClass, VCHAR } from "../http/chars.ts";
 import { HttpError } from "../http/errors.ts";
+import { SLASH } from "../http/octets.ts";
 
 /** A request-target reduced to the path to serve and the raw query. */
 export interface ResolvedTarget {
@@ -18,11 +19,8 @@ export interface ResolvedTarget {
 /** Absolute-form targets ("http://host/path"); the authority is dropped, only path and query matter. */
 const ABSOLUTE_FORM = /^https?:\/\/[^/?]*/i;
 
-/** RFC 9112 §3.2: a request-target is visible ASCII only, which also keeps CR/LF out of Location. */
-const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
 /** Path characters that resolve to themselves: visible ASCII but "%", "\\" and "?". */
 const PLAIN = charClass("", [[0x21, 0x24], [0x26, 0x3e], [0x40, 0x5b], [0x5d, 0x7e]]);
-const SLASH = 0x2f;
 const DOT = 0x2e;
 const QUESTION_MARK = 0x3f;
 
@@ -44,7 +42,8 @@ export function resolveTarget(target: string): ResolvedTarget {
   const pathEnd = plainPathEnd(target);
   if (pathEnd === target.length) return { path: target, query: "" };
   if (pathEnd !== -1) return { path: target.slice(0, pathEnd), query: target.slice(pathEnd + 1) };
-  if (!VISIBLE_ASCII.test(target)) throw badTarget(target, "contains a non-visible character");
+  // RFC 9112 §3.2: a request-target is visible ASCII only, which also keeps CR/LF out of Location.
+  if (!allIn(VCHAR, target)) throw badTarget(target, "contains a non-visible character");
   const originForm = stripAuthority(target);
   if (!originForm.startsWith("/")) throw badTarget(target, "is not an absolute path");
   const mark = originForm.indexOf("?");
