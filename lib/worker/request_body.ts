@@ -25,6 +25,8 @@ export class RequestBody {
   #source: BodySource;
   #state: BodyState;
   #received = 0;
+  /** Settles once the last read asked for is over; the next one waits for it. */
+  #turn: Promise<void> | null = null;
 
   /**
    * Wraps the parser's body events of a request that has a body.
@@ -51,12 +53,41 @@ export class RequestBody {
   }
 
   /**
-   * The next piece of the body (a copy), or null at its end.
+   * The next piece of the body (a copy), or null at its end. Reads take turns: one the app left
+   * pending while the server drains the rest must not lose its bytes to the drain, nor wait on
+   * a wake-up the drain took.
    *
    * @returns the bytes, or null when the body is complete
    * @throws {HttpError} 413 past the size limit, 400 when the client ends mid-body
    */
-  async read(): Promise<Uint8Array | null> {
+  read(): Promise<Uint8Array | null> {
+    return this.#inTurn(true);
+  }
+
+  /**
+   * Reads and discards the rest of the body, so the next request on the connection is found.
+   *
+   * @returns when the body is complete
+   * @throws {HttpError} as {@linkcode RequestBody.read}
+   */
+  async drain(): Promise<void> {
+    // Discarded: nobody asked for it, so no copy is made of it.
+    while ((await this.#inTurn(false)) !== null);
+  }
+
+  /** Reads now when no read is under way (the state moves at once), else after it. */
+  #inTurn(copy: boolean): Promise<Uint8Array | null> {
+    const previous = this.#turn;
+    const read = previous === null ? this.#next(copy) : previous.then(() => this.#next(copy));
+    const over = () => {
+      if (this.#turn === turn) this.#turn = null;
+    };
+    const turn = read.then(over, over);
+    this.#turn = turn;
+    return read;
+  }
+
+  async #next(copy: boolean): Promise<Uint8Array | null> {
     if (this.#state === "done") return null;
     if (this.#state === "unread") this.#source.onFirstRead();
     this.#state = "reading";
@@ -75,23 +106,11 @@ export class RequestBody {
             `Request body exceeds ${this.#source.maxBodyBytes} bytes`,
           );
         }
-        return event.data.slice();
+        return copy ? event.data.slice() : event.data;
       }
       if (!(await this.#source.needData())) {
         throw new HttpError(400, "incomplete-body", "Client closed the connection mid-body");
       }
-    }
-  }
-
-  /**
-   * Reads and discards the rest of the body, so the next request on the connection is found.
-   *
-   * @returns when the body is complete
-   * @throws {HttpError} as {@linkcode RequestBody.read}
-   */
-  async drain(): Promise<void> {
-    while ((await this.read()) !== null) {
-      // Discarded: nobody asked for it.
     }
   }
 

@@ -212,6 +212,27 @@ Deno.test("Exchange ends with a close when the app rejects with its signal's rea
   assert.deepEqual([logs[0].status, logs[0].ended], [499, "aborted"]);
 });
 
+Deno.test("Exchange drains a body after the app's own pending read, which gets its bytes", async () => {
+  let appRead: Promise<Uint8Array | null> | null = null;
+  const { io, sent, pulls } = fakeIo(({ body }) => {
+    // The app asks for the body and answers without waiting for it.
+    appRead = body.read();
+    return { status: 204, headers: [], body: { kind: "empty" } };
+  });
+  const exchange = new Exchange(
+    io,
+    start("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n"),
+  );
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(pulls.length, 1, "one pull at a time");
+  exchange.receive(encoder.encode("0123456789"), false);
+  await done;
+  assert.equal(new TextDecoder().decode((await appRead)!), "0123456789");
+  assert.equal(exchange.state, "done");
+  assert.equal(sent.at(-1)?.end?.close, false, "the body was drained: the connection goes on");
+});
+
 Deno.test("Exchange logs an aborted download with the bytes written to the socket", async () => {
   const path = Deno.makeTempFileSync();
   Deno.writeFileSync(path, new Uint8Array(1024 * 1024));
