@@ -381,7 +381,12 @@ export class Connection {
       if (this.#state === "idle" && this.#deadline === 0) {
         this.#deadline = Date.now() + this.#timeouts.keepaliveTimeoutMs;
       }
-      this.#guard(() => this.#events.onWritten(this));
+      // Not through #guard: that closure was made for every response.
+      try {
+        this.#events.onWritten(this);
+      } catch (error) {
+        this.#fault(error);
+      }
     }
   }
 

@@ -187,9 +187,11 @@ export class ChannelEnd {
     while (!this.#closed) {
       const seen = Atomics.load(this.#control, bell);
       const drained = this.#inbound.drain(onRecord);
-      const peerWantsSpace = Atomics.compareExchange(this.#control, SPACE_WANTED[this.#peer], 1, 0);
-      if (drained > 0 && peerWantsSpace === 1) this.#ringPeer();
-      else if (peerWantsSpace === 1) Atomics.store(this.#control, SPACE_WANTED[this.#peer], 1);
+      // A peer waiting for space is rung once space was made, and its flag cleared only then.
+      const spaceWanted = SPACE_WANTED[this.#peer];
+      if (drained > 0 && Atomics.compareExchange(this.#control, spaceWanted, 1, 0) === 1) {
+        this.#ringPeer();
+      }
       this.#flushOutbox();
       if (this.#inbound.hasRecords) continue;
       if (idle !== undefined && (await this.#settles(idle))) {

@@ -62,12 +62,20 @@ async function createHandler(init: WorkerInit, draining: () => boolean): Promise
   if (healthPath === null) return handler;
   return (incoming) => {
     const { method, target } = incoming.head;
-    if ((method !== "GET" && method !== "HEAD") || target.split("?")[0] !== healthPath) {
+    if ((method !== "GET" && method !== "HEAD") || !isPath(target, healthPath)) {
       return handler(incoming);
     }
     return healthResponse(draining());
   };
 }
+
+/** Whether a target is `path` with or without a query; no array made per request for it. */
+function isPath(target: string, path: string): boolean {
+  return target.startsWith(path) &&
+    (target.length === path.length || target.charCodeAt(path.length) === QUESTION_MARK);
+}
+
+const QUESTION_MARK = 0x3f;
 
 /** 200 while serving; 503 once shutting down, so a load balancer stops sending traffic here. */
 function healthResponse(draining: boolean): PlannedResponse {

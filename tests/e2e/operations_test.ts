@@ -97,6 +97,12 @@ Deno.test("health check answers 200, then 503 for --drain-delay while still serv
     const [ok] = await exchange(server.port, health);
     assert.equal(ok.status, 200);
     assert.equal(new TextDecoder().decode(ok.body), "ok\n");
+    const ask = (target: string) =>
+      `GET ${target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`;
+    const [query] = await exchange(server.port, ask("/.well-known/heiretsu/health?probe=1"));
+    assert.equal(query.status, 200, "a query does not change the path");
+    const [longer] = await exchange(server.port, ask("/.well-known/heiretsu/healthz"));
+    assert.equal(longer.status, 404, "a longer path is not the health check");
     const stopping = server.stop();
     await server.waitForLine(/^Server: shutting down; health check says 503 for 1 s$/);
     // New connections are still accepted and served; only the health check changed.
