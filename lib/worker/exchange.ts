@@ -21,7 +21,7 @@ import {
   type WriterIo,
 } from "./response_writer.ts";
 import type { BufferShelf } from "./shelf.ts";
-import { CLIENT_CLOSED, type Ending } from "./access_log.ts";
+import { type AccessRecord, CLIENT_CLOSED, type Ending } from "./access_log.ts";
 import { RequestBody } from "./request_body.ts";
 import {
   type IncomingRequest,
@@ -62,20 +62,8 @@ export interface Failure {
   afterHead: boolean;
 }
 
-/** One access-log entry (see `AccessRecord` in `access_log.ts`). */
-export interface AccessEntry {
-  remote: string;
-  requestLine: string;
-  /** The status sent, or 499 when the connection closed before the response head went out. */
-  status: number;
-  /** Body bytes: handed to the socket when complete, written to it when aborted. */
-  bytes: number;
-  headBytes: number;
-  ended: Ending;
-  startedAt: number;
-  referer: string | null;
-  userAgent: string | null;
-}
+/** One access-log entry: an `AccessRecord` with every field the exchange knows, less the worker. */
+export type AccessEntry = Required<Omit<AccessRecord, "worker">>;
 
 /** The request an exchange starts from. */
 export interface ExchangeStart {
@@ -345,7 +333,7 @@ export class Exchange {
     this.#status = status;
     this.#headBytes = text.length;
     const end = early ? this.#end(close) : undefined;
-    const after = { head, body, close, end, early };
+    const after = { head, body, close, end };
     // The writer never throws: a failure comes as a rejected promise.
     const sending = this.#sendBody(text, bodiless ? EMPTY : response.body, { chunked, end });
     if (sending === undefined) {
@@ -361,11 +349,14 @@ export class Exchange {
     body: RequestBody | null;
     close: boolean;
     end: ResponseEnd | undefined;
-    early: boolean;
   }): void | Promise<void> {
-    if (after.end) this.#enter("done");
+    // No end yet: the request body was still coming when the response went out.
+    if (after.end === undefined) {
+      this.#log("complete");
+      return this.#finishBody(after.head!, after.body!, after.close);
+    }
+    this.#enter("done");
     this.#log("complete");
-    if (!after.early) return this.#finishBody(after.head!, after.body!, after.close);
   }
 
   /**
