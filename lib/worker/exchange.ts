@@ -350,13 +350,10 @@ export class Exchange {
     close: boolean;
     end: ResponseEnd | undefined;
   }): void | Promise<void> {
-    // No end yet: the request body was still coming when the response went out.
-    if (after.end === undefined) {
-      this.#log("complete");
-      return this.#finishBody(after.head!, after.body!, after.close);
-    }
-    this.#enter("done");
+    if (after.end) this.#enter("done");
     this.#log("complete");
+    // No end yet: the request body was still coming when the response went out.
+    if (after.end === undefined) return this.#finishBody(after.head!, after.body!, after.close);
   }
 
   /**
