@@ -159,9 +159,14 @@ export class Connection {
     return this.#worker;
   }
 
-  /** The first bytes of a request arrived: idle → reading, and the header timeout runs. */
+  /**
+   * The first bytes of a request arrived: idle → reading, and the header timeout runs. On a new
+   * connection it has run since the accept: a first byte sent just before it fires must not buy
+   * a second header timeout.
+   */
   beginHead(): void {
-    this.#move("reading", Date.now() + this.#timeouts.headerTimeoutMs);
+    const fresh = this.#stream === 0;
+    this.#move("reading", fresh ? this.#deadline : Date.now() + this.#timeouts.headerTimeoutMs);
   }
 
   /** A complete head waits for earlier responses to reach the client; the send timeout watches. */

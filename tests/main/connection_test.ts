@@ -89,3 +89,17 @@ Deno.test("Connection.writeStalledSince() tells how long queued bytes have waite
   await release();
   assert.equal(connection.writeStalledSince, 0);
 });
+
+Deno.test("Connection.beginHead() on a new connection keeps the header timer that began at accept", async () => {
+  const { connection } = fakeConnection();
+  const fromAccept = connection.deadline;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  connection.beginHead();
+  assert.equal(connection.deadline, fromAccept, "a late first byte buys no new header timeout");
+  connection.activate({ stream: 1, worker: null as never });
+  connection.finish({ pending: false });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const before = Date.now();
+  connection.beginHead();
+  assert.ok(connection.deadline >= before + 1000, "the next request's head gets its own timeout");
+});
