@@ -12,11 +12,26 @@ import { BAKED_APP_FLAG, unbake } from "./lib/main/baked.ts";
 import { HEALTH_CHECK_FLAG, healthCheck, healthCheckUrl } from "./lib/main/health_check.ts";
 import { appPlacementError } from "./lib/main/app_placement.ts";
 import { lifecycleLogger } from "./lib/main/log.ts";
+import { FLAGS } from "./lib/config/flags.ts";
+import { unreadSettings } from "./lib/config/environment.ts";
+
+/** Whether this process may read an environment variable (asking never prompts). */
+function envPermission(variable: string): Deno.PermissionState {
+  return Deno.permissions.querySync({ name: "env", variable }).state;
+}
 
 /** Reads an environment variable only when permitted, so a missing --allow-env never prompts. */
 function readEnv(name: string): string | undefined {
-  const permission = Deno.permissions.querySync({ name: "env", variable: name });
-  return permission.state === "granted" ? Deno.env.get(name) : undefined;
+  return envPermission(name) === "granted" ? Deno.env.get(name) : undefined;
+}
+
+/**
+ * Where the command was typed: `deno task` runs in the clone and passes the caller's folder as
+ * `INIT_CWD`. Only the serve task grants reading it, so an installed command or a binary started
+ * from an npm script (which sets `INIT_CWD` to where npm was run) keeps its own folder.
+ */
+function callerFolder(): string {
+  return readEnv("INIT_CWD") ?? Deno.cwd();
 }
 
 /** Explains a failure to start in one line that says what to do. */
@@ -43,7 +58,7 @@ async function main(): Promise<number> {
   const given = Deno.args[0] === BAKED_APP_FLAG ? Deno.args.slice(2) : Deno.args;
   if (given[0] === HEALTH_CHECK_FLAG) return await healthCheck(healthCheckUrl(given[1], readEnv));
   const args = unbake(Deno.args, import.meta.url);
-  const result = parseConfig({ args, env: readEnv });
+  const result = parseConfig({ args, env: readEnv, cwd: callerFolder() });
   if (result.kind === "print") {
     await Deno.stdout.write(new TextEncoder().encode(result.text));
     return 0;
@@ -53,6 +68,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const { config } = result;
+  const unread = unreadSettings(FLAGS, (variable) => envPermission(variable));
+  if (unread !== null) console.error(`heiretsu: ${unread}`);
   const misplaced = appPlacementError(config);
   if (misplaced !== null) {
     console.error(`heiretsu: ${misplaced}`);

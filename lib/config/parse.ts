@@ -15,6 +15,7 @@ import { helpText } from "./help.ts";
 import { readValue } from "./values.ts";
 import { isFieldValue } from "../http/headers.ts";
 import { unknownFlagError } from "./suggest.ts";
+import { envName } from "./environment.ts";
 
 /** The result of {@linkcode parseConfig}: run the server, print text and exit, or fail. */
 export type ConfigResult =
@@ -28,6 +29,11 @@ export interface ConfigSources {
   args: readonly string[];
   /** Reads an environment variable; returns undefined when unset or not permitted. */
   env: (name: string) => string | undefined;
+  /**
+   * The folder relative paths (ROOT, `--cert`, `--key`, `--app`) start from: where the command
+   * was typed, which under `deno task` is not the process's own folder. @default Deno.cwd()
+   */
+  cwd?: string;
 }
 
 /**
@@ -71,10 +77,10 @@ export function parseConfig(sources: ConfigSources): ConfigResult {
     return { kind: "error", message: "give the root either as ROOT or as --root, not both" };
   }
   if (positionals.length === 1) values.root = positionals[0];
-  return buildConfig(
-    values as Record<string, string | boolean | string[] | undefined>,
-    sources.env,
-  );
+  return buildConfig(values as Record<string, string | boolean | string[] | undefined>, {
+    ...sources,
+    cwd: sources.cwd ?? Deno.cwd(),
+  });
 }
 
 /**
@@ -133,13 +139,14 @@ function versionText(): string {
 
 function buildConfig(
   values: Record<string, string | boolean | string[] | undefined>,
-  env: (name: string) => string | undefined,
+  sources: Required<Omit<ConfigSources, "args">>,
 ): ConfigResult {
+  const { env } = sources;
   const config: ServerConfig = { ...DEFAULTS, appPermissions: {}, extraHeaders: [] };
   for (const flag of FLAGS) {
-    const envName = `HEIRETSU_${flag.name.toUpperCase().replaceAll("-", "_")}`;
+    const variable = envName(flag);
     const fromFlag = values[flag.name];
-    const fromEnv = env(envName);
+    const fromEnv = env(variable);
     // A repeatable flag's environment variable holds one value per line.
     const raw = fromFlag ??
       (flag.kind === "header"
@@ -148,7 +155,7 @@ function buildConfig(
         ? fromEnv?.split(/[\s,]+/).filter(Boolean)
         : fromEnv);
     if (raw === undefined) continue;
-    const source = fromFlag === undefined ? envName : `--${flag.name}`;
+    const source = fromFlag === undefined ? variable : `--${flag.name}`;
     for (const item of Array.isArray(raw) ? raw : [raw]) {
       const value = readValue(flag, item);
       if (isError(value)) return { kind: "error", message: `${source}: ${value.error}` };
@@ -156,23 +163,40 @@ function buildConfig(
     }
   }
   const rootGiven = values.root !== undefined || env("HEIRETSU_ROOT") !== undefined;
-  if (config.app !== null && !rootGiven) {
+  const problem = placePaths(config, { rootGiven, cwd: sources.cwd }) ?? crossCheck(config) ??
+    placeApp(config, sources.cwd);
+  return problem === null ? { kind: "run", config } : { kind: "error", message: problem };
+}
+
+/**
+ * Makes the root, `--cert` and `--key` absolute, relative ones starting from `cwd`; without a
+ * ROOT, an app serves alone (no root) and otherwise the built-in site is served.
+ */
+function placePaths(
+  config: ServerConfig,
+  options: { rootGiven: boolean; cwd: string },
+): string | null {
+  const { cwd } = options;
+  if (config.cert !== null) config.cert = resolvePath(cwd, config.cert);
+  if (config.key !== null) config.key = resolvePath(cwd, config.key);
+  if (config.app !== null && !options.rootGiven) {
     config.root = null;
-  } else if (config.root === null) {
-    return { kind: "error", message: "no built-in site here (loaded from a URL): give --root" };
-  } else {
-    const root = resolveRoot(config.root);
-    if (typeof root === "object") return { kind: "error", message: root.error };
-    config.root = root;
+    return null;
   }
-  const problem = crossCheck(config);
-  if (problem !== null) return { kind: "error", message: problem };
-  if (config.app !== null) {
-    const app = resolveApp(config.app);
-    if (typeof app === "object") return { kind: "error", message: app.error };
-    config.app = app;
-  }
-  return { kind: "run", config };
+  if (config.root === null) return "no built-in site here (loaded from a URL): give --root";
+  const root = resolveRoot(config.root, cwd);
+  if (typeof root === "object") return root.error;
+  config.root = root;
+  return null;
+}
+
+/** Turns the app's path (relative ones start from `cwd`) into its file: URL, or says why not. */
+function placeApp(config: ServerConfig, cwd: string): string | null {
+  if (config.app === null) return null;
+  const app = resolveApp(config.app, cwd);
+  if (typeof app === "object") return app.error;
+  config.app = app;
+  return null;
 }
 
 /** Checks between fields, run after each field is valid on its own: one line or null. */
@@ -238,9 +262,9 @@ function setField(
 }
 
 /** The app module must be a readable file; returns its file: URL or an error line. */
-function resolveApp(path: string): string | { error: string } {
+function resolveApp(path: string, cwd: string): string | { error: string } {
   try {
-    const real = Deno.realPathSync(path);
+    const real = Deno.realPathSync(resolvePath(cwd, path));
     if (!Deno.statSync(real).isFile) return { error: `app "${path}" is not a file: give a module` };
     return pathToFileURL(real).href;
   } catch (error) {
@@ -251,14 +275,17 @@ function resolveApp(path: string): string | { error: string } {
   }
 }
 
-/** Root must be a readable folder; returns its absolute (real, unless a symlink) path or an error. */
-function resolveRoot(root: string): string | { error: string } {
+/**
+ * Root must be a readable folder; returns its absolute (real, unless a symlink) path or an error.
+ * A relative root starts from `cwd`.
+ */
+function resolveRoot(root: string, cwd: string): string | { error: string } {
+  const given = resolvePath(cwd, root);
   try {
-    const real = Deno.realPathSync(root);
+    const real = Deno.realPathSync(given);
     if (!Deno.statSync(real).isDirectory) {
       return { error: `root "${root}" is a file: give a folder to serve` };
     }
-    const given = resolvePath(root);
     return Deno.lstatSync(given).isSymlink ? given : real;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {

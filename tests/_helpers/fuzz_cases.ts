@@ -5,7 +5,7 @@
  *
  * @module
  */
-import fc from "fast-check";
+import fc from "./fast_check.ts";
 
 /** Valid requests against the test site and an app at /echo, the seeds of mutation. */
 const VALID: readonly string[] = [

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../_helpers/fast_check.ts";
 import { fromResponse, HOP_BY_HOP, responseHeaders } from "../../lib/app/response.ts";
 import type { PlannedResponse } from "../../lib/worker/handler.ts";
 

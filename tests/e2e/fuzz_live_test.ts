@@ -5,7 +5,7 @@
  * none died.
  */
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../_helpers/fast_check.ts";
 import { TestServer } from "../_helpers/server.ts";
 import { connect, timedGet, writeAll } from "../_helpers/http.ts";
 import { makeSite } from "../_helpers/site.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../_helpers/fast_check.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { httpDate } from "../../lib/http/date.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../_helpers/fast_check.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { type ParserLimits, type RequestHead, RequestParser } from "../../lib/http/parser.ts";
 import { latin1 } from "./_helpers.ts";

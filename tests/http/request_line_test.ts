@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../_helpers/fast_check.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { parseRequestLine, readRequestLine } from "../../lib/http/request_line.ts";
 import { latin1 } from "./_helpers.ts";
