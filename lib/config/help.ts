@@ -1,59 +1,142 @@
 /**
- * The `--help` text, made from the flag table and {@linkcode DEFAULTS}: each flag's line ends
- * with the default the server really uses, in the flag's unit, so the two cannot drift apart.
+ * The `--help` and `--help-all` texts, made from the flag table and {@linkcode DEFAULTS}: the
+ * flags in their groups, each line ending with the default the server really uses, in the flag's
+ * unit, so text and code cannot drift apart. `--help` shows the everyday groups and a few
+ * examples; `--help-all` adds the limits and timeouts. No line is wider than 100 columns.
  *
  * @module
  */
 import { VERSION } from "./version.ts";
-import { type FlagKind, FLAGS, type FlagSpec } from "./flags.ts";
+import { type FlagGroup, type FlagKind, FLAGS, type FlagSpec } from "./flags.ts";
 import { DEFAULTS } from "./settings.ts";
 
 /** Where help lines start their description. */
-const HELP_COLUMN = 30;
+const HELP_COLUMN = 32;
+/** Where the examples' descriptions start: their commands are longer than flags. */
+const EXAMPLE_COLUMN = 45;
+/** The widest line of the help texts, in columns. */
+export const HELP_WIDTH = 100;
+
+/** Each group's heading, in `--help` order; `limits` is listed by `--help-all` only. */
+export const GROUP_TITLES: Readonly<Record<FlagGroup, string>> = {
+  serving: "Serving files",
+  apps: "Apps (an app's workers get only what --allow-* gives them)",
+  tls: "TLS (HTTPS)",
+  logs: "Logs and health checks",
+  limits: "Limits and timeouts",
+};
+
+/** A few commands a person starts with: the command and what it does. */
+const EXAMPLES: readonly (readonly [string, string])[] = [
+  ["heiretsu .", "serve this folder on http://127.0.0.1:8080"],
+  ["heiretsu . --host 0.0.0.0 --list", "share it on the LAN, with folder listings"],
+  ["heiretsu dist --spa --compress", "a single-page app, compressed"],
+  ["heiretsu . --cert cert.pem --key key.pem", "HTTPS"],
+  ["heiretsu --app server.ts --allow-net", "run an app (export default { fetch })"],
+];
+
+/** The lines for the flags that are not in the table. */
+const OTHER_FLAGS: readonly (readonly [string, string])[] = [
+  ["-h, --help", "show the everyday flags"],
+  ["    --help-all", "show every flag, the limits and timeouts too"],
+  ["-v, --version", "show the version (-V too)"],
+  [
+    "    --health-check [URL]",
+    "ask a running server's health path and exit 0 on 200, else 1 (first argument only; " +
+    "without URL: http://127.0.0.1:$HEIRETSU_PORT$HEIRETSU_HEALTH)",
+  ],
+];
 
 /**
- * The `--help` text, made from {@linkcode FLAGS}.
+ * The help text, made from {@linkcode FLAGS}: usage, examples, the flags by group, and where
+ * the rest is.
  *
- * @returns the usage text, ending in a newline
+ * @param options `all`: every group, the limits and timeouts too (`--help-all`)
+ * @returns the text, ending in a newline
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { helpText } from "./help.ts";
- * const port = helpText().split("\n").find((line) => line.startsWith("  --port "));
+ * const port = helpText().split("\n").find((line) => line.includes(" --port "));
  * assert.equal(port?.endsWith("0 picks a free one (default 8080)"), true);
+ * assert.equal(helpText().includes("--max-body"), false);
+ * assert.equal(helpText({ all: true }).includes("--max-body"), true);
  * ```
  */
-export function helpText(): string {
-  const rows = FLAGS.map((f) => {
-    const left = f.kind === "switch" ? `--${f.name}` : `--${f.name}${valueName(f)}`;
-    return `  ${left.padEnd(HELP_COLUMN)}${f.help}${defaultNote(f)}`;
-  });
+export function helpText(options: { all?: boolean } = {}): string {
+  const groups = (Object.keys(GROUP_TITLES) as FlagGroup[])
+    .filter((group) => options.all === true || group !== "limits");
+  const hidden = FLAGS.filter((flag) => !groups.includes(flag.group)).length;
   return [
     `heiretsu ${VERSION}: a multi-threaded HTTP/1.1 server for Deno`,
     "",
     "Usage: heiretsu [ROOT] [flags]",
     "",
-    "Flags (each also read from HEIRETSU_<NAME>, e.g. HEIRETSU_PORT=9000; flags win):",
-    ...rows,
-    `  ${"--help".padEnd(HELP_COLUMN)}show this text`,
-    `  ${"--version".padEnd(HELP_COLUMN)}show the version`,
-    `  ${
-      "--health-check [URL]".padEnd(HELP_COLUMN)
-    }ask a running server's health path and exit 0 on 200, else 1 (first`,
-    `  ${
-      "".padEnd(HELP_COLUMN)
-    }argument only; without URL: http://127.0.0.1:$HEIRETSU_PORT$HEIRETSU_HEALTH)`,
+    "Examples:",
+    ...EXAMPLES.flatMap(([command, what]) => rows(command, what, EXAMPLE_COLUMN)),
+    ...groups.flatMap((group) => [
+      "",
+      `${GROUP_TITLES[group]}:`,
+      ...FLAGS.filter((flag) => flag.group === group).flatMap(flagRows),
+    ]),
     "",
-    `Short forms: ${shortForms()}; --host has none (-h is help).`,
-    "An unknown flag is refused, naming the nearest one.",
+    "Other:",
+    ...OTHER_FLAGS.flatMap(([left, what]) => rows(left, what)),
+    "",
+    ...(hidden === 0 ? [] : [
+      `${GROUP_TITLES.limits}: ${hidden} more flags (sizes, timeouts, shutdown, memory): --help-all`,
+    ]),
+    "Every flag can also be set as HEIRETSU_<NAME> (HEIRETSU_PORT=9000, HEIRETSU_LOG_FORMAT=json);",
+    "a flag wins over its variable. An unknown flag is refused, naming the nearest one.",
     "",
   ].join("\n");
 }
 
-/** "-p (--port), …, -h (--help), -v or -V (--version)". */
-function shortForms(): string {
-  const flags = FLAGS.filter((f) => f.short !== undefined).map((f) => `-${f.short} (--${f.name})`);
-  return [...flags, "-h (--help)", "-v or -V (--version)"].join(", ");
+/** A flag's lines: `-p, --port PORT` (or `    --host HOST`), then its help and default. */
+function flagRows(flag: FlagSpec): string[] {
+  const short = flag.short === undefined ? "    " : `-${flag.short}, `;
+  return rows(`${short}--${flag.name}${valueName(flag)}`, `${flag.help}${defaultNote(flag)}`);
+}
+
+/**
+ * Lines of a two-column row: `left`, then `text` from `column`, wrapped at
+ * {@linkcode HELP_WIDTH}; a `left` that reaches the column puts the text on the next line.
+ */
+function rows(left: string, text: string, column = HELP_COLUMN): string[] {
+  const [head, ...rest] = wrap(text, HELP_WIDTH - column);
+  const indent = " ".repeat(column);
+  const first = `  ${left}`;
+  const more = rest.map((line) => indent + line);
+  return first.length < column
+    ? [first.padEnd(column) + head, ...more]
+    : [first, indent + head, ...more];
+}
+
+/**
+ * Splits text into lines of at most `width` columns, at spaces (a longer word keeps its line).
+ *
+ * @param text the text
+ * @param width the widest line
+ * @returns the lines
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wrap } from "./help.ts";
+ * assert.deepEqual(wrap("one two three", 7), ["one two", "three"]);
+ * ```
+ */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line];
 }
 
 /**

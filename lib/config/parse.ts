@@ -68,6 +68,7 @@ export function parseConfig(sources: ConfigSources): ConfigResult {
     return { kind: "error", message: `${message} (see --help for the flags)` };
   }
   const { values, positionals } = parsed;
+  if (values["help-all"]) return { kind: "print", text: helpText({ all: true }) };
   if (values.help) return { kind: "print", text: helpText() };
   if (values.version) return { kind: "print", text: versionText() };
   if (positionals.length > 1) {
@@ -97,6 +98,7 @@ function parseArgsOptions(): Record<
     { type: "string" | "boolean"; multiple?: boolean; short?: string }
   > = {
     help: { type: "boolean", short: "h" },
+    "help-all": { type: "boolean" },
     version: { type: "boolean", short: "v" },
   };
   for (const f of FLAGS) {
@@ -111,7 +113,7 @@ function parseArgsOptions(): Record<
 
 /** Every flag name and one-letter form, for the unknown-flag check. */
 const KNOWN = {
-  long: ["help", "version", ...FLAGS.map((f) => f.name)],
+  long: ["help", "help-all", "version", ...FLAGS.map((f) => f.name)],
   short: ["h", "v", "V", ...FLAGS.flatMap((f) => f.short ?? [])],
 };
 

@@ -148,6 +148,11 @@ export interface ServerConfig {
   /** Path answered with 200 (503 while draining) for load balancers, or null. @default null */
   healthPath: string | null;
   /**
+   * Write the health check's requests to the access log too; off, a probe every few seconds
+   * does not bury the requests people make. @default false
+   */
+  logHealth: boolean;
+  /**
    * On shutdown, time spent still serving while the health check says 503, so load balancers
    * stop sending traffic before the listener closes; set it to their check interval. @default 0
    */
@@ -215,5 +220,6 @@ export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   allowRootDir: false,
   logFormat: "heiretsu",
   healthPath: null,
+  logHealth: false,
   drainDelayMs: 0,
 });

@@ -1,13 +1,45 @@
 /**
  * Unknown flags: finds the first argument that is not a flag of ours and names the flag it was
- * probably meant to be ("did you mean --port?"), by edit distance, before the argument parser
- * sees it and says something less helpful.
+ * probably meant to be: ours for another server's (`--listing`: use --list), else the nearest
+ * by edit distance ("did you mean --port?"), before the argument parser sees it and says
+ * something less helpful.
  *
  * @module
  */
 
 /** Most edits for a name to count as a typo of a flag. */
 const MAX_TYPO_EDITS = 2;
+
+/**
+ * Flags of other static servers (http-server, serve, miniserve, static-web-server, Caddy's
+ * file-server) that people bring along, and what heiretsu does instead.
+ */
+export const FOREIGN_FLAGS: Readonly<Record<string, string>> = {
+  "listing": "use --list",
+  "dir-listing": "use --list",
+  "directory-listing": "use --list",
+  "browse": "use --list",
+  "single": "use --spa",
+  "page-fallback": "use --spa",
+  "ssl": "HTTPS is on when --cert FILE and --key FILE are given",
+  "tls": "HTTPS is on when --cert FILE and --key FILE are given",
+  "https": "HTTPS is on when --cert FILE and --key FILE are given",
+  "tls-cert": "use --cert",
+  "tls-key": "use --key",
+  "gzip": "use --compress (brotli or gzip, as the client accepts)",
+  "brotli": "use --compress (brotli or gzip, as the client accepts)",
+  "compression": "use --compress",
+  "dir": "give the folder as ROOT or --root",
+  "directory": "give the folder as ROOT or --root",
+  "silent": "use --quiet",
+  "threads": "use --workers",
+  "address": "use --host",
+  "bind": "use --host",
+  "listen": "use --host and --port",
+  "index": "a folder's index.html is served without a flag; for a single-page app use --spa",
+  "hidden": "use --dotfiles allow",
+  "cache": "use --cache-control",
+};
 
 /**
  * The error line for the first unknown flag in `args`, or null when every flag is known.
@@ -22,6 +54,7 @@ const MAX_TYPO_EDITS = 2;
  * const known = { long: ["port", "root"], short: ["p"] };
  * assert.equal(unknownFlagError(["--prot", "80"], known), "unknown flag --prot: did you mean --port?");
  * assert.equal(unknownFlagError(["-p", "80"], known), null);
+ * assert.equal(unknownFlagError(["--silent"], known), "unknown flag --silent: use --quiet");
  * ```
  */
 export function unknownFlagError(
@@ -33,6 +66,9 @@ export function unknownFlagError(
     if (arg.startsWith("--")) {
       const name = arg.slice(2).split("=")[0];
       if (known.long.includes(name)) continue;
+      if (Object.hasOwn(FOREIGN_FLAGS, name)) {
+        return `unknown flag --${name}: ${FOREIGN_FLAGS[name]}`;
+      }
       const guess = closest(name, known.long);
       return `unknown flag --${name}${guess === null ? "" : `: did you mean --${guess}?`}`;
     }

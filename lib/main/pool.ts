@@ -272,6 +272,7 @@ export class WorkerPool {
       scheme: c.cert === null ? "http" : "https",
       logFormat: c.logFormat,
       healthPath: c.healthPath,
+      logHealth: c.logHealth,
     };
   }
 

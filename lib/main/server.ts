@@ -323,17 +323,39 @@ function startupLines(config: ServerConfig, addr: Deno.NetAddr): string[] {
     }${features})`,
   ];
   if (hostname !== "0.0.0.0" && hostname !== "::") return lines;
-  const addresses = reachableAddresses(hostname === "::");
-  if (addresses === null) {
-    lines.push(
-      `Server: open ${
-        url("127.0.0.1")
-      } here, or this machine's address from another (run deno with --allow-sys=networkInterfaces to list them)`,
-    );
-  } else {
-    lines.push(`Server: open ${[url("127.0.0.1"), ...addresses.map(url)].join(" or ")}`);
-  }
+  const addresses = reachableAddresses(hostname === "::")?.map(url) ?? null;
+  lines.push(openLine(url("127.0.0.1"), { addresses, standalone: Deno.build.standalone }));
   return lines;
+}
+
+/**
+ * The line that says where to open a server listening on every interface: here, and this
+ * machine's addresses when Deno may list them. When it may not, `deno run` is told the flag to
+ * add; a compiled binary (and so the Docker image) takes no Deno flags, and is told none.
+ *
+ * @param local the URL on loopback
+ * @param options the other machines' URLs (null: not listed), and whether this is a binary
+ * @returns the line
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openLine } from "./server.ts";
+ * const local = "http://127.0.0.1:8080";
+ * assert.equal(
+ *   openLine(local, { addresses: ["http://192.0.2.7:8080"], standalone: false }),
+ *   "Server: open http://127.0.0.1:8080 or http://192.0.2.7:8080",
+ * );
+ * assert.doesNotMatch(openLine(local, { addresses: null, standalone: true }), /deno|--allow/);
+ * ```
+ */
+export function openLine(
+  local: string,
+  options: { addresses: readonly string[] | null; standalone: boolean },
+): string {
+  const { addresses, standalone } = options;
+  if (addresses !== null) return `Server: open ${[local, ...addresses].join(" or ")}`;
+  const how = standalone ? "" : " (run deno with --allow-sys=networkInterfaces to list them)";
+  return `Server: open ${local} here, or this machine's address from another${how}`;
 }
 
 /**

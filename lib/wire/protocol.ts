@@ -101,6 +101,8 @@ export interface WorkerInit {
   logFormat: LogFormat;
   /** Path of the health check, or null. */
   healthPath: string | null;
+  /** Whether requests answered by the health check are written to the access log. */
+  logHealth: boolean;
 }
 
 /**

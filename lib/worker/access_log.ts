@@ -132,6 +132,67 @@ function jsonLine(record: AccessRecord, at: { now: Date; ms: number }): string {
 }
 
 /**
+ * Whether a request is the health check's: a GET or HEAD of its path, with or without a query.
+ *
+ * @param method the request's method
+ * @param target the request target
+ * @param healthPath the `--health` path
+ * @returns true for a health check
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isHealthCheck } from "./access_log.ts";
+ * assert.equal(isHealthCheck("GET", "/healthz?probe=1", "/healthz"), true);
+ * assert.equal(isHealthCheck("GET", "/healthz2", "/healthz"), false);
+ * assert.equal(isHealthCheck("POST", "/healthz", "/healthz"), false);
+ * ```
+ */
+export function isHealthCheck(method: string, target: string, healthPath: string): boolean {
+  if (method !== "GET" && method !== "HEAD") return false;
+  // No array made per request: the target is the path, or the path and a query.
+  return target.startsWith(healthPath) &&
+    (target.length === healthPath.length || target.charCodeAt(healthPath.length) === QUESTION_MARK);
+}
+
+const QUESTION_MARK = 0x3f;
+
+/**
+ * The access log a worker writes: every entry, or (unless `--log-health`) every entry but the
+ * health check's, so a probe every few seconds does not bury the requests people make.
+ *
+ * @param write where a kept entry goes
+ * @param options the `--health` path (or null) and `--log-health`
+ * @returns the function to log an entry with
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { healthFiltered } from "./access_log.ts";
+ * const seen: string[] = [];
+ * const log = healthFiltered((line: { requestLine: string }) => seen.push(line.requestLine), {
+ *   healthPath: "/healthz",
+ *   logHealth: false,
+ * });
+ * log({ requestLine: "GET /healthz HTTP/1.1" });
+ * log({ requestLine: "GET / HTTP/1.1" });
+ * assert.deepEqual(seen, ["GET / HTTP/1.1"]);
+ * ```
+ */
+export function healthFiltered<Entry extends { requestLine: string }>(
+  write: (entry: Entry) => void,
+  options: { healthPath: string | null; logHealth: boolean },
+): (entry: Entry) => void {
+  const { healthPath, logHealth } = options;
+  if (healthPath === null || logHealth) return write;
+  return (entry) => {
+    const line = entry.requestLine;
+    const space = line.indexOf(" ");
+    const end = line.indexOf(" ", space + 1);
+    const target = line.slice(space + 1, end === -1 ? line.length : end);
+    if (space === -1 || !isHealthCheck(line.slice(0, space), target, healthPath)) write(entry);
+  };
+}
+
+/**
  * The log line of a request that failed with an error that is not the client's (an app's throw,
  * a bug): the worker, the request's method and path (escaped as access-log values are) and the
  * error (escaped, frames on indented lines), so no text from the request or the app can start a

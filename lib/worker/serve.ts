@@ -20,7 +20,7 @@ import {
   type WorkerInit,
 } from "../wire/protocol.ts";
 import { type AccessEntry, Exchange, type ExchangeIo } from "./exchange.ts";
-import { accessLine, failureLine } from "./access_log.ts";
+import { accessLine, failureLine, healthFiltered, isHealthCheck } from "./access_log.ts";
 import { errorText } from "../wire/log_text.ts";
 import { textResponse } from "../http/pages.ts";
 import { FileCache } from "../static/cache.ts";
@@ -62,20 +62,10 @@ async function createHandler(init: WorkerInit, draining: () => boolean): Promise
   if (healthPath === null) return handler;
   return (incoming) => {
     const { method, target } = incoming.head;
-    if ((method !== "GET" && method !== "HEAD") || !isPath(target, healthPath)) {
-      return handler(incoming);
-    }
+    if (!isHealthCheck(method, target, healthPath)) return handler(incoming);
     return healthResponse(draining());
   };
 }
-
-/** Whether a target is `path` with or without a query; no array made per request for it. */
-function isPath(target: string, path: string): boolean {
-  return target.startsWith(path) &&
-    (target.length === path.length || target.charCodeAt(path.length) === QUESTION_MARK);
-}
-
-const QUESTION_MARK = 0x3f;
 
 /** 200 while serving; 503 once shutting down, so a load balancer stops sending traffic here. */
 function healthResponse(draining: boolean): PlannedResponse {
@@ -226,9 +216,9 @@ function exchangeIo(
       send(stream, bytes);
       send(stream, NOTHING, end);
     },
-    log: init.quiet ? undefined : (entry: AccessEntry) => {
+    log: init.quiet ? undefined : healthFiltered((entry: AccessEntry) => {
       console.log(accessLine({ ...entry, worker: init.id }, { format: init.logFormat }));
-    },
+    }, init),
     logError: ({ head, error, afterHead }) => {
       const request = { method: head?.method ?? null, target: head?.target ?? null };
       const failure = { worker: init.id, ...request, afterHead, error: errorText(error) };

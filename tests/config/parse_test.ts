@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ConfigResult, parseConfig } from "../../lib/config/parse.ts";
 import { DEFAULTS, type ServerConfig } from "../../lib/config/settings.ts";
 import { FLAGS, type FlagSpec } from "../../lib/config/flags.ts";
-import { helpText } from "../../lib/config/help.ts";
+import { GROUP_TITLES, HELP_WIDTH, helpText } from "../../lib/config/help.ts";
 import { VERSION } from "../../lib/config/version.ts";
 
 const STATIC_ROOT = Deno.realPathSync(fileURLToPath(new URL("../../static", import.meta.url)));
@@ -110,6 +110,7 @@ function validValues(root: string): Record<string, [raw: string | undefined, exp
     "allow-root-dir": [undefined, true],
     "log-format": ["json", "json"],
     "health": ["/healthz", "/healthz"],
+    "log-health": [undefined, true],
     "drain-delay": ["2", 2000],
   };
 }
@@ -283,10 +284,16 @@ Deno.test("parseConfig() rejects a bad environment value, naming the variable", 
   assert.match(errorOf([], { HEIRETSU_MAX_BODY: "lots" }), /^HEIRETSU_MAX_BODY: expected/);
 });
 
-Deno.test("parseConfig() --help prints text naming every flag", () => {
-  const text = printOf(["--help"]);
-  for (const flag of FLAGS) assert.match(text, new RegExp(`--${flag.name}\\b`), flag.name);
-  assert.equal(text, helpText());
+Deno.test("parseConfig() --help-all prints text naming every flag; --help the everyday ones", () => {
+  const all = printOf(["--help-all"]);
+  for (const flag of FLAGS) assert.match(all, new RegExp(`--${flag.name}\\b`), flag.name);
+  assert.equal(all, helpText({ all: true }));
+  const everyday = printOf(["--help"]);
+  assert.equal(everyday, helpText());
+  for (const flag of FLAGS) {
+    const shown = new RegExp(`--${flag.name}\\b`).test(everyday);
+    assert.equal(shown, flag.group !== "limits", `--${flag.name} in --help`);
+  }
 });
 
 Deno.test("parseConfig() --version prints our version and Deno's", () => {
@@ -295,12 +302,18 @@ Deno.test("parseConfig() --version prints our version and Deno's", () => {
   assert.ok(text.includes(Deno.version.deno), text);
 });
 
-/** The `--help` line of a flag. */
-function helpLine(name: string): string {
-  const start = new RegExp(`^\\s*--${name}(\\s|\\[)`);
-  const line = helpText().split("\n").find((l: string) => start.test(l));
-  assert.ok(line !== undefined, name);
-  return line;
+/** The `--help-all` row of a flag: its first line, and its wrapped text joined again. */
+function helpRow(name: string): { first: string; text: string } {
+  const lines = helpText({ all: true }).split("\n");
+  const start = new RegExp(`^  (-\\w, |    )--${name}(\\s|\\[|$)`);
+  const at = lines.findIndex((l: string) => start.test(l));
+  assert.ok(at !== -1, name);
+  const more = [];
+  for (let i = at + 1; /^ {32}\S/.test(lines[i]); i++) more.push(lines[i].trim());
+  const first = lines[at];
+  // A left part that reaches column 32 has its text on the next lines.
+  const head = first[31] === " " ? first.slice(32) : "";
+  return { first, text: [head, ...more].filter(Boolean).join(" ") };
 }
 
 /** How `--help` must name each default; a flag not listed shows none (off, empty or null). */
@@ -333,15 +346,41 @@ const HELP_DEFAULTS: Record<string, string> = {
 };
 
 Deno.test("helpText() lists every flag with its help line, plus --help and --version", () => {
-  const text = helpText();
+  const text = helpText({ all: true });
   for (const flag of FLAGS) {
-    const line = helpLine(flag.name);
+    const { text: row } = helpRow(flag.name);
     const note = HELP_DEFAULTS[flag.name];
-    assert.ok(line.endsWith(note === undefined ? flag.help : `${flag.help} ${note}`), line);
+    assert.equal(row, note === undefined ? flag.help : `${flag.help} ${note}`);
   }
   assert.match(text, /--help\b/);
+  assert.match(text, /--help-all\b/);
   assert.match(text, /--version\b/);
   assert.ok(text.endsWith("\n"));
+});
+
+Deno.test("helpText() fits 100 columns, in --help and --help-all", () => {
+  for (const text of [helpText(), helpText({ all: true })]) {
+    for (const line of text.split("\n")) {
+      assert.ok(line.length <= HELP_WIDTH, `${line.length} columns: ${line}`);
+    }
+  }
+});
+
+Deno.test("helpText() groups the flags, everyday groups first, with examples; limits in --help-all", () => {
+  const headings = (text: string) => text.split("\n").filter((line) => /^[A-Z].*:$/.test(line));
+  const titles = Object.values(GROUP_TITLES).map((title) => `${title}:`);
+  assert.deepEqual(headings(helpText({ all: true })), ["Examples:", ...titles, "Other:"]);
+  assert.deepEqual(headings(helpText()), ["Examples:", ...titles.slice(0, -1), "Other:"]);
+  const limits = FLAGS.filter((flag) => flag.group === "limits").length;
+  assert.match(helpText(), new RegExp(`Limits and timeouts: ${limits} more flags .*--help-all`));
+  assert.match(helpText(), /^ {2}heiretsu \. +serve this folder/m);
+  // Each flag sits under its own group's heading.
+  const lines = helpText({ all: true }).split("\n");
+  for (const flag of FLAGS) {
+    const at = lines.indexOf(helpRow(flag.name).first);
+    const heading = lines.slice(0, at).findLast((line) => /^[A-Z].*:$/.test(line));
+    assert.equal(heading, `${GROUP_TITLES[flag.group]}:`, flag.name);
+  }
 });
 
 Deno.test("helpText() names each default in the flag's unit, as DEFAULTS holds it", () => {
@@ -354,7 +393,7 @@ Deno.test("helpText() names each default in the flag's unit, as DEFAULTS holds i
   for (const flag of FLAGS) {
     assert.doesNotMatch(flag.help, /\(default/, `--${flag.name} repeats its default by hand`);
   }
-  assert.equal(helpLine("quiet"), `  ${"--quiet".padEnd(30)}no access log`);
+  assert.equal(helpRow("quiet").first, `${"  -q, --quiet".padEnd(32)}no access log`);
 });
 
 Deno.test("parseConfig() refuses --header for fields the server writes itself", () => {
@@ -378,8 +417,9 @@ Deno.test("parseConfig() takes -p, -r, -q, and -h, -v and -V print", () => {
   assert.equal(result.config.root, Deno.realPathSync("."));
   for (const flag of ["-h", "-v", "-V"]) assert.equal(run([flag]).kind, "print", flag);
   const help = run(["-h"]);
-  assert.ok(help.kind === "print" && help.text.includes("-p (--port)"), "help names -p");
-  assert.ok(help.kind === "print" && help.text.includes("--host has none (-h is help)"));
+  assert.ok(help.kind === "print" && help.text.includes("  -p, --port PORT"), "help names -p");
+  assert.ok(help.kind === "print" && help.text.includes("      --host HOST"), "no short --host");
+  assert.ok(help.kind === "print" && help.text.includes("  -h, --help"));
 });
 
 Deno.test("parseConfig() names the flag an unknown one was probably meant to be", () => {
@@ -442,4 +482,45 @@ Deno.test("parseConfig() refuses a --cache-control value with control characters
     result.kind === "error" ? result.message : "",
     /^--cache-control: .* not a valid header value/,
   );
+});
+
+Deno.test("parseConfig() resolves a relative ROOT, --cert, --key and --app from cwd, not the process's folder", async () => {
+  const dir = Deno.realPathSync(await Deno.makeTempDir());
+  try {
+    await Deno.mkdir(`${dir}/site`);
+    await Deno.writeTextFile(`${dir}/app.ts`, "export default { fetch: () => new Response() };");
+    const pem = "-----BEGIN CERTIFICATE-----\n";
+    await Deno.writeTextFile(`${dir}/cert.pem`, pem);
+    await Deno.writeTextFile(`${dir}/key.pem`, pem);
+    const args = ["site", "--cert", "cert.pem", "--key", "key.pem", "--app", "./app.ts"];
+    const result = parseConfig({ args, env: noEnv, cwd: dir });
+    assert.equal(result.kind, "run", JSON.stringify(result));
+    if (result.kind !== "run") return;
+    assert.equal(result.config.root, `${dir}/site`);
+    assert.equal(result.config.cert, `${dir}/cert.pem`);
+    assert.equal(result.config.key, `${dir}/key.pem`);
+    assert.equal(result.config.app, pathToFileURL(`${dir}/app.ts`).href);
+    // HEIRETSU_ROOT is a relative path too.
+    const fromEnv = parseConfig({
+      args: [],
+      env: (n) => n === "HEIRETSU_ROOT" ? "site" : undefined,
+      cwd: dir,
+    });
+    assert.equal(fromEnv.kind === "run" && fromEnv.config.root, `${dir}/site`);
+    // From the process's own folder, "site" is not there.
+    assert.match(errorOf(["site"]), /root "site" does not exist/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parseConfig() leaves absolute paths as they are, whatever cwd says", () => {
+  const result = parseConfig({ args: [STATIC_ROOT], env: noEnv, cwd: "/nonexistent" });
+  assert.equal(result.kind === "run" && result.config.root, STATIC_ROOT);
+});
+
+Deno.test("parseConfig() keeps health checks out of the access log unless --log-health", () => {
+  assert.equal(configOf(["--health", "/healthz"]).logHealth, false);
+  assert.equal(configOf(["--health", "/healthz", "--log-health"]).logHealth, true);
+  assert.equal(configOf([], { HEIRETSU_LOG_HEALTH: "true" }).logHealth, true);
 });
