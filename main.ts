@@ -68,14 +68,15 @@ async function main(): Promise<number> {
     return 2;
   }
   const { config } = result;
-  const unread = unreadSettings(FLAGS, (variable) => envPermission(variable));
-  if (unread !== null) console.error(`heiretsu: ${unread}`);
   const misplaced = appPlacementError(config);
   if (misplaced !== null) {
     console.error(`heiretsu: ${misplaced}`);
     return 2;
   }
   const log = lifecycleLogger(config.logFormat);
+  // A warning, on standard error, in the log's format (under json, every line is JSON).
+  const unread = unreadSettings(FLAGS, (variable) => envPermission(variable));
+  if (unread !== null) lifecycleLogger(config.logFormat, console.error)(`Server: ${unread}`);
   const server = new Server(config, log);
   try {
     await server.start();

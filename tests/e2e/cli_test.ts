@@ -213,7 +213,7 @@ Deno.test("heiretsu prints its ready line only after each app worker has loaded 
   }
 });
 
-const UNREAD = /^heiretsu: HEIRETSU_\* variables are not read: .*--allow-env=HEIRETSU_\*/;
+const UNREAD = /^Server: HEIRETSU_\* variables are not read: .*--allow-env=HEIRETSU_\*/;
 
 Deno.test("heiretsu run without --allow-env=HEIRETSU_* says its variables are not read", async () => {
   const server = await TestServer.start(["-q", "--workers", "1"]);
