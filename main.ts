@@ -14,6 +14,7 @@ import { appPlacementError } from "./lib/main/app_placement.ts";
 import { lifecycleLogger } from "./lib/main/log.ts";
 import { FLAGS } from "./lib/config/flags.ts";
 import { unreadSettings } from "./lib/config/environment.ts";
+import { refusalAdvice } from "./lib/config/denied.ts";
 
 /** Whether this process may read an environment variable (asking never prompts). */
 function envPermission(variable: string): Deno.PermissionState {
@@ -39,9 +40,11 @@ function startupError(error: unknown, host: string, port: number): string {
   if (error instanceof Deno.errors.AddrInUse) {
     return `port ${port} on ${host} is in use: stop the other server or pick another with --port`;
   }
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return `cannot listen on ${host}:${port}: no permission: run deno with --allow-net=${host}`;
-  }
+  const advice = refusalAdvice(error, {
+    flag: `--allow-net=${host}`,
+    os: "ports below 1024 need privileges: use --port 1024 or above",
+  });
+  if (advice !== null) return `cannot listen on ${host}:${port}: no permission: ${advice}`;
   return (error as Error).message;
 }
 

@@ -16,6 +16,7 @@ import { readValue } from "./values.ts";
 import { isFieldValue } from "../http/headers.ts";
 import { unknownFlagError } from "./suggest.ts";
 import { envName } from "./environment.ts";
+import { MAKE_READABLE, refusalAdvice } from "./denied.ts";
 
 /** The result of {@linkcode parseConfig}: run the server, print text and exit, or fail. */
 export type ConfigResult =
@@ -224,9 +225,9 @@ function crossCheck(config: ServerConfig): string | null {
         return `${flag} "${file}" is not a PEM file: give the certificate and key in PEM form`;
       }
     } catch (error) {
-      return `${flag} "${file}" cannot be read (${
-        (error as Error).message
-      }): check the path and --allow-read`;
+      const fix = { flag: `--allow-read=${file}`, os: MAKE_READABLE };
+      const advice = refusalAdvice(error, fix) ?? "check the path";
+      return `${flag} "${file}" cannot be read (${(error as Error).message}): ${advice}`;
     }
   }
   const origins = config.cors?.split(" ") ?? [];
@@ -273,7 +274,9 @@ function resolveApp(path: string, cwd: string): string | { error: string } {
     if (error instanceof Deno.errors.NotFound) {
       return { error: `app "${path}" does not exist: give the path of a module` };
     }
-    return { error: `app "${path}" cannot be read: run deno with --allow-read=${path}` };
+    const fix = { flag: `--allow-read=${path}`, os: MAKE_READABLE };
+    const advice = refusalAdvice(error, fix) ?? (error as Error).message;
+    return { error: `app "${path}" cannot be read: ${advice}` };
   }
 }
 
@@ -293,9 +296,8 @@ function resolveRoot(root: string, cwd: string): string | { error: string } {
     if (error instanceof Deno.errors.NotFound) {
       return { error: `root "${root}" does not exist: give an existing folder to serve` };
     }
-    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-      return { error: `root "${root}" cannot be read: run deno with --allow-read=${root}` };
-    }
+    const advice = refusalAdvice(error, { flag: `--allow-read=${root}`, os: MAKE_READABLE });
+    if (advice !== null) return { error: `root "${root}" cannot be read: ${advice}` };
     return { error: `root "${root}" cannot be used: ${(error as Error).message}` };
   }
 }

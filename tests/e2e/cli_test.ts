@@ -291,3 +291,47 @@ Deno.test("deno task install makes a heiretsu command that serves the folder it 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Runs main.ts under exactly these Deno permissions; exit code and standard error. */
+async function runWith(permissions: string[], args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--unstable-worker-options", ...permissions, `${REPO}main.ts`, ...args],
+    stdin: "null",
+    stdout: "null",
+  }).output();
+  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+}
+
+Deno.test("a root Deno may not read is answered with the --allow-read flag to add", async () => {
+  const dir = Deno.realPathSync(await Deno.makeTempDir());
+  try {
+    const { code, stderr } = await runWith([`--allow-read=${REPO}`], [dir]);
+    assert.equal(code, 2);
+    assert.match(stderr, new RegExp(`root "${dir}" cannot be read: run deno with --allow-read=`));
+  } finally {
+    await Deno.remove(dir);
+  }
+});
+
+Deno.test({
+  name: "a root the operating system refuses is answered without a Deno flag (as in Docker)",
+  // root reads every folder: the operating system refuses it nothing.
+  ignore: Deno.build.os === "windows" || Deno.uid() === 0,
+  fn: async () => {
+    const dir = Deno.realPathSync(await Deno.makeTempDir());
+    try {
+      await Deno.mkdir(`${dir}/locked/site`, { recursive: true });
+      await Deno.chmod(`${dir}/locked`, 0o000);
+      const { code, stderr } = await runWith(["--allow-read"], [`${dir}/locked/site`]);
+      assert.equal(code, 2);
+      assert.match(
+        stderr,
+        /cannot be read: the operating system refused the user heiretsu runs as/,
+      );
+      assert.doesNotMatch(stderr, /--allow-read/);
+    } finally {
+      await Deno.chmod(`${dir}/locked`, 0o755);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
