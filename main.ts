@@ -8,9 +8,10 @@
  */
 import { parseConfig } from "./lib/config/parse.ts";
 import { Server } from "./lib/main/server.ts";
+import type { ServerConfig } from "./lib/config/settings.ts";
 import { BAKED_APP_FLAG, unbake } from "./lib/main/baked.ts";
 import { HEALTH_CHECK_FLAG, healthCheck, healthCheckUrl } from "./lib/main/health_check.ts";
-import { appPlacementError } from "./lib/main/app_placement.ts";
+import { appPlacementError, grantsBeyondProcess } from "./lib/main/app_placement.ts";
 import { lifecycleLogger } from "./lib/main/log.ts";
 import { FLAGS } from "./lib/config/flags.ts";
 import { unreadSettings } from "./lib/config/environment.ts";
@@ -33,6 +34,28 @@ function readEnv(name: string): string | undefined {
  */
 function callerFolder(): string {
   return readEnv("INIT_CWD") ?? Deno.cwd();
+}
+
+/**
+ * The app's `--allow-*` flags heiretsu itself lacks, named, with what to do: `deno run` them
+ * too (the serve task, the only one that lets heiretsu read INIT_CWD, cannot), or for a binary,
+ * build one with the app inside.
+ */
+function appGrantError(config: ServerConfig): string | null {
+  const beyond = grantsBeyondProcess(
+    config.appPermissions,
+    (descriptor) => Deno.permissions.querySync(descriptor).state,
+  );
+  if (beyond.length === 0) return null;
+  const flags = beyond.join(" ");
+  const lacking = `the app is given ${flags}, which heiretsu itself was not given (a worker ` +
+    "cannot get more than its process)";
+  if (Deno.build.standalone) {
+    return `${lacking}: build a binary with the app inside, which is given them too: ` +
+      `deno task compile --app APP -- ${flags}`;
+  }
+  const task = readEnv("INIT_CWD") === undefined ? "" : " (deno task serve cannot give them)";
+  return `${lacking}: run deno with ${flags} too${task}`;
 }
 
 /** Explains a failure to start in one line that says what to do. */
@@ -71,7 +94,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const { config } = result;
-  const misplaced = appPlacementError(config);
+  const misplaced = appPlacementError(config) ?? appGrantError(config);
   if (misplaced !== null) {
     console.error(`heiretsu: ${misplaced}`);
     return 2;

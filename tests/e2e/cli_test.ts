@@ -335,3 +335,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test("heiretsu names each --allow-* given to the app that deno did not give heiretsu", async () => {
+  // runCli gives deno --allow-net=127.0.0.1, --allow-read and --allow-env=HEIRETSU_*.
+  const app = ["--app", `${REPO}examples/time.ts`, "--port", "0"];
+  const beyond = await runCli([
+    ...app,
+    "--allow-env=TOKEN,HEIRETSU_PORT",
+    "--allow-run",
+    "--allow-net",
+  ]);
+  assert.equal(beyond.code, 2);
+  const flags = "--allow-net --allow-env=TOKEN --allow-run";
+  assert.equal(
+    beyond.stderr,
+    `heiretsu: the app is given ${flags}, which heiretsu itself was not given (a worker cannot ` +
+      `get more than its process): run deno with ${flags} too\n`,
+  );
+  // What deno holds may be passed on: TestServer gives deno --allow-net=127.0.0.1.
+  const server = await TestServer.start([...app.slice(0, 2), "--allow-net=127.0.0.1", "-q"]);
+  await server.stop();
+});
