@@ -65,7 +65,9 @@ function startupError(error: unknown, host: string, port: number): string {
   }
   const advice = refusalAdvice(error, {
     flag: `--allow-net=${host}`,
-    os: "ports below 1024 need privileges: use --port 1024 or above",
+    os: port > 0 && port < 1024
+      ? "ports below 1024 need privileges: use --port 1024 or above"
+      : "choose another --host or --port",
   });
   if (advice !== null) return `cannot listen on ${host}:${port}: no permission: ${advice}`;
   return (error as Error).message;
