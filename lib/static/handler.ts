@@ -34,6 +34,7 @@ import {
   headerPolicy,
   optionsResponse,
   pageResponse,
+  withVary,
 } from "./respond.ts";
 import { resolveTarget } from "./path.ts";
 import { mediaWeight } from "./qvalues.ts";
@@ -247,18 +248,23 @@ function lookup(miss: Miss, urlPath: string): StaticFile | null {
  */
 function fallback(miss: Miss, path: string): StaticResponse | null {
   const { request } = miss;
-  if (request.policy.settings.spa && isRoute(path, request.fields.accept)) {
+  if (!request.policy.settings.spa || !mayBeRoute(path)) return notFound(miss, path);
+  // Whichever answer this is, Accept chose it: a shared cache must not give it to another Accept.
+  const vary = { member: "Accept", policy: request.policy };
+  if (mediaWeight(request.fields.accept, "text/html").q > 0) {
     const index = lookup(miss, SPA_INDEX);
     const response = index === null ? null : respondWithFile(request, index);
-    if (response !== null) return response;
+    if (response !== null) return withVary(response, vary);
     if (index !== null) miss.options.cache?.forget(SPA_INDEX);
   }
-  return notFound(miss, path);
+  const missing = notFound(miss, path);
+  return missing === null ? null : withVary(missing, vary);
 }
 
-function isRoute(path: string, accept: string | undefined): boolean {
+/** Whether `--spa` may answer a path with index.html: its last name has no extension. */
+function mayBeRoute(path: string): boolean {
   const name = path.slice(path.lastIndexOf("/", path.length - 2) + 1);
-  return !name.includes(".") && mediaWeight(accept, "text/html").q > 0;
+  return !name.includes(".");
 }
 
 /**

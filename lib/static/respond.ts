@@ -141,6 +141,44 @@ export function finishHeaders(
 }
 
 /**
+ * A response that also varies on `member`: merged into its Vary field (case aside, no member
+ * twice), or a Vary field added. Responses may be shared and frozen, so a new one is made; a
+ * `--header` that replaces Vary is left alone.
+ *
+ * @param response the response
+ * @param options the member ("Accept") and the policy
+ * @returns the response to send
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { headerPolicy, withVary } from "./respond.ts";
+ * import { DEFAULTS } from "../config/settings.ts";
+ * const policy = headerPolicy(DEFAULTS);
+ * const response = { status: 200, headers: [["vary", "Accept-Encoding"]] as const, body: { kind: "empty" as const } };
+ * assert.deepEqual(withVary(response, { member: "Accept", policy }).headers, [["vary", "Accept-Encoding, Accept"]]);
+ * ```
+ */
+export function withVary<R extends PlannedResponse>(
+  response: R,
+  options: { member: string; policy: HeaderPolicy },
+): R {
+  const { member, policy } = options;
+  if (policy.replaced.has("vary")) return response;
+  const at = response.headers.findIndex(([name]) => name === "vary");
+  const headers = response.headers.map(([name, value]) => [name, value] as [string, string]);
+  if (at === -1) {
+    // Before the common headers, where finishHeaders() puts Vary.
+    const common = headers.length - policy.common.length;
+    headers.splice(Math.max(0, common), 0, ["vary", member]);
+    return { ...response, headers };
+  }
+  const members = headers[at][1].split(",").map((part) => part.trim().toLowerCase());
+  if (members.includes(member.toLowerCase()) || members.includes("*")) return response;
+  headers[at] = ["vary", `${headers[at][1]}, ${member}`];
+  return { ...response, headers };
+}
+
+/**
  * The Cache-Control a file gets: HTML always revalidates, anything else gets `--cache-control`.
  *
  * @param contentType the file's Content-Type

@@ -316,6 +316,42 @@ Deno.test("serveStatic() with spa serves index.html for HTML routes and 404 for 
   );
 });
 
+Deno.test("serveStatic() with spa says Vary: Accept on the index.html and the 404 that Accept chose", async () => {
+  const json: Array<[string, string]> = [["accept", "application/json"]];
+  const route = serveWith({ spa: true }, {
+    target: "/users/42",
+    headers: HTML_ACCEPT,
+    at: appRoot,
+  });
+  assert.equal(route.status, 200);
+  assert.equal(header(route, "vary"), "Accept");
+  await bodyText(route);
+  const refused = serveWith({ spa: true }, { target: "/users/42", headers: json, at: appRoot });
+  assert.equal(refused.status, 404);
+  assert.equal(header(refused, "vary"), "Accept");
+  await bodyText(refused);
+  // An asset's 404 does not depend on Accept, nor does anything without --spa.
+  const asset = serveWith({ spa: true }, { target: "/assets/missing.js", at: appRoot });
+  assert.equal(header(asset, "vary"), undefined);
+  await bodyText(asset);
+  const plain = serveWith({}, { target: "/users/42", headers: json, at: appRoot });
+  assert.equal(header(plain, "vary"), undefined);
+  await bodyText(plain);
+  // Merged with the Accept-Encoding a precompressed index.html varies on: one field, no repeats.
+  await Deno.writeTextFile(`${appRoot}/index.html.gz`, "gz");
+  try {
+    const compressed = serveWith({ spa: true, cors: "https://a.example b" }, {
+      target: "/users/42",
+      headers: [...HTML_ACCEPT, ["accept-encoding", "gzip"]],
+      at: appRoot,
+    });
+    assert.equal(header(compressed, "vary"), "Accept-Encoding, Origin, Accept");
+    await bodyText(compressed);
+  } finally {
+    await Deno.remove(`${appRoot}/index.html.gz`);
+  }
+});
+
 Deno.test("serveStatic() lists a folder without index.html only with listDirectories", async () => {
   await Deno.writeTextFile(`${root}/empty/<script>.txt`, "x");
   await Deno.writeTextFile(`${root}/empty/.hidden`, "x");
