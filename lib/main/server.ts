@@ -15,6 +15,7 @@ import { Connection } from "./connection.ts";
 import { type PoolWorker, type WorkerLoss, WorkerPool } from "./pool.ts";
 import { refusalLine, Relay } from "./relay.ts";
 import { lifecycleLogger } from "./log.ts";
+import { descriptorWarning, processOpenFilesLimit } from "./fd_limit.ts";
 import { tlsContextFromFiles, TlsTransport, type Transport } from "./tls.ts";
 
 /**
@@ -116,6 +117,8 @@ export class Server {
     this.#sweep = setInterval(() => this.#onTick(), Math.max(10, Math.min(250, tick)));
     this.#acceptLoop(this.#listener);
     for (const line of startupLines(this.#config, this.addr)) this.#log(line);
+    const descriptors = descriptorWarning(this.#config.maxConnections, processOpenFilesLimit());
+    if (descriptors !== null) this.#log(descriptors);
   }
 
   /** Always plain TCP: TLS, when a certificate is configured, runs over each connection. */

@@ -37,6 +37,7 @@ import {
   withVary,
 } from "./respond.ts";
 import { resolveTarget } from "./path.ts";
+import { FilesUnavailable, unavailableResponse } from "./unavailable.ts";
 import { mediaWeight } from "./qvalues.ts";
 
 /** The parts of a parsed request the static handler reads. */
@@ -67,6 +68,11 @@ export interface StaticOptions {
    * @default {"page"}
    */
   ifMissing?: "page" | "decline";
+  /**
+   * Told when a file cannot be opened now (out of descriptors): the request gets a 503. The
+   * worker logs the first of a burst (see `BurstLog`).
+   */
+  onUnavailable?: (error: FilesUnavailable) => void;
 }
 
 /** A planned static response (header names lower-case); see `lib/worker/handler.ts`. */
@@ -94,7 +100,8 @@ interface Miss {
 
 /**
  * Plans the response for a static-file request: a file (200, 206, 304, 412, 416), a listing, a
- * 301 to add a directory's trailing slash, 204 for OPTIONS, or a 400/403/404/405 page. Never
+ * 301 to add a directory's trailing slash, 204 for OPTIONS, or a 400/403/404/405 page; 503
+ * (Retry-After, no-store) while files exist but cannot be opened (out of descriptors). Never
  * throws for a client's fault.
  *
  * @param request method, request-target and headers of the request
@@ -124,7 +131,14 @@ export function serveStatic(
 export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse;
 export function serveStatic(request: StaticRequest, options: StaticOptions): StaticResponse | null {
   const policy = headerPolicy(options.settings ?? DEFAULTS);
-  const response = servePath(request, { options, policy });
+  let response: StaticResponse | null;
+  try {
+    response = servePath(request, { options, policy });
+  } catch (error) {
+    if (!(error instanceof FilesUnavailable)) throw error;
+    options.onUnavailable?.(error);
+    response = unavailableResponse(request.method, policy);
+  }
   if (response === null || policy.origins === null) return response;
   const origin = request.headers.find(([name]) => name === "origin")?.[1];
   return allowOrigin(response, { origin, policy });

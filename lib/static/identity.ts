@@ -8,6 +8,7 @@
  * file is described for serving only once its handle is known to be reachable, with no symlink
  * on the way, at its real path.
  */
+import { FilesUnavailable, isGone } from "./unavailable.ts";
 
 /** A regular file as seen once: where it is, which inode it is, and its size and times. */
 export interface FileIdentity {
@@ -78,6 +79,8 @@ function sameInode(info: Deno.FileInfo, known: { dev: number; ino: number | null
  * @param known the file as described
  * @returns the open handle, or null when the path is gone, unreadable, or now leads to other
  *   bytes (the caller looks the path up again)
+ * @throws {FilesUnavailable} when the file cannot be opened now (EMFILE, ENFILE, EIO): no
+ *   answer about the file, so neither a lookup again nor a 404
  * @example
  * ```ts
  * import { identityOf, openKnown } from "./identity.ts";
@@ -89,9 +92,11 @@ export function openKnown(known: FileIdentity): Deno.FsFile | null {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(known.realPath, { read: true });
-  } catch {
-    // Deleted or made unreadable since it was described: what a later request would see.
-    return null;
+  } catch (error) {
+    // Deleted or made unreadable since it was described: what a later request would see. Out
+    // of descriptors (or a failing disk), the file is still there: no lookup says otherwise.
+    if (isGone(error)) return null;
+    throw new FilesUnavailable(error);
   }
   try {
     if (sameFile(file.statSync(), known)) return file;
@@ -111,6 +116,7 @@ export function openKnown(known: FileIdentity): Deno.FsFile | null {
  *
  * @param located the file as `locate()` stat'ed it
  * @returns the open handle, or null
+ * @throws {FilesUnavailable} as {@linkcode openKnown}
  * @example
  * ```ts
  * import { identityOf, openLocated } from "./identity.ts";
@@ -126,8 +132,12 @@ export function openLocated(located: FileIdentity): Deno.FsFile | null {
     if (Deno.realPathSync(realPath) === realPath && sameInode(Deno.statSync(realPath), located)) {
       return file;
     }
-  } catch {
-    // Gone or unreadable by now: refuse, as for a mismatch.
+  } catch (error) {
+    // Gone or unreadable by now: refuse, as for a mismatch; anything else is no answer.
+    if (!isGone(error)) {
+      file.close();
+      throw new FilesUnavailable(error);
+    }
   }
   file.close();
   return null;

@@ -8,6 +8,7 @@
 import { sep } from "node:path";
 import { type Coding, PRECOMPRESSED } from "./encoding.ts";
 import { type FileIdentity, identityOf } from "./identity.ts";
+import { FilesUnavailable, isGone } from "./unavailable.ts";
 
 /** Where files may come from. */
 export interface LocateScope {
@@ -85,6 +86,7 @@ export function locate(scope: LocateScope, urlPath: string): Located {
  * @param scope the root, and whether symlinks may leave it
  * @param candidate an absolute path
  * @returns the real path and its stat, or null
+ * @throws {FilesUnavailable} when the system cannot answer (not for a missing path)
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -107,9 +109,11 @@ export function inspect(
     const realPath = Deno.realPathSync(candidate);
     if (!scope.followSymlinks && !isInside(scope.root, realPath)) return null;
     return { realPath, info: Deno.statSync(realPath) };
-  } catch {
-    // Missing, permission denied, ENOTDIR, symlink loops and races all mean the same to a client.
-    return null;
+  } catch (error) {
+    // Missing, permission denied, ENOTDIR, symlink loops and races all mean the same to a client;
+    // a failing system call (ENOMEM, EIO) says nothing about the path.
+    if (isGone(error)) return null;
+    throw new FilesUnavailable(error);
   }
 }
 

@@ -25,6 +25,7 @@ import { errorText } from "../wire/log_text.ts";
 import { textResponse } from "../http/pages.ts";
 import { FileCache } from "../static/cache.ts";
 import { serveStatic, type StaticOptions } from "../static/handler.ts";
+import { BurstLog, type FilesUnavailable } from "../static/unavailable.ts";
 import { appHandler } from "../app/handler.ts";
 import { loadApp } from "../app/load.ts";
 import type { PlannedResponse, RequestHandler } from "./handler.ts";
@@ -80,8 +81,9 @@ async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
     maxTotalBytes: init.fileCacheBytes,
   });
   const { root } = init;
+  const onUnavailable = unavailableLog(init);
   if (init.app === null) {
-    const options = { root: root!, cache, settings: init.static };
+    const options = { root: root!, cache, settings: init.static, onUnavailable };
     return ({ head }) => serveStatic(head, options);
   }
   const app = appHandler(await loadApp(init.app), {
@@ -89,7 +91,16 @@ async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
     extraHeaders: init.static.extraHeaders,
   });
   if (root === null) return app;
-  return filesThenApp(app, { root, cache, settings: init.static });
+  return filesThenApp(app, { root, cache, settings: init.static, onUnavailable });
+}
+
+/** Files that cannot be opened now (out of descriptors): the first of each burst is logged. */
+function unavailableLog(init: WorkerInit): (error: FilesUnavailable) => void {
+  const burst = new BurstLog((text) => {
+    const failure = { worker: init.id, method: null, target: null, afterHead: false, error: text };
+    console.error(failureLine(failure, init.logFormat));
+  });
+  return (error) => burst.report(error.message);
 }
 
 /**

@@ -18,3 +18,21 @@ export function header(response: PlannedResponse, name: string): string | undefi
   assert.ok(matches.length <= 1, `header "${name}" appears ${matches.length} times`);
   return matches[0]?.[1];
 }
+
+/**
+ * Runs `body` while every open fails as it does with no descriptor left (EMFILE).
+ *
+ * @param body what runs meanwhile
+ * @returns what it returns
+ */
+export function withoutDescriptors<T>(body: () => T): T {
+  const open = Deno.openSync;
+  Deno.openSync = () => {
+    throw Object.assign(new Error("Too many open files (os error 24)"), { code: "EMFILE" });
+  };
+  try {
+    return body();
+  } finally {
+    Deno.openSync = open;
+  }
+}

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { DEFAULTS, type StaticSettings } from "../../lib/config/settings.ts";
 import { FileCache, TRUST_MS } from "../../lib/static/cache.ts";
 import { serveStatic, type StaticRequest, type StaticResponse } from "../../lib/static/handler.ts";
-import { header } from "./_helpers.ts";
+import { header, withoutDescriptors } from "./_helpers.ts";
+import type { FilesUnavailable } from "../../lib/static/unavailable.ts";
 
 /** Builds <base>/site (the root) next to <base>/site2 and <base>/secret.txt. */
 async function makeFixture(): Promise<{ base: string; root: string }> {
@@ -566,4 +567,27 @@ Deno.test("serveStatic() with several cors origins echoes the matching Origin, w
   });
   assert.equal(header(notFound, "access-control-allow-origin"), "https://a.example");
   await bodyText(missing);
+});
+
+Deno.test("serveStatic() answers 503 no-store with Retry-After for an existing file out of descriptors, logging through onUnavailable", async () => {
+  const told: FilesUnavailable[] = [];
+  const onUnavailable = (error: FilesUnavailable) => told.push(error);
+  const request = { method: "GET", target: "/hello.txt", headers: [] };
+  const cache = new FileCache({ maxEntries: 8, maxFileBytes: 1024, maxTotalBytes: 8192 });
+  for (const options of [{ root, onUnavailable }, { root, cache, onUnavailable }]) {
+    const response = withoutDescriptors(() => serveStatic(request, options));
+    assert.equal(response.status, 503);
+    assert.equal(header(response, "cache-control"), "no-store");
+    assert.equal(header(response, "retry-after"), "1");
+    await bodyText(response);
+  }
+  assert.equal(told.length, 2);
+  assert.match(told[0].message, /Too many open files/);
+  // Nothing of it is remembered: with descriptors back, the file is served.
+  const served = serveStatic(request, { root, cache });
+  assert.equal(served.status, 200);
+  assert.equal(await bodyText(served), "hello");
+  // A missing file is still a 404: only "not found" means not found.
+  const missing = withoutDescriptors(() => serve("GET", "/nope.txt"));
+  assert.equal(missing.status, 404);
 });

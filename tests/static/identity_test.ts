@@ -11,6 +11,8 @@ import {
   openLocated,
   sameFile,
 } from "../../lib/static/identity.ts";
+import { FilesUnavailable } from "../../lib/static/unavailable.ts";
+import { withoutDescriptors } from "./_helpers.ts";
 
 /** Runs `body` with a fresh folder (a real path) holding site/box/note.txt and outside/note.txt. */
 async function withTree(body: (base: string) => void | Promise<void>): Promise<void> {
@@ -118,5 +120,17 @@ Deno.test("openLocated() returns a handle on a file still at its real path", asy
     using file = openLocated(identity(`${base}/site/box/note.txt`));
     assert.ok(file !== null);
     assert.equal(readAll(file), "inside  text");
+  });
+});
+
+Deno.test("openKnown() and openLocated() throw FilesUnavailable out of descriptors, not null", async () => {
+  await withTree((base) => {
+    const known = identity(`${base}/site/box/note.txt`);
+    for (const open of [openKnown, openLocated]) {
+      withoutDescriptors(() => assert.throws(() => open(known), FilesUnavailable));
+    }
+    // Gone stays gone: a missing file is still null, which means look again or 404.
+    Deno.removeSync(`${base}/site/box/note.txt`);
+    assert.equal(openKnown(known), null);
   });
 });
