@@ -387,6 +387,22 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "responses compressed on the fly at once; past it files go as stored",
   },
   {
+    name: "list-page",
+    field: "listPageEntries",
+    kind: "count",
+    min: 1,
+    group: "limits",
+    help: "entries per page of a folder listing",
+  },
+  {
+    name: "list-max",
+    field: "listMaxEntries",
+    kind: "count",
+    min: 1,
+    group: "limits",
+    help: "most names listed from one folder, and kept listed per worker",
+  },
+  {
     name: "app-heap",
     field: "appHeapMib",
     kind: "mebibytes",

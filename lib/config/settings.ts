@@ -36,6 +36,8 @@ export type StaticSettings = Pick<
   | "compress"
   | "maxCompressions"
   | "listDirectories"
+  | "listPageEntries"
+  | "listMaxEntries"
   | "dotfiles"
   | "followSymlinks"
   | "spa"
@@ -119,6 +121,16 @@ export interface ServerConfig {
   maxCompressions: number;
   /** List folders without an index.html. @default false */
   listDirectories: boolean;
+  /**
+   * Entries on one page of a folder listing; the page links to the others (`?page=N`). A page
+   * of 1,000 rows is about 400 KB of HTML. @default 1000
+   */
+  listPageEntries: number;
+  /**
+   * Most names read from one folder for its listing (past it, the listing says it stops there),
+   * and most entries each worker keeps listed in memory, about 200 bytes each. @default 200000
+   */
+  listMaxEntries: number;
   /** Dotfiles: deny (403), ignore (404, unlisted) or allow. @default "ignore" */
   dotfiles: DotfilePolicy;
   /** Follow symlinks that lead outside the root. @default false */
@@ -208,6 +220,8 @@ export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   compress: false,
   maxCompressions: 32,
   listDirectories: false,
+  listPageEntries: 1000,
+  listMaxEntries: 200_000,
   dotfiles: "ignore",
   followSymlinks: false,
   spa: false,

@@ -250,6 +250,8 @@ export class WorkerPool {
         // Each worker runs its share of the compressors.
         maxCompressions: Math.ceil(c.maxCompressions / c.workers),
         listDirectories: c.listDirectories,
+        listPageEntries: c.listPageEntries,
+        listMaxEntries: c.listMaxEntries,
         dotfiles: c.dotfiles,
         followSymlinks: c.followSymlinks,
         spa: c.spa,

@@ -23,13 +23,12 @@ import { describeFile, type FileCache, type StaticFile } from "./cache.ts";
 import { dotfileStatus } from "./dotfiles.ts";
 import { readFields } from "./fields.ts";
 import { type FileRequest, respondWithFile, respondWithPage } from "./file_response.ts";
-import { renderListing } from "./listing.ts";
+import { ListingCache } from "./listing_cache.ts";
+import { listingResponse } from "./listing_response.ts";
 import { locate, type Located, type LocateScope } from "./locate.ts";
 import {
   ALLOWED_METHODS,
   allowOrigin,
-  EMPTY,
-  finishHeaders,
   type HeaderPolicy,
   headerPolicy,
   optionsResponse,
@@ -59,6 +58,8 @@ export interface StaticOptions {
   root: string;
   /** The worker's cache of hot files; without it every request goes to the file system. */
   cache?: FileCache;
+  /** The worker's folder listings (`--list`); without it every listing reads its folder. */
+  listings?: ListingCache;
   /** Static-file options from the command line; absent: the defaults. */
   settings?: StaticSettings;
   /**
@@ -301,25 +302,26 @@ function listing(
   miss: Miss,
   at: { dir: string; path: string; query: string },
 ): StaticResponse | null {
-  const { request } = miss;
+  const { request, options } = miss;
   const { settings } = request.policy;
-  const rendered = renderListing(at.dir, {
-    urlPath: at.path,
-    query: at.query,
-    accept: request.fields.accept,
-    dotfiles: settings.dotfiles,
-    scope: miss.scope,
+  const response = listingResponse(at.dir, {
+    request: {
+      method: request.method,
+      urlPath: at.path,
+      query: at.query,
+      accept: request.fields.accept,
+      dotfiles: settings.dotfiles,
+      scope: miss.scope,
+    },
+    context: {
+      // Without a worker's cache (a test, the library), each listing reads its folder.
+      cache: options.listings ?? new ListingCache(settings.listMaxEntries),
+      policy: request.policy,
+      pageEntries: settings.listPageEntries,
+      maxEntries: settings.listMaxEntries,
+    },
   });
-  if (rendered === null) return notFound(miss, at.path);
-  const headers = finishHeaders([
-    ["content-type", rendered.contentType],
-    ["content-length", String(rendered.bytes.byteLength)],
-    ["cache-control", "no-cache"],
-  ], { policy: request.policy, vary: ["Accept"] });
-  const body = request.method === "HEAD"
-    ? EMPTY
-    : { kind: "bytes" as const, bytes: rendered.bytes };
-  return { status: 200, headers, body };
+  return response ?? notFound(miss, at.path);
 }
 
 function redirect(request: FileRequest, location: string): StaticResponse {

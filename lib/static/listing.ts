@@ -1,99 +1,92 @@
 /**
  * @module
- * Directory listings for `--list`: reads a folder without index.html, hides what could not be
- * served (dotfiles unless allowed, symlinks leaving the root, special files), sorts it as the
- * query asks (directories first), and renders HTML or, when Accept prefers it, JSON.
+ * Reads a folder for `--list`: its entries, hiding what could not be served (dotfiles unless
+ * allowed, symlinks leaving the root, special files), at most a bounded number of them, and
+ * sorts them as the query asks (directories first). Built in slices of a few milliseconds
+ * (see `slices.ts`), so a folder of 100,000 names does not hold the worker while it is read.
  */
 import type { DotfilePolicy } from "../config/settings.ts";
 import { isListed } from "./dotfiles.ts";
-import { type ListingEntry, type ListingOrder, renderListingHtml } from "./listing_html.ts";
+import type { ListingEntry, ListingOrder } from "./listing_html.ts";
 import { inspect, type LocateScope } from "./locate.ts";
-import { preferredMedia } from "./qvalues.ts";
+import { Slicer, sortSliced } from "./slices.ts";
 
-/** What a listing needs to know about the request and the server. */
-export interface ListingRequest {
-  /** The decoded URL path of the folder, ending in "/". */
-  urlPath: string;
-  /** The raw query: `sort=name|size|date` and `order=asc|desc`. */
-  query: string;
-  /** The Accept field, if any. */
-  accept?: string;
+/** An entry with its place in name order, kept so other orders break ties without a collator. */
+export interface RankedEntry extends ListingEntry {
+  /** Position in name order (directories first), from 0. */
+  rank: number;
+}
+
+/** A folder as read: its entries in name order, and whether the read stopped at the bound. */
+export interface FolderEntries {
+  /** Entries in name order, directories first. */
+  entries: RankedEntry[];
+  /** True when the folder has more names than were read. */
+  truncated: boolean;
+}
+
+/** What reading a folder needs. */
+export interface ReadOptions {
   dotfiles: DotfilePolicy;
   scope: LocateScope;
+  /** Most names read from the folder; past it the listing says it is cut short. */
+  maxEntries: number;
+  /** Says when to yield; one per build. */
+  slicer?: Slicer;
 }
 
-/** A rendered listing. */
-export interface Listing {
-  contentType: string;
-  bytes: Uint8Array;
-}
-
-const JSON_TYPE = "application/json";
-const HTML_TYPE = "text/html";
-const encoder = new TextEncoder();
+/** Stats made between two looks at the clock. */
+const STATS_PER_CHECK = 32;
 
 /**
- * Lists a folder as HTML, or as JSON when Accept prefers application/json.
+ * Reads a folder's servable entries, in name order, in slices.
  *
  * @param dirRealPath the folder's real path
- * @param request the URL path, query, Accept and the policies that hide entries
- * @returns the listing, or null when the folder cannot be read
+ * @param options what to hide, the root, and the bound on names read
+ * @returns the entries and whether the bound cut them short
+ * @throws what reading the folder throws (NotFound, PermissionDenied, EMFILE)
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { renderListing } from "./listing.ts";
+ * import { readFolder } from "./listing.ts";
  * const root = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.writeTextFileSync(`${root}/b.txt`, "b");
  * Deno.writeTextFileSync(`${root}/a.txt`, "a");
  * Deno.writeTextFileSync(`${root}/.env`, "secret");
- * const listing = renderListing(root, {
- *   urlPath: "/",
- *   query: "sort=size&order=desc",
- *   accept: "application/json",
- *   dotfiles: "ignore",
- *   scope: { root, followSymlinks: false },
- * });
- * assert.equal(listing?.contentType, "application/json; charset=utf-8");
- * const { entries } = JSON.parse(new TextDecoder().decode(listing?.bytes));
- * assert.deepEqual(entries.map((entry: { name: string }) => entry.name), ["a.txt"]);
+ * const scope = { root, followSymlinks: false };
+ * const read = await readFolder(root, { dotfiles: "ignore", scope, maxEntries: 10 });
+ * assert.deepEqual(read.entries.map((entry) => entry.name), ["a.txt", "b.txt"]);
  * Deno.removeSync(root, { recursive: true });
  * ```
  */
-export function renderListing(dirRealPath: string, request: ListingRequest): Listing | null {
-  const entries = readEntries(dirRealPath, request);
-  if (entries === null) return null;
-  const order = readOrder(request.query);
-  sortEntries(entries, order);
-  if (preferredMedia(request.accept, [HTML_TYPE, JSON_TYPE]) === JSON_TYPE) {
-    const json = entries.map((entry) => ({
-      name: entry.name,
-      type: entry.kind,
-      size: entry.size,
-      modified: entry.modifiedMs === null ? null : new Date(entry.modifiedMs).toISOString(),
-    }));
-    const text = JSON.stringify({ path: request.urlPath, entries: json });
-    return { contentType: `${JSON_TYPE}; charset=utf-8`, bytes: encoder.encode(text + "\n") };
-  }
-  const html = renderListingHtml({ urlPath: request.urlPath, entries, order });
-  return { contentType: `${HTML_TYPE}; charset=utf-8`, bytes: encoder.encode(html) };
-}
-
-/** The folder's servable entries, or null when it cannot be read. */
-function readEntries(dirRealPath: string, request: ListingRequest): ListingEntry[] | null {
-  const entries: ListingEntry[] = [];
-  try {
-    for (const dirent of Deno.readDirSync(dirRealPath)) {
-      if (!isListed(dirent.name, request.dotfiles)) continue;
-      const entry = describe(`${dirRealPath}/${dirent.name}`, dirent, request.scope);
-      if (entry !== null) entries.push(entry);
+export async function readFolder(
+  dirRealPath: string,
+  options: ReadOptions,
+): Promise<FolderEntries> {
+  const slicer = options.slicer ?? new Slicer();
+  const entries: RankedEntry[] = [];
+  let read = 0;
+  let truncated = false;
+  for await (const dirent of Deno.readDir(dirRealPath)) {
+    if (read === options.maxEntries) {
+      truncated = true;
+      break;
     }
-  } catch {
-    return null;
+    read++;
+    if (!isListed(dirent.name, options.dotfiles)) continue;
+    const entry = describe(`${dirRealPath}/${dirent.name}`, dirent, options.scope);
+    if (entry !== null) entries.push(entry);
+    // Deno's iterator hands out names already read without turning the event loop.
+    if (read % STATS_PER_CHECK === 0 && slicer.due()) await slicer.yield();
   }
-  return entries;
+  const sorted = await sortSliced(entries, { compare: byKindAndName, slicer });
+  // In place: the entries are this read's own, and a copy of each would be as many again.
+  for (let rank = 0; rank < sorted.length; rank++) sorted[rank].rank = rank;
+  return { entries: sorted, truncated };
 }
 
 /** An entry as listed, or null when a request for it would not find a file or folder. */
-function describe(path: string, dirent: Deno.DirEntry, scope: LocateScope): ListingEntry | null {
+function describe(path: string, dirent: Deno.DirEntry, scope: LocateScope): RankedEntry | null {
   let info: Deno.FileInfo;
   if (dirent.isSymlink) {
     const target = inspect(scope, path);
@@ -114,6 +107,7 @@ function describe(path: string, dirent: Deno.DirEntry, scope: LocateScope): List
     kind: info.isDirectory ? "directory" : "file",
     size: info.isDirectory ? null : info.size,
     modifiedMs: info.mtime?.getTime() ?? null,
+    rank: 0,
   };
 }
 
@@ -139,39 +133,48 @@ export function readOrder(query: string): ListingOrder {
   };
 }
 
-/** Names compared as people read them: numbers by value, case and accents aside. */
+/** Names compared as people read them: numbers by value, case and accents aside. One for all. */
 const NATURAL = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
 
+/** Directories first, then natural name order, then code points (so equal-looking names keep one order). */
+function byKindAndName(a: ListingEntry, b: ListingEntry): number {
+  if (a.kind !== b.kind) return a.kind === "directory" ? -1 : 1;
+  return NATURAL.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
 /**
- * Sorts entries in place: directories first, then by the column and then the name, the
- * direction applying to both.
+ * Entries in the order asked for: directories first, then by the column and then the name, the
+ * direction applying to both. Names are compared once, when the folder is read (`rank`); every
+ * other order compares numbers.
  *
- * @param entries the entries
+ * @param entries entries in name order, as {@linkcode readFolder} returns them
  * @param order the column and direction
+ * @param slicer says when to yield
+ * @returns a sorted copy
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { sortEntries } from "./listing.ts";
  * const entries = [
- *   { name: "small", kind: "file" as const, size: 1, modifiedMs: 0 },
- *   { name: "big", kind: "file" as const, size: 9, modifiedMs: 0 },
- *   { name: "sub", kind: "directory" as const, size: null, modifiedMs: 0 },
+ *   { name: "sub", kind: "directory" as const, size: null, modifiedMs: 0, rank: 0 },
+ *   { name: "big", kind: "file" as const, size: 9, modifiedMs: 0, rank: 1 },
+ *   { name: "small", kind: "file" as const, size: 1, modifiedMs: 0, rank: 2 },
  * ];
- * sortEntries(entries, { sort: "size", order: "desc" });
- * assert.deepEqual(entries.map((entry) => entry.name), ["sub", "big", "small"]);
+ * const sorted = await sortEntries(entries, { sort: "size", order: "asc" });
+ * assert.deepEqual(sorted.map((entry) => entry.name), ["sub", "small", "big"]);
  * ```
  */
-export function sortEntries(entries: ListingEntry[], order: ListingOrder): void {
+export function sortEntries(
+  entries: readonly RankedEntry[],
+  order: ListingOrder,
+  slicer: Slicer = new Slicer(),
+): Promise<RankedEntry[]> {
   const direction = order.order === "asc" ? 1 : -1;
-  // Natural order (file-2 before file-10, case aside), then code points so equal-looking
-  // names still sort the same way every time.
-  const byName = (a: ListingEntry, b: ListingEntry) =>
-    NATURAL.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  const key = (entry: ListingEntry) =>
-    order.sort === "size" ? (entry.size ?? 0) : (entry.modifiedMs ?? 0);
-  entries.sort((a, b) => {
+  const key = (entry: RankedEntry) =>
+    order.sort === "name" ? 0 : order.sort === "size" ? (entry.size ?? 0) : (entry.modifiedMs ?? 0);
+  const compare = (a: RankedEntry, b: RankedEntry) => {
     if (a.kind !== b.kind) return a.kind === "directory" ? -1 : 1;
-    const primary = order.sort === "name" ? byName(a, b) : key(a) - key(b);
-    return direction * (primary !== 0 ? primary : byName(a, b));
-  });
+    return direction * (key(a) - key(b) || a.rank - b.rank);
+  };
+  return sortSliced(entries, { compare, slicer });
 }

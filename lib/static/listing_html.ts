@@ -7,6 +7,7 @@
  * Pure: no Deno APIs. It defines the entries it renders; `listing.ts` reads them from disk.
  */
 import { escapeHtml, pageHead } from "../http/pages.ts";
+import { FILTER_SCRIPT, icon, iconOf, ICONS, STYLE } from "./listing_look.ts";
 
 /** One listed entry. */
 export interface ListingEntry {
@@ -24,110 +25,6 @@ export interface ListingOrder {
   order: "asc" | "desc";
 }
 
-/** The listing's own look, after the default site's stylesheet. */
-const STYLE = `
-main { max-width: 60rem; }
-h1 { font-size: 1.5rem; margin: 0 0 1rem; overflow-wrap: anywhere; }
-h1 a { color: inherit; text-decoration: none; }
-h1 a:hover { color: var(--accent); }
-.bar { display: flex; gap: 0.75rem; align-items: center; margin: 0 0 1rem; }
-.bar input { flex: 1; min-width: 0; font: inherit; padding: 0.45rem 0.75rem; color: var(--text);
-  background: var(--card); border: 1px solid var(--border); border-radius: 8px; }
-.bar input:focus { outline: 2px solid var(--accent); outline-offset: 1px; }
-.count { color: var(--muted); font-size: 0.9rem; white-space: nowrap; }
-table { width: 100%; border-collapse: collapse; background: var(--card);
-  border: 1px solid var(--border); border-radius: 14px; overflow: hidden; }
-th, td { padding: 0.45rem 0.8rem; text-align: left; }
-th { font-size: 0.85rem; color: var(--muted); border-bottom: 1px solid var(--border); }
-th a { color: inherit; text-decoration: none; }
-tbody tr + tr td { border-top: 1px solid var(--border); }
-tbody tr:hover td { background: color-mix(in srgb, var(--accent) 6%, transparent); }
-td.n { overflow-wrap: anywhere; }
-td.n a { color: var(--text); text-decoration: none; }
-td.n a:hover { color: var(--accent); text-decoration: underline; }
-td.n svg { width: 1.15em; height: 1.15em; vertical-align: -0.2em; margin-right: 0.5em;
-  color: var(--muted); flex: none; }
-tr.dir svg { color: var(--accent); }
-td.s, td.d, th.s, th.d { white-space: nowrap; color: var(--muted); font-size: 0.9rem; }
-td.s, th.s { text-align: right; }
-.empty, .none { color: var(--muted); text-align: center; padding: 1.5rem; }
-[hidden] { display: none !important; }
-@media (max-width: 480px) {
-  th.d, td.d { display: none; }
-  th, td { padding: 0.45rem 0.5rem; }
-}
-`;
-
-/** File-type icons, drawn once as symbols and used by each row: no request leaves the page. */
-const ICONS = `<svg width="0" height="0" style="position:absolute" aria-hidden="true">
-<symbol id="i-dir" viewBox="0 0 24 24"><path fill="currentColor" d="M3 6.5A2.5 2.5 0 0 1 5.5 4h4l2 2.5h7A2.5 2.5 0 0 1 21 9v8.5a2.5 2.5 0 0 1-2.5 2.5h-13A2.5 2.5 0 0 1 3 17.5z"/></symbol>
-<symbol id="i-file" viewBox="0 0 24 24"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M6 3h8l4 4v14H6z M14 3v4h4"/></symbol>
-<symbol id="i-text" viewBox="0 0 24 24"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M6 3h8l4 4v14H6z M14 3v4h4 M9 12h6 M9 15.5h6 M9 8.5h2"/></symbol>
-<symbol id="i-code" viewBox="0 0 24 24"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" d="M9 7l-5 5 5 5 M15 7l5 5-5 5"/></symbol>
-<symbol id="i-image" viewBox="0 0 24 24"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M4 5h16v14H4z M4 16l5-5 4 4 2-2 5 5"/><circle cx="15.5" cy="9" r="1.5" fill="currentColor"/></symbol>
-<symbol id="i-media" viewBox="0 0 24 24"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M4 5h16v14H4z"/><path fill="currentColor" d="M10 9v6l5-3z"/></symbol>
-<symbol id="i-archive" viewBox="0 0 24 24"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M4 4h16v4H4z M5 8h14v12H5z M10 12h4"/></symbol>
-</svg>
-`;
-
-/** Extensions by icon; anything else is a plain file. */
-const ICON_EXTENSIONS: Record<string, readonly string[]> = {
-  text: ["txt", "md", "csv", "log", "pdf", "doc", "docx", "rtf", "odt"],
-  code: [
-    "html",
-    "htm",
-    "css",
-    "js",
-    "mjs",
-    "ts",
-    "tsx",
-    "jsx",
-    "json",
-    "xml",
-    "yml",
-    "yaml",
-    "toml",
-    "sh",
-    "py",
-    "rs",
-    "go",
-    "c",
-    "h",
-    "cpp",
-    "java",
-    "rb",
-    "php",
-    "wasm",
-  ],
-  image: ["png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico", "bmp", "tif", "tiff"],
-  media: ["mp4", "webm", "mov", "mkv", "avi", "mp3", "ogg", "wav", "flac", "m4a", "aac", "opus"],
-  archive: ["zip", "gz", "tgz", "br", "zst", "bz2", "xz", "7z", "rar", "tar", "iso", "dmg"],
-};
-
-/** The filter: hides rows whose name does not contain the text; runs in the page. */
-const FILTER_SCRIPT = `<script type="module">
-(() => {
-  const input = document.getElementById("filter");
-  const rows = [...document.querySelectorAll("tbody tr[data-name]")];
-  const none = document.getElementById("none");
-  const count = document.getElementById("count");
-  const show = () => {
-    const term = input.value.trim().toLowerCase();
-    let shown = 0;
-    for (const row of rows) {
-      const hit = row.dataset.name.toLowerCase().includes(term);
-      row.toggleAttribute("hidden", !hit);
-      if (hit) shown++;
-    }
-    if (none) none.toggleAttribute("hidden", shown > 0 || rows.length === 0);
-    if (count) count.textContent = term === "" ? count.dataset.all : shown + " of " + rows.length;
-  };
-  input.addEventListener("input", show);
-  show();
-})();
-</script>
-`;
-
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 
 const COLUMNS: ReadonlyArray<{ sort: ListingOrder["sort"]; label: string; cell: string }> = [
@@ -136,10 +33,39 @@ const COLUMNS: ReadonlyArray<{ sort: ListingOrder["sort"]; label: string; cell: 
   { sort: "date", label: "Modified", cell: "d" },
 ];
 
+/** Where a page sits in the whole listing; absent: one page holding every entry. */
+export interface ListingPaging {
+  /** This page's number, from 1. */
+  page: number;
+  /** How many pages there are (at least 1). */
+  pages: number;
+  /** Entries in the whole listing. */
+  total: number;
+  /** The index, in the whole listing, of this page's first entry. */
+  first: number;
+  /** True when the folder has more names than were read (`--list-max`). */
+  truncated: boolean;
+  /** The bound on names read, for the line that says the listing is cut short. */
+  maxEntries: number;
+}
+
+/** What one listing page shows. */
+export interface ListingPageSpec {
+  /** The folder's URL path, ending in "/". */
+  urlPath: string;
+  /** This page's entries, in order. */
+  entries: readonly ListingEntry[];
+  order: ListingOrder;
+  paging?: ListingPaging;
+}
+
+/** Rows rendered per piece: a piece is what one read of the response stream takes. */
+const ROWS_PER_PIECE = 100;
+
 /**
  * Renders the listing page of a folder.
  *
- * @param listing the folder's URL path (ending in "/"), its sorted entries and their order
+ * @param listing the folder's URL path, the page's entries, their order and the paging
  * @returns the HTML document
  * @example
  * ```ts
@@ -154,59 +80,129 @@ const COLUMNS: ReadonlyArray<{ sort: ListingOrder["sort"]; label: string; cell: 
  * assert.ok(!html.includes("<b>"));
  * ```
  */
-export function renderListingHtml(
-  listing: { urlPath: string; entries: ListingEntry[]; order: ListingOrder },
-): string {
+export function renderListingHtml(listing: ListingPageSpec): string {
+  return [...listingPieces(listing)].join("");
+}
+
+/**
+ * The listing page in pieces, each rendered when asked for: the head, rows a hundred at a time,
+ * the end. A response stream takes one piece per read, so a page is held in memory no more
+ * than a piece at a time.
+ *
+ * @param listing as for {@linkcode renderListingHtml}
+ * @returns the pieces, in order
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listingPieces } from "./listing_html.ts";
+ * const entries = Array.from({ length: 250 }, (_, i) => ({
+ *   name: `f${i}`, kind: "file" as const, size: 1, modifiedMs: 0,
+ * }));
+ * const pieces = [...listingPieces({ urlPath: "/", entries, order: { sort: "name", order: "asc" } })];
+ * assert.equal(pieces.length, 5); // head, 3 pieces of rows, end
+ * ```
+ */
+export function* listingPieces(listing: ListingPageSpec): Generator<string> {
   const { urlPath, entries, order } = listing;
-  const title = escapeHtml(`Index of ${urlPath}`);
-  const parent = urlPath === "/"
-    ? ""
-    : `<tr class="dir up"><td class="n">${
-      icon("dir")
-    }<a href="../">../</a></td><td class="s"></td><td class="d"></td></tr>\n`;
-  const all = `${entries.length} ${entries.length === 1 ? "entry" : "entries"}`;
-  const bar = entries.length === 0 ? "" : `<div class="bar"><input id="filter" type="search" ` +
-    `placeholder="Filter names" aria-label="Filter names" autocomplete="off">` +
-    `<span class="count" id="count" data-all="${all}">${all}</span></div>\n`;
-  const empty = entries.length === 0
+  const paging = listing.paging ?? onePage(entries.length);
+  const keep = sortQuery(order);
+  const parent = urlPath === "/" ? "" : `<tr class="dir up"><td class="n">${icon("dir")}` +
+    `<a href="${
+      escapeHtml(`../${keep}`)
+    }">../</a></td><td class="s"></td><td class="d"></td></tr>\n`;
+  const empty = paging.total === 0;
+  yield pageHead(escapeHtml(`Index of ${urlPath}`), STYLE) + `<body>\n${ICONS}<main>\n` +
+    `<h1>Index of ${breadcrumbs(urlPath, keep)}</h1>\n${empty ? "" : filterBar(entries, paging)}` +
+    pagesLine(order, { paging, shown: entries.length }) +
+    `<table>\n<thead><tr>${headerCells(order)}</tr></thead>\n<tbody>\n${parent}`;
+  for (let at = 0; at < entries.length; at += ROWS_PER_PIECE) {
+    let rows = "";
+    for (const entry of entries.slice(at, at + ROWS_PER_PIECE)) rows += row(entry, keep);
+    yield rows;
+  }
+  const none = empty
     ? `<tr><td class="empty" colspan="3">This folder is empty.</td></tr>\n`
     : `<tr id="none" hidden><td class="none" colspan="3">No names match the filter.</td></tr>\n`;
-  return pageHead(title, STYLE) + `<body>\n${ICONS}<main>\n` +
-    `<h1>Index of ${breadcrumbs(urlPath)}</h1>\n${bar}<table>\n<thead><tr>${
-      headerCells(order)
-    }</tr></thead>\n` +
-    `<tbody>\n${parent}${entries.map(row).join("")}${empty}</tbody>\n</table>\n</main>\n` +
-    `<footer>heiretsu</footer>\n${entries.length === 0 ? "" : FILTER_SCRIPT}</body>\n</html>\n`;
+  yield `${none}</tbody>\n</table>\n</main>\n<footer>heiretsu</footer>\n` +
+    `${empty ? "" : FILTER_SCRIPT}</body>\n</html>\n`;
 }
 
-/** The icon of each extension, looked up once per row instead of searched. */
-const ICON_OF_EXTENSION = new Map(
-  Object.entries(ICON_EXTENSIONS).flatMap(([kind, extensions]) =>
-    extensions.map((extension) => [extension, kind] as const)
-  ),
-);
-
-/** An icon from the page's symbols. */
-function icon(kind: string): string {
-  return `<svg aria-hidden="true"><use href="#i-${kind}"></use></svg>`;
+function onePage(total: number): ListingPaging {
+  return { page: 1, pages: 1, total, first: 0, truncated: false, maxEntries: Infinity };
 }
 
-/** The icon a file's extension calls for. */
-function iconOf(entry: ListingEntry): string {
-  if (entry.kind === "directory") return "dir";
-  const dot = entry.name.lastIndexOf(".");
-  const extension = dot <= 0 ? "" : entry.name.slice(dot + 1).toLowerCase();
-  return ICON_OF_EXTENSION.get(extension) ?? "file";
+/** The filter box and the count; with several pages, it filters the page shown. */
+function filterBar(entries: readonly ListingEntry[], paging: ListingPaging): string {
+  const total = `${count(paging.total)} ${paging.total === 1 ? "entry" : "entries"}`;
+  const all = paging.pages === 1 ? total : `${count(entries.length)} of ${total}`;
+  const what = paging.pages === 1 ? "Filter names" : "Filter names on this page";
+  return `<div class="bar"><input id="filter" type="search" placeholder="${what}" ` +
+    `aria-label="${what}" autocomplete="off">` +
+    `<span class="count" id="count" data-all="${all}">${all}</span></div>\n`;
 }
 
-/** "/a/b/" as links to "/", "/a/" and "/a/b/". */
-function breadcrumbs(urlPath: string): string {
+/**
+ * The line that says which part of the listing this page is, with links to the others, and
+ * that the listing stops at `--list-max` when the folder has more names.
+ */
+function pagesLine(order: ListingOrder, at: { paging: ListingPaging; shown: number }): string {
+  const { paging } = at;
+  const { page, pages, total, first } = paging;
+  let line = "";
+  if (pages > 1) {
+    const link = (to: number, label: string, rel = "") =>
+      `<a${rel} href="${escapeHtml(pageQuery(order, to))}">${label}</a>`;
+    line += `Entries ${count(first + 1)}–${count(first + at.shown)} of ${count(total)} (page ${
+      count(page)
+    } of ${count(pages)}).`;
+    if (page > 1) line += link(1, "First") + link(page - 1, "← Previous", ' rel="prev"');
+    if (page < pages) line += link(page + 1, "Next →", ' rel="next"') + link(pages, "Last");
+  }
+  if (paging.truncated) {
+    line += `${line === "" ? "" : " "}This folder has more than ${
+      count(paging.maxEntries)
+    } names: only the first ${count(paging.maxEntries)} read are listed (--list-max).`;
+  }
+  return line === "" ? "" : `<p class="pages">${line}</p>\n`;
+}
+
+/** 100000 as "100,000". */
+function count(n: number): string {
+  return n.toLocaleString("en");
+}
+
+/**
+ * The query that keeps a listing's order in the links to other folders: "" for name ascending
+ * (the default), else `?sort=…&order=…`.
+ *
+ * @param order the listing's order
+ * @returns the query, with "?", or ""
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sortQuery } from "./listing_html.ts";
+ * assert.equal(sortQuery({ sort: "size", order: "desc" }), "?sort=size&order=desc");
+ * assert.equal(sortQuery({ sort: "name", order: "asc" }), "");
+ * ```
+ */
+export function sortQuery(order: ListingOrder): string {
+  return order.sort === "name" && order.order === "asc"
+    ? ""
+    : `?sort=${order.sort}&order=${order.order}`;
+}
+
+function pageQuery(order: ListingOrder, page: number): string {
+  return `?sort=${order.sort}&order=${order.order}&page=${page}`;
+}
+
+/** "/a/b/" as links to "/", "/a/" and "/a/b/", each keeping the order (`keep`). */
+function breadcrumbs(urlPath: string, keep: string): string {
   const segments = urlPath.split("/").filter((segment) => segment !== "");
   let href = "/";
-  const links = ['<a href="/">/</a>'];
+  const links = [`<a href="${escapeHtml(`/${keep}`)}">/</a>`];
   for (const segment of segments) {
     href += `${encodeURIComponent(segment)}/`;
-    links.push(`<a href="${escapeHtml(href)}">${escapeHtml(segment)}</a>/`);
+    links.push(`<a href="${escapeHtml(href + keep)}">${escapeHtml(segment)}</a>/`);
   }
   return links.join("");
 }
@@ -222,9 +218,11 @@ function headerCells(current: ListingOrder): string {
   }).join("");
 }
 
-function row(entry: ListingEntry): string {
+/** One entry's row; a folder's link keeps the order (`keep`), a file's needs none. */
+function row(entry: ListingEntry, keep: string): string {
   const slash = entry.kind === "directory" ? "/" : "";
-  const href = escapeHtml(encodeURIComponent(entry.name) + slash);
+  const query = entry.kind === "directory" ? keep : "";
+  const href = escapeHtml(encodeURIComponent(entry.name) + slash + query);
   const size = entry.size === null ? "—" : formatSize(entry.size);
   const sizeTitle = entry.size === null ? "" : ` title="${entry.size} bytes"`;
   const date = entry.modifiedMs === null ? "" : formatDate(entry.modifiedMs);

@@ -24,6 +24,7 @@ import { accessLine, failureLine, healthFiltered, isHealthCheck } from "./access
 import { errorText } from "../wire/log_text.ts";
 import { textResponse } from "../http/pages.ts";
 import { FileCache } from "../static/cache.ts";
+import { ListingCache } from "../static/listing_cache.ts";
 import { serveStatic, type StaticOptions } from "../static/handler.ts";
 import { BurstLog, type FilesUnavailable } from "../static/unavailable.ts";
 import { appHandler } from "../app/handler.ts";
@@ -81,9 +82,10 @@ async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
     maxTotalBytes: init.fileCacheBytes,
   });
   const { root } = init;
-  const onUnavailable = unavailableLog(init);
+  const listings = new ListingCache(init.static.listMaxEntries);
+  const shared = { cache, listings, settings: init.static, onUnavailable: unavailableLog(init) };
   if (init.app === null) {
-    const options = { root: root!, cache, settings: init.static, onUnavailable };
+    const options = { root: root!, ...shared };
     return ({ head }) => serveStatic(head, options);
   }
   const app = appHandler(await loadApp(init.app), {
@@ -91,7 +93,7 @@ async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
     extraHeaders: init.static.extraHeaders,
   });
   if (root === null) return app;
-  return filesThenApp(app, { root, cache, settings: init.static, onUnavailable });
+  return filesThenApp(app, { root, ...shared });
 }
 
 /** Files that cannot be opened now (out of descriptors): the first of each burst is logged. */

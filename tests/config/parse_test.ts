@@ -97,6 +97,8 @@ function validValues(root: string): Record<string, [raw: string | undefined, exp
     "compress": [undefined, true],
     "max-compressions": ["8", 8],
     "list": [undefined, true],
+    "list-page": ["50", 50],
+    "list-max": ["5000", 5000],
     "dotfiles": ["allow", "allow"],
     "follow-symlinks": [undefined, true],
     "spa": [undefined, true],
@@ -343,6 +345,8 @@ const HELP_DEFAULTS: Record<string, string> = {
   "cache-control": "(default no-cache)",
   "app-heap": "(default 512)",
   "max-compressions": "(default 32)",
+  "list-page": "(default 1000)",
+  "list-max": "(default 200000)",
 };
 
 Deno.test("helpText() lists every flag with its help line, plus --help and --version", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatSize, renderListingHtml } from "../../lib/static/listing_html.ts";
+import { formatSize, listingPieces, renderListingHtml } from "../../lib/static/listing_html.ts";
 
 const NAME_ORDER = { sort: "name", order: "asc" } as const;
 
@@ -85,4 +85,70 @@ Deno.test("renderListingHtml() gives rows icons by type, a filter box, and escap
   assert.ok(html.includes('<input id="filter" type="search"'));
   assert.ok(html.includes('<meta name="color-scheme" content="light dark">'));
   assert.ok(!/\b(src|href)="https?:/.test(html), "no external requests");
+});
+
+Deno.test("renderListingHtml() keeps the sort order in folder and breadcrumb links, not file links", () => {
+  const html = renderListingHtml({
+    urlPath: "/a/b/",
+    entries: ENTRIES,
+    order: { sort: "size", order: "desc" },
+  });
+  assert.ok(html.includes('href="sub%20dir/?sort=size&amp;order=desc"'));
+  assert.ok(html.includes('href="../?sort=size&amp;order=desc"'));
+  assert.ok(
+    html.includes(
+      '<a href="/?sort=size&amp;order=desc">/</a><a href="/a/?sort=size&amp;order=desc">a</a>/',
+    ),
+  );
+  assert.ok(html.includes('href="%3Cscript%3Ealert(%22x%22)%3C%2Fscript%3E.txt"'));
+  // The default order needs no query.
+  const plain = renderListingHtml({ urlPath: "/a/", entries: ENTRIES, order: NAME_ORDER });
+  assert.ok(plain.includes('href="sub%20dir/"') && plain.includes('<a href="/">/</a>'));
+});
+
+Deno.test("renderListingHtml() colours breadcrumb links as links and hangs the icon beside long names", () => {
+  const html = renderListingHtml({ urlPath: "/a/", entries: ENTRIES, order: NAME_ORDER });
+  assert.match(html, /h1 a \{ color: var\(--accent\);/);
+  assert.doesNotMatch(html, /h1 a \{ color: inherit/);
+  // The icon sits in the cell's left padding, so a wrapped name's lines start beside it.
+  assert.match(html, /td\.n \{[^}]*position: relative; padding-left: 2\.45rem;/);
+  assert.match(html, /td\.n svg \{[^}]*position: absolute; left: 0\.8rem;/);
+});
+
+Deno.test("renderListingHtml() says which page it is, links the others, and says when the folder was cut short", () => {
+  const entries = Array.from({ length: 3 }, (_, i) => ({
+    name: `f${i}`,
+    kind: "file" as const,
+    size: 1,
+    modifiedMs: 0,
+  }));
+  const html = renderListingHtml({
+    urlPath: "/big/",
+    entries,
+    order: { sort: "date", order: "asc" },
+    paging: { page: 2, pages: 5, total: 14_000, first: 3, truncated: true, maxEntries: 14_000 },
+  });
+  assert.ok(html.includes("Entries 4–6 of 14,000 (page 2 of 5)."));
+  assert.ok(html.includes('<a rel="prev" href="?sort=date&amp;order=asc&amp;page=1">'));
+  assert.ok(html.includes('<a rel="next" href="?sort=date&amp;order=asc&amp;page=3">'));
+  assert.ok(html.includes('href="?sort=date&amp;order=asc&amp;page=5">Last</a>'));
+  assert.ok(html.includes("only the first 14,000 read are listed (--list-max)"));
+  assert.ok(html.includes('data-all="3 of 14,000 entries"'));
+  assert.ok(html.includes('placeholder="Filter names on this page"'));
+  const one = renderListingHtml({ urlPath: "/big/", entries, order: NAME_ORDER });
+  assert.ok(!one.includes('class="pages"'));
+});
+
+Deno.test("listingPieces() renders rows a hundred at a time, the same page as a whole", () => {
+  const entries = Array.from({ length: 250 }, (_, i) => ({
+    name: `f${i}`,
+    kind: "file" as const,
+    size: 1,
+    modifiedMs: 0,
+  }));
+  const spec = { urlPath: "/", entries, order: NAME_ORDER };
+  const pieces = [...listingPieces(spec)];
+  assert.equal(pieces.length, 5);
+  assert.equal((pieces[1].match(/<tr /g) ?? []).length, 100);
+  assert.equal(pieces.join(""), renderListingHtml(spec));
 });
