@@ -26,7 +26,8 @@ export function connect(port: number): Promise<Deno.TcpConn> {
 
 /**
  * Sends `request` and reads until the server closes, or until `responses` complete responses
- * (bodies by Content-Length; HEAD responses must be marked in `headRequests`) arrived.
+ * (bodies by Content-Length or chunked, decoded; HEAD responses must be marked in
+ * `headRequests`) arrived.
  *
  * @param port the server's port
  * @param request the raw bytes or text to send
@@ -122,15 +123,42 @@ function parseOne(
     const colon = field.indexOf(":");
     headers.set(field.slice(0, colon).toLowerCase(), field.slice(colon + 1).trim());
   }
-  const bodyLength = isHead || status === 204 || status === 304
-    ? 0
-    : Number(headers.get("content-length") ?? 0);
   const start = end + 4;
+  const bodiless = isHead || status === 204 || status === 304;
+  if (!bodiless && /chunked/i.test(headers.get("transfer-encoding") ?? "")) {
+    const chunked = dechunk(buffer, start);
+    return chunked && { response: { status, headers, body: chunked.body }, length: chunked.end };
+  }
+  const bodyLength = bodiless ? 0 : Number(headers.get("content-length") ?? 0);
   if (buffer.byteLength < start + bodyLength) return null;
   return {
     response: { status, headers, body: buffer.slice(start, start + bodyLength) },
     length: start + bodyLength,
   };
+}
+
+/** A chunked body from `start`: its data and where it ends, or null while incomplete. */
+function dechunk(
+  buffer: Uint8Array,
+  start: number,
+): { body: Uint8Array<ArrayBuffer>; end: number } | null {
+  const pieces: Uint8Array[] = [];
+  let at = start;
+  for (;;) {
+    const line = buffer.indexOf(0x0a, at);
+    if (line === -1) return null;
+    const size = parseInt(new TextDecoder().decode(buffer.subarray(at, line)), 16);
+    if (size === 0) {
+      // No trailers are sent by the server: the last chunk ends with one more line end.
+      const last = buffer.indexOf(0x0a, line + 1);
+      return last === -1
+        ? null
+        : { body: concat(pieces) as Uint8Array<ArrayBuffer>, end: last + 1 };
+    }
+    if (buffer.byteLength < line + 1 + size + 2) return null;
+    pieces.push(buffer.subarray(line + 1, line + 1 + size));
+    at = line + 1 + size + 2;
+  }
 }
 
 /**

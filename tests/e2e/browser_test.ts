@@ -187,3 +187,66 @@ Deno.test({
     }
   },
 });
+
+/** A name longer than a phone's row, with no space to break at. */
+const LONG_NAME = "a-very-long-file-name-that-keeps-going-quarterly-report-final-v2-reviewed.pdf";
+
+Deno.test({
+  name:
+    "a listing on a phone: breadcrumbs look like links, a long name wraps beside its icon, folder links keep the sort",
+  ignore,
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "heiretsu-browser-" });
+    await Deno.mkdir(`${root}/sub dir/deeper`, { recursive: true });
+    await Deno.writeTextFile(`${root}/sub dir/${LONG_NAME}`, "x\n");
+    await Deno.writeTextFile(`${root}/sub dir/deeper/inner.txt`, "inner\n");
+    const server = await TestServer.start(["--root", root, "--list", "--quiet"]);
+    const browser = await Browser.launch(chromium.path!, { width: 375, height: 800 });
+    try {
+      await browser.open(`${server.url}/sub%20dir/?sort=size&order=desc`);
+      const seen = await browser.evaluate<{
+        heading: string;
+        crumbs: string[];
+        lines: number;
+        iconRight: number;
+        textLeft: number;
+        folder: string;
+        parent: string;
+      }>(`(() => {
+        const h1 = document.querySelector("h1");
+        const row = document.querySelector('tr[data-name="${LONG_NAME}"]');
+        const rects = [...row.querySelector("a").getClientRects()];
+        return {
+          heading: getComputedStyle(h1).color,
+          crumbs: [...h1.querySelectorAll("a")].map((a) => getComputedStyle(a).color),
+          lines: Math.round(row.querySelector("a").getBoundingClientRect().height /
+            parseFloat(getComputedStyle(row.querySelector("a")).lineHeight)),
+          iconRight: row.querySelector("svg").getBoundingClientRect().right,
+          textLeft: Math.min(...rects.map((r) => r.left)),
+          folder: document.querySelector('tr[data-name="deeper"] a').getAttribute("href"),
+          parent: document.querySelector("tr.up a").getAttribute("href"),
+        };
+      })()`);
+      for (const colour of seen.crumbs) {
+        assert.notEqual(colour, seen.heading, "a link, not the heading");
+      }
+      assert.ok(seen.lines >= 2, `the long name wraps (${seen.lines} lines)`);
+      assert.ok(
+        seen.textLeft >= seen.iconRight,
+        `every line beside the icon: ${JSON.stringify(seen)}`,
+      );
+      assert.equal(seen.folder, "deeper/?sort=size&order=desc");
+      assert.equal(seen.parent, "../?sort=size&order=desc");
+      await browser.open(`${server.url}/sub%20dir/${seen.folder}`);
+      const sorted = await browser.evaluate<string>(
+        `document.querySelector("th[aria-sort]").getAttribute("aria-sort")`,
+      );
+      assert.equal(sorted, "descending");
+      assert.deepEqual(browser.problems, []);
+    } finally {
+      await browser.close();
+      await server.stop();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});

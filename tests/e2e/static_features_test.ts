@@ -349,14 +349,17 @@ Deno.test("static features with every flag on, over real sockets", async (t) => 
     await t.step(
       "--list: the listing escapes <script> in a file name and hides dotfiles",
       async () => {
-        const response = await request(server, "/empty/");
+        // Listings are streamed (chunked): fetch() decodes them.
+        const response = await fetch(`${server.url}/empty/`);
         assert.equal(response.status, 200);
-        const page = text(response.body);
+        const page = await response.text();
         assert.ok(page.includes("&lt;script&gt;alert(1).txt"));
         assert.ok(!page.includes("<script>"));
         assert.ok(!page.includes(".hidden"));
-        const json = await request(server, "/empty/", { headers: { Accept: "application/json" } });
-        assert.deepEqual(JSON.parse(text(json.body)).entries.map((e: { name: string }) => e.name), [
+        const json = await fetch(`${server.url}/empty/`, {
+          headers: { Accept: "application/json" },
+        });
+        assert.deepEqual((await json.json()).entries.map((e: { name: string }) => e.name), [
           "<script>alert(1).txt",
         ]);
       },
@@ -372,14 +375,23 @@ Deno.test("static features with every flag on, over real sockets", async (t) => 
       assert.equal(text(response.body), "outside the root");
     });
 
-    await t.step("--spa: an HTML route gets index.html, a missing asset 404", async () => {
-      const accept = { Accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
-      const route = await request(server, "/settings/profile", { headers: accept });
-      assert.equal(route.status, 200);
-      assert.match(text(route.body), /home page/);
-      const asset = await request(server, "/assets/missing.js", { headers: accept });
-      assert.equal(asset.status, 404);
-    });
+    await t.step(
+      "--spa: an HTML route gets index.html, a missing asset 404, Vary: Accept where Accept chose",
+      async () => {
+        const accept = { Accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
+        const route = await request(server, "/settings/profile", { headers: accept });
+        assert.equal(route.status, 200);
+        assert.match(text(route.body), /home page/);
+        assert.match(route.headers.get("vary") ?? "", /\bAccept\b(?!-)/);
+        const json = await request(server, "/settings/profile", {
+          headers: { Accept: "application/json" },
+        });
+        assert.equal(json.status, 404);
+        assert.match(json.headers.get("vary") ?? "", /\bAccept\b(?!-)/);
+        const asset = await request(server, "/assets/missing.js", { headers: accept });
+        assert.equal(asset.status, 404);
+      },
+    );
 
     await t.step(
       "--cors: the origin and Vary on responses; preflight answered with 204",
