@@ -3,8 +3,6 @@
  * The look of a folder listing: its stylesheet (after the default site's, which is inlined
  * once by `lib/http/pages.ts`), the file-type icons and the filter script. Pure text.
  */
-import type { ListingEntry } from "./listing_html.ts";
-
 /** The listing's own look, after the default site's stylesheet. */
 export const STYLE = `
 main { max-width: 60rem; }
@@ -139,16 +137,16 @@ export function icon(kind: string): string {
 /**
  * The icon an entry calls for: a folder's, or by the file's extension.
  *
- * @param entry the entry
+ * @param entry the entry's name and kind
  * @returns the symbol's name
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { iconOf } from "./listing_look.ts";
- * assert.equal(iconOf({ name: "a.PNG", kind: "file", size: 1, modifiedMs: null }), "image");
+ * assert.equal(iconOf({ name: "a.PNG", kind: "file" }), "image");
  * ```
  */
-export function iconOf(entry: ListingEntry): string {
+export function iconOf(entry: { name: string; kind: "directory" | "file" }): string {
   if (entry.kind === "directory") return "dir";
   const dot = entry.name.lastIndexOf(".");
   const extension = dot <= 0 ? "" : entry.name.slice(dot + 1).toLowerCase();
