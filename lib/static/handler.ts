@@ -36,7 +36,7 @@ import {
   withVary,
 } from "./respond.ts";
 import { resolveTarget } from "./path.ts";
-import { FilesUnavailable, unavailableResponse } from "./unavailable.ts";
+import { FilesUnavailable, ListingsBusy, unavailableResponse } from "./unavailable.ts";
 import { mediaWeight } from "./qvalues.ts";
 
 /** The parts of a parsed request the static handler reads. */
@@ -137,7 +137,7 @@ export function serveStatic(request: StaticRequest, options: StaticOptions): Sta
     response = servePath(request, { options, policy });
   } catch (error) {
     if (!(error instanceof FilesUnavailable)) throw error;
-    options.onUnavailable?.(error);
+    if (!(error instanceof ListingsBusy)) options.onUnavailable?.(error);
     response = unavailableResponse(request.method, policy);
   }
   if (response === null || policy.origins === null) return response;

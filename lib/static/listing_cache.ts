@@ -16,6 +16,13 @@ import type { LocateScope } from "./locate.ts";
 export const LISTING_MAX_AGE_MS = 60_000;
 
 /**
+ * Folder reads a worker holds queued or running at once; past it, a listing that needs another
+ * is refused (503) rather than queued, so requests for many large folders (whose clients may
+ * have left) cannot line up minutes of reading.
+ */
+export const MAX_QUEUED_READS = 4;
+
+/**
  * Bytes of rendered listing pages each worker keeps, so a page asked for again is sent, not
  * rendered again (a page of 1,000 rows is about 300 KB and 10 ms to render). A page larger than
  * a quarter of it is rendered per request and not kept.
@@ -65,6 +72,8 @@ export class ListingCache {
   #held = 0;
   /** The read in progress (or the last one): reads run one after another. */
   #reading: Promise<unknown> = Promise.resolve();
+  /** Reads queued or running. */
+  #queued = 0;
   #serial = 0;
   /** Rendered pages by listing serial and page key, least recently used first. */
   #pages = new Map<string, Uint8Array[]>();
@@ -103,6 +112,18 @@ export class ListingCache {
   }
 
   /**
+   * Whether the folder's listing would need a read that cannot be queued now: it is neither
+   * kept nor being read, and {@linkcode MAX_QUEUED_READS} reads are queued already.
+   *
+   * @param dirRealPath the folder's real path
+   * @param scope what hides entries
+   * @returns true when the listing should be refused for now
+   */
+  busy(dirRealPath: string, scope: ListingScope): boolean {
+    return this.#queued >= MAX_QUEUED_READS && !this.has(dirRealPath, scope);
+  }
+
+  /**
    * The folder's listing: kept, or read (in slices, after any read in progress).
    *
    * @param dirRealPath the folder's real path
@@ -119,10 +140,11 @@ export class ListingCache {
       this.#held -= kept.size;
       if (isCurrent(kept.stamp, stamp)) return this.#keep(key, kept);
     }
+    this.#queued++;
     const read = this.#reading.then(() =>
       readFolder(dirRealPath, { ...scope, maxEntries: this.#maxEntries })
     );
-    this.#reading = read.catch(() => {});
+    this.#reading = read.catch(() => {}).finally(() => this.#queued--);
     const serial = ++this.#serial;
     const entry: Kept = {
       stamp,

@@ -15,7 +15,7 @@ import { type ListingPaging, listingPieces } from "./listing_html.ts";
 import type { LocateScope } from "./locate.ts";
 import { preferredMedia } from "./qvalues.ts";
 import { EMPTY, finishHeaders, type HeaderPolicy } from "./respond.ts";
-import { FilesUnavailable, isGone } from "./unavailable.ts";
+import { FilesUnavailable, isGone, ListingsBusy } from "./unavailable.ts";
 
 /** What a listing needs to know about the request and the server. */
 export interface ListingRequest {
@@ -53,7 +53,8 @@ const encoder = new TextEncoder();
  * @param dirRealPath the folder's real path
  * @param parts the request, and the cache, policy and bounds
  * @returns the response, or null
- * @throws {FilesUnavailable} when the folder cannot be opened now (out of descriptors)
+ * @throws {FilesUnavailable} when the folder cannot be opened now (out of descriptors), or
+ *   {@linkcode ListingsBusy} when the worker has as many folder reads queued as it may
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -90,8 +91,12 @@ export function listingResponse(
     ["cache-control", "no-cache"],
   ], { policy: context.policy, vary: ["Accept"] });
   if (request.method === "HEAD") return { status: 200, headers, body: EMPTY };
+  if (context.cache.busy(dirRealPath, scope)) throw new ListingsBusy();
+  // Asked for now, so the bound on queued reads holds; awaited when the body is first read.
+  const listing = context.cache.get(dirRealPath, scope);
+  listing.catch(() => {}); // A client gone before its first read leaves no unhandled rejection.
   const page = async (): Promise<Page> => {
-    const folder = await context.cache.get(dirRealPath, scope);
+    const folder = await listing;
     const order = readOrder(request.query);
     const all = await folder.sorted(order);
     const paging = pagingOf(all.length, { query: request.query, ...context });

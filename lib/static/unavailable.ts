@@ -34,6 +34,19 @@ export class FilesUnavailable extends HttpError {
 }
 
 /**
+ * A listing that needs a folder read while the worker has as many queued as it may
+ * (`MAX_QUEUED_READS` in `listing_cache.ts`): answered like files that cannot be opened now,
+ * 503 with Retry-After, but not logged (it is load, not a fault).
+ */
+export class ListingsBusy extends FilesUnavailable {
+  /** Says the worker is busy reading folders. */
+  constructor() {
+    super(new Error("this worker is busy reading other folders"));
+    this.name = "ListingsBusy";
+  }
+}
+
+/**
  * Whether an error from opening or resolving a path means the path leads to no servable file
  * (so a lookup again, or a 404, is the truth): it is missing, a name on the way is not a folder,
  * symlinks loop, the file is unreadable, or Deno's permissions do not reach it. Anything else

@@ -3,6 +3,7 @@ import { DEFAULTS, type StaticSettings } from "../../lib/config/settings.ts";
 import { FileCache, TRUST_MS } from "../../lib/static/cache.ts";
 import { serveStatic, type StaticRequest, type StaticResponse } from "../../lib/static/handler.ts";
 import { header, withoutDescriptors } from "./_helpers.ts";
+import { ListingCache, MAX_QUEUED_READS } from "../../lib/static/listing_cache.ts";
 import type { FilesUnavailable } from "../../lib/static/unavailable.ts";
 
 /** Builds <base>/site (the root) next to <base>/site2 and <base>/secret.txt. */
@@ -593,4 +594,24 @@ Deno.test("serveStatic() answers 503 no-store with Retry-After for an existing f
   // A missing file is still a 404: only "not found" means not found.
   const missing = withoutDescriptors(() => serve("GET", "/nope.txt"));
   assert.equal(missing.status, 404);
+});
+
+Deno.test("serveStatic() answers a listing 503 without logging while its worker has MAX_QUEUED_READS folder reads queued", async () => {
+  const dirs = Array.from({ length: MAX_QUEUED_READS + 1 }, (_, i) => `/busy${i}/`);
+  for (const dir of dirs) await Deno.mkdir(`${root}${dir}`);
+  try {
+    const listings = new ListingCache(1000);
+    const told: unknown[] = [];
+    const settings = { ...DEFAULTS, listDirectories: true };
+    const options = { root, listings, settings, onUnavailable: (e: unknown) => told.push(e) };
+    const responses = dirs.map((target) =>
+      serveStatic({ method: "GET", target, headers: [] }, options)
+    );
+    assert.deepEqual(responses.map((r) => r.status), [...dirs.slice(1).map(() => 200), 503]);
+    assert.equal(header(responses.at(-1)!, "retry-after"), "1");
+    assert.equal(told.length, 0);
+    for (const response of responses) await bodyText(response);
+  } finally {
+    for (const dir of dirs) await Deno.remove(`${root}${dir}`);
+  }
 });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   ListingCache,
   MAX_KEPT_PAGE_BYTES,
+  MAX_QUEUED_READS,
   RENDERED_PAGES_BYTES,
 } from "../../lib/static/listing_cache.ts";
 
@@ -99,4 +100,22 @@ Deno.test("ListingCache keeps rendered pages within RENDERED_PAGES_BYTES, and no
     assert.equal(cache.page(listing, "p0"), undefined);
     assert.equal(cache.page(listing, `p${pages - 1}`)?.length, 2);
   });
+});
+
+Deno.test("ListingCache.busy() refuses a new read past MAX_QUEUED_READS, never a kept or shared one", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "heiretsu-lcache-" }));
+  try {
+    const dirs = Array.from({ length: MAX_QUEUED_READS + 1 }, (_, i) => `${root}/d${i}`);
+    for (const dir of dirs) await Deno.mkdir(dir);
+    const cache = new ListingCache(100);
+    const scope = scopeOf(root);
+    const reads = dirs.slice(0, MAX_QUEUED_READS).map((dir) => cache.get(dir, scope));
+    assert.equal(cache.busy(dirs[MAX_QUEUED_READS], scope), true);
+    // A folder being read is shared, not queued again.
+    assert.equal(cache.busy(dirs[0], scope), false);
+    await Promise.all(reads);
+    assert.equal(cache.busy(dirs[MAX_QUEUED_READS], scope), false);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
