@@ -15,10 +15,17 @@ const SLASH = 0x2f;
 /** Absolute-form (RFC 9112 §3.2.2): the scheme, the authority, then the path and query. */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;
 
+/** A backslash, which URL parsing would read as "/" in an http URL's path. */
+const BACKSLASH = /\\/g;
+
 /**
  * The absolute URL of a request. The scheme is always the listener's: a client's
  * `https://` on a plain listener is not believed. The host is the authority of an absolute-form
  * target, which RFC 9112 §3.2.2 says wins over Host, else the Host header.
+ *
+ * A `\` in the target is sent as `%5C`: the WHATWG URL parser reads it as `/` in an http URL,
+ * and `/public\..\admin` would reach the app as `/admin`, a path the client never sent. The app
+ * gets the path the client sent, with the backslash encoded.
  *
  * @param options the request-target, the Host header and the listener's scheme
  * @returns the URL text
@@ -30,12 +37,18 @@ const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;
  * assert.equal(String(origin), "http://example.com/a?b=1");
  * const absolute = requestUrl({ target: "https://x/y", host: "h", scheme: "http" });
  * assert.equal(String(absolute), "http://x/y");
+ * const backslash = requestUrl({ target: "/public\\..\\admin", host: "h", scheme: "http" });
+ * assert.equal(new URL(backslash).pathname, "/public%5C..%5Cadmin");
  * ```
  */
 export function requestUrl(
   options: { target: string; host: string | null; scheme: string },
 ): string {
-  const { target, host, scheme } = options;
+  const { host, scheme } = options;
+  // Fast path: nearly every target has no backslash, and no copy is made of it.
+  const target = options.target.includes("\\")
+    ? options.target.replace(BACKSLASH, "%5C")
+    : options.target;
   // Fast path: origin-form, checked before any pattern.
   if (target.charCodeAt(0) === SLASH) return `${scheme}://${host ?? "localhost"}${target}`;
   const absolute = ABSOLUTE_FORM.exec(target);
@@ -56,6 +69,10 @@ function absoluteAuthority(target: string): string | null {
   if (target.charCodeAt(0) === SLASH) return null;
   const absolute = ABSOLUTE_FORM.exec(target);
   if (absolute === null) return null;
+  // "http:///admin/panel": URL parsing would take "admin" for the host.
+  if (absolute[1] === "") {
+    throw new HttpError(400, "bad-host", "The request-target must name a host");
+  }
   if (absolute[1].includes("@")) {
     throw new HttpError(400, "bad-host", "The request-target must not carry user information");
   }
@@ -128,7 +145,14 @@ export function toRequest(incoming: IncomingRequest, scheme: "http" | "https" = 
     // then copy and refill it: toRequest() of a GET with 3 fields 3.2 µs → 2.7 µs, 10 fields
     // 5.4 µs → 4.2 µs.
     const fields = request.headers;
-    for (const [name, value] of headers) fields.append(name, value);
+    // Cookie fields are joined with "; " (RFC 9110 §5.3, RFC 6265 §5.4), as `Deno.serve` does:
+    // Headers joins a repeated field with ", ", and cookie parsers then lose a cookie.
+    let cookie: string | null = null;
+    for (const [name, value] of headers) {
+      if (name !== "cookie") fields.append(name, value);
+      else cookie = cookie === null ? value : `${cookie}; ${value}`;
+    }
+    if (cookie !== null) fields.append("cookie", cookie);
     return request;
   } catch (error) {
     // The parser has checked method and fields, so what Request refuses is the URL.

@@ -7,6 +7,9 @@
 import { HttpError } from "../http/errors.ts";
 import type { RequestParser } from "../http/parser.ts";
 
+/** A stream that pulls only when its reader asks, never ahead. */
+const ON_DEMAND: QueuingStrategy<Uint8Array> = { highWaterMark: 0 };
+
 /** Where a body is: `unread` → `reading` → `done`. */
 export type BodyState = "unread" | "reading" | "done";
 
@@ -115,7 +118,9 @@ export class RequestBody {
   }
 
   /**
-   * The body as a stream for a `Request`; errors with the HttpError a read throws.
+   * The body as a stream for a `Request`; errors with the HttpError a read throws. Nothing is
+   * read until the app reads: with the default high-water mark the stream pulled once as it was
+   * made, which sent `100 Continue` to a client whose body the app never wanted.
    *
    * @returns a byte stream that pulls from the client as it is read
    */
@@ -126,6 +131,6 @@ export class RequestBody {
         if (bytes === null) controller.close();
         else controller.enqueue(bytes);
       },
-    });
+    }, ON_DEMAND);
   }
 }

@@ -3,6 +3,7 @@ import { requestUrl, toRequest } from "../../lib/app/request.ts";
 import type { IncomingRequest } from "../../lib/worker/handler.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { RequestBody } from "../../lib/worker/request_body.ts";
+import type { RequestParser } from "../../lib/http/parser.ts";
 
 function incoming(method: string, target: string, headers: Array<[string, string]>) {
   return {
@@ -116,9 +117,11 @@ Deno.test("toRequest() gives the fields in order, repeats and all, as a Request 
     ["set-cookie", "c=3"],
     ["set-cookie", "d=4"],
   ];
+  // The two Cookie fields are one, joined with "; " (see the test on cookies below).
+  const joined = fields.filter(([name]) => name !== "cookie").concat([["cookie", "a=1; b=2"]]);
   for (const method of ["GET", "HEAD", "OPTIONS", "DELETE", "POST"]) {
     const built = toRequest(incoming(method, "/", fields));
-    const expected = new Request("http://example.com/", { method, headers: fields });
+    const expected = new Request("http://example.com/", { method, headers: joined });
     assert.deepEqual([...built.headers], [...expected.headers], method);
     assert.deepEqual(built.headers.getSetCookie(), ["c=3", "d=4"]);
     assert.equal(built.method, method);
@@ -178,4 +181,56 @@ Deno.test("toRequest() a field value Request refuses is 400", () => {
     assert.equal(statusOf(() => toRequest(incoming("GET", "/", fields))), 400);
     assert.equal(statusOf(() => toRequest(withBody(incoming("POST", "/", fields), "x"))), 400);
   }
+});
+
+Deno.test('toRequest() joins Cookie fields with "; " (RFC 6265 §5.4), not ", "', () => {
+  const fields: Array<[string, string]> = [
+    ["host", "h"],
+    ["cookie", "a=1; b=2"],
+    ["x-a", "1"],
+    ["cookie", "c=3"],
+  ];
+  const built = toRequest(incoming("GET", "/", fields));
+  assert.equal(built.headers.get("cookie"), "a=1; b=2; c=3");
+  assert.equal(
+    toRequest(incoming("GET", "/", [["host", "h"], ["cookie", "a=1"]])).headers
+      .get("cookie"),
+    "a=1",
+  );
+});
+
+Deno.test("toRequest() keeps a backslash of the target: the app's path is the one the client sent", () => {
+  // URL parsing reads "\\" as "/" in an http URL: "/public\\..\\admin" would have been "/admin".
+  const built = toRequest(incoming("GET", "/public\\..\\admin?q=\\", [["host", "h"]]));
+  assert.equal(new URL(built.url).pathname, "/public%5C..%5Cadmin");
+  assert.equal(new URL(built.url).searchParams.get("q"), "\\");
+  // A backslash in an absolute-form authority makes no host: 400.
+  assert.equal(statusOf(() => toRequest(incoming("GET", "http://a\\b/c", [["host", "h"]]))), 400);
+});
+
+Deno.test("toRequest() an absolute-form target without a host is 400, not a host taken from its path", () => {
+  assert.equal(
+    statusOf(() => toRequest(incoming("GET", "http:///admin/panel", [["host", "h"]]))),
+    400,
+  );
+});
+
+Deno.test("toRequest() reads no body byte, and sends no 100 Continue, until the app reads", async () => {
+  const events = [{ kind: "body", data: new TextEncoder().encode("abc") }, { kind: "end" }];
+  let firstReads = 0;
+  const body = new RequestBody({
+    parser: { next: () => events.shift() } as unknown as RequestParser,
+    maxBodyBytes: 1024,
+    needData: () => Promise.resolve(false),
+    onFirstRead: () => void firstReads++,
+  });
+  const request = incoming("POST", "/", [["host", "h"], ["content-length", "3"]]);
+  (request as { body: unknown }).body = body;
+  const built = toRequest(request);
+  // Turns for a stream that pulls as it is made (its default high-water mark is 1).
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(firstReads, 0);
+  assert.equal(body.state, "unread");
+  assert.equal(await built.text(), "abc");
+  assert.equal(firstReads, 1);
 });

@@ -65,13 +65,18 @@ Deno.test("buildRequestHead() requires exactly one Host on HTTP/1.1", () => {
   );
 });
 
+Deno.test("buildRequestHead() rejects an empty Host with 400, in HTTP/1.1 and HTTP/1.0", () => {
+  // Taken as given, "Host:" and "/admin/panel" made an app's URL "http:///admin/panel".
+  assert.deepEqual(failure(() => buildRequestHead(GET11, [["host", ""]])), [400, "empty-host"]);
+  assert.deepEqual(failure(() => buildRequestHead(GET10, [["host", ""]])), [400, "empty-host"]);
+});
+
 for (
   const host of [
     "example.com",
     "example.com:8080",
     "127.0.0.1:80",
     "[::1]:443",
-    "",
     "xn--bcher-kva.example",
     ":8080",
     "a:",
