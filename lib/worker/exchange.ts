@@ -471,8 +471,10 @@ export class Exchange {
       this.#log("failed");
       return this.#finish({ close: true, leftover: NOTHING });
     }
-    if (!(error instanceof HttpError)) this.#io.logError({ head, error, afterHead: false });
     const status = error instanceof HttpError ? error.status : 500;
+    // A 500 is ours (an app's throw, a header it set that cannot be sent): its reason goes to
+    // the error log. A 4xx, 501 or 505 answers what the client sent, and its access line says so.
+    if (status === 500) this.#io.logError({ head, error, afterHead: false });
     try {
       await this.#respond(head, statusResponse(status), null);
     } catch {

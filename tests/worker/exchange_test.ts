@@ -3,7 +3,12 @@
  * each step.
  */
 import assert from "node:assert/strict";
-import { type AccessEntry, Exchange, type ExchangeIo } from "../../lib/worker/exchange.ts";
+import {
+  type AccessEntry,
+  Exchange,
+  type ExchangeIo,
+  type Failure,
+} from "../../lib/worker/exchange.ts";
 import type { RequestHandler } from "../../lib/worker/handler.ts";
 import type { ResponseEnd } from "../../lib/worker/response_writer.ts";
 import { BufferShelf } from "../../lib/worker/shelf.ts";
@@ -19,8 +24,9 @@ interface Sent {
 /** A worker's services that record what an exchange sends; no credit ever comes back. */
 function fakeIo(
   handle: RequestHandler,
-): { io: ExchangeIo; sent: Sent[]; pulls: number[]; logs: AccessEntry[] } {
+): { io: ExchangeIo; sent: Sent[]; pulls: number[]; logs: AccessEntry[]; errors: Failure[] } {
   const sent: Sent[] = [];
+  const errors: Failure[] = [];
   const pulls: number[] = [];
   const logs: AccessEntry[] = [];
   const io: ExchangeIo = {
@@ -32,14 +38,14 @@ function fakeIo(
     parserStorage: new BufferShelf(4096, 4),
     pull: (_stream, bytes) => pulls.push(bytes),
     log: (entry) => logs.push(entry),
-    logError: () => {},
+    logError: (failure) => void errors.push(failure),
     scratch: new Uint8Array(512 * 1024),
     windowBytes: 1024,
     backlogged: () => false,
     whenFlushed: () => Promise.resolve(),
     send: (_stream, bytes, end) => sent.push({ text: new TextDecoder().decode(bytes), end }),
   };
-  return { io, sent, pulls, logs };
+  return { io, sent, pulls, logs, errors };
 }
 
 function start(head: string) {
@@ -277,4 +283,28 @@ Deno.test("Exchange logs a stream that fails after the head as failed", async ()
   assert.equal(logs.length, 1);
   assert.equal(logs[0].ended, "failed");
   assert.equal(logs[0].status, 200);
+});
+
+Deno.test("Exchange logs the reason of every 500 it makes, an unsendable header value's too", async () => {
+  const { io, sent, errors } = fakeIo(() => ({
+    status: 200,
+    headers: [["x-bad", "a\u0001b"]],
+    body: { kind: "empty" },
+  }));
+  await new Exchange(io, start("GET /bad HTTP/1.1\r\nHost: a\r\n\r\n")).run();
+  assert.match(sent[0].text, /^HTTP\/1.1 500 /);
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0].error), /x-bad/);
+  assert.equal(errors[0].head?.target, "/bad");
+});
+
+Deno.test("Exchange logs no error for a 4xx or 501 the client's request earned", async () => {
+  const { io, sent, errors } = fakeIo(() => ({
+    status: 204,
+    headers: [],
+    body: { kind: "empty" },
+  }));
+  await new Exchange(io, start("GET / HTTP/1.1\r\nHost:\r\n\r\n")).run();
+  assert.match(sent[0].text, /^HTTP\/1.1 400 /);
+  assert.equal(errors.length, 0);
 });
