@@ -109,7 +109,8 @@ export class Relay {
   /**
    * The client of an active request closed its sending side: tell the worker once every byte
    * before the end is delivered, so the app's request.signal aborts (as Go's server cancels the
-   * request context); the response is still written if the client is reading.
+   * request context). A response of known length is still written; a streamed one is ended and
+   * the connection closed (see `Exchange`).
    *
    * @param c the connection
    */
@@ -239,6 +240,8 @@ export class Relay {
     this.#streams.set(stream, c);
     const { remote, remotePort: port } = c;
     worker.channel.send(...encodeToWorker({ kind: "request", stream, remote, port, head }));
+    // A request that waited (held, queued) after its client closed its side learns it now.
+    if (c.ended) this.onEnd(c);
     c.resumeReading();
   }
 
@@ -260,6 +263,11 @@ export class Relay {
     }
     if (!message.end) return;
     this.#release(c);
+    // The client left a streamed response: what is queued for it is dropped with the socket.
+    if (message.reset) {
+      c.destroy();
+      return this.drainQueue();
+    }
     if (message.leftover.byteLength > 0) c.inbound.unshift(message.leftover);
     this.#nextRequest(c, message.close);
     this.drainQueue();

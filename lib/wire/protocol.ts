@@ -34,6 +34,8 @@ export const FLAG_EOF = 1;
 export const FLAG_END = 1;
 /** Flag on a `data` record: close the connection once the bytes are written. */
 export const FLAG_CLOSE = 2;
+/** Flag on a `data` record: the client left; drop the bytes still queued and close at once. */
+export const FLAG_RESET = 4;
 
 /** Main thread → worker. */
 export type ToWorker =
@@ -50,7 +52,9 @@ export type ToWorker =
 export type ToMain =
   /**
    * Response bytes. With `end`, the response is complete and `leftover` holds request bytes the
-   * worker received but did not use (the start of a pipelined request).
+   * worker received but did not use (the start of a pipelined request). With `reset` (and `end`
+   * and `close`), the response was cut short because the client left: bytes still queued for
+   * the socket are dropped and it closes at once.
    */
   | {
     kind: "data";
@@ -58,6 +62,7 @@ export type ToMain =
     bytes: Uint8Array;
     end: boolean;
     close: boolean;
+    reset: boolean;
     leftover: Uint8Array;
   }
   /** The worker wants up to `bytes` more request bytes (a body). */
@@ -246,7 +251,8 @@ export function encodeToMain(message: ToMain): [RecordHeader, ...Uint8Array[]] {
   const { stream } = message;
   switch (message.kind) {
     case "data": {
-      const flags = (message.end ? FLAG_END : 0) | (message.close ? FLAG_CLOSE : 0);
+      const flags = (message.end ? FLAG_END : 0) | (message.close ? FLAG_CLOSE : 0) |
+        (message.reset ? FLAG_RESET : 0);
       const header = { kind: KIND.data, flags, stream, arg: message.bytes.byteLength };
       return [header, message.bytes, message.leftover];
     }
@@ -281,6 +287,7 @@ export function decodeToMain(record: RingRecord): ToMain {
         bytes: record.payload.subarray(0, record.arg),
         end: (record.flags & FLAG_END) !== 0,
         close: (record.flags & FLAG_CLOSE) !== 0,
+        reset: (record.flags & FLAG_RESET) !== 0,
         // Nearly every response leaves nothing over: no view to make for it.
         leftover: record.arg === record.payload.byteLength
           ? NO_BYTES

@@ -170,6 +170,7 @@ export class Exchange {
     if (eof) {
       this.#eof = true;
       this.#aborted?.abort(new AbortedError("the client closed its side"));
+      if (this.#writer?.streaming) return this.#hangUp();
     }
     this.#resume();
   }
@@ -194,6 +195,21 @@ export class Exchange {
     this.#aborted?.abort(new AbortedError("the client went away"));
     this.#completed?.resolve();
     this.#resume();
+  }
+
+  /**
+   * The client closed its sending side while a streamed body goes out, or before it began: the
+   * exchange ends at once, as if the connection were gone (the app's stream is cancelled, its
+   * signal aborts, `completed` settles, the access line says 499) and the main thread closes the
+   * connection. TCP cannot tell a client that half-closed from one that left, and a stream may
+   * never end (server-sent events), nor write again to find out. A body whose length is known
+   * (bytes, a file) is still sent whole: `nc -q` half-closes after its request and reads on.
+   */
+  #hangUp(): void {
+    this.abort();
+    // Bytes still queued on the main thread would hold the socket for a client that may not
+    // read them, until the send timeout: they are dropped.
+    this.#io.send(this.#stream, NOTHING, { close: true, reset: true, leftover: NOTHING });
   }
 
   /**
@@ -322,6 +338,11 @@ export class Exchange {
     const chunked = streamed && head?.version === "HTTP/1.1";
     // Without a length or chunking, the end of the body is the end of the connection.
     if (streamed && !chunked) close = true;
+    if (this.#eof && !bodiless && response.body.kind === "stream") {
+      releaseBody(response.body);
+      this.#hangUp();
+      throw new AbortedError();
+    }
     const early = body === null || body.state === "done";
     const text = this.#headText(head, response, { close, chunked });
     if (!this.#enter("responding")) {

@@ -17,6 +17,8 @@ import type { BodyPart, FileRange } from "./handler.ts";
 export interface ResponseEnd {
   close: boolean;
   leftover: Uint8Array;
+  /** The client left: what is still queued for the socket is dropped and it closes at once. */
+  reset?: boolean;
 }
 
 /** What the writer needs from its worker. */
@@ -70,6 +72,11 @@ export class ResponseWriter {
   /** Response bytes the main thread reported written to the socket (the access log's count). */
   get writtenBytes(): number {
     return this.#written;
+  }
+
+  /** Whether a stream's body is going out (its end is not known until it comes). */
+  get streaming(): boolean {
+    return this.#reader !== null;
   }
 
   /**

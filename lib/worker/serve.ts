@@ -30,6 +30,7 @@ import { BurstLog, type FilesUnavailable } from "../static/unavailable.ts";
 import { appHandler } from "../app/handler.ts";
 import { loadApp } from "../app/load.ts";
 import type { PlannedResponse, RequestHandler } from "./handler.ts";
+import type { ResponseEnd } from "./response_writer.ts";
 
 /** Sends an event to the main thread (or to the app's host, which relays it). */
 export type PostEvent = (event: WorkerEvent) => void;
@@ -200,12 +201,14 @@ function exchangeIo(
   const send = (
     stream: number,
     bytes: Uint8Array,
-    end?: { close: boolean; leftover: Uint8Array },
+    end?: ResponseEnd,
   ) => {
     const close = end?.close ?? false;
+    const reset = end?.reset ?? false;
     const leftover = end?.leftover ?? NOTHING;
+    const last = end !== undefined;
     channel.send(
-      ...encodeToMain({ kind: "data", stream, bytes, end: end !== undefined, close, leftover }),
+      ...encodeToMain({ kind: "data", stream, bytes, end: last, close, reset, leftover }),
     );
   };
   return {

@@ -308,3 +308,96 @@ Deno.test("Exchange logs no error for a 4xx or 501 the client's request earned",
   assert.match(sent[0].text, /^HTTP\/1.1 400 /);
   assert.equal(errors.length, 0);
 });
+
+/** An app's event stream: one event, then nothing; `cancelled` once the server cancels it. */
+function idleEvents() {
+  const state = { cancelled: false };
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode("data: 0\n\n"));
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  });
+  return { state, stream };
+}
+
+Deno.test("Exchange ends a streamed response at once when the client closes its side", async () => {
+  const { state, stream } = idleEvents();
+  let completed = false;
+  const { io, sent, logs } = fakeIo((incoming) => {
+    incoming.completed.then(() => (completed = true));
+    return { status: 200, headers: [], body: { kind: "stream", stream } };
+  });
+  const exchange = new Exchange(io, start("GET /events HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.match(sent.map((s) => s.text).join(""), /data: 0/);
+  assert.equal(logs.length, 0, "the stream is idle, no write pending");
+  exchange.receive(new Uint8Array(), true);
+  await done;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(state.cancelled, true, "the app's stream was cancelled");
+  assert.equal(completed, true);
+  assert.equal(exchange.state, "aborted");
+  const end = { close: true, reset: true, leftover: new Uint8Array() };
+  assert.deepEqual(sent.at(-1), { text: "", end });
+  assert.equal(logs.length, 1);
+  assert.equal(logs[0].ended, "aborted");
+});
+
+Deno.test("Exchange ends a streamed response waiting for credit when the client closes its side", async () => {
+  const stream = new ReadableStream<Uint8Array>({
+    pull: (controller) => controller.enqueue(new Uint8Array(4096)),
+  });
+  const { io, sent, logs } = fakeIo(() => ({
+    status: 200,
+    headers: [],
+    body: { kind: "stream", stream },
+  }));
+  const exchange = new Exchange(io, start("GET /events HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const before = sent.length;
+  exchange.receive(new Uint8Array(), true);
+  await done;
+  assert.equal(sent.length, before + 1, "only the closing end after the close");
+  assert.equal(sent.at(-1)?.end?.close, true);
+  assert.equal(logs[0].ended, "aborted");
+});
+
+Deno.test("Exchange does not start a streamed body for a client that closed its side", async () => {
+  const { state, stream } = idleEvents();
+  const answer = Promise.withResolvers<PlannedResponse>();
+  const { io, sent, logs } = fakeIo(() => answer.promise);
+  const exchange = new Exchange(io, start("GET /events HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  exchange.receive(new Uint8Array(), true);
+  answer.resolve({ status: 200, headers: [], body: { kind: "stream", stream } });
+  await done;
+  assert.equal(state.cancelled, true);
+  assert.deepEqual(sent.map((s) => [s.text, s.end?.close]), [["", true]]);
+  assert.deepEqual([logs[0].status, logs[0].ended], [499, "aborted"]);
+});
+
+Deno.test("Exchange still sends a whole body to a client that closed its side after its request", async () => {
+  const answer = Promise.withResolvers<PlannedResponse>();
+  const { io, sent, logs } = fakeIo(() => answer.promise);
+  const exchange = new Exchange(io, start("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const done = exchange.run();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  // As `printf 'GET / …' | nc -q 5 host port` does.
+  exchange.receive(new Uint8Array(), true);
+  const bytes = encoder.encode("ok");
+  answer.resolve({
+    status: 200,
+    headers: [["content-length", "2"]],
+    body: { kind: "bytes", bytes },
+  });
+  await done;
+  assert.equal(exchange.state, "done");
+  assert.match(sent[0].text, /^HTTP\/1.1 200 OK\r\n[^]*\r\n\r\nok$/);
+  assert.deepEqual([logs[0].status, logs[0].ended], [200, "complete"]);
+});
