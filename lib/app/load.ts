@@ -17,11 +17,15 @@ export interface AppInfo {
 export type AppFetch = (request: Request, info: AppInfo) => Response | Promise<Response>;
 
 /**
- * Imports the module and returns its `fetch`, bound to the default export.
+ * Imports the module and returns its `fetch`, bound to the default export. Given the listening
+ * address, it calls the export's `onListen(addr)`, if it has one, as `deno serve` does: once per
+ * server, by worker 1 only (`deno serve --parallel` calls it in its first isolate alone), before
+ * any request is served.
  *
  * @param url the module's file: URL
+ * @param options the address for `onListen`, or null in a worker that does not call it
  * @returns the handler
- * @throws {Error} with a message that says what the module lacks
+ * @throws {Error} with a message that says what the module lacks, or what its onListen threw
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -30,9 +34,18 @@ export type AppFetch = (request: Request, info: AppInfo) => Response | Promise<R
  * const fetch = await loadApp(`data:application/javascript,${encodeURIComponent(source)}`);
  * const info = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 } };
  * assert.equal(await (await fetch(new Request("http://x/"), info as never)).text(), "hi");
+ * const listening = { transport: "tcp" as const, hostname: "127.0.0.1", port: 8000 };
+ * const heard: unknown[] = [];
+ * Object.assign(globalThis, { heard });
+ * const told = "export default { fetch() {}, onListen(addr) { globalThis.heard.push(addr) } }";
+ * await loadApp(`data:application/javascript,${encodeURIComponent(told)}`, { listening });
+ * assert.deepEqual(heard, [listening]);
  * ```
  */
-export async function loadApp(url: string): Promise<AppFetch> {
+export async function loadApp(
+  url: string,
+  options: { listening: Deno.NetAddr | null } = { listening: null },
+): Promise<AppFetch> {
   let module;
   try {
     module = await import(url);
@@ -45,6 +58,15 @@ export async function loadApp(url: string): Promise<AppFetch> {
     throw new Error(
       `app ${url}: its default export must have a fetch(request, info) method, like \`export default { fetch }\``,
     );
+  }
+  if (options.listening !== null && typeof app.onListen === "function") {
+    // Not awaited, as Deno.serve does not await it: a promise that never settles must not hold
+    // the worker's start.
+    try {
+      app.onListen({ ...options.listening });
+    } catch (error) {
+      throw new Error(`app ${url}: its onListen(addr) threw: ${(error as Error)?.message ?? error}`);
+    }
   }
   return (request, info) => app.fetch(request, info);
 }

@@ -64,6 +64,8 @@ export class WorkerPool {
   #next = 0;
   #stopped = false;
   #started = false;
+  /** The listening address, for worker 1's first start (the app's onListen). */
+  #listening: Deno.NetAddr | null = null;
   #permissions: Deno.PermissionOptionsObject;
 
   /**
@@ -91,9 +93,11 @@ export class WorkerPool {
   /**
    * Spawns every worker and resolves once all are ready.
    *
+   * @param listening the address the server listens on, which worker 1 gives the app's onListen
    * @returns when the pool can serve
    */
-  async start(): Promise<void> {
+  async start(listening: Deno.NetAddr | null = null): Promise<void> {
+    this.#listening = listening;
     const ready: Promise<void>[] = [];
     for (let id = 1; id <= this.#config.workers; id++) ready.push(this.#spawn(id));
     // The first failure fails the start; the others, if any, have nobody left to hear them.
@@ -275,6 +279,7 @@ export class WorkerPool {
       logFormat: c.logFormat,
       healthPath: c.healthPath,
       logHealth: c.logHealth,
+      listening: id === 1 && !this.#started ? this.#listening : null,
     };
   }
 

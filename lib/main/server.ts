@@ -105,7 +105,7 @@ export class Server {
   async start(): Promise<void> {
     this.#listener = this.#listen();
     try {
-      await this.#pool.start();
+      await this.#pool.start(this.#listener.addr as Deno.NetAddr);
     } catch (error) {
       this.#listener.close();
       throw error;

@@ -108,6 +108,11 @@ export interface WorkerInit {
   healthPath: string | null;
   /** Whether requests answered by the health check are written to the access log. */
   logHealth: boolean;
+  /**
+   * The address the server listens on, for the app's `onListen`: given to worker 1 when the
+   * server starts, null for the others and for every replacement, so it is called once.
+   */
+  listening: Deno.NetAddr | null;
 }
 
 /**

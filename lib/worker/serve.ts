@@ -89,7 +89,7 @@ async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
     const options = { root: root!, ...shared };
     return ({ head }) => serveStatic(head, options);
   }
-  const app = appHandler(await loadApp(init.app), {
+  const app = appHandler(await loadApp(init.app, { listening: init.listening }), {
     scheme: init.scheme,
     extraHeaders: init.static.extraHeaders,
   });
