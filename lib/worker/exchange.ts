@@ -242,6 +242,8 @@ export class Exchange {
       await this.#fail(head, error);
     } finally {
       this.#completed?.resolve();
+      // As `Deno.serve` does: an app that cleans up on abort cleans up after every response.
+      this.#aborted?.abort(responseDone());
       // A body's stream may be read after the response (an app can keep it), so only a request
       // without one is sure never to touch the parser again.
       if (head === null || head.framing.kind === "none") {
@@ -268,15 +270,16 @@ export class Exchange {
   }
 
   /**
-   * The signal that aborts when the client goes away, made on first use.
+   * The signal that aborts when the client goes away or the response is done, made on first use.
    *
    * @returns the signal
    */
   signal(): AbortSignal {
-    this.#aborted ??= new AbortController();
+    if (this.#aborted !== null) return this.#aborted.signal;
+    this.#aborted = new AbortController();
     if (this.#isAborted() || this.#eof) {
       this.#aborted.abort(new AbortedError("the client went away"));
-    }
+    } else if (this.#state === "done") this.#aborted.abort(responseDone());
     return this.#aborted.signal;
   }
 
@@ -559,6 +562,11 @@ class Incoming implements IncomingRequest {
   get completed(): Promise<void> {
     return this.#exchange.completed();
   }
+}
+
+/** The reason a request's signal aborts when its response is done, as `Deno.serve` gives it. */
+function responseDone(): DOMException {
+  return new DOMException("The request has been completed: its response is sent", "AbortError");
 }
 
 function headerValue(head: RequestHead, name: string): string | null {

@@ -9,7 +9,7 @@ import {
   type ExchangeIo,
   type Failure,
 } from "../../lib/worker/exchange.ts";
-import type { RequestHandler } from "../../lib/worker/handler.ts";
+import type { IncomingRequest, RequestHandler } from "../../lib/worker/handler.ts";
 import type { ResponseEnd } from "../../lib/worker/response_writer.ts";
 import { BufferShelf } from "../../lib/worker/shelf.ts";
 import type { PlannedResponse } from "../../lib/worker/handler.ts";
@@ -400,4 +400,45 @@ Deno.test("Exchange still sends a whole body to a client that closed its side af
   assert.equal(exchange.state, "done");
   assert.match(sent[0].text, /^HTTP\/1.1 200 OK\r\n[^]*\r\n\r\nok$/);
   assert.deepEqual([logs[0].status, logs[0].ended], [200, "complete"]);
+});
+
+Deno.test("Exchange aborts the request's signal once the response is done, as Deno.serve does", async () => {
+  let signal: AbortSignal | null = null;
+  let incoming: IncomingRequest | null = null;
+  const { io } = fakeIo((request) => {
+    incoming = request;
+    signal = request.signal;
+    return { status: 204, headers: [], body: { kind: "empty" } };
+  });
+  await new Exchange(io, start("GET / HTTP/1.1\r\nHost: a\r\n\r\n")).run();
+  assert.equal(signal!.aborted, true);
+  assert.equal((signal!.reason as DOMException).name, "AbortError");
+  // A signal first asked for after the response is aborted too.
+  const late = fakeIo((request) => {
+    incoming = request;
+    return { status: 204, headers: [], body: { kind: "empty" } };
+  });
+  await new Exchange(late.io, start("GET / HTTP/1.1\r\nHost: a\r\n\r\n")).run();
+  assert.equal(incoming!.signal.aborted, true);
+});
+
+Deno.test("Exchange does not abort the signal while a streamed response goes on", async () => {
+  let signal: AbortSignal | null = null;
+  const body = Promise.withResolvers<void>();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await body.promise;
+      controller.close();
+    },
+  });
+  const { io } = fakeIo((request) => {
+    signal = request.signal;
+    return { status: 200, headers: [], body: { kind: "stream", stream } };
+  });
+  const done = new Exchange(io, start("GET / HTTP/1.1\r\nHost: a\r\n\r\n")).run();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(signal!.aborted, false);
+  body.resolve();
+  await done;
+  assert.equal(signal!.aborted, true);
 });
