@@ -65,7 +65,9 @@ export async function loadApp(
     try {
       app.onListen({ ...options.listening });
     } catch (error) {
-      throw new Error(`app ${url}: its onListen(addr) threw: ${(error as Error)?.message ?? error}`);
+      throw new Error(
+        `app ${url}: its onListen(addr) threw: ${(error as Error)?.message ?? error}`,
+      );
     }
   }
   return (request, info) => app.fetch(request, info);

@@ -1,7 +1,9 @@
 /**
  * `Response` → wire: status, headers (each Set-Cookie kept apart) and the body, sent with a
  * Content-Length when it is all there at once, streamed (chunked) otherwise. The app cannot
- * break framing: hop-by-hop headers and its own Content-Length are the server's business.
+ * break framing: hop-by-hop headers are the server's business, and so is the length of a body
+ * it has whole. An app's Content-Length on a streamed body is sent as given, and the writer
+ * holds the stream to it.
  *
  * @module
  */
@@ -87,18 +89,17 @@ export function fromResponse(
   // (with the reads and the headers below: 3.5 µs → 2.5 µs for `new Response("hello\n")`).
   const planning = plan(response, headers, options.ended);
   if (options.method !== "HEAD" && !isBodiless(status)) return planning;
-  return planning.then((planned) => withoutBody(planned, response));
+  return planning.then(withoutBody);
 }
 
-/** HEAD gets GET's headers and no body: the length when it was known at once, else none. */
-function withoutBody(planned: PlannedResponse, response: Response): PlannedResponse {
+/**
+ * HEAD gets GET's headers and no body: the length when it was known at once or the app gave it,
+ * else none.
+ */
+function withoutBody(planned: PlannedResponse): PlannedResponse {
   const { status } = planned;
   const headers = planned.headers as Array<[string, string]>;
   if (planned.body.kind === "stream") planned.body.stream.cancel().catch(() => {});
-  const declared = response.headers.get("content-length");
-  if (planned.body.kind === "stream" && declared !== null && !isBodiless(status)) {
-    headers.push(["content-length", declared]);
-  }
   if (isBodiless(status)) removeHeader(headers, "content-length");
   return { status, headers, body: { kind: "empty" } };
 }
@@ -159,6 +160,9 @@ async function plan(
     return { status, headers, body: { kind: "bytes", bytes } };
   }
   const resumed = resume(reader, [Promise.resolve({ done: false, value: bytes }), next.read]);
+  // The app's own length is sent as it gave it: the writer holds the stream to it.
+  const declared = declaredLength(response.headers, resumed);
+  if (declared !== null) headers.push(["content-length", declared]);
   return { status, headers, body: { kind: "stream", stream: resumed } };
 }
 
@@ -204,6 +208,22 @@ function bodyBytes(
   reader.cancel().catch(() => {});
   throw new TypeError(
     `the app's response body gave ${what}: each chunk of a body stream must be a Uint8Array`,
+  );
+}
+
+/**
+ * The app's Content-Length for a streamed body, or null without one. One that is not a length
+ * fails the response (a 500 with the reason logged): a guess would frame the body wrongly.
+ */
+function declaredLength(headers: Headers, stream: ReadableStream<Uint8Array>): string | null {
+  const declared = headers.get("content-length");
+  if (declared === null) return null;
+  if (/^[0-9]{1,15}$/.test(declared)) return declared;
+  stream.cancel().catch(() => {});
+  throw new TypeError(
+    `the app's Content-Length ${
+      JSON.stringify(declared)
+    } is not a length: send a number of bytes, or no Content-Length for a streamed body`,
   );
 }
 

@@ -359,7 +359,13 @@ export class Exchange {
     const end = early ? this.#end(close) : undefined;
     const after = { head, body, close, end };
     // The writer never throws: a failure comes as a rejected promise.
-    const sending = this.#sendBody(text, bodiless ? EMPTY : response.body, { chunked, end });
+    // A stream with its length (an app's Content-Length) must give exactly that many bytes.
+    const length = streamed || bodiless ? undefined : declaredLength(response);
+    const sending = this.#sendBody(text, bodiless ? EMPTY : response.body, {
+      chunked,
+      length,
+      end,
+    });
     if (sending === undefined) {
       releaseBody(response.body);
       return this.#sent(after);
@@ -407,10 +413,10 @@ export class Exchange {
   #sendBody(
     text: string,
     body: PlannedResponse["body"],
-    options: { chunked: boolean; end: ResponseEnd | undefined },
+    options: { chunked: boolean; length: number | undefined; end: ResponseEnd | undefined },
   ): void | Promise<void> {
     const writer = this.#writer!;
-    const { end } = options;
+    const { end, length } = options;
     switch (body.kind) {
       case "empty":
         return writer.sendParts(text, { parts: [], end });
@@ -421,7 +427,12 @@ export class Exchange {
       case "parts":
         return writer.sendParts(text, { parts: body.parts, end });
       case "stream":
-        return writer.sendStream(text, { stream: body.stream, chunked: options.chunked, end });
+        return writer.sendStream(text, {
+          stream: body.stream,
+          chunked: options.chunked,
+          length,
+          end,
+        });
     }
   }
 
@@ -567,6 +578,13 @@ class Incoming implements IncomingRequest {
 /** The reason a request's signal aborts when its response is done, as `Deno.serve` gives it. */
 function responseDone(): DOMException {
   return new DOMException("The request has been completed: its response is sent", "AbortError");
+}
+
+/** The Content-Length of a streamed response, which the writer holds it to; else undefined. */
+function declaredLength(response: PlannedResponse): number | undefined {
+  if (response.body.kind !== "stream") return undefined;
+  for (const [name, value] of response.headers) if (name === "content-length") return Number(value);
+  return undefined;
 }
 
 function headerValue(head: RequestHead, name: string): string | null {

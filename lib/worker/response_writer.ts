@@ -38,6 +38,23 @@ export interface WriterIo {
 /** Thrown by the writer once the connection is gone. */
 export class AbortedError extends Error {}
 
+/** A streamed body whose length is not the Content-Length its head announced. */
+export class LengthMismatchError extends Error {
+  /**
+   * Says how the body and the announced length differ.
+   *
+   * @param counts the announced length, and the bytes the stream gave ("more" when past it)
+   */
+  constructor(counts: { length: number; given: number | "more" }) {
+    const { length, given } = counts;
+    super(
+      given === "more"
+        ? `the response body is longer than its Content-Length of ${length} bytes: the connection was closed short of it; send the length of the body or none`
+        : `the response body ended after ${given} of the ${length} bytes its Content-Length announced: the connection was closed; send the length of the body or none`,
+    );
+  }
+}
+
 /** Room a chunk-size line and its CRLFs take around chunk data. */
 const CHUNK_FRAMING_BYTES = 20;
 
@@ -150,13 +167,25 @@ export class ResponseWriter {
    * Sends the head, then the stream's chunks as they come, framed as chunked transfer coding
    * when `chunked`; each chunk is flushed at once (server-sent events rely on it).
    *
+   * With a `length` (the Content-Length the head announced) the stream must give exactly that
+   * many bytes: the piece that completes it is held until the stream is seen to end, so a body
+   * that runs short or long fails (and its connection closes) without a byte count that looks
+   * complete ever reaching the client.
+   *
    * @param head the head's text
-   * @param options the stream, the framing, and how the response ends (undefined: it goes on)
+   * @param options the stream, the framing, the announced length, if any, and how the response
+   *   ends (undefined: it goes on)
    * @returns when the stream is done and the last record is sent
+   * @throws {LengthMismatchError} when the stream's length is not the announced one
    */
   async sendStream(
     head: string,
-    options: { stream: ReadableStream<Uint8Array>; chunked: boolean; end?: ResponseEnd },
+    options: {
+      stream: ReadableStream<Uint8Array>;
+      chunked: boolean;
+      length?: number;
+      end?: ResponseEnd;
+    },
   ): Promise<void> {
     const { chunked, end } = options;
     const reader = options.stream.getReader();
@@ -164,12 +193,8 @@ export class ResponseWriter {
     try {
       const scratch = await this.#room(head.length);
       this.#send(scratch.subarray(0, writeHead(head, scratch)));
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (this.#aborted) throw new AbortedError();
-        if (done) break;
-        await this.#sendChunk(value, chunked);
-      }
+      if (options.length === undefined) await this.#sendPieces(reader, chunked);
+      else await this.#sendLength(reader, options.length);
       const tail = chunked ? LAST_CHUNK : new Uint8Array();
       const last = await this.#room(tail.byteLength);
       last.set(tail);
@@ -181,6 +206,39 @@ export class ResponseWriter {
       this.#reader = null;
       reader.releaseLock();
     }
+  }
+
+  /** Sends each piece of a stream as it comes, to its end. */
+  async #sendPieces(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    chunked: boolean,
+  ): Promise<void> {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (this.#aborted) throw new AbortedError();
+      if (done) return;
+      await this.#sendChunk(value, chunked);
+    }
+  }
+
+  /** Sends exactly `length` bytes of a stream, the last piece once the stream has ended. */
+  async #sendLength(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    length: number,
+  ): Promise<void> {
+    let given = 0;
+    let held: Uint8Array | null = null;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (this.#aborted) throw new AbortedError();
+      if (done) break;
+      given += value.byteLength;
+      if (given > length) throw new LengthMismatchError({ length, given: "more" });
+      if (given === length && held === null) held = value;
+      else await this.#sendChunk(value, false);
+    }
+    if (given < length) throw new LengthMismatchError({ length, given });
+    if (held !== null) await this.#sendChunk(held, false);
   }
 
   /** Sends one piece of a stream, split to fit the scratch buffer, framed when chunked. */

@@ -258,3 +258,37 @@ Deno.test("fromResponse() stops waiting for a first piece that never comes once 
   assert.equal(cancelled, true);
   assert.equal(planned.body.kind, "empty");
 });
+
+Deno.test("fromResponse() keeps an app's Content-Length on a streamed body, once", async () => {
+  const open = new Response(
+    new ReadableStream({ start: (controller) => controller.enqueue(bytes("abc")) }),
+    { headers: { "content-length": "6" } },
+  );
+  const planned = await fromResponse(open, { method: "GET" });
+  assert.equal(planned.body.kind, "stream");
+  assert.deepEqual(planned.headers.filter(([name]) => name === "content-length"), [
+    ["content-length", "6"],
+  ]);
+  const head = await fromResponse(
+    new Response(new ReadableStream({ start: (c) => c.enqueue(bytes("a")) }), {
+      headers: { "content-length": "6" },
+    }),
+    { method: "HEAD" },
+  );
+  assert.deepEqual(head.headers.filter(([name]) => name === "content-length"), [
+    ["content-length", "6"],
+  ]);
+});
+
+Deno.test("fromResponse() fails a streamed body whose Content-Length is no length, naming it", async () => {
+  for (const value of ["abc", "-1", "1e3", "9999999999999999"]) {
+    const open = new Response(
+      new ReadableStream({ start: (controller) => controller.enqueue(bytes("abc")) }),
+      { headers: { "content-length": value } },
+    );
+    await assert.rejects(
+      fromResponse(open, { method: "GET" }),
+      /Content-Length .* is not a length/,
+    );
+  }
+});

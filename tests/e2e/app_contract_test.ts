@@ -41,3 +41,70 @@ Deno.test("onListen(addr) of the app's default export is called once, with the a
     assert.deepEqual(addr, { transport: "tcp", hostname: "127.0.0.1", port: server.port });
   });
 });
+
+/** An app that streams `body` in two pieces, 20 ms apart, announcing `declared` as its length. */
+const SIZED_APP = `export default {
+  fetch(request) {
+    const url = new URL(request.url);
+    const body = url.searchParams.get("body") ?? "";
+    const half = Math.floor(body.length / 2);
+    const bytes = new TextEncoder().encode(body);
+    const stream = new ReadableStream({
+      async start(controller) {
+        controller.enqueue(bytes.subarray(0, half));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        controller.enqueue(bytes.subarray(half));
+        controller.close();
+      },
+    });
+    return new Response(stream, { headers: { "content-length": url.searchParams.get("declared") } });
+  },
+};`;
+
+/** Sends one keep-alive request and reads to the server's close, or 2 s (an open connection). */
+async function readToClose(
+  port: number,
+  target: string,
+): Promise<{ text: string; closed: boolean }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(`GET ${target} HTTP/1.1\r\nHost: t\r\n\r\n`));
+    const buffer = new Uint8Array(4096);
+    let text = "";
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline) {
+      const timer = new Promise<"wait">((resolve) =>
+        setTimeout(() => resolve("wait"), Math.max(1, deadline - Date.now()))
+      );
+      const n = await Promise.race([conn.read(buffer), timer]);
+      if (n === "wait") break;
+      if (n === null) return { text, closed: true };
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    return { text, closed: false };
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("an app's Content-Length on a streamed body is sent as given, and held to", async () => {
+  await withAppSource(SIZED_APP, ["--workers", "1"], async (server) => {
+    const exact = await readToClose(server.port, "/?body=abcdef&declared=6");
+    assert.match(exact.text, /^HTTP\/1.1 200 OK\r\n/);
+    assert.match(exact.text, /\r\ncontent-length: 6\r\n/);
+    assert.doesNotMatch(exact.text, /transfer-encoding/i);
+    assert.match(exact.text, /\r\n\r\nabcdef$/);
+    assert.equal(exact.closed, false, "a body of its length keeps the connection");
+    // Short: 6 of 10 bytes, then the close; the client knows the body is cut.
+    const short = await readToClose(server.port, "/?body=abcdef&declared=10");
+    assert.match(short.text, /\r\ncontent-length: 10\r\n[^]*\r\n\r\nabcdef$/);
+    assert.equal(short.closed, true);
+    // Long: less than the 4 bytes announced, then the close: never a body that looks whole.
+    const long = await readToClose(server.port, "/?body=abcdef&declared=4");
+    assert.match(long.text, /\r\ncontent-length: 4\r\n/);
+    assert.ok(long.text.split("\r\n\r\n")[1].length < 4, long.text);
+    assert.equal(long.closed, true);
+    await server.waitForLine(/ended after 6 of the 10 bytes its Content-Length announced/);
+    await server.waitForLine(/longer than its Content-Length of 4 bytes/);
+  });
+});

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   AbortedError,
+  LengthMismatchError,
   type ResponseEnd,
   ResponseWriter,
   type WriterIo,
@@ -208,4 +209,44 @@ Deno.test("ResponseWriter.abort() cancels a stream that never yields again, endi
   writer.abort();
   await assert.rejects(sending, AbortedError);
   assert.ok(cancelled, "the app's stream is told to stop");
+});
+
+Deno.test("ResponseWriter.sendStream() with a length sends exactly that many bytes unchunked", async () => {
+  const { io, records } = fakeIo({ scratchBytes: 1024, windowBytes: 4096 });
+  const stream = streamOf(["ab", "cd", ""]);
+  await new ResponseWriter(io, 1).sendStream("H", { stream, chunked: false, length: 4, end: END });
+  assert.equal(records.map((r) => r.text).join(""), "Habcd");
+  assert.equal(records.at(-1)!.end, END);
+});
+
+Deno.test("ResponseWriter.sendStream() fails a stream shorter than its length, the end unsent", async () => {
+  const { io, records } = fakeIo({ scratchBytes: 1024, windowBytes: 4096 });
+  const stream = streamOf(["ab", "cd"]);
+  const writer = new ResponseWriter(io, 1);
+  const sending = writer.sendStream("H", { stream, chunked: false, length: 5, end: END });
+  await assert.rejects(sending, LengthMismatchError);
+  await assert.rejects(
+    new ResponseWriter(io, 2).sendStream("H", {
+      stream: streamOf(["ab"]),
+      length: 3,
+      chunked: false,
+    }),
+    /ended after 2 of the 3 bytes/,
+  );
+  assert.ok(records.every((r) => r.end === undefined), "no end: the exchange closes");
+});
+
+Deno.test("ResponseWriter.sendStream() fails a stream longer than its length before its last byte goes", async () => {
+  for (const pieces of [["ab", "cd", "e"], ["ab", "cde"], ["abcde"]]) {
+    const { io, records } = fakeIo({ scratchBytes: 1024, windowBytes: 4096 });
+    const sending = new ResponseWriter(io, 1).sendStream("H", {
+      stream: streamOf(pieces),
+      chunked: false,
+      length: 4,
+      end: END,
+    });
+    await assert.rejects(sending, /longer than its Content-Length of 4 bytes/);
+    const sent = records.map((r) => r.text).join("").length - 1;
+    assert.ok(sent < 4, `${pieces}: ${sent} body bytes sent, a body that looks complete`);
+  }
 });
