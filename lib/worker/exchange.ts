@@ -13,7 +13,8 @@ import { HttpError } from "../http/errors.ts";
 import { type ParserLimits, type RequestHead, RequestParser } from "../http/parser.ts";
 import { headText } from "../http/serializer.ts";
 import { httpDate } from "../http/date.ts";
-import { statusResponse } from "../http/pages.ts";
+import { statusResponse, textResponse } from "../http/pages.ts";
+import { preferredMedia } from "../static/qvalues.ts";
 import {
   AbortedError,
   type ResponseEnd,
@@ -511,7 +512,7 @@ export class Exchange {
     // the error log. A 4xx, 501 or 505 answers what the client sent, and its access line says so.
     if (status === 500) this.#io.logError({ head, error, afterHead: false });
     try {
-      await this.#respond(head, statusResponse(status), null);
+      await this.#respond(head, errorResponse(status, head), null);
     } catch {
       // The client left before its error page went out: nothing more to tell it.
     }
@@ -573,6 +574,21 @@ class Incoming implements IncomingRequest {
   get completed(): Promise<void> {
     return this.#exchange.completed();
   }
+}
+
+/** The body of a 500 for a client that does not prefer HTML, as `Deno.serve` sends it. */
+const INTERNAL_ERROR_TEXT = "Internal Server Error";
+const ERROR_MEDIA = ["text/plain", "text/html"];
+
+/**
+ * The answer to a failed request: the status page, but for a 500 (an app's error) plain text
+ * unless the client's Accept prefers HTML (a browser's does; curl's and fetch's do not).
+ */
+function errorResponse(status: number, head: RequestHead | null): PlannedResponse {
+  if (status !== 500 || head === null) return statusResponse(status);
+  const accept = headerValue(head, "accept") ?? undefined;
+  if (preferredMedia(accept, ERROR_MEDIA) === "text/html") return statusResponse(status);
+  return textResponse(status, { text: INTERNAL_ERROR_TEXT });
 }
 
 /** The reason a request's signal aborts when its response is done, as `Deno.serve` gives it. */

@@ -442,3 +442,24 @@ Deno.test("Exchange does not abort the signal while a streamed response goes on"
   await done;
   assert.equal(signal!.aborted, true);
 });
+
+Deno.test("Exchange answers an app's error with plain text unless the client prefers HTML", async () => {
+  const cases: Array<[string, RegExp]> = [
+    ["", /content-type: text\/plain[^]*\r\n\r\nInternal Server Error$/],
+    ["Accept: */*\r\n", /content-type: text\/plain[^]*\r\n\r\nInternal Server Error$/],
+    ["Accept: application/json\r\n", /content-type: text\/plain/],
+    [
+      "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n",
+      /content-type: text\/html[^]*<title>500 Internal Server Error<\/title>/,
+    ],
+  ];
+  for (const [accept, expected] of cases) {
+    const { io, sent } = fakeIo(() => {
+      throw new Error("the app broke");
+    });
+    await new Exchange(io, start(`GET / HTTP/1.1\r\nHost: a\r\n${accept}\r\n`)).run();
+    const text = sent.map((s) => s.text).join("");
+    assert.match(text, /^HTTP\/1.1 500 /);
+    assert.match(text, expected, accept);
+  }
+});
