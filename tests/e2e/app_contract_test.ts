@@ -61,14 +61,18 @@ const SIZED_APP = `export default {
   },
 };`;
 
-/** Sends one keep-alive request and reads to the server's close, or 2 s (an open connection). */
+/**
+ * Sends one keep-alive request (a GET of `target`, or the bytes given) and reads to the server's
+ * close, or 2 s (an open connection).
+ */
 async function readToClose(
   port: number,
   target: string,
+  request = `GET ${target} HTTP/1.1\r\nHost: t\r\n\r\n`,
 ): Promise<{ text: string; closed: boolean }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
-    await conn.write(new TextEncoder().encode(`GET ${target} HTTP/1.1\r\nHost: t\r\n\r\n`));
+    await conn.write(new TextEncoder().encode(request));
     const buffer = new Uint8Array(4096);
     let text = "";
     const deadline = Date.now() + 2000;
@@ -106,5 +110,39 @@ Deno.test("an app's Content-Length on a streamed body is sent as given, and held
     assert.equal(long.closed, true);
     await server.waitForLine(/ended after 6 of the 10 bytes its Content-Length announced/);
     await server.waitForLine(/longer than its Content-Length of 4 bytes/);
+  });
+});
+
+Deno.test("no 100 Continue for a body the app never reads: its answer comes first, and alone", async () => {
+  const source = `export default {
+    async fetch(request) {
+      if (new URL(request.url).pathname === "/upload") return new Response(await request.text());
+      return new Response("sign in first\\n", { status: 401 });
+    },
+  };`;
+  await withAppSource(source, ["--workers", "1"], async (server) => {
+    const ask = (path: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n`;
+    const refused = await readToClose(server.port, "", ask("/private"));
+    assert.match(refused.text, /^HTTP\/1.1 401 Unauthorized\r\n/);
+    assert.doesNotMatch(refused.text, /100 Continue/);
+    // An app that reads gets the body: the 100 is sent when it reads.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    try {
+      await conn.write(new TextEncoder().encode(ask("/upload")));
+      const buffer = new Uint8Array(4096);
+      const n = await conn.read(buffer);
+      assert.match(new TextDecoder().decode(buffer.subarray(0, n!)), /^HTTP\/1.1 100 Continue\r\n/);
+      await conn.write(new TextEncoder().encode("hello"));
+      let text = "";
+      while (!text.endsWith("hello")) {
+        const got = await conn.read(buffer);
+        assert.ok(got !== null, text);
+        text += new TextDecoder().decode(buffer.subarray(0, got));
+      }
+      assert.match(text, /^HTTP\/1.1 200 OK\r\n/);
+    } finally {
+      conn.close();
+    }
   });
 });
