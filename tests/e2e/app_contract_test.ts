@@ -146,3 +146,30 @@ Deno.test("no 100 Continue for a body the app never reads: its answer comes firs
     }
   });
 });
+
+Deno.test("an app gets the path the client sent, no host from an empty Host, and one Cookie line", async () => {
+  const source = `export default {
+    fetch(request) {
+      const url = new URL(request.url);
+      return Response.json({ host: url.host, path: url.pathname, cookie: request.headers.get("cookie") });
+    },
+  };`;
+  await withAppSource(source, ["--workers", "1"], async (server) => {
+    const ask = async (request: string) => {
+      const { text } = await readToClose(server.port, "", request);
+      const [head, body] = text.split("\r\n\r\n");
+      return { status: Number(head.split(" ")[1]), body };
+    };
+    const empty = await ask("GET /admin/panel HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n");
+    assert.equal(empty.status, 400);
+    const backslash = await ask(
+      "GET /public\\..\\admin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(backslash.status, 200);
+    assert.equal(JSON.parse(backslash.body).path, "/public%5C..%5Cadmin");
+    const cookies = await ask(
+      "GET / HTTP/1.1\r\nHost: t\r\nCookie: a=1\r\nCookie: b=2\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(JSON.parse(cookies.body).cookie, "a=1; b=2");
+  });
+});
