@@ -171,7 +171,7 @@ export class Exchange {
     if (eof) {
       this.#eof = true;
       this.#aborted?.abort(new AbortedError("the client closed its side"));
-      if (this.#writer?.streaming) return this.#hangUp();
+      if (this.#writer?.streaming && !this.#isAborted()) return this.#hangUp();
     }
     this.#resume();
   }
@@ -342,7 +342,8 @@ export class Exchange {
     const chunked = streamed && head?.version === "HTTP/1.1";
     // Without a length or chunking, the end of the body is the end of the connection.
     if (streamed && !chunked) close = true;
-    if (this.#eof && !bodiless && response.body.kind === "stream") {
+    // The client closed its side before a streamed body began: see #hangUp.
+    if (this.#eof && !bodiless && response.body.kind === "stream" && !this.#isAborted()) {
       releaseBody(response.body);
       this.#hangUp();
       throw new AbortedError();
