@@ -6,8 +6,10 @@
  * global object here, as in Deno's main thread. `Deno.exit()`, `process.exit()` (which calls
  * it) and `self.close()` still end the thread, and an uncaught error or unhandled rejection
  * still crashes it, but each first reports itself; the pool then replaces the worker and its
- * requests get 502, where in a Web Worker they ended it silently. A heap watch catches the one
- * out-of-memory case Deno misses, and ArrayBuffer memory, which the heap limit does not count.
+ * requests get 502, where in a Web Worker they ended it silently. A signal to the server's own
+ * process ends the thread the same way, and the app may start no threads (see `guards.ts`). A
+ * heap watch catches the one out-of-memory case Deno misses, and ArrayBuffer memory, which the
+ * heap limit does not count. All of this is in place before the app module loads.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
 import { serve } from "../worker/serve.ts";
 import { errorText } from "../wire/log_text.ts";
 import { outOfBufferMemory, outOfMemory } from "./host.ts";
+import { guardSignals, refuseThreads } from "./guards.ts";
 
 /** How often the thread checks whether V8 reached its heap limit (see `watchHeap`). */
 const HEAP_CHECK_MS = 100;
@@ -25,6 +28,11 @@ const init = workerData as WorkerInit;
 const post = (event: WorkerEvent) => parentPort!.postMessage(event);
 const exit = Deno.exit;
 guardEnds(init.id);
+guardSignals((reason) => {
+  post({ type: "crashed", id: init.id, reason });
+  return exit(1);
+});
+refuseThreads();
 watchHeap(init);
 holdStopLock(init.id);
 serve(init, post);

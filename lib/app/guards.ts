@@ -1,0 +1,113 @@
+/**
+ * What an app's thread may not do to the process it shares, installed before the app loads.
+ *
+ * Deno lets any thread signal its own process without `--allow-run`: `Deno.kill(Deno.pid, …)`
+ * and `process.kill(process.pid, …)` (the default export, `globalThis.process` and the named
+ * export `kill`, which all call `process._kill`) could end, stop or shut down the whole server.
+ * {@linkcode guardSignals} turns a signal to the server's process (its pid, 0, or a negative pid:
+ * a process group, which holds it) into the app thread's end, reported like `Deno.exit`.
+ *
+ * A thread the app starts would escape all of this, and the heap cap too (a Web Worker or
+ * `node:worker_threads` Worker gets V8's default limit, and nobody watches it):
+ * {@linkcode refuseThreads} makes both constructors throw before any thread is made. Signals to
+ * other processes, and other ways of starting processes, need `--allow-run` as before.
+ *
+ * Each guard is a non-writable, non-configurable property, so the app cannot undo it, and the
+ * original functions are kept only in this module's closures.
+ *
+ * @module
+ */
+import process from "node:process";
+import { constants } from "node:os";
+import { Worker as NodeWorker } from "node:worker_threads";
+
+/** Ends the app's thread, first reporting `reason` as its crash; never returns. */
+export type EndThread = (reason: string) => never;
+
+/**
+ * What a thread the app tries to start throws.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { THREADS_REFUSED } from "./guards.ts";
+ * assert.match(THREADS_REFUSED, /--workers/);
+ * ```
+ */
+export const THREADS_REFUSED = "an app may not start threads: its own threads would run outside " +
+  "--app-heap and the watchdog; to serve more requests at once, run more app workers with --workers";
+
+/**
+ * Makes a signal to the server's process end the calling thread instead (reported as its crash,
+ * as `Deno.exit` is); signals to other processes go through as before. Signal 0, which only asks
+ * whether a process exists, is let through.
+ *
+ * @param end how the thread ends, with the reason to log
+ * @example
+ * ```ts ignore
+ * import { guardSignals } from "./guards.ts";
+ * guardSignals((reason) => { report(reason); return Deno.exit(1); });
+ * ```
+ */
+export function guardSignals(end: EndThread): void {
+  const server = Deno.pid;
+  const hitsServer = (target: number) => target === server || target <= 0;
+  const refuse = (target: number, signal: string | number): never =>
+    end(
+      `the app sent ${signalName(signal)} to ${
+        target === server
+          ? "the server's process"
+          : `pid ${target}, which includes the server's process`
+      }`,
+    );
+  const denoKill = Deno.kill;
+  lock(Deno, "kill", (target: number, signal: Deno.Signal = "SIGTERM") => {
+    if (hitsServer(Number(target))) refuse(Number(target), signal);
+    return denoKill(target, signal);
+  });
+  // process.kill() and the named export `kill` of node:process both call process._kill(pid, signo).
+  const node = process as unknown as { _kill(target: number, signal: number): number };
+  const nodeKill = node._kill;
+  lock(process, "_kill", (target: number, signal: number) => {
+    if (signal !== 0 && hitsServer(Number(target))) refuse(Number(target), signal);
+    return nodeKill.call(process, target, signal);
+  });
+}
+
+/**
+ * Makes every constructor of a thread throw {@linkcode THREADS_REFUSED}: the Web Worker of
+ * `globalThis.Worker` and node's `Worker` (its named export is a binding no one can rebind, so
+ * the class itself is changed: its constructor calls its parent first, and the parent is now a
+ * function that throws, which the class, made non-extensible, keeps).
+ *
+ * @example
+ * ```ts ignore
+ * import { refuseThreads } from "./guards.ts";
+ * refuseThreads();
+ * new Worker("data:,", { type: "module" }); // throws
+ * ```
+ */
+export function refuseThreads(): void {
+  const web = (globalThis as { Worker?: unknown }).Worker;
+  for (const constructor of [web, NodeWorker]) {
+    if (typeof constructor !== "function") continue;
+    Object.setPrototypeOf(constructor, function refused() {
+      throw new Error(THREADS_REFUSED);
+    });
+    Object.preventExtensions(constructor);
+  }
+  if (web !== undefined) lock(globalThis, "Worker", web);
+}
+
+/** A property the app can neither reassign nor redefine. */
+function lock(target: object, key: string, value: unknown): void {
+  // Attributes left out keep their current values (a global stays non-enumerable).
+  Object.defineProperty(target, key, { value, writable: false, configurable: false });
+}
+
+/** "SIGKILL" for 9 (from node's table of this platform's signals), or the name as given. */
+function signalName(signal: string | number): string {
+  if (typeof signal === "string") return signal;
+  const names = constants.signals as Record<string, number>;
+  return Object.keys(names).find((name) => names[name] === signal) ?? `signal ${signal}`;
+}

@@ -1,0 +1,78 @@
+/**
+ * An app that reaches past its own thread (issue 16): it may lose its own worker, never the
+ * process. Each test names its bound; the server must still exit 0 at the end.
+ */
+import assert from "node:assert/strict";
+import type { TestServer } from "../_helpers/server.ts";
+import { residentMb, timedGet } from "../_helpers/http.ts";
+import { withSiteServer } from "../_helpers/site.ts";
+
+const APP = new URL("../fixtures/escaping_app.ts", import.meta.url).pathname;
+/** A crash must answer its client at once, not after some timeout. */
+const PROMPT_MS = 5_000;
+const HAS_PROC = (() => {
+  try {
+    Deno.statSync("/proc/self/status");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const text = (body: Uint8Array) => new TextDecoder().decode(body);
+
+/** Waits (up to 10 s) for `count` restarts in all, then checks files and the app answer. */
+async function servesAgain(server: TestServer, count: number): Promise<void> {
+  const restarted = () => server.lines.filter((line) => /^Worker \d: restarted$/.test(line));
+  const deadline = Date.now() + 10_000;
+  while (restarted().length < count && Date.now() < deadline) await sleep(20);
+  assert.equal(restarted().length, count, server.lines.join("\n"));
+  assert.equal((await timedGet(server.port, "/hello.txt")).response.status, 200);
+  assert.equal((await timedGet(server.port, "/fast")).response.status, 200);
+}
+
+Deno.test("an app signalling the server's process (SIGKILL, SIGSTOP, SIGTERM, its group) loses only its worker: 502, the reason logged", async () => {
+  // Bound: 5 signals, each answered within 5 s, the worker back within 10 s.
+  const attempts: [string, RegExp][] = [
+    ["deno-kill", /crashed \(the app sent SIGKILL to the server's process\); restarting$/],
+    ["process-stop", /crashed \(the app sent SIGSTOP to the server's process\); restarting$/],
+    ["named-term", /crashed \(the app sent SIGTERM to the server's process\); restarting$/],
+    ["group-term", /crashed \(the app sent SIGTERM to pid 0, which includes the server's/],
+    ["undo-then-kill", /crashed \(the app sent SIGKILL to the server's process\); restarting$/],
+  ];
+  await withSiteServer({ args: ["--app", APP, "--workers", "1"] }, async (server) => {
+    for (const [i, [how, logged]] of attempts.entries()) {
+      const { response, ms } = await timedGet(server.port, `/signal?how=${how}`);
+      assert.equal(response.status, 502, `${how}: ${text(response.body)}`);
+      assert.ok(ms < PROMPT_MS, `${how}: 502 after ${ms} ms`);
+      await server.waitForLine(logged);
+      await servesAgain(server, i + 1);
+    }
+  });
+});
+
+Deno.test(
+  "an app may not start threads of its own (node and Web Workers): a clear error, and no memory past --app-heap",
+  {
+    ignore: !HAS_PROC,
+  },
+  async () => {
+    // Bound: a nested thread that would keep 384 MiB (6 × --app-heap 64), answered within 10 s;
+    // the process may grow by less than 256 MiB.
+    const args = ["--app", APP, "--workers", "1", "--app-heap", "64"];
+    await withSiteServer({ args }, async (server) => {
+      const before = await residentMb(server.pid);
+      for (const kind of ["node", "web"]) {
+        const { response } = await timedGet(server.port, `/nested?kind=${kind}&mib=384`);
+        assert.equal(response.status, 200);
+        assert.match(
+          text(response.body),
+          /^refused: an app may not start threads: .*--app-heap.*--workers\n$/,
+          kind,
+        );
+      }
+      const grown = (await residentMb(server.pid)) - before;
+      assert.ok(grown < 256, `RSS grew by ${grown.toFixed(0)} MiB`);
+    });
+  },
+);
