@@ -33,6 +33,8 @@ export interface PoolWorker {
   readonly state: WorkerState;
   /** Requests dispatched to it and not yet finished; counted by the pool. */
   readonly inFlight: number;
+  /** When `inFlight` last went from 0 to 1, in ms since the epoch (0 before the first request). */
+  readonly busySince: number;
 }
 
 /** The pool's own view of a worker: the one place its state and count are written. */
@@ -50,6 +52,13 @@ export interface PoolEvents {
 
 /** Restarts of one slot closer together than this are delayed, so a crash loop cannot spin. */
 const RESTART_BACKOFF_MS = 1000;
+/**
+ * An idle app worker stamps its progress every 100 ms, on its heap watch (`lib/app/thread.ts`);
+ * one whose stamp is older than this (or `stallMs`, if longer) has its event loop held by the
+ * app, and gets no requests until it stamps again. A worker serving files only runs no code
+ * while idle, and is not checked.
+ */
+export const IDLE_STALL_MS = 250;
 /** Ring for responses: a record may carry a quarter (512 KiB), two file chunks' worth. */
 const TO_MAIN_RING_BYTES = 2 * 1024 * 1024;
 
@@ -119,14 +128,15 @@ export class WorkerPool {
    * @returns the worker to give the next request to, or null
    */
   pick(): PoolWorker | null {
-    // Only a worker with requests in hand can be stalled: the clock is read for those alone.
+    // Idle workers serving files only cannot be stalled: the clock is read for the others alone.
     let now = 0;
     const count = this.#workers.length;
     let best: PoolWorker | null = null;
     for (let i = 0; i < count; i++) {
       const worker = this.#workers[(this.#next + i) % count];
       if (worker.state !== "ready") continue;
-      if (worker.inFlight > 0 && this.isStalled(worker, now ||= Date.now())) continue;
+      const checked = worker.inFlight > 0 || this.#config.app !== null;
+      if (checked && this.isStalled(worker, now ||= Date.now())) continue;
       if (
         best === null || worker.inFlight < best.inFlight ||
         (worker.inFlight === best.inFlight && best.channel.peerAsleep && !worker.channel.peerAsleep)
@@ -142,7 +152,8 @@ export class WorkerPool {
    * @param worker a worker of this pool, from {@linkcode WorkerPool.pick}
    */
   claim(worker: PoolWorker): void {
-    (worker as Slot).inFlight++;
+    const slot = worker as Slot;
+    if (slot.inFlight++ === 0) slot.busySince = Date.now();
   }
 
   /**
@@ -156,19 +167,25 @@ export class WorkerPool {
   }
 
   /**
-   * Whether a worker has unanswered requests and has shown no progress for `stallMs`.
+   * Whether a worker should get no new request now: it has had unanswered requests and no
+   * progress for `stallMs`, or, idle and running an app, no progress for `IDLE_STALL_MS`.
    *
    * @param worker the worker
    * @param now the current time in ms since the epoch
    * @returns true when it should get no new request now
    */
   isStalled(worker: PoolWorker, now: number): boolean {
-    return worker.inFlight > 0 && now - worker.channel.lastProgress > this.#config.stallMs;
+    const { stallMs } = this.#config;
+    if (worker.inFlight > 0) return now - busyProgress(worker) > stallMs;
+    if (this.#config.app === null) return false;
+    return now - worker.channel.lastProgress > Math.max(stallMs, IDLE_STALL_MS);
   }
 
   /**
    * The watchdog: replaces every worker that has had requests in hand and no progress for
-   * `requestTimeoutMs` (a handler stuck in a loop). Called on the server's timer tick.
+   * `requestTimeoutMs` (a handler stuck in a loop). Called on the server's timer tick. The time
+   * runs from the worker's last stamp or from when it became busy, whichever is later: an idle
+   * worker stamps seldom, and a tick just after a dispatch must not take that for a stuck one.
    *
    * @param now the current time in ms since the epoch
    */
@@ -177,7 +194,7 @@ export class WorkerPool {
     if (limit === 0) return;
     for (const worker of this.#workers) {
       if (worker.state !== "ready" || worker.inFlight === 0) continue;
-      if (now - worker.channel.lastProgress <= limit) continue;
+      if (now - busyProgress(worker) <= limit) continue;
       this.#lose(worker, { cause: "timeout", reason: `${limit / 1000} s without progress` });
     }
   }
@@ -204,6 +221,7 @@ export class WorkerPool {
       channel: new ChannelEnd(memory, { side: "main", sizes: this.#sizes }),
       state: "starting",
       inFlight: 0,
+      busySince: 0,
     };
     this.#workers[id - 1] = worker;
     this.#lastStart.set(id, Date.now());
@@ -302,6 +320,11 @@ export class WorkerPool {
       if (!this.#stopped) this.#spawn(worker.id).catch(() => {});
     }, delay);
   }
+}
+
+/** A busy worker's last sign of progress: its last stamp, or when it became busy if later. */
+function busyProgress(worker: PoolWorker): number {
+  return Math.max(worker.channel.lastProgress, worker.busySince);
 }
 
 function nextPowerOfTwo(n: number): number {

@@ -4,7 +4,9 @@
  * {@linkcode Exchange} per request, many at a time.
  *
  * It stamps its progress whenever it handles a record and, while it has requests in hand, on a
- * short heartbeat, so the main thread can tell a busy worker from a stuck one. It never touches
+ * short heartbeat, so the main thread can tell a busy worker from a stuck one. An app's thread
+ * also stamps it while idle (see `lib/app/thread.ts`): an app can hold its event loop between
+ * requests. It never touches
  * `self`, which a node worker thread does not have: it reports through the `post` it is given.
  *
  * @module
@@ -41,18 +43,21 @@ export type PostEvent = (event: WorkerEvent) => void;
  *
  * @param init the worker's configuration, with the channel's shared memory
  * @param post where "ready" and "fatal" go
+ * @returns a function that stamps the worker's progress: an app's thread calls it on a timer
+ *   it runs anyway (its heap watch), so that while idle too its stamp shows its event loop turns
  * @example
  * ```ts ignore
  * import { serve } from "./serve.ts";
  * self.onmessage = (event) => serve(event.data, (message) => self.postMessage(message));
  * ```
  */
-export function serve(init: WorkerInit, post: PostEvent): void {
+export function serve(init: WorkerInit, post: PostEvent): () => void {
   const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
   createHandler(init, () => channel.draining).then(
     (handler) => startWorker(init, { channel, handler, post }),
     (error) => post({ type: "fatal", id: init.id, message: (error as Error).message }),
   );
+  return () => channel.stampProgress();
 }
 
 /**
