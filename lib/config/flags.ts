@@ -413,4 +413,15 @@ export const FLAGS: readonly FlagSpec[] = [
     help:
       "MiB of JavaScript heap (and of ArrayBuffers) per app worker; past it the worker is replaced",
   },
+  {
+    name: "max-memory",
+    field: "maxMemoryMib",
+    kind: "mebibytes",
+    min: 0,
+    max: 1 << 30,
+    group: "limits",
+    help: "MiB of memory (RSS) the process may hold with an app; past it the busiest app " +
+      "worker is replaced",
+    defaultText: "workers × (2 × app-heap + 64) + 1024",
+  },
 ];

@@ -111,6 +111,13 @@ export interface ServerConfig {
    * 100 ms. @default 512
    */
   appHeapMib: number;
+  /**
+   * Memory (RSS) the whole process may hold while it runs an app, in MiB: a backstop for memory
+   * no app worker's own cap sees (WebAssembly memories, native memory). Past it, the app worker
+   * busy longest (else the one busy last) is replaced, its requests get 502, checked every
+   * 500 ms. 0: workers × (2 × `appHeapMib` + 64) + 1024. @default 0
+   */
+  maxMemoryMib: number;
   /** Compress compressible responses on the fly. @default false */
   compress: boolean;
   /**
@@ -218,6 +225,7 @@ export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   app: null,
   appPermissions: {},
   appHeapMib: 512,
+  maxMemoryMib: 0,
   compress: false,
   maxCompressions: 32,
   listDirectories: false,

@@ -14,6 +14,13 @@ import { SERVER_HEADER } from "../config/version.ts";
 import { decodeToMain, type ToMain, type WorkerEvent, type WorkerInit } from "../wire/protocol.ts";
 import { createThread, workerPermissions } from "./sandbox.ts";
 import { escapeControl } from "../wire/log_text.ts";
+import {
+  MEMORY_CHECK_MS,
+  MEMORY_SETTLE_MS,
+  memoryBudgetMib,
+  memoryOwner,
+  overBudget,
+} from "./memory_budget.ts";
 
 /** Life of a pool slot's worker: `starting` → `ready` → `lost` (then a new worker starts). */
 export type WorkerState = "starting" | "ready" | "lost";
@@ -76,6 +83,8 @@ export class WorkerPool {
   /** The listening address, for worker 1's first start (the app's onListen). */
   #listening: Deno.NetAddr | null = null;
   #permissions: Deno.PermissionOptionsObject;
+  /** When the process's RSS is read next (see `checkMemory`), in ms since the epoch. */
+  #memoryCheckAt = 0;
 
   /**
    * Prepares a pool; {@linkcode WorkerPool.start} spawns the workers.
@@ -197,6 +206,26 @@ export class WorkerPool {
       if (now - busyProgress(worker) <= limit) continue;
       this.#lose(worker, { cause: "timeout", reason: `${limit / 1000} s without progress` });
     }
+  }
+
+  /**
+   * The memory backstop, while an app runs: every `MEMORY_CHECK_MS`, when the process's RSS is
+   * past its budget (`--max-memory`), replaces the app worker taken to hold it (see
+   * `memory_budget.ts`) as crashed, then waits `MEMORY_SETTLE_MS` for the memory to be given
+   * back. Called on the server's timer tick.
+   *
+   * @param now the current time in ms since the epoch
+   */
+  checkMemory(now: number): void {
+    if (this.#config.app === null || now < this.#memoryCheckAt) return;
+    this.#memoryCheckAt = now + MEMORY_CHECK_MS;
+    const rssMib = Math.round(Deno.memoryUsage().rss / (1024 * 1024));
+    const budgetMib = memoryBudgetMib(this.#config);
+    if (rssMib <= budgetMib) return;
+    const owner = memoryOwner(this.#workers);
+    if (owner === null) return;
+    this.#memoryCheckAt = now + MEMORY_SETTLE_MS;
+    this.#lose(owner as Slot, { cause: "crash", reason: overBudget(rssMib, budgetMib) });
   }
 
   /** Tells every worker the server is shutting down, so health checks answer 503. */

@@ -303,6 +303,7 @@ export class Server {
       else if (c.state === "active") this.#relay.timeOutBody(c);
     }
     this.#pool.checkProgress(now);
+    this.#pool.checkMemory(now);
     this.#relay.drainQueue();
   }
 }

@@ -76,3 +76,55 @@ Deno.test(
     });
   },
 );
+
+/** Samples a process's RSS every 50 ms until stopped; resolves with the peak in MiB. */
+function watchPeak(pid: number): { stop(): Promise<number> } {
+  let peak = 0;
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      peak = Math.max(peak, await residentMb(pid));
+      await sleep(50);
+    }
+    return peak;
+  })();
+  return {
+    stop: () => {
+      running = false;
+      return done;
+    },
+  };
+}
+
+Deno.test(
+  "an app holding WebAssembly memory past --max-memory loses only the worker growing it: 502, the reason logged",
+  {
+    ignore: !HAS_PROC,
+  },
+  async () => {
+    // Bound: the app would hold 1 GiB (16 × --app-heap 64) in 32 MiB steps every 50 ms; the
+    // process's budget is 512 MiB, checked every 500 ms: its peak must stay under 1 GiB, and the
+    // other worker's requests meanwhile (20, one each 50 ms) are all answered.
+    const args = ["--app", APP, "--workers", "2", "--app-heap", "64", "--max-memory", "512"];
+    await withSiteServer({ args }, async (server) => {
+      const peak = watchPeak(server.pid);
+      const growing = timedGet(server.port, "/wasm?mib=1024&step=32");
+      const others = [];
+      for (let i = 0; i < 20; i++) {
+        others.push(timedGet(server.port, "/fast"));
+        await sleep(50);
+      }
+      const { response } = await growing;
+      assert.equal(response.status, 502, text(response.body));
+      for (const { response } of await Promise.all(others)) assert.equal(response.status, 200);
+      await server.waitForLine(
+        /^Worker \d: crashed \(the process holds \d+ MiB, past --max-memory 512 MiB; this app worker was taken for the one holding it/,
+      );
+      await servesAgain(server, 1);
+      const peakMib = await peak.stop();
+      assert.ok(peakMib < 1024, `peak RSS ${peakMib.toFixed(0)} MiB`);
+      assert.ok((await residentMb(server.pid)) < 512, "the memory went with the worker");
+      assert.equal(server.lines.filter((line) => / crashed /.test(line)).length, 1, "one worker");
+    });
+  },
+);

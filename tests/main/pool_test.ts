@@ -72,3 +72,28 @@ Deno.test("WorkerPool.isStalled() never counts an idle worker serving files only
     assert.equal(pool.pick(), worker);
   });
 });
+
+Deno.test("WorkerPool.checkMemory() replaces the app worker as crashed once the process's RSS passes --max-memory", async () => {
+  // A budget of 1 MiB, which any process passes; then one of 1 TiB, which none does.
+  await withPool({ app: APP, maxMemoryMib: 1 }, (pool, worker, losses) => {
+    pool.claim(worker);
+    pool.checkMemory(Date.now());
+    assert.equal(losses.length, 1);
+    assert.equal(losses[0].cause, "crash");
+    assert.match(losses[0].reason, /^the process holds \d+ MiB, past --max-memory 1 MiB; /);
+    assert.equal(worker.state, "lost");
+  });
+  await withPool({ app: APP, maxMemoryMib: 1 << 20 }, (pool, worker, losses) => {
+    pool.checkMemory(Date.now());
+    assert.deepEqual(losses, []);
+    assert.equal(worker.state, "ready");
+  });
+});
+
+Deno.test("WorkerPool.checkMemory() leaves a pool serving files only alone", async () => {
+  await withPool({ maxMemoryMib: 1 }, (pool, worker, losses) => {
+    pool.checkMemory(Date.now());
+    assert.deepEqual(losses, []);
+    assert.equal(worker.state, "ready");
+  });
+});
