@@ -9,7 +9,13 @@
  * @module
  */
 import type { ServerConfig } from "../config/settings.ts";
-import type { PoolWorker } from "./pool.ts";
+
+/** What the budget reads of a pool worker (`PoolWorker`, which imports this module). */
+export interface BusyWorker {
+  readonly state: "starting" | "ready" | "lost";
+  readonly inFlight: number;
+  readonly busySince: number;
+}
 
 /** How often the pool reads the process's RSS while it runs an app. */
 export const MEMORY_CHECK_MS = 500;
@@ -53,12 +59,12 @@ export function memoryBudgetMib(
  * import assert from "node:assert/strict";
  * import { memoryOwner } from "./memory_budget.ts";
  * const worker = (id: number, inFlight: number, busySince: number) =>
- *   ({ id, state: "ready", inFlight, busySince }) as never;
+ *   ({ id, state: "ready" as const, inFlight, busySince });
  * assert.equal(memoryOwner([worker(1, 1, 50), worker(2, 3, 20), worker(3, 0, 90)])?.id, 2);
  * assert.equal(memoryOwner([worker(1, 0, 50), worker(2, 0, 90)])?.id, 2);
  * ```
  */
-export function memoryOwner(workers: readonly PoolWorker[]): PoolWorker | null {
+export function memoryOwner<W extends BusyWorker>(workers: readonly W[]): W | null {
   const ready = workers.filter((worker) => worker.state === "ready");
   const busy = ready.filter((worker) => worker.inFlight > 0);
   if (busy.length > 0) return busy.reduce((a, b) => (b.busySince < a.busySince ? b : a));
