@@ -21,6 +21,7 @@ import {
   memoryOwner,
   overBudget,
 } from "./memory_budget.ts";
+import { busyProgress, IDLE_STALL_MS, stampOf } from "./progress.ts";
 
 /** Life of a pool slot's worker: `starting` → `ready` → `lost` (then a new worker starts). */
 export type WorkerState = "starting" | "ready" | "lost";
@@ -59,13 +60,6 @@ export interface PoolEvents {
 
 /** Restarts of one slot closer together than this are delayed, so a crash loop cannot spin. */
 const RESTART_BACKOFF_MS = 1000;
-/**
- * An idle app worker stamps its progress every 100 ms, on its heap watch (`lib/app/thread.ts`);
- * one whose stamp is older than this (or `stallMs`, if longer) has its event loop held by the
- * app, and gets no requests until it stamps again. A worker serving files only runs no code
- * while idle, and is not checked.
- */
-export const IDLE_STALL_MS = 250;
 /** Ring for responses: a record may carry a quarter (512 KiB), two file chunks' worth. */
 const TO_MAIN_RING_BYTES = 2 * 1024 * 1024;
 
@@ -185,9 +179,9 @@ export class WorkerPool {
    */
   isStalled(worker: PoolWorker, now: number): boolean {
     const { stallMs } = this.#config;
-    if (worker.inFlight > 0) return now - busyProgress(worker) > stallMs;
+    if (worker.inFlight > 0) return now - busyProgress(worker, now) > stallMs;
     if (this.#config.app === null) return false;
-    return now - worker.channel.lastProgress > Math.max(stallMs, IDLE_STALL_MS);
+    return now - stampOf(worker, now) > Math.max(stallMs, IDLE_STALL_MS);
   }
 
   /**
@@ -203,7 +197,7 @@ export class WorkerPool {
     if (limit === 0) return;
     for (const worker of this.#workers) {
       if (worker.state !== "ready" || worker.inFlight === 0) continue;
-      if (now - busyProgress(worker) <= limit) continue;
+      if (now - busyProgress(worker, now) <= limit) continue;
       this.#lose(worker, { cause: "timeout", reason: `${limit / 1000} s without progress` });
     }
   }
@@ -349,11 +343,6 @@ export class WorkerPool {
       if (!this.#stopped) this.#spawn(worker.id).catch(() => {});
     }, delay);
   }
-}
-
-/** A busy worker's last sign of progress: its last stamp, or when it became busy if later. */
-function busyProgress(worker: PoolWorker): number {
-  return Math.max(worker.channel.lastProgress, worker.busySince);
 }
 
 function nextPowerOfTwo(n: number): number {

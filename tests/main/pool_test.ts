@@ -4,7 +4,8 @@
  * and waits for nothing else.
  */
 import assert from "node:assert/strict";
-import { IDLE_STALL_MS, type PoolWorker, WorkerLoss, WorkerPool } from "../../lib/main/pool.ts";
+import { type PoolWorker, type WorkerLoss, WorkerPool } from "../../lib/main/pool.ts";
+import { IDLE_STALL_MS } from "../../lib/main/progress.ts";
 import { DEFAULTS, type ServerConfig } from "../../lib/config/settings.ts";
 import { makeSite } from "../_helpers/site.ts";
 
@@ -95,5 +96,16 @@ Deno.test("WorkerPool.checkMemory() leaves a pool serving files only alone", asy
     pool.checkMemory(Date.now());
     assert.deepEqual(losses, []);
     assert.equal(worker.state, "ready");
+  });
+});
+
+Deno.test("WorkerPool.checkProgress() replaces a worker whose stamp is in the future (an app writing its channel), once busy too long", async () => {
+  await withPool({ requestTimeoutMs: 1000 }, (pool, worker, losses) => {
+    // An app can write its channel's memory: a stamp far ahead, then an endless loop.
+    worker.channel.stampProgress(Date.now() + 1e9);
+    pool.claim(worker);
+    assert.equal(pool.isStalled(worker, worker.busySince + 21), true);
+    pool.checkProgress(worker.busySince + 1001);
+    assert.deepEqual(losses, [{ cause: "timeout", reason: "1 s without progress" }]);
   });
 });
