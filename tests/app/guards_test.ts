@@ -115,3 +115,9 @@ Deno.test("refuseThreads() cannot be undone: the classes keep their throwing par
   `);
   assert.equal(answer, `returned: kept | kept | kept | ${THREADS_REFUSED}`);
 });
+
+Deno.test("process.abort() in an app's thread throws (Deno refuses it in workers), so no guard is needed for it", async () => {
+  // Were it to abort, the test run would end here: loud, as a broken assumption should be.
+  const answer = await inGuardedThread(`process.abort(); return "aborted";`);
+  assert.match(answer, /^threw: process\.abort\(\) is not supported in workers/);
+});
