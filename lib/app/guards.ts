@@ -61,16 +61,20 @@ export function guardSignals(end: EndThread): void {
       }`,
     );
   const denoKill = Deno.kill;
+  // The pid is read once and passed on as read: an object whose valueOf() answers another pid
+  // the second time must not get past the check.
   lock(Deno, "kill", (target: number, signal: Deno.Signal = "SIGTERM") => {
-    if (hitsServer(Number(target))) refuse(Number(target), signal);
-    return denoKill(target, signal);
+    const pid = Number(target);
+    if (hitsServer(pid)) refuse(pid, signal);
+    return denoKill(pid, signal);
   });
   // process.kill() and the named export `kill` of node:process both call process._kill(pid, signo).
   const node = process as unknown as { _kill(target: number, signal: number): number };
   const nodeKill = node._kill;
   lock(process, "_kill", (target: number, signal: number) => {
-    if (signal !== 0 && hitsServer(Number(target))) refuse(Number(target), signal);
-    return nodeKill.call(process, target, signal);
+    const pid = Number(target);
+    if (signal !== 0 && hitsServer(pid)) refuse(pid, signal);
+    return nodeKill.call(process, pid, signal);
   });
 }
 

@@ -58,6 +58,7 @@ Deno.test("guardSignals() ends the thread on process.kill(), named and default, 
     [`process.kill(0, "SIGURG")`, "SIGURG to pid 0, which includes the server's process"],
     [`process.kill(-1, "SIGURG")`, "SIGURG to pid -1, which includes the server's process"],
     [`Deno.kill(-process.pid, "SIGURG")`, "which includes the server's process"],
+    [`Deno.kill(String(Deno.pid), "SIGURG")`, "SIGURG to the server's process"],
   ];
   for (const [call, reason] of cases) {
     const answer = await inGuardedThread(`${call}; return "sent";`);
@@ -121,4 +122,15 @@ Deno.test("process.abort() in an app's thread throws (Deno refuses it in workers
   // Were it to abort, the test run would end here: loud, as a broken assumption should be.
   const answer = await inGuardedThread(`process.abort(); return "aborted";`);
   assert.match(answer, /^threw: process\.abort\(\) is not supported in workers/);
+});
+
+Deno.test("guardSignals() reads the pid once: a valueOf() that answers another pid later gets no signal through", async () => {
+  // First asked, the pid is one that does not exist; asked again, the server's own.
+  const answer = await inGuardedThread(`
+    let asked = 0;
+    const pid = { valueOf: () => (asked++ === 0 ? 2147483646 : Deno.pid) };
+    try { Deno.kill(pid, "SIGURG"); } catch (error) { return "refused by the system, asked " + asked; }
+    return "sent, asked " + asked;
+  `);
+  assert.equal(answer, "returned: refused by the system, asked 1");
 });
