@@ -14,7 +14,7 @@ import type { ServerConfig } from "../config/settings.ts";
 export interface BusyWorker {
   readonly state: "starting" | "ready" | "lost";
   readonly inFlight: number;
-  readonly busySince: number;
+  readonly busyChangedAt: number;
 }
 
 /** How often the pool reads the process's RSS while it runs an app. */
@@ -49,8 +49,8 @@ export function memoryBudgetMib(
 
 /**
  * The worker taken to hold the memory past the budget: of the ready ones, the worker busy
- * longest (a request growing a WebAssembly memory is running), else the one that became busy
- * last (it may have kept what it grew); null when none is ready.
+ * longest (a request growing a WebAssembly memory is running), else the one whose last response
+ * ended last (it may have kept what it grew); null when none is ready.
  *
  * @param workers the pool's workers
  * @returns the worker to replace, or null
@@ -58,8 +58,8 @@ export function memoryBudgetMib(
  * ```ts
  * import assert from "node:assert/strict";
  * import { memoryOwner } from "./memory_budget.ts";
- * const worker = (id: number, inFlight: number, busySince: number) =>
- *   ({ id, state: "ready" as const, inFlight, busySince });
+ * const worker = (id: number, inFlight: number, busyChangedAt: number) =>
+ *   ({ id, state: "ready" as const, inFlight, busyChangedAt });
  * assert.equal(memoryOwner([worker(1, 1, 50), worker(2, 3, 20), worker(3, 0, 90)])?.id, 2);
  * assert.equal(memoryOwner([worker(1, 0, 50), worker(2, 0, 90)])?.id, 2);
  * ```
@@ -67,9 +67,9 @@ export function memoryBudgetMib(
 export function memoryOwner<W extends BusyWorker>(workers: readonly W[]): W | null {
   const ready = workers.filter((worker) => worker.state === "ready");
   const busy = ready.filter((worker) => worker.inFlight > 0);
-  if (busy.length > 0) return busy.reduce((a, b) => (b.busySince < a.busySince ? b : a));
+  if (busy.length > 0) return busy.reduce((a, b) => (b.busyChangedAt < a.busyChangedAt ? b : a));
   if (ready.length === 0) return null;
-  return ready.reduce((a, b) => (b.busySince > a.busySince ? b : a));
+  return ready.reduce((a, b) => (b.busyChangedAt > a.busyChangedAt ? b : a));
 }
 
 /**

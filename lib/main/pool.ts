@@ -21,7 +21,7 @@ import {
   memoryOwner,
   overBudget,
 } from "./memory_budget.ts";
-import { busyProgress, IDLE_STALL_MS, stampOf } from "./progress.ts";
+import { IDLE_STALL_MS, progressAt } from "./progress.ts";
 
 /** Life of a pool slot's worker: `starting` → `ready` → `lost` (then a new worker starts). */
 export type WorkerState = "starting" | "ready" | "lost";
@@ -41,8 +41,11 @@ export interface PoolWorker {
   readonly state: WorkerState;
   /** Requests dispatched to it and not yet finished; counted by the pool. */
   readonly inFlight: number;
-  /** When `inFlight` last went from 0 to 1, in ms since the epoch (0 before the first request). */
-  readonly busySince: number;
+  /**
+   * When `inFlight` last went from 0 to 1 (busy) or back to 0 (idle: its last response ended), in
+   * ms since the epoch; 0 before the first request.
+   */
+  readonly busyChangedAt: number;
 }
 
 /** The pool's own view of a worker: the one place its state and count are written. */
@@ -156,7 +159,7 @@ export class WorkerPool {
    */
   claim(worker: PoolWorker): void {
     const slot = worker as Slot;
-    if (slot.inFlight++ === 0) slot.busySince = Date.now();
+    if (slot.inFlight++ === 0) slot.busyChangedAt = Date.now();
   }
 
   /**
@@ -166,7 +169,9 @@ export class WorkerPool {
    */
   release(worker: PoolWorker): void {
     const slot = worker as Slot;
-    if (slot.inFlight > 0) slot.inFlight--;
+    if (slot.inFlight === 0) return;
+    // A response that ended is progress: an idle worker is not stalled before its next stamp.
+    if (--slot.inFlight === 0) slot.busyChangedAt = Date.now();
   }
 
   /**
@@ -179,9 +184,9 @@ export class WorkerPool {
    */
   isStalled(worker: PoolWorker, now: number): boolean {
     const { stallMs } = this.#config;
-    if (worker.inFlight > 0) return now - busyProgress(worker, now) > stallMs;
+    if (worker.inFlight > 0) return now - progressAt(worker, now) > stallMs;
     if (this.#config.app === null) return false;
-    return now - stampOf(worker, now) > Math.max(stallMs, IDLE_STALL_MS);
+    return now - progressAt(worker, now) > Math.max(stallMs, IDLE_STALL_MS);
   }
 
   /**
@@ -197,7 +202,7 @@ export class WorkerPool {
     if (limit === 0) return;
     for (const worker of this.#workers) {
       if (worker.state !== "ready" || worker.inFlight === 0) continue;
-      if (now - busyProgress(worker, now) <= limit) continue;
+      if (now - progressAt(worker, now) <= limit) continue;
       this.#lose(worker, { cause: "timeout", reason: `${limit / 1000} s without progress` });
     }
   }
@@ -244,7 +249,7 @@ export class WorkerPool {
       channel: new ChannelEnd(memory, { side: "main", sizes: this.#sizes }),
       state: "starting",
       inFlight: 0,
-      busySince: 0,
+      busyChangedAt: 0,
     };
     this.#workers[id - 1] = worker;
     this.#lastStart.set(id, Date.now());

@@ -1,7 +1,7 @@
 /**
  * How the main thread reads a worker's progress: the stamp the worker writes into its channel
  * (per record, on a heartbeat while busy, and, in an app's thread, every 100 ms while idle), and
- * when the pool made it busy. The stall check and the watchdog in `pool.ts` read it here.
+ * when the pool made it busy or its last response ended. The stall check and the watchdog in `pool.ts` read it here.
  *
  * @module
  */
@@ -9,7 +9,7 @@
 /** What is read of a pool worker (`PoolWorker`, whose module imports this one). */
 export interface Progressing {
   readonly channel: { readonly lastProgress: number };
-  readonly busySince: number;
+  readonly busyChangedAt: number;
 }
 
 /**
@@ -37,7 +37,7 @@ const STAMP_AHEAD_MS = 1000;
  * ```ts
  * import assert from "node:assert/strict";
  * import { stampOf } from "./progress.ts";
- * const worker = (lastProgress: number) => ({ channel: { lastProgress }, busySince: 0 });
+ * const worker = (lastProgress: number) => ({ channel: { lastProgress }, busyChangedAt: 0 });
  * assert.equal(stampOf(worker(5_000), 10_000), 5_000);
  * assert.equal(stampOf(worker(1e12), 10_000), 0);
  * ```
@@ -48,8 +48,9 @@ export function stampOf(worker: Progressing, now: number): number {
 }
 
 /**
- * A busy worker's last sign of progress: its last stamp, or when it became busy if later (an
- * idle worker stamps seldom: a stamp from before its idle spell says nothing of its request).
+ * A worker's last sign of progress: its last stamp, or when it last turned busy or idle, if
+ * later. A worker given a request after an idle spell has an old stamp that says nothing of
+ * the request; one whose response just ended has shown progress, stamp or not.
  *
  * @param worker the worker
  * @param now the main thread's time, in ms since the epoch
@@ -57,11 +58,11 @@ export function stampOf(worker: Progressing, now: number): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { busyProgress } from "./progress.ts";
- * const idleLong = { channel: { lastProgress: 1_000 }, busySince: 60_000 };
- * assert.equal(busyProgress(idleLong, 60_005), 60_000);
+ * import { progressAt } from "./progress.ts";
+ * const idleLong = { channel: { lastProgress: 1_000 }, busyChangedAt: 60_000 };
+ * assert.equal(progressAt(idleLong, 60_005), 60_000);
  * ```
  */
-export function busyProgress(worker: Progressing, now: number): number {
-  return Math.max(stampOf(worker, now), worker.busySince);
+export function progressAt(worker: Progressing, now: number): number {
+  return Math.max(stampOf(worker, now), worker.busyChangedAt);
 }

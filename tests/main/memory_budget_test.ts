@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { memoryBudgetMib, memoryOwner, overBudget } from "../../lib/main/memory_budget.ts";
 
 type State = "starting" | "ready" | "lost";
-const worker = (id: number, inFlight: number, busySince: number, state: State = "ready") => ({
+const worker = (id: number, inFlight: number, busyChangedAt: number, state: State = "ready") => ({
   id,
   state,
   inFlight,
-  busySince,
+  busyChangedAt,
 });
 
 Deno.test("memoryBudgetMib() is --max-memory when given, else each app worker's two caps and overhead plus a margin", () => {

@@ -41,7 +41,7 @@ Deno.test("WorkerPool.checkProgress() spares a worker that was idle long and was
     assert.deepEqual(losses, []);
     assert.equal(worker.state, "ready");
     // Busy with no progress for longer than the timeout: now it is stuck.
-    pool.checkProgress(worker.busySince + 1001);
+    pool.checkProgress(worker.busyChangedAt + 1001);
     assert.deepEqual(losses, [{ cause: "timeout", reason: "1 s without progress" }]);
   });
 });
@@ -50,8 +50,8 @@ Deno.test("WorkerPool.isStalled() counts a busy worker's time from when it becam
   await withPool({ stallMs: 20 }, (pool, worker) => {
     worker.channel.stampProgress(Date.now() - 60_000);
     pool.claim(worker);
-    assert.equal(pool.isStalled(worker, worker.busySince + 10), false);
-    assert.equal(pool.isStalled(worker, worker.busySince + 21), true);
+    assert.equal(pool.isStalled(worker, worker.busyChangedAt + 10), false);
+    assert.equal(pool.isStalled(worker, worker.busyChangedAt + 21), true);
     assert.equal(pool.pick(), worker, "just dispatched, it still takes requests");
   });
 });
@@ -104,8 +104,19 @@ Deno.test("WorkerPool.checkProgress() replaces a worker whose stamp is in the fu
     // An app can write its channel's memory: a stamp far ahead, then an endless loop.
     worker.channel.stampProgress(Date.now() + 1e9);
     pool.claim(worker);
-    assert.equal(pool.isStalled(worker, worker.busySince + 21), true);
-    pool.checkProgress(worker.busySince + 1001);
+    assert.equal(pool.isStalled(worker, worker.busyChangedAt + 21), true);
+    pool.checkProgress(worker.busyChangedAt + 1001);
     assert.deepEqual(losses, [{ cause: "timeout", reason: "1 s without progress" }]);
+  });
+});
+
+Deno.test("WorkerPool.isStalled() counts an app worker whose response just ended as making progress, stamp or not", async () => {
+  await withPool({ app: APP, stallMs: 20 }, (pool, worker) => {
+    // A long request ends: its heartbeat may not have stamped yet, but the response is progress.
+    worker.channel.stampProgress(Date.now() - 60_000);
+    pool.claim(worker);
+    pool.release(worker);
+    assert.equal(pool.isStalled(worker, worker.busyChangedAt + 10), false);
+    assert.equal(pool.isStalled(worker, worker.busyChangedAt + IDLE_STALL_MS * 4), true);
   });
 });

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
-import { busyProgress, stampOf } from "../../lib/main/progress.ts";
+import { progressAt, stampOf } from "../../lib/main/progress.ts";
 
-const worker = (lastProgress: number, busySince = 0) => ({ channel: { lastProgress }, busySince });
+const worker = (lastProgress: number, busyChangedAt = 0) => ({
+  channel: { lastProgress },
+  busyChangedAt,
+});
 
 Deno.test("stampOf() reads the worker's stamp, a little ahead of the main thread's clock too", () => {
   assert.equal(stampOf(worker(9_000), 10_000), 9_000);
@@ -12,8 +15,8 @@ Deno.test("stampOf() counts a stamp far in the future (written by an app into it
   assert.equal(stampOf(worker(10_000 + 60_000), 10_000), 0);
 });
 
-Deno.test("busyProgress() is the later of the stamp and when the worker became busy", () => {
-  assert.equal(busyProgress(worker(1_000, 60_000), 60_001), 60_000);
-  assert.equal(busyProgress(worker(61_000, 60_000), 61_001), 61_000);
-  assert.equal(busyProgress(worker(1e12, 60_000), 60_001), 60_000);
+Deno.test("progressAt() is the later of the stamp and when the worker became busy", () => {
+  assert.equal(progressAt(worker(1_000, 60_000), 60_001), 60_000);
+  assert.equal(progressAt(worker(61_000, 60_000), 61_001), 61_000);
+  assert.equal(progressAt(worker(1e12, 60_000), 60_001), 60_000);
 });
