@@ -114,7 +114,7 @@ export interface ServerConfig {
   /**
    * Memory (RSS) the whole process may hold while it runs an app, in MiB: a backstop for memory
    * no app worker's own cap sees (WebAssembly memories, native memory). Past it, the app worker
-   * busy longest (else the one busy last) is replaced, its requests get 502, checked every
+   * busy longest (else the one that answered last) is replaced, its requests get 502, checked every
    * 500 ms. 0: workers × (2 × `appHeapMib` + 64) + 1024. @default 0
    */
   maxMemoryMib: number;
