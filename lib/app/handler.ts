@@ -8,6 +8,7 @@ import type { IncomingRequest, RequestHandler } from "../worker/handler.ts";
 import type { AppFetch, AppInfo } from "./load.ts";
 import { toRequest } from "./request.ts";
 import { fromResponse } from "./response.ts";
+import { upgradeOf } from "./upgrade.ts";
 
 /** How the app's answers are framed for this server. */
 export interface AppOptions {
@@ -39,6 +40,9 @@ export function appHandler(fetch: AppFetch, options: AppOptions): RequestHandler
     if (!(response instanceof Response)) {
       throw new TypeError(`the app's fetch returned ${typeof response}, not a Response`);
     }
+    // A 101 made by Deno.upgradeWebSocket: the exchange switches the connection.
+    const { method } = incoming.head;
+    if (response.status === 101) return upgradeOf(response) ?? fromResponse(response, { method });
     const ended = () => incoming.completed;
     const planned = await fromResponse(response, { method: incoming.head.method, ended });
     // Fast path: without --header nothing is added, and no array is made to say so.

@@ -20,6 +20,7 @@ import { serve } from "../worker/serve.ts";
 import { errorText } from "../wire/log_text.ts";
 import { outOfBufferMemory, outOfMemory } from "./host.ts";
 import { guardSignals, refuseThreads } from "./guards.ts";
+import { installUpgrade } from "./upgrade.ts";
 
 /**
  * How often the thread checks whether V8 reached its heap limit (see `watchHeap`), and stamps its
@@ -37,6 +38,7 @@ guardSignals((reason) => {
 });
 refuseThreads();
 holdStopLock(init.id);
+installUpgrade(init.websocket);
 watchHeap(init, serve(init, post));
 
 /**

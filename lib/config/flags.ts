@@ -195,6 +195,22 @@ export const FLAGS: readonly FlagSpec[] = [
     help: `the app may ${PERMISSION_HELP[name]} (=LIST: only those)`,
   })),
   {
+    name: "max-websockets",
+    field: "maxWebsockets",
+    kind: "count",
+    min: 1,
+    max: 1_000_000,
+    help: "open WebSockets at most (counted apart from requests); beyond it upgrades get 503",
+  },
+  {
+    name: "max-ws-message",
+    field: "maxWsMessageBytes",
+    kind: "bytes",
+    min: 125,
+    max: 1 << 30,
+    help: "largest WebSocket message an app receives; a larger one closes the socket (1009)",
+  },
+  {
     name: "cert",
     field: "cert",
     kind: "text",

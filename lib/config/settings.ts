@@ -157,6 +157,17 @@ export interface ServerConfig {
   cacheControl: string;
   /** Open connections at most; beyond it new ones are closed at once. @default 10000 */
   maxConnections: number;
+  /**
+   * Open WebSockets at most, across the server; counted apart from requests, so a burst of them
+   * cannot fill every worker. An upgrade beyond it is answered 503. @default 1000
+   */
+  maxWebsockets: number;
+  /**
+   * Largest WebSocket message (all its fragments) an app is handed, in bytes; a larger one
+   * closes the socket with 1009, checked against the announced length before anything is
+   * allocated. @default 16777216
+   */
+  maxWsMessageBytes: number;
   /** PEM certificate file: with `key`, the server speaks HTTPS. @default null */
   cert: string | null;
   /** PEM private key file, with `cert`. @default null */
@@ -238,6 +249,8 @@ export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   extraHeaders: [],
   cacheControl: "no-cache",
   maxConnections: 10_000,
+  maxWebsockets: 1000,
+  maxWsMessageBytes: 16 * 1024 * 1024,
   cert: null,
   key: null,
   allowRootDir: false,

@@ -24,7 +24,9 @@ import type { Transport } from "./tls.ts";
  *   that pipelines without reading cannot make the server buffer responses (→ held, queued,
  *   active)
  * - `queued`: a complete head waits for a worker (→ active)
- * - `active`: a worker owns the current request (→ idle or reading [finish])
+ * - `active`: a worker owns the current request (→ idle or reading [finish], tunnel [tunnel])
+ * - `tunnel`: switched to WebSocket (a 101); raw bytes flow both ways to the worker that owns
+ *   the socket, and only the frame deadline runs (→ closing, closed)
  * - `closing`: last bytes are being written, then the socket closes (→ closed [destroy])
  * - `closed`: gone; a terminal state
  */
@@ -34,6 +36,7 @@ export type ConnState =
   | "held"
   | "queued"
   | "active"
+  | "tunnel"
   | "closing"
   | "closed";
 
@@ -43,7 +46,8 @@ const NEXT: Readonly<Record<ConnState, readonly ConnState[]>> = {
   reading: ["held", "queued", "active"],
   held: ["held", "queued", "active"],
   queued: ["active"],
-  active: ["idle", "reading"],
+  active: ["idle", "reading", "tunnel"],
+  tunnel: [],
   closing: [],
   closed: [],
 };
@@ -214,6 +218,25 @@ export class Connection {
   /** The worker waits for body bytes none of which are here: the body timeout runs, if not yet. */
   awaitBody(): void {
     if (this.#deadline === 0) this.#deadline = Date.now() + this.#timeouts.bodyTimeoutMs;
+  }
+
+  /**
+   * The request became a tunnel (a 101 went out): no timer runs until the client stops in the
+   * middle of a frame.
+   */
+  tunnel(): void {
+    this.#move("tunnel", 0);
+  }
+
+  /**
+   * A tunnel's frame deadline: while the client is in the middle of a frame and nothing of it
+   * waits here, the body timeout runs from now; otherwise none (an idle socket is the app's
+   * business, and a worker that has not taken the bytes yet is not the client's fault).
+   *
+   * @param waiting whether the tunnel waits for the rest of a client's frame
+   */
+  awaitFrame(waiting: boolean): void {
+    this.#deadline = waiting ? Date.now() + this.#timeouts.bodyTimeoutMs : 0;
   }
 
   /** Body bytes went to the worker: the body timeout stops. */

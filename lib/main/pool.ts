@@ -46,6 +46,8 @@ export interface PoolWorker {
    * ms since the epoch; 0 before the first request.
    */
   readonly busyChangedAt: number;
+  /** WebSockets it holds; new requests prefer a worker with fewer among equals. */
+  readonly tunnels: number;
 }
 
 /** The pool's own view of a worker: the one place its state and count are written. */
@@ -143,10 +145,11 @@ export class WorkerPool {
       if (worker.state !== "ready") continue;
       const checked = worker.inFlight > 0 || this.#config.app !== null;
       if (checked && this.isStalled(worker, now ||= Date.now())) continue;
-      if (
-        best === null || worker.inFlight < best.inFlight ||
-        (worker.inFlight === best.inFlight && best.channel.peerAsleep && !worker.channel.peerAsleep)
-      ) best = worker;
+      if (best === null || worker.inFlight < best.inFlight) best = worker;
+      else if (worker.inFlight > best.inFlight) continue;
+      else if (worker.tunnels !== best.tunnels) {
+        if (worker.tunnels < best.tunnels) best = worker;
+      } else if (best.channel.peerAsleep && !worker.channel.peerAsleep) best = worker;
     }
     this.#next = (this.#next + 1) % count;
     return best;
@@ -172,6 +175,25 @@ export class WorkerPool {
     if (slot.inFlight === 0) return;
     // A response that ended is progress: an idle worker is not stalled before its next stamp.
     if (--slot.inFlight === 0) slot.busyChangedAt = Date.now();
+  }
+
+  /**
+   * Counts a WebSocket a worker holds (its requests are counted apart).
+   *
+   * @param worker the worker whose app accepted it
+   */
+  openTunnel(worker: PoolWorker): void {
+    (worker as Slot).tunnels++;
+  }
+
+  /**
+   * Counts a WebSocket of a worker as closed.
+   *
+   * @param worker the worker that held it
+   */
+  closeTunnel(worker: PoolWorker): void {
+    const slot = worker as Slot;
+    if (slot.tunnels > 0) slot.tunnels--;
   }
 
   /**
@@ -250,6 +272,7 @@ export class WorkerPool {
       state: "starting",
       inFlight: 0,
       busyChangedAt: 0,
+      tunnels: 0,
     };
     this.#workers[id - 1] = worker;
     this.#lastStart.set(id, Date.now());
@@ -316,6 +339,7 @@ export class WorkerPool {
         maxHeaderCount: c.maxHeaderCount,
         maxBodyBytes: c.maxBodyBytes,
       },
+      websocket: { maxMessageBytes: c.maxWsMessageBytes, closeTimeoutMs: c.bodyTimeoutMs },
       windowBytes: c.windowBytes,
       fileCacheBytes: c.fileCacheBytes,
       maxPull: this.#workers[id - 1].channel.maxPayload,
@@ -339,6 +363,7 @@ export class WorkerPool {
     this.#events.onWorkerLost(worker, loss);
     // Its requests were failed by the server: none is in hand any more.
     worker.inFlight = 0;
+    worker.tunnels = 0;
     // A pool that failed to start is not restarted: the server reports the error and exits.
     if (this.#stopped || !this.#started) return;
     const sinceStart = Date.now() - (this.#lastStart.get(worker.id) ?? 0);

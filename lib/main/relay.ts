@@ -18,6 +18,7 @@ import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain } from "../wire/protocol.
 import { BufferPool } from "./buffers.ts";
 import type { Connection } from "./connection.ts";
 import type { PoolWorker, WorkerLoss, WorkerPool } from "./pool.ts";
+import { Tunnels } from "./tunnels.ts";
 
 /** What the relay asks of the server it works for. */
 export interface RelayHooks {
@@ -35,6 +36,8 @@ export interface RelayHooks {
 export class Relay {
   /** Longest head a worker may be given: request line, header section and the blank line. */
   readonly maxHeadBytes: number;
+  /** Connections switched to WebSocket. */
+  readonly tunnels: Tunnels;
   #config: ServerConfig;
   #pool: WorkerPool;
   #hooks: RelayHooks;
@@ -58,6 +61,8 @@ export class Relay {
     this.#config = options.config;
     this.#hooks = options.hooks;
     this.maxHeadBytes = this.#config.maxRequestLineBytes + this.#config.maxHeaderBytes + 4;
+    const logRefusal = (c: Connection, what: string) => this.#logRefusal(c, what);
+    this.tunnels = new Tunnels(pool, { config: options.config, logRefusal });
   }
 
   /**
@@ -128,6 +133,7 @@ export class Relay {
    * @param c the connection
    */
   forget(c: Connection): void {
+    if (this.tunnels.forget(c)) return;
     this.#abortStream(c);
     // Closed by now: whether it was queued shows only in the queue itself.
     this.#unqueue(c);
@@ -141,7 +147,8 @@ export class Relay {
    */
   onMessage(worker: PoolWorker, message: ToMain): void {
     const c = this.#streams.get(message.stream);
-    if (!c || c.worker !== worker) return; // the connection is gone; its abort is on the way
+    // Not a request in progress: a tunnel's, or the connection is gone (its abort is on the way).
+    if (!c || c.worker !== worker) return this.tunnels.onMessage(worker, message);
     try {
       switch (message.kind) {
         case "data":
@@ -149,6 +156,8 @@ export class Relay {
         case "pull":
           c.pullBytes = message.bytes;
           return this.feedPull(c);
+        case "upgrade":
+          return this.#upgrade(c, message.bytes);
         default:
           return unreachable(message);
       }
@@ -166,6 +175,7 @@ export class Relay {
    * @param loss why it was lost
    */
   onWorkerLost(worker: PoolWorker, loss: WorkerLoss): void {
+    this.tunnels.onWorkerLost(worker);
     for (const c of [...this.#streams.values()]) {
       if (c.worker !== worker) continue;
       this.#release(c);
@@ -243,6 +253,15 @@ export class Relay {
     // A request that waited (held, queued) after its client closed its side learns it now.
     if (c.ended) this.onEnd(c);
     c.resumeReading();
+  }
+
+  /** The app accepted a WebSocket: the request is over and its connection a tunnel, or 503. */
+  #upgrade(c: Connection, head: Uint8Array): void {
+    if (this.tunnels.full) return this.refuse(c, { status: 503, headers: RETRY });
+    this.#streams.delete(c.stream);
+    this.#pool.release(c.worker!);
+    this.tunnels.open(c, head);
+    this.drainQueue();
   }
 
   #onData(c: Connection, message: Extract<ToMain, { kind: "data" }>): void {

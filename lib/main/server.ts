@@ -147,6 +147,8 @@ export class Server {
     }
     this.#state = "draining";
     this.#listener?.close();
+    // WebSockets close as going away (1001); their connections end with the handshake.
+    this.#relay.tunnels.goAway();
     for (const connection of this.#connections) {
       // Still writing a response out (a slow reader): finish it within the grace period.
       if (connection.state === "idle" || connection.state === "reading") {
@@ -246,6 +248,8 @@ export class Server {
         return this.#relay.tryDispatch(c);
       case "active":
         return this.#relay.feedPull(c);
+      case "tunnel":
+        return this.#relay.tunnels.onBytes(c);
       case "held":
       case "queued":
       case "closing":
@@ -260,6 +264,7 @@ export class Server {
   #onEnd(c: Connection): void {
     // Nothing more will come; what is still being written goes out first.
     if (c.state === "idle" || c.state === "reading") return c.closeAfterWrites();
+    if (c.state === "tunnel") return this.#relay.tunnels.onEnd(c);
     this.#relay.onEnd(c);
   }
 
@@ -301,6 +306,7 @@ export class Server {
       if (c.state === "reading") this.#relay.refuse(c, { status: 408, headers: [] });
       else if (c.state === "idle") c.destroy();
       else if (c.state === "active") this.#relay.timeOutBody(c);
+      else if (c.state === "tunnel") this.#relay.tunnels.timeOut(c);
     }
     this.#pool.checkProgress(now);
     this.#pool.checkMemory(now);

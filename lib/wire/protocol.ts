@@ -24,8 +24,10 @@ const KIND = {
   body: 2,
   credit: 3,
   abort: 4,
+  goaway: 5,
   data: 16,
   pull: 17,
+  upgrade: 18,
 } as const;
 
 /** Flag on a `body` record: the client closed its sending side. */
@@ -46,7 +48,9 @@ export type ToWorker =
   /** This many response bytes reached the socket: the window reopens by that much. */
   | { kind: "credit"; stream: number; bytes: number }
   /** The connection is gone: stop the response and free its resources. */
-  | { kind: "abort"; stream: number };
+  | { kind: "abort"; stream: number }
+  /** The server is shutting down: close this stream's WebSocket as going away (1001). */
+  | { kind: "goaway"; stream: number };
 
 /** Worker → main thread. */
 export type ToMain =
@@ -65,8 +69,13 @@ export type ToMain =
     reset: boolean;
     leftover: Uint8Array;
   }
-  /** The worker wants up to `bytes` more request bytes (a body). */
-  | { kind: "pull"; stream: number; bytes: number };
+  /** The worker wants up to `bytes` more request bytes (a body, or a tunnel's bytes). */
+  | { kind: "pull"; stream: number; bytes: number }
+  /**
+   * The app accepted a WebSocket: `bytes` is the 101 head, the request is over, and the
+   * connection becomes a tunnel on this stream, whose bytes go to this worker.
+   */
+  | { kind: "upgrade"; stream: number; bytes: Uint8Array };
 
 /** Configuration a worker gets at start, through `postMessage`. */
 export interface WorkerInit {
@@ -90,6 +99,8 @@ export interface WorkerInit {
     maxHeaderCount: number;
     maxBodyBytes: number;
   };
+  /** WebSocket limits: the largest message, and how long a close waits for the client's. */
+  websocket: { maxMessageBytes: number; closeTimeoutMs: number };
   /** Response bytes in flight per request before the worker waits for credit. */
   windowBytes: number;
   /** Largest pull the main thread answers in one record (its ring's record limit). */
@@ -162,6 +173,8 @@ export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[
       return [{ kind: KIND.credit, flags: 0, stream, arg: message.bytes }];
     case "abort":
       return [{ kind: KIND.abort, flags: 0, stream, arg: 0 }];
+    case "goaway":
+      return [{ kind: KIND.goaway, flags: 0, stream, arg: 0 }];
     default:
       return unreachable(message);
   }
@@ -232,6 +245,8 @@ export function decodeToWorker(record: RingRecord): ToWorker {
       return { kind: "credit", stream, bytes: record.arg };
     case KIND.abort:
       return { kind: "abort", stream };
+    case KIND.goaway:
+      return { kind: "goaway", stream };
     default:
       throw new Error(
         `protocol violation: record kind ${record.kind} is not a message to a worker`,
@@ -263,6 +278,8 @@ export function encodeToMain(message: ToMain): [RecordHeader, ...Uint8Array[]] {
     }
     case "pull":
       return [{ kind: KIND.pull, flags: 0, stream, arg: message.bytes }];
+    case "upgrade":
+      return [{ kind: KIND.upgrade, flags: 0, stream, arg: 0 }, message.bytes];
     default:
       return unreachable(message);
   }
@@ -300,6 +317,8 @@ export function decodeToMain(record: RingRecord): ToMain {
       };
     case KIND.pull:
       return { kind: "pull", stream, bytes: record.arg };
+    case KIND.upgrade:
+      return { kind: "upgrade", stream, bytes: record.payload };
     default:
       throw new Error(
         `protocol violation: record kind ${record.kind} is not a message to the main thread`,

@@ -30,6 +30,8 @@ import {
   type PlannedResponse,
   releaseBody,
   type RequestHandler,
+  type TunnelLink,
+  type TunnelPeer,
 } from "./handler.ts";
 
 /** Where an exchange is: `head` → `handling` → `responding` → `done`, or `aborted` from any. */
@@ -54,6 +56,19 @@ export interface ExchangeIo extends WriterIo {
   finished?: (stream: number, exchange: Exchange) => void;
   /** Logs a request that failed with an error that is not the client's (a bug, an app's throw). */
   logError(failure: Failure): void;
+  /** Sends a 101 head and makes the connection a tunnel driven by `accept`'s socket. */
+  upgrade?: (handoff: Handoff) => void;
+}
+
+/** A connection an app switched to WebSocket, handed from its exchange to a tunnel. */
+export interface Handoff {
+  stream: number;
+  /** The 101 head. */
+  head: Uint8Array;
+  /** Gives the tunnel to the app's socket. */
+  accept: (link: TunnelLink) => TunnelPeer;
+  /** Client bytes received after the request head. */
+  leftover: Uint8Array;
 }
 
 /** A request that failed: its head if parsed, the error, and whether its head had gone out. */
@@ -78,6 +93,9 @@ export interface ExchangeStart {
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const NOTHING = new Uint8Array();
 const EMPTY: PlannedResponse["body"] = { kind: "empty" };
+const headEncoder = new TextEncoder();
+/** The link of a socket whose client left before its 101: it takes nothing. */
+const LOST_LINK: TunnelLink = { write: () => {}, bufferedBytes: 0, end: () => {} };
 /** The body of every request without one: already at its end, shared. */
 const NO_BODY = RequestBody.none();
 
@@ -236,6 +254,7 @@ export class Exchange {
       if (!this.#enter("handling")) return;
       const handled = this.#io.handle(this.#incoming(head, body));
       const response = handled instanceof Promise ? await handled : handled;
+      if (response.upgrade !== undefined) return this.#upgrade(head, response);
       // A response sent at once (a small file) costs no await: its turn was a tenth of a request.
       const responding = this.#respond(head, response, body);
       if (responding !== undefined) await responding;
@@ -375,6 +394,30 @@ export class Exchange {
     return sending.finally(() => releaseBody(response.body)).then(() => this.#sent(after));
   }
 
+  /** A 101 from `Deno.upgradeWebSocket`: the head goes out, the connection becomes a tunnel. */
+  #upgrade(head: RequestHead, response: PlannedResponse): void {
+    const accept = response.upgrade!;
+    const upgrade = this.#io.upgrade;
+    if (head.framing.kind !== "none" || head.version !== "HTTP/1.1" || upgrade === undefined) {
+      throw new HttpError(
+        400,
+        "bad-upgrade",
+        "A WebSocket upgrade must be an HTTP/1.1 GET without a body",
+      );
+    }
+    if (!this.#enter("done")) {
+      // The client left while the app worked: its socket hears it at once.
+      accept(LOST_LINK).lost();
+      throw new AbortedError();
+    }
+    const text = headText(response, this.#serverHeaders(head, { close: false, chunked: false }));
+    this.#status = 101;
+    this.#headBytes = text.length;
+    const leftover = this.#parser.takeBuffered();
+    upgrade({ stream: this.#stream, head: headEncoder.encode(text), accept, leftover });
+    this.#log("complete");
+  }
+
   /** The response is out: the exchange is done, or the rest of the request body is drained. */
   #sent(after: {
     head: RequestHead | null;
@@ -477,7 +520,7 @@ export class Exchange {
     log({
       remote: this.#remote,
       requestLine: head ? `${head.method} ${head.target} ${head.version}` : "-",
-      status: writer === null ? CLIENT_CLOSED : this.#status,
+      status: writer === null && this.#status === 0 ? CLIENT_CLOSED : this.#status,
       bytes: sent - headBytes,
       headBytes,
       ended,

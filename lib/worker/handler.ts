@@ -57,6 +57,33 @@ export interface PlannedResponse {
   /** Fields in sending order; kept responses freeze theirs (see `fieldsText()`). */
   headers: ReadonlyArray<readonly [string, string]>;
   body: ResponseBody;
+  /**
+   * Set on a 101 that switches the connection to WebSocket: once the head is out, the
+   * connection is a tunnel, and this is given its link and returns who receives its bytes.
+   */
+  upgrade?: (link: TunnelLink) => TunnelPeer;
+}
+
+/** A connection after its 101, as seen by the socket that drives it (see `tunnel.ts`). */
+export interface TunnelLink {
+  /** Queues bytes for the client; they go out under the connection's window. */
+  write(bytes: Uint8Array): void;
+  /** Bytes written and not yet in the client's socket. */
+  readonly bufferedBytes: number;
+  /** Closes the connection once every written byte is out; nothing more is received. */
+  end(): void;
+}
+
+/** What a tunnel tells the socket that drives it. */
+export interface TunnelPeer {
+  /** Bytes from the client: a view, valid only during the call. */
+  receive(bytes: Uint8Array): void;
+  /** The client closed its sending side. */
+  ended(): void;
+  /** The connection is gone (the client left, or the main thread cut it). */
+  lost(): void;
+  /** The server is shutting down: close now, as a server going away. */
+  goAway(): void;
 }
 
 /**

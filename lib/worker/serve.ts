@@ -21,7 +21,8 @@ import {
   type WorkerEvent,
   type WorkerInit,
 } from "../wire/protocol.ts";
-import { type AccessEntry, Exchange, type ExchangeIo } from "./exchange.ts";
+import { type AccessEntry, Exchange, type ExchangeIo, type Handoff } from "./exchange.ts";
+import { Tunnel, type TunnelIo } from "./tunnel.ts";
 import { accessLine, failureLine, healthFiltered, isHealthCheck } from "./access_log.ts";
 import { errorText } from "../wire/log_text.ts";
 import { textResponse } from "../http/pages.ts";
@@ -140,6 +141,7 @@ function startWorker(
 ): void {
   const { channel, handler, post } = parts;
   const exchanges = new Map<number, Exchange>();
+  const tunnels = new Map<number, Tunnel>();
   const scratch = new Uint8Array(channel.maxPayload);
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
@@ -159,8 +161,11 @@ function startWorker(
     }
   };
 
+  const base = exchangeIo(init, { channel, scratch, handler });
+  const tunnelIo: TunnelIo = { ...base, maxRecordBytes: channel.maxPayload };
   const io: ExchangeIo = {
-    ...exchangeIo(init, { channel, scratch, handler }),
+    ...base,
+    upgrade: (handoff) => openTunnel(handoff, { io: tunnelIo, tunnels, channel }),
     // A hook, not a `.finally()` on run(): that was one more promise and turn per request.
     finished: (stream, exchange) => {
       if (exchanges.get(stream) === exchange) track(stream, null);
@@ -178,12 +183,17 @@ function startWorker(
         // The parser copies what it is fed, so views of the ring are enough here.
         return start(message);
       case "body":
-        return exchanges.get(message.stream)?.receive(message.bytes, message.eof);
+        return (exchanges.get(message.stream) ?? tunnels.get(message.stream))
+          ?.receive(message.bytes, message.eof);
       case "credit":
-        return exchanges.get(message.stream)?.credit(message.bytes);
+        return (exchanges.get(message.stream) ?? tunnels.get(message.stream))
+          ?.credit(message.bytes);
       case "abort":
         exchanges.get(message.stream)?.abort();
+        tunnels.get(message.stream)?.abort();
         return track(message.stream, null);
+      case "goaway":
+        return tunnels.get(message.stream)?.goAway();
       default:
         return unreachable(message);
     }
@@ -195,6 +205,27 @@ function startWorker(
     handle(decodeToWorker(record));
   }, () => exchanges.size === 0);
   post({ type: "ready", id: init.id });
+}
+
+/**
+ * Switches a connection to WebSocket: the 101 head goes to the main thread first, then the
+ * tunnel starts, and the app's socket (told it is open) may send at once.
+ */
+function openTunnel(
+  handoff: Handoff,
+  parts: { io: TunnelIo; tunnels: Map<number, Tunnel>; channel: ChannelEnd },
+): void {
+  const { stream } = handoff;
+  const { tunnels } = parts;
+  parts.channel.send(...encodeToMain({ kind: "upgrade", stream, bytes: handoff.head }));
+  const tunnel = new Tunnel(parts.io, {
+    stream,
+    closed: () => {
+      if (tunnels.get(stream) === tunnel) tunnels.delete(stream);
+    },
+  });
+  tunnels.set(stream, tunnel);
+  tunnel.start(handoff.accept(tunnel), handoff.leftover);
 }
 
 /** The services every exchange of this worker shares. */

@@ -107,6 +107,8 @@ function validValues(root: string): Record<string, [raw: string | undefined, exp
     "header": ["X-Test: yes", [["x-test", "yes"]]],
     "cache-control": ["public, max-age=60", "public, max-age=60"],
     "max-connections": ["10", 10],
+    "max-websockets": ["5", 5],
+    "max-ws-message": ["4096", 4096],
     // --cert and --key only make sense together: tests/e2e/operations_test.ts covers them.
     "cert": [SEPARATELY, null],
     "key": [SEPARATELY, null],
@@ -339,6 +341,8 @@ const HELP_DEFAULTS: Record<string, string> = {
   "window": "(default 262144)",
   "file-cache": "(default 8388608)",
   "max-connections": "(default 10000)",
+  "max-websockets": "(default 1000)",
+  "max-ws-message": "(default 16777216)",
   "log-format": "(default heiretsu)",
   "drain-delay": "(default 0)",
   "request-timeout": "(default 30)",

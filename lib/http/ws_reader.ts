@@ -1,0 +1,233 @@
+/**
+ * The receiving side of a WebSocket server, sans I/O: client bytes in, messages and control
+ * frames out (RFC 6455 §5–§7). It unmasks, joins fragments, validates UTF-8 of text and close
+ * reasons, and turns every protocol violation into one `fail` event with its close code. A frame
+ * longer than the message limit fails with 1009 from its header alone: nothing it announces is
+ * allocated.
+ *
+ * @module
+ */
+import {
+  CLOSE_CODE,
+  type FrameHeader,
+  headerError,
+  isValidCloseCode,
+  OPCODE,
+  readFrameHeader,
+} from "./ws_frames.ts";
+
+/** What the reader found. */
+export type WsEvent =
+  | { kind: "text"; text: string }
+  | { kind: "binary"; bytes: Uint8Array }
+  | { kind: "ping"; bytes: Uint8Array }
+  | { kind: "pong"; bytes: Uint8Array }
+  /** The client's close frame: its code (1005 when it sent none) and reason. */
+  | { kind: "close"; code: number; reason: string }
+  /** The client broke the protocol: close with `code`; the reader reads nothing more. */
+  | { kind: "fail"; code: number; reason: string };
+
+/**
+ * Where the reader is: `header` (waiting for a frame's header) → `payload` (reading its bytes)
+ * → `header`; `done` after a close or a failure, terminal.
+ */
+export type WsReaderState = "header" | "payload" | "done";
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Turns a client's bytes into WebSocket events.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WsReader } from "./ws_reader.ts";
+ * const reader = new WsReader({ maxMessageBytes: 1024 });
+ * // "Hi", masked with 0 0 0 0.
+ * reader.push(Uint8Array.of(0x81, 0x82, 0, 0, 0, 0, 0x48, 0x69));
+ * assert.deepEqual(reader.next(), { kind: "text", text: "Hi" });
+ * assert.equal(reader.next(), null);
+ * ```
+ */
+export class WsReader {
+  #maxMessageBytes: number;
+  #state: WsReaderState = "header";
+  /** Bytes pushed and not yet consumed, from `#at`. */
+  #input = new Uint8Array(0);
+  #at = 0;
+  #frame: FrameHeader | null = null;
+  #payload = new Uint8Array(0);
+  #filled = 0;
+  #mask = new Uint8Array(4);
+  /** Fragments of the message in progress, its opcode and size; opcode 0 when none. */
+  #fragments: Uint8Array[] = [];
+  #messageOpcode = 0;
+  #messageBytes = 0;
+
+  /**
+   * Prepares a reader.
+   *
+   * @param limits the largest message, all fragments together, in bytes
+   */
+  constructor(limits: { maxMessageBytes: number }) {
+    this.#maxMessageBytes = limits.maxMessageBytes;
+  }
+
+  /** Where the reader is. */
+  get state(): WsReaderState {
+    return this.#state;
+  }
+
+  /**
+   * Adds client bytes; they are copied only as far as they are not consumed at once.
+   *
+   * @param bytes the bytes (a view that may change after the call)
+   */
+  push(bytes: Uint8Array): void {
+    if (this.#state === "done") return;
+    const rest = this.#input.byteLength - this.#at;
+    if (rest === 0) this.#input = bytes.slice();
+    else {
+      const joined = new Uint8Array(rest + bytes.byteLength);
+      joined.set(this.#input.subarray(this.#at));
+      joined.set(bytes, rest);
+      this.#input = joined;
+    }
+    this.#at = 0;
+  }
+
+  /**
+   * The next event, or null when more bytes are needed.
+   *
+   * @returns the event, or null
+   */
+  next(): WsEvent | null {
+    while (this.#state !== "done") {
+      if (this.#state === "header") {
+        const failure = this.#readHeader();
+        if (failure !== undefined) return failure;
+        if (this.#frame === null) return null;
+      }
+      if (!this.#fill()) return null;
+      const event = this.#complete(this.#frame!, this.#payload);
+      this.#frame = null;
+      this.#state = "header";
+      if (event !== null) return event;
+    }
+    return null;
+  }
+
+  /** Reads a header and checks it, allocating its payload once it passed; a failure ends. */
+  #readHeader(): WsEvent | undefined {
+    const header = readFrameHeader(this.#input.subarray(this.#at));
+    if (header === null) return undefined;
+    this.#at += header.headerBytes;
+    const error = headerError(header) ?? this.#sequenceError(header);
+    if (error !== null) return this.#fail(CLOSE_CODE.protocolError, error);
+    const data = header.opcode < 8;
+    if (data && this.#messageBytes + header.length > this.#maxMessageBytes) {
+      return this.#fail(
+        CLOSE_CODE.tooBig,
+        `a message may carry at most ${this.#maxMessageBytes} bytes`,
+      );
+    }
+    // Masked, as headerError made sure: the key is the header's last four bytes.
+    this.#mask.set(this.#input.subarray(this.#at - 4, this.#at));
+    this.#frame = header;
+    this.#payload = new Uint8Array(header.length);
+    this.#filled = 0;
+    this.#state = "payload";
+    return undefined;
+  }
+
+  /** Fragmentation rules (§5.4): continuations only inside a message, no message inside one. */
+  #sequenceError(header: FrameHeader): string | null {
+    const { opcode } = header;
+    if (opcode === OPCODE.continuation && this.#messageOpcode === 0) {
+      return "a continuation frame without a message to continue";
+    }
+    if ((opcode === OPCODE.text || opcode === OPCODE.binary) && this.#messageOpcode !== 0) {
+      return "a new message before the last one's final fragment";
+    }
+    return null;
+  }
+
+  /** Copies and unmasks payload bytes; true once the frame's payload is whole. */
+  #fill(): boolean {
+    const payload = this.#payload;
+    const take = Math.min(payload.byteLength - this.#filled, this.#input.byteLength - this.#at);
+    const input = this.#input;
+    const mask = this.#mask;
+    const at = this.#at;
+    let filled = this.#filled;
+    for (let i = 0; i < take; i++, filled++) payload[filled] = input[at + i] ^ mask[filled & 3];
+    this.#filled = filled;
+    this.#at += take;
+    return filled === payload.byteLength;
+  }
+
+  /** The event of a whole frame: a control frame, or a message once its last fragment came. */
+  #complete(frame: FrameHeader, payload: Uint8Array): WsEvent | null {
+    switch (frame.opcode) {
+      case OPCODE.ping:
+        return { kind: "ping", bytes: payload };
+      case OPCODE.pong:
+        return { kind: "pong", bytes: payload };
+      case OPCODE.close:
+        return this.#close(payload);
+    }
+    if (frame.opcode !== OPCODE.continuation) this.#messageOpcode = frame.opcode;
+    this.#fragments.push(payload);
+    this.#messageBytes += payload.byteLength;
+    if (!frame.fin) return null;
+    const bytes = this.#fragments.length === 1 ? payload : join(this.#fragments);
+    const opcode = this.#messageOpcode;
+    this.#fragments = [];
+    this.#messageOpcode = 0;
+    this.#messageBytes = 0;
+    if (opcode === OPCODE.binary) return { kind: "binary", bytes };
+    try {
+      return { kind: "text", text: strictUtf8.decode(bytes) };
+    } catch {
+      return this.#fail(CLOSE_CODE.invalidData, "a text message that is not valid UTF-8");
+    }
+  }
+
+  /** The client's close frame (§5.5.1): no payload, or a valid code and a UTF-8 reason. */
+  #close(payload: Uint8Array): WsEvent {
+    this.#state = "done";
+    if (payload.byteLength === 0) return { kind: "close", code: CLOSE_CODE.noStatus, reason: "" };
+    if (payload.byteLength === 1) {
+      return this.#fail(CLOSE_CODE.protocolError, "a close frame with a one-byte payload");
+    }
+    const code = (payload[0] << 8) | payload[1];
+    if (!isValidCloseCode(code)) {
+      return this.#fail(CLOSE_CODE.protocolError, `invalid close code ${code}`);
+    }
+    try {
+      return { kind: "close", code, reason: strictUtf8.decode(payload.subarray(2)) };
+    } catch {
+      return this.#fail(CLOSE_CODE.invalidData, "a close reason that is not valid UTF-8");
+    }
+  }
+
+  #fail(code: number, reason: string): WsEvent {
+    this.#state = "done";
+    this.#input = new Uint8Array(0);
+    this.#at = 0;
+    this.#fragments = [];
+    return { kind: "fail", code, reason };
+  }
+}
+
+function join(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.byteLength;
+  const joined = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.byteLength;
+  }
+  return joined;
+}
