@@ -109,9 +109,9 @@ export class WsReader {
         if (this.#frame === null) return null;
       }
       if (!this.#fill()) return null;
+      this.#state = "header";
       const event = this.#complete(this.#frame!, this.#payload);
       this.#frame = null;
-      this.#state = "header";
       if (event !== null) return event;
     }
     return null;

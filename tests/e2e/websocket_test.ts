@@ -1,0 +1,224 @@
+/**
+ * WebSockets over real sockets: Deno's own client, a raw client sending hostile frames, many
+ * sockets at once, isolation between sockets and requests, and the ways a socket is closed by
+ * the server (idle timeout, frame timeout, a replaced worker, shutdown).
+ */
+import assert from "node:assert/strict";
+import { TestServer } from "../_helpers/server.ts";
+import { residentMb, timedGet, writeAll } from "../_helpers/http.ts";
+import { clientFrame, closeCode, openRaw, readUntilClose } from "../_helpers/ws.ts";
+
+const APP = new URL("../fixtures/ws_app.ts", import.meta.url).pathname;
+
+async function withServer(args: string[], fn: (server: TestServer) => Promise<void>) {
+  const server = await TestServer.start(["--app", APP, "--workers", "2", ...args]);
+  try {
+    await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Opens Deno's WebSocket client and waits for it to open (bounded). */
+async function openSocket(server: TestServer, path: string): Promise<WebSocket> {
+  const socket = new WebSocket(`ws://127.0.0.1:${server.port}${path}`);
+  socket.binaryType = "arraybuffer";
+  await within(
+    5000,
+    new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = () => reject(new Error(`${path}: the socket did not open`));
+    }),
+    "open",
+  );
+  return socket;
+}
+
+function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function nextMessage(socket: WebSocket): Promise<unknown> {
+  return within(
+    10_000,
+    new Promise((resolve) => (socket.onmessage = (e) => resolve(e.data))),
+    "message",
+  );
+}
+
+function closed(socket: WebSocket): Promise<CloseEvent> {
+  return within(10_000, new Promise((resolve) => (socket.onclose = resolve)), "close");
+}
+
+Deno.test("Deno.upgradeWebSocket() echoes text, 100 KiB text and binary to Deno's client, and closes with 1000", async () => {
+  await withServer([], async (server) => {
+    const socket = await openSocket(server, "/echo");
+    socket.send("hello");
+    assert.equal(await nextMessage(socket), "hello");
+    const text = "é".repeat(50 * 1024);
+    socket.send(text);
+    assert.equal(await nextMessage(socket), text);
+    const binary = new Uint8Array(100 * 1024).map((_, i) => i & 0xff);
+    socket.send(binary);
+    assert.deepEqual(new Uint8Array(await nextMessage(socket) as ArrayBuffer), binary);
+    const closing = closed(socket);
+    socket.close(1000, "done");
+    const event = await closing;
+    assert.equal(event.code, 1000);
+    assert.equal(event.reason, "done");
+    assert.equal(event.wasClean, true);
+    // The server goes on serving requests.
+    assert.equal((await timedGet(server.port, "/")).response.status, 200);
+    assert.ok(server.lines.some((line) => line.includes('"GET /echo HTTP/1.1" 101')));
+  });
+});
+
+/** Hostile frames and the close code each must get. */
+const HOSTILE: [string, Uint8Array, number][] = [
+  ["an unmasked frame", clientFrame(0x81, "x", { masked: false }), 1002],
+  ["a control frame over 125 bytes", clientFrame(0x89, new Uint8Array(126)), 1002],
+  ["a fragmented control frame", clientFrame(0x09, "p"), 1002],
+  ["a reserved opcode", clientFrame(0x83, "x"), 1002],
+  ["an RSV bit without an extension", clientFrame(0xc1, "x"), 1002],
+  ["a close code that may not be sent", clientFrame(0x88, Uint8Array.of(0x03, 0xed)), 1002],
+  ["invalid UTF-8 in a text message", clientFrame(0x81, Uint8Array.of(0xc3, 0x28)), 1007],
+  [
+    "a 2^62-byte length",
+    clientFrame(0x82, new Uint8Array(), {
+      length: [127, 0x40, 0, 0, 0, 0, 0, 0, 0],
+    }),
+    1009,
+  ],
+  ["a message over --max-ws-message", clientFrame(0x82, new Uint8Array(5000)), 1009],
+];
+
+Deno.test("hostile frames close the socket with their code and allocate nothing they announce", async () => {
+  await withServer(["--max-ws-message", "4096"], async (server) => {
+    const before = Deno.build.os === "linux" ? await residentMb(server.pid) : NaN;
+    for (const [what, frame, code] of HOSTILE) {
+      const socket = await openRaw(server.port, "/echo");
+      assert.match(socket.status, /^HTTP\/1.1 101 /, what);
+      await writeAll(socket.conn, frame);
+      const { frames, ended } = await readUntilClose(socket);
+      assert.equal(closeCode(frames.at(-1)), code, what);
+      assert.ok(ended, `${what}: the server closes the connection`);
+      socket.conn.close();
+    }
+    if (Number.isNaN(before)) return; // no /proc here: the codes alone were checked
+    const after = await residentMb(server.pid);
+    assert.ok(after - before < 64, `RSS grew ${after - before} MB`);
+  });
+});
+
+Deno.test("200 concurrent sockets each echo 20 numbered messages without loss or reordering", async () => {
+  await withServer([], async (server) => {
+    const sockets = await Promise.all(
+      Array.from({ length: 200 }, () => openSocket(server, "/echo")),
+    );
+    await Promise.all(sockets.map((socket, n) => {
+      const got: string[] = [];
+      const done = new Promise<void>((resolve) => {
+        socket.onmessage = (e) => {
+          got.push(e.data);
+          if (got.length === 20) resolve();
+        };
+      });
+      for (let i = 0; i < 20; i++) socket.send(`${n}:${i}`);
+      return within(20_000, done, `socket ${n}`).then(() => {
+        assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => `${n}:${i}`));
+      });
+    }));
+    await Promise.all(sockets.map((socket) => {
+      const closing = closed(socket);
+      socket.close();
+      return closing;
+    }));
+  });
+});
+
+Deno.test("a socket handler that burns 3 s delays neither GETs nor sockets on other workers", async () => {
+  await withServer(["--request-timeout", "20"], async (server) => {
+    const burning = await openSocket(server, "/burn");
+    const burnt = nextMessage(burning);
+    burning.send("3000");
+    // The burning worker stops stamping progress: it is skipped once stalled.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await timedGet(server.port, "/")).response.status, 200);
+    }
+    const other = await openSocket(server, "/echo");
+    other.send("quick");
+    assert.equal(await nextMessage(other), "quick");
+    const elapsed = performance.now() - started;
+    assert.equal(await burnt, "3000");
+    const total = performance.now() - started;
+    assert.ok(elapsed < total - 1000, `GETs and the other socket took ${elapsed} ms of ${total}`);
+    other.close();
+    burning.close();
+  });
+});
+
+Deno.test("--max-websockets refuses an upgrade beyond it with 503", async () => {
+  await withServer(["--max-websockets", "1"], async (server) => {
+    const first = await openRaw(server.port, "/echo");
+    assert.match(first.status, / 101 /);
+    const second = await openRaw(server.port, "/echo");
+    assert.match(second.status, / 503 /);
+    second.conn.close();
+    first.conn.close();
+  });
+});
+
+Deno.test("a client that stops in the middle of a frame is cut by the body timeout; an idle socket is not", async () => {
+  await withServer(["--body-timeout", "1", "--keepalive-timeout", "1"], async (server) => {
+    const idle = await openSocket(server, "/echo");
+    const stuck = await openRaw(server.port, "/echo");
+    await writeAll(stuck.conn, clientFrame(0x81, "hello").subarray(0, 4));
+    const { ended } = await readUntilClose(stuck, 5000);
+    assert.ok(ended);
+    stuck.conn.close();
+    await server.waitForLine(/body timeout in a WebSocket frame/);
+    // Idle longer than both timeouts, the other socket still works.
+    idle.send("still here");
+    assert.equal(await nextMessage(idle), "still here");
+    idle.close();
+  });
+});
+
+Deno.test("idleTimeout pings a silent client, then closes with 1001", async () => {
+  await withServer(["--workers", "1"], async (server) => {
+    const socket = await openRaw(server.port, "/events");
+    const { frames } = await readUntilClose(socket, 8000);
+    assert.deepEqual(frames.map((f) => f.opcode), [9, 8]);
+    assert.equal(closeCode(frames[1]), 1001);
+    socket.conn.close();
+    const log = await (await fetch(`${server.url}/events/log`)).json();
+    assert.deepEqual(log, ["open", "error", "close 1001 false"]);
+  });
+});
+
+Deno.test("a worker replaced by the watchdog closes its sockets with 1011", async () => {
+  await withServer(["--request-timeout", "1"], async (server) => {
+    const socket = await openSocket(server, "/burn");
+    const closing = closed(socket);
+    socket.send("8000");
+    const event = await closing;
+    assert.equal(event.code, 1011);
+    await server.waitForLine(/terminated after/);
+  });
+});
+
+Deno.test("shutdown closes open sockets with 1001", async () => {
+  const server = await TestServer.start(["--app", APP, "--workers", "1"]);
+  const socket = await openSocket(server, "/echo");
+  const closing = closed(socket);
+  const stopping = server.stop();
+  const event = await closing;
+  assert.equal(event.code, 1001);
+  assert.equal((await stopping).code, 0);
+});
