@@ -222,3 +222,22 @@ Deno.test("shutdown closes open sockets with 1001", async () => {
   assert.equal(event.code, 1001);
   assert.equal((await stopping).code, 0);
 });
+
+Deno.test("a Hono app's upgradeWebSocket from hono/deno echoes through the pool", async () => {
+  const hono = new URL("../fixtures/hono_ws_app.ts", import.meta.url).pathname;
+  const server = await TestServer.start(["--app", hono, "--workers", "2"]);
+  try {
+    const socket = await openSocket(server, "/ws");
+    socket.send("hi");
+    assert.equal(await nextMessage(socket), "hono: hi");
+    const binary = new Uint8Array(100 * 1024).fill(3);
+    socket.send(binary);
+    assert.deepEqual(new Uint8Array(await nextMessage(socket) as ArrayBuffer), binary);
+    const closing = closed(socket);
+    socket.close(1000);
+    assert.equal((await closing).code, 1000);
+    assert.equal(await (await fetch(`${server.url}/`)).text(), "Hello from Hono\n");
+  } finally {
+    await server.stop();
+  }
+});
