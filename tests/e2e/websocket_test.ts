@@ -4,6 +4,7 @@
  * the server (idle timeout, frame timeout, a replaced worker, shutdown).
  */
 import assert from "node:assert/strict";
+import { Browser, findChromium } from "../_helpers/browser.ts";
 import { TestServer } from "../_helpers/server.ts";
 import { residentMb, timedGet, writeAll } from "../_helpers/http.ts";
 import { clientFrame, closeCode, openRaw, readUntilClose } from "../_helpers/ws.ts";
@@ -240,4 +241,46 @@ Deno.test("a Hono app's upgradeWebSocket from hono/deno echoes through the pool"
   } finally {
     await server.stop();
   }
+});
+
+const chromium = findChromium();
+if (chromium.path === null) console.log(`browser WebSocket test skipped: ${chromium.why}`);
+
+Deno.test({
+  name: "a page in headless Chromium opens a socket, gets its echoes and closes with 1000",
+  ignore: chromium.path === null,
+  fn: async () => {
+    await withServer(["--quiet"], async (server) => {
+      const browser = await Browser.launch(chromium.path!);
+      try {
+        await browser.open(`${server.url}/`);
+        const seen = await browser.evaluate<{ text: string; bytes: number; code: number }>(`
+          new Promise((resolve, reject) => {
+            const socket = new WebSocket("ws://" + location.host + "/echo");
+            socket.binaryType = "arraybuffer";
+            const seen = {};
+            const timer = setTimeout(() => reject(new Error("no echo in 10 s")), 10000);
+            socket.onopen = () => socket.send("from the browser");
+            socket.onmessage = (event) => {
+              if (typeof event.data === "string") {
+                seen.text = event.data;
+                socket.send(new Uint8Array(70000).fill(1));
+              } else {
+                seen.bytes = event.data.byteLength;
+                socket.close(1000);
+              }
+            };
+            socket.onclose = (event) => {
+              clearTimeout(timer);
+              resolve({ ...seen, code: event.code });
+            };
+          })
+        `);
+        assert.deepEqual(seen, { text: "from the browser", bytes: 70000, code: 1000 });
+        assert.deepEqual(browser.problems, []);
+      } finally {
+        await browser.close();
+      }
+    });
+  },
 });
