@@ -164,6 +164,23 @@ Deno.test("a socket handler that burns 3 s delays neither GETs nor sockets on ot
   });
 });
 
+Deno.test("a client that never reads holds at most the window: the app sees bufferedAmount grow", async () => {
+  await withServer(["--workers", "1", "--window", "65536"], async (server) => {
+    const socket = await openRaw(server.port, "/flood");
+    const deadline = Date.now() + 15_000;
+    let state = { bufferedAmount: 0, sent: 0 };
+    while (state.bufferedAmount < 2 * 1024 * 1024 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      state = await (await fetch(`${server.url}/flood/state`)).json();
+    }
+    assert.ok(state.bufferedAmount >= 2 * 1024 * 1024, JSON.stringify(state));
+    // What left the worker is at most the window plus what the kernel's buffers took.
+    const leftBytes = state.sent * 1028 - state.bufferedAmount;
+    assert.ok(leftBytes < 65536 + 8 * 1024 * 1024, `${leftBytes} bytes left the worker`);
+    socket.conn.close();
+  });
+});
+
 Deno.test("--max-websockets refuses an upgrade beyond it with 503", async () => {
   await withServer(["--max-websockets", "1"], async (server) => {
     const first = await openRaw(server.port, "/echo");

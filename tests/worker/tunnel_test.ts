@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { Tunnel, type TunnelIo } from "../../lib/worker/tunnel.ts";
+import type { TunnelPeer } from "../../lib/worker/handler.ts";
+
+interface Sent {
+  bytes: number;
+  end: boolean;
+}
+
+function fakeIo(windowBytes: number, maxRecordBytes = 1024) {
+  const sent: Sent[] = [];
+  const pulls: number[] = [];
+  const io: TunnelIo = {
+    windowBytes,
+    maxPull: 4096,
+    maxRecordBytes,
+    send: (_stream, bytes, end) =>
+      void sent.push({ bytes: bytes.byteLength, end: end !== undefined }),
+    pull: (_stream, bytes) => void pulls.push(bytes),
+  };
+  return { io, sent, pulls };
+}
+
+function recordingPeer(): TunnelPeer & { seen: string[] } {
+  const seen: string[] = [];
+  return {
+    seen,
+    receive: (bytes) => void seen.push(`bytes ${bytes.byteLength}`),
+    ended: () => void seen.push("ended"),
+    lost: () => void seen.push("lost"),
+    goAway: () => void seen.push("goAway"),
+  };
+}
+
+Deno.test("Tunnel sends no more than the window, in records the ring carries, until credit", () => {
+  const { io, sent } = fakeIo(3000, 1024);
+  const tunnel = new Tunnel(io, { stream: 1, closed: () => {} });
+  tunnel.write(new Uint8Array(5000));
+  assert.deepEqual(sent.map((s) => s.bytes), [1024, 1024, 952]);
+  assert.equal(tunnel.bufferedBytes, 5000);
+  tunnel.credit(2048);
+  assert.deepEqual(sent.map((s) => s.bytes), [1024, 1024, 952, 1024, 976]);
+  assert.equal(tunnel.bufferedBytes, 2952);
+});
+
+Deno.test("Tunnel ends only once its queued bytes are out, then reports itself closed", () => {
+  const { io, sent } = fakeIo(100);
+  let closed = 0;
+  const tunnel = new Tunnel(io, { stream: 1, closed: () => void closed++ });
+  tunnel.write(new Uint8Array(150));
+  tunnel.end();
+  assert.equal(tunnel.state, "ending");
+  assert.equal(sent.some((s) => s.end), false);
+  tunnel.credit(100);
+  assert.deepEqual(sent, [{ bytes: 100, end: false }, { bytes: 50, end: false }, {
+    bytes: 0,
+    end: true,
+  }]);
+  assert.equal(tunnel.state, "closed");
+  assert.equal(closed, 1);
+  tunnel.write(new Uint8Array(10));
+  assert.equal(sent.length, 3);
+});
+
+Deno.test("Tunnel pulls again after each record, tells the end and a loss once", () => {
+  const { io, pulls } = fakeIo(100);
+  const tunnel = new Tunnel(io, { stream: 1, closed: () => {} });
+  const peer = recordingPeer();
+  tunnel.start(peer, Uint8Array.of(1, 2));
+  assert.deepEqual(pulls, [4096]);
+  tunnel.receive(new Uint8Array(10), false);
+  assert.deepEqual(pulls, [4096, 4096]);
+  tunnel.receive(new Uint8Array(0), true);
+  assert.equal(pulls.length, 2);
+  tunnel.abort();
+  tunnel.abort();
+  assert.deepEqual(peer.seen, ["bytes 2", "bytes 10", "ended", "lost"]);
+});
