@@ -13,7 +13,8 @@
  * `--tool wrk|own` (wrk when installed), `--load-workers N` (2, own tool),
  * `--workers N` (passed to heiretsu), `--rss NAME|none` (heiretsu), `--rounds N` (3: the servers
  * take turns N times and the table shows medians, after each round's ratios, because one round
- * on a small noisy machine can be off by 10% or more), `--skip-app` (no app route, no mixed load).
+ * on a small noisy machine can be off by 10% or more), `--skip-app` (no app route, no mixed load,
+ * no WebSocket echo: `ws_echo.ts`).
  */
 import { fileURLToPath } from "node:url";
 import { cpuCost } from "./cpu_cost.ts";
@@ -27,6 +28,7 @@ import { type Measured, medianReports, SCENARIOS, type ServerReport, unitsOf } f
 import type { RunningServer } from "./server_process.ts";
 import { BENCH_SERVERS, type BenchServer, type StartContext } from "./servers.ts";
 import { runSlowReaders } from "./slow_readers.ts";
+import { benchEcho, formatEchoTable } from "./ws_echo.ts";
 import type { LoadTool } from "./stats.ts";
 import {
   formatRoundRatios,
@@ -242,6 +244,14 @@ async function main(): Promise<void> {
       console.log(
         `\n### Mixed app load\n\n${formatMixedTable(await benchMixed(servers, context))}`,
       );
+      const echo = { clients: options.connections, durationS: options.durationS, cwd: REPO_ROOT };
+      const reports = await attempt(
+        "ws_echo",
+        () => benchEcho({ ...echo, workers: options.heiretsuWorkers }),
+      );
+      if (reports) {
+        console.log(`\n### WebSocket echo, 1 KiB messages\n\n${formatEchoTable(reports)}`);
+      }
     }
     for (const note of notes) console.log(`\n${note}`);
   } finally {

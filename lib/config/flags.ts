@@ -282,7 +282,7 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: "seconds",
     min: 0.001,
     group: "limits",
-    help: "seconds between two reads of a request body, then 408",
+    help: "seconds between two reads of a request body (then 408) or of a WebSocket frame",
   },
   {
     name: "send-timeout",

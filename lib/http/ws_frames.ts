@@ -257,19 +257,26 @@ export function midFrame(boundary: FrameBoundary): boolean {
  */
 export function trackFrames(boundary: FrameBoundary, bytes: Uint8Array): void {
   let at = 0;
-  while (at < bytes.byteLength) {
+  const end = bytes.byteLength;
+  while (at < end) {
     if (boundary.remaining > 0) {
-      const skip = Math.min(boundary.remaining, bytes.byteLength - at);
+      const skip = Math.min(boundary.remaining, end - at);
       boundary.remaining -= skip;
       at += skip;
       continue;
     }
-    // Header bytes are copied in, a byte at a time; at most 14 per frame.
+    // Header bytes are copied in, at most 14 per frame; parsed once all of them are here.
     const { header } = boundary;
     header[boundary.headerSeen++] = bytes[at++];
-    const parsed = readFrameHeader(header.subarray(0, boundary.headerSeen));
-    if (parsed === null) continue;
+    const seen = boundary.headerSeen;
+    if (seen < 2 || seen < headerLength(header[1])) continue;
     boundary.headerSeen = 0;
-    boundary.remaining = parsed.length;
+    boundary.remaining = readFrameHeader(header.subarray(0, seen))!.length;
   }
+}
+
+/** A header's length from its second byte: the length's form and the mask bit. */
+function headerLength(second: number): number {
+  const short = second & 0x7f;
+  return 2 + (short === 126 ? 2 : short === 127 ? 8 : 0) + ((second & 0x80) !== 0 ? 4 : 0);
 }

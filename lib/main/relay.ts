@@ -255,9 +255,14 @@ export class Relay {
     c.resumeReading();
   }
 
-  /** The app accepted a WebSocket: the request is over and its connection a tunnel, or 503. */
+  /**
+   * The app accepted a WebSocket: the request is over and its connection a tunnel; 503 beyond
+   * --max-websockets, or once the server is draining (a socket opened then would not be told).
+   */
   #upgrade(c: Connection, head: Uint8Array): void {
-    if (this.tunnels.full) return this.refuse(c, { status: 503, headers: RETRY });
+    if (this.tunnels.full || this.#hooks.closeAfterResponse()) {
+      return this.refuse(c, { status: 503, headers: RETRY });
+    }
     this.#streams.delete(c.stream);
     this.#pool.release(c.worker!);
     this.tunnels.open(c, head);
