@@ -52,7 +52,7 @@ export function clientFrame(
 
 /** An upgraded raw connection and what it read past the 101 head. */
 export interface RawSocket {
-  conn: Deno.TcpConn;
+  conn: Deno.Conn;
   /** The response head's status line. */
   status: string;
   /** Bytes after the head, not yet read as frames. */
@@ -64,10 +64,15 @@ export interface RawSocket {
  *
  * @param port the server's port
  * @param path the path
+ * @param open how to connect (TLS, say); plain TCP to the port by default
  * @returns the connection, its status line, and any bytes after the head
  */
-export async function openRaw(port: number, path: string): Promise<RawSocket> {
-  const conn = await connect(port);
+export async function openRaw(
+  port: number,
+  path: string,
+  open: () => Promise<Deno.Conn> = () => connect(port),
+): Promise<RawSocket> {
+  const conn = await open();
   await writeAll(
     conn,
     encoder.encode(

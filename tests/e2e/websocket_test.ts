@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Browser, findChromium } from "../_helpers/browser.ts";
+import { withTlsServer } from "../_helpers/certificate.ts";
 import { TestServer } from "../_helpers/server.ts";
 import { residentMb, timedGet, writeAll } from "../_helpers/http.ts";
 import { clientFrame, closeCode, openRaw, readUntilClose } from "../_helpers/ws.ts";
@@ -258,6 +259,21 @@ Deno.test("a Hono app's upgradeWebSocket from hono/deno echoes through the pool"
   } finally {
     await server.stop();
   }
+});
+
+Deno.test("a socket over TLS (--cert, --key) echoes and closes like one over TCP", async () => {
+  await withTlsServer(["--app", APP, "--workers", "1"], async (server, _client, ca) => {
+    const open = () => Deno.connectTls({ hostname: "localhost", port: server.port, caCerts: [ca] });
+    const socket = await openRaw(server.port, "/echo", open);
+    assert.match(socket.status, / 101 /);
+    await writeAll(socket.conn, clientFrame(0x81, "over tls"));
+    await writeAll(socket.conn, clientFrame(0x88, Uint8Array.of(0x03, 0xe8)));
+    const { frames, ended } = await readUntilClose(socket);
+    assert.deepEqual(new TextDecoder().decode(frames[0].payload), "over tls");
+    assert.equal(closeCode(frames[1]), 1000);
+    assert.ok(ended);
+    socket.conn.close();
+  });
 });
 
 const chromium = findChromium();
