@@ -190,8 +190,8 @@ export class ServerWebSocket extends EventTarget {
   }
 
   #binary(bytes: Uint8Array): ArrayBuffer | Blob {
-    // The reader's payloads are fresh buffers of their exact size.
-    const buffer = bytes.buffer as ArrayBuffer;
+    // The reader's payloads are fresh buffers of their exact size (an empty one is shared).
+    const buffer = bytes.byteLength === 0 ? new ArrayBuffer(0) : bytes.buffer as ArrayBuffer;
     return this.#binaryType === "blob" ? new Blob([buffer]) : buffer;
   }
 

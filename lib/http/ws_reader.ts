@@ -2,8 +2,9 @@
  * The receiving side of a WebSocket server, sans I/O: client bytes in, messages and control
  * frames out (RFC 6455 §5–§7). It unmasks, joins fragments, validates UTF-8 of text and close
  * reasons, and turns every protocol violation into one `fail` event with its close code. A frame
- * longer than the message limit fails with 1009 from its header alone: nothing it announces is
- * allocated.
+ * longer than the message limit fails with 1009 from its header alone, and a payload's memory is
+ * taken as its bytes arrive, never at once from its announced length: a client that announces
+ * large frames and sends little costs what it sent.
  *
  * @module
  */
@@ -34,6 +35,9 @@ export type WsEvent =
 export type WsReaderState = "header" | "payload" | "done";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const NO_BYTES = new Uint8Array(0);
+/** First size of a payload buffer that must grow; a frame shorter than this gets its own size. */
+const MIN_PAYLOAD_BYTES = 4096;
 
 /**
  * Turns a client's bytes into WebSocket events.
@@ -56,6 +60,7 @@ export class WsReader {
   #input = new Uint8Array(0);
   #at = 0;
   #frame: FrameHeader | null = null;
+  /** The current frame's payload so far, unmasked; it grows as bytes come (see `#room`). */
   #payload = new Uint8Array(0);
   #filled = 0;
   #mask = new Uint8Array(4);
@@ -110,14 +115,16 @@ export class WsReader {
       }
       if (!this.#fill()) return null;
       this.#state = "header";
-      const event = this.#complete(this.#frame!, this.#payload);
+      const payload = this.#payload;
+      this.#payload = NO_BYTES;
+      const event = this.#complete(this.#frame!, payload);
       this.#frame = null;
       if (event !== null) return event;
     }
     return null;
   }
 
-  /** Reads a header and checks it, allocating its payload once it passed; a failure ends. */
+  /** Reads a header and checks it; a failure ends the reader. */
   #readHeader(): WsEvent | undefined {
     const header = readFrameHeader(this.#input.subarray(this.#at));
     if (header === null) return undefined;
@@ -134,7 +141,6 @@ export class WsReader {
     // Masked, as headerError made sure: the key is the header's last four bytes.
     this.#mask.set(this.#input.subarray(this.#at - 4, this.#at));
     this.#frame = header;
-    this.#payload = new Uint8Array(header.length);
     this.#filled = 0;
     this.#state = "payload";
     return undefined;
@@ -152,18 +158,35 @@ export class WsReader {
     return null;
   }
 
-  /** Copies and unmasks payload bytes; true once the frame's payload is whole. */
+  /** Copies and unmasks the payload bytes that are here; true once the payload is whole. */
   #fill(): boolean {
+    const length = this.#frame!.length;
+    const take = Math.min(length - this.#filled, this.#input.byteLength - this.#at);
+    if (take > 0) {
+      const payload = this.#room(length, this.#filled + take);
+      const input = this.#input;
+      const mask = this.#mask;
+      const at = this.#at;
+      let filled = this.#filled;
+      for (let i = 0; i < take; i++, filled++) payload[filled] = input[at + i] ^ mask[filled & 3];
+      this.#filled = filled;
+      this.#at += take;
+    }
+    return this.#filled === length;
+  }
+
+  /**
+   * The payload buffer with room for `needed` bytes: it doubles (from 4 KiB) up to the frame's
+   * length, so memory follows what arrived (at most twice that), never what was announced.
+   */
+  #room(length: number, needed: number): Uint8Array {
     const payload = this.#payload;
-    const take = Math.min(payload.byteLength - this.#filled, this.#input.byteLength - this.#at);
-    const input = this.#input;
-    const mask = this.#mask;
-    const at = this.#at;
-    let filled = this.#filled;
-    for (let i = 0; i < take; i++, filled++) payload[filled] = input[at + i] ^ mask[filled & 3];
-    this.#filled = filled;
-    this.#at += take;
-    return filled === payload.byteLength;
+    if (needed <= payload.byteLength) return payload;
+    const size = Math.min(length, Math.max(needed, 2 * payload.byteLength, MIN_PAYLOAD_BYTES));
+    const grown = new Uint8Array(size);
+    grown.set(payload.subarray(0, this.#filled));
+    this.#payload = grown;
+    return grown;
   }
 
   /** The event of a whole frame: a control frame, or a message once its last fragment came. */
@@ -216,6 +239,7 @@ export class WsReader {
     this.#input = new Uint8Array(0);
     this.#at = 0;
     this.#fragments = [];
+    this.#payload = NO_BYTES;
     return { kind: "fail", code, reason };
   }
 }

@@ -116,6 +116,40 @@ Deno.test("hostile frames close the socket with their code and allocate nothing 
   });
 });
 
+Deno.test("frames that announce 16 MiB and send 10 bytes cost what arrived, not what they announced", async () => {
+  if (Deno.build.os !== "linux") return; // RSS from /proc
+  await withServer(["--workers", "1"], async (server) => {
+    const before = await residentMb(server.pid);
+    const announced = 16 * 1024 * 1024 - 1;
+    const header = clientFrame(0x82, new Uint8Array(), {
+      length: [
+        127,
+        0,
+        0,
+        0,
+        0,
+        announced >>> 24,
+        (announced >> 16) & 0xff,
+        (announced >> 8) & 0xff,
+        announced & 0xff,
+      ],
+    });
+    const sockets = await Promise.all(
+      Array.from({ length: 40 }, () => openRaw(server.port, "/echo")),
+    );
+    for (const socket of sockets) {
+      await writeAll(socket.conn, Uint8Array.from([...header, ...new Uint8Array(10)]));
+    }
+    // The worker has taken every header (its socket still answers a request), then RSS is read.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal((await timedGet(server.port, "/")).response.status, 200);
+    const after = await residentMb(server.pid);
+    assert.ok(after - before < 100, `RSS grew ${after - before} MB for 40 announced 16 MiB frames`);
+    assert.ok(!server.lines.some((line) => /crashed|out of/.test(line)), server.lines.join("\n"));
+    for (const socket of sockets) socket.conn.close();
+  });
+});
+
 Deno.test("200 concurrent sockets each echo 20 numbered messages without loss or reordering", async () => {
   await withServer([], async (server) => {
     const sockets = await Promise.all(
