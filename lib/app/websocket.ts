@@ -31,6 +31,9 @@ const CLOSING = 2;
 const CLOSED = 3;
 type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
 
+/** Bytes waiting for the client beyond which a ping gets no pong. */
+export const PONG_BACKLOG_BYTES = 64 * 1024;
+
 const encoder = new TextEncoder();
 const HANDLERS = ["open", "message", "close", "error"] as const;
 type HandlerName = `on${typeof HANDLERS[number]}`;
@@ -173,7 +176,11 @@ export class ServerWebSocket extends EventTarget {
           if (this.#state === OPEN) this.#dispatchMessage(this.#binary(event.bytes));
           break;
         case "ping":
-          if (this.#state === OPEN) this.#frame(OPCODE.pong, event.bytes);
+          // A client that pings and never reads would queue pongs without end: while that
+          // many bytes wait, pings go unanswered (RFC 6455 §5.5.3 allows answering the last only).
+          if (this.#state === OPEN && this.bufferedAmount < PONG_BACKLOG_BYTES) {
+            this.#frame(OPCODE.pong, event.bytes);
+          }
           break;
         case "pong":
           break;

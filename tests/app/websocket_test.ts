@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ServerWebSocket } from "../../lib/app/websocket.ts";
+import { PONG_BACKLOG_BYTES, ServerWebSocket } from "../../lib/app/websocket.ts";
 import { acceptKey, upgradeOf, upgradeWebSocket } from "../../lib/app/upgrade.ts";
 import type { TunnelLink } from "../../lib/worker/handler.ts";
 
@@ -136,4 +136,12 @@ Deno.test("ServerWebSocket keeps send order behind a Blob, and hands binary as A
   assert.ok(seen[0] instanceof ArrayBuffer);
   assert.ok(seen[1] instanceof Blob);
   assert.deepEqual(new Uint8Array(await (seen[1] as Blob).arrayBuffer()), Uint8Array.of(6));
+});
+
+Deno.test("ServerWebSocket leaves pings unanswered while a client that does not read has a backlog", () => {
+  const { socket, peer, frames } = openSocket();
+  socket.send(new Uint8Array(PONG_BACKLOG_BYTES));
+  const before = frames.length;
+  for (let i = 0; i < 1000; i++) peer.receive(masked(0x89, [1]));
+  assert.equal(frames.length, before);
 });
