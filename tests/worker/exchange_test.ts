@@ -8,6 +8,7 @@ import {
   Exchange,
   type ExchangeIo,
   type Failure,
+  type Handoff,
 } from "../../lib/worker/exchange.ts";
 import type { IncomingRequest, RequestHandler } from "../../lib/worker/handler.ts";
 import type { ResponseEnd } from "../../lib/worker/response_writer.ts";
@@ -462,4 +463,54 @@ Deno.test("Exchange answers an app's error with plain text unless the client pre
     assert.match(text, /^HTTP\/1.1 500 /);
     assert.match(text, expected, accept);
   }
+});
+
+/** A 101 plan whose socket records what its tunnel tells it. */
+function upgradePlan(seen: string[]): PlannedResponse {
+  return {
+    status: 101,
+    headers: [["upgrade", "websocket"], ["connection", "Upgrade"]],
+    body: { kind: "empty" },
+    upgrade: () => ({
+      receive: () => void seen.push("receive"),
+      ended: () => void seen.push("ended"),
+      lost: () => void seen.push("lost"),
+      goAway: () => void seen.push("goAway"),
+    }),
+  };
+}
+
+Deno.test("Exchange hands a 101 and its head to io.upgrade, and logs it as 101", async () => {
+  const { io, sent, logs } = fakeIo(() => upgradePlan([]));
+  const handoffs: Handoff[] = [];
+  io.upgrade = (handoff) => void handoffs.push(handoff);
+  const exchange = new Exchange(io, start("GET /ws HTTP/1.1\r\nHost: a\r\n\r\n"));
+  await exchange.run();
+  assert.equal(exchange.state, "done");
+  assert.equal(sent.length, 0);
+  assert.equal(handoffs.length, 1);
+  const head = new TextDecoder().decode(handoffs[0].head);
+  assert.match(
+    head,
+    /^HTTP\/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n/,
+  );
+  assert.doesNotMatch(head, /content-length|transfer-encoding/i);
+  assert.equal(logs[0].status, 101);
+});
+
+Deno.test("Exchange answers 400 to an upgrade with a body, and tells a socket whose client left", async () => {
+  const { io, sent } = fakeIo(() => upgradePlan([]));
+  io.upgrade = () => assert.fail("no upgrade with a body");
+  await new Exchange(io, start("GET /ws HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx")).run();
+  assert.match(sent[0].text, /^HTTP\/1.1 400 /);
+  const seen: string[] = [];
+  const answer = Promise.withResolvers<PlannedResponse>();
+  const left = fakeIo(() => answer.promise);
+  left.io.upgrade = () => assert.fail("the client left");
+  const exchange = new Exchange(left.io, start("GET /ws HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const running = exchange.run();
+  exchange.abort();
+  answer.resolve(upgradePlan(seen));
+  await running;
+  assert.deepEqual(seen, ["lost"]);
 });
