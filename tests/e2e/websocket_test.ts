@@ -79,6 +79,33 @@ Deno.test("Deno.upgradeWebSocket() echoes text, 100 KiB text and binary to Deno'
   });
 });
 
+Deno.test("a fragmented message with a ping between its fragments is echoed whole, after the pong", async () => {
+  await withServer([], async (server) => {
+    const socket = await openRaw(server.port, "/echo");
+    const frames = [
+      clientFrame(0x01, "frag"),
+      clientFrame(0x89, "are you there"),
+      clientFrame(0x00, "men"),
+      clientFrame(0x80, "ted"),
+      clientFrame(0x88, Uint8Array.of(0x0f, 0xa0, 0x62, 0x79, 0x65)),
+    ];
+    // Byte by byte: the main thread and the worker see every split.
+    for (const byte of Uint8Array.from(frames.flatMap((f) => [...f]))) {
+      await writeAll(socket.conn, Uint8Array.of(byte));
+    }
+    const { frames: got, ended } = await readUntilClose(socket);
+    const decoder = new TextDecoder();
+    assert.deepEqual(got.slice(0, 2).map((f) => [f.opcode, decoder.decode(f.payload)]), [
+      [10, "are you there"],
+      [1, "fragmented"],
+    ]);
+    assert.equal(decoder.decode(got[2].payload.subarray(2)), "bye");
+    assert.equal(closeCode(got[2]), 4000);
+    assert.ok(ended);
+    socket.conn.close();
+  });
+});
+
 /** Hostile frames and the close code each must get. */
 const HOSTILE: [string, Uint8Array, number][] = [
   ["an unmasked frame", clientFrame(0x81, "x", { masked: false }), 1002],
