@@ -17,6 +17,28 @@ async function waitFor(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
+Deno.test("WorkerPool.claim() of an idle worker starts its progress clock: a long idle is no stall", async () => {
+  const result = parseConfig({
+    args: ["--app", APP, "--port", "0", "--workers", "1", "--quiet"],
+    env: () => undefined,
+  });
+  if (result.kind !== "run") throw new Error(`bad test config: ${JSON.stringify(result)}`);
+  const server = new Server(result.config as ServerConfig, () => {});
+  await server.start();
+  try {
+    const [worker] = server.pool.workers;
+    // Idle for a minute, as a worker holding only quiet sockets is; then a message comes.
+    worker.channel.stampProgress(Date.now() - 60_000);
+    server.pool.claim(worker);
+    server.pool.checkProgress(Date.now());
+    assert.equal(worker.state, "ready");
+    assert.equal(server.pool.isStalled(worker, Date.now()), false);
+    server.pool.release(worker);
+  } finally {
+    await server.shutdown();
+  }
+});
+
 Deno.test("Tunnels counts an idle socket apart from requests, on its worker, until it closes", async () => {
   const result = parseConfig({
     args: ["--app", APP, "--port", "0", "--workers", "2", "--quiet"],
