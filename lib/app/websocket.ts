@@ -38,7 +38,20 @@ const encoder = new TextEncoder();
 const HANDLERS = ["open", "message", "close", "error"] as const;
 type HandlerName = `on${typeof HANDLERS[number]}`;
 
-/** The socket of one upgraded request. */
+/**
+ * The socket of one upgraded request.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ServerWebSocket } from "./websocket.ts";
+ * const socket = new ServerWebSocket({ protocol: "", idleTimeoutS: 0, maxMessageBytes: 1024, closeTimeoutMs: 1000 });
+ * const written: Uint8Array[] = [];
+ * socket.attach({ write: (bytes) => void written.push(bytes), bufferedBytes: 0, end: () => {} });
+ * socket.send("hi");
+ * assert.deepEqual(written[0], Uint8Array.of(0x81, 2, 0x68, 0x69));
+ * ```
+ */
 export class ServerWebSocket extends EventTarget {
   static readonly CONNECTING = CONNECTING;
   static readonly OPEN = OPEN;

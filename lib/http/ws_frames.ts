@@ -254,6 +254,14 @@ export function midFrame(boundary: FrameBoundary): boolean {
  *
  * @param boundary the tracker, updated
  * @param bytes the next bytes
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { frameBoundary, midFrame, trackFrames } from "./ws_frames.ts";
+ * const boundary = frameBoundary();
+ * trackFrames(boundary, Uint8Array.of(0x81, 0x7e, 0x01)); // a 16-bit length, half of it
+ * assert.equal(midFrame(boundary), true);
+ * ```
  */
 export function trackFrames(boundary: FrameBoundary, bytes: Uint8Array): void {
   let at = 0;

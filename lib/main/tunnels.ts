@@ -51,7 +51,16 @@ const INTERNAL_ERROR_FRAME = encodeFrame(
   closePayload(CLOSE_CODE.internalError, "the server's worker was replaced"),
 );
 
-/** The open tunnels; the only writer of their entries. */
+/**
+ * The open tunnels; the only writer of their entries.
+ *
+ * @example
+ * ```ts ignore
+ * import { Tunnels } from "./tunnels.ts";
+ * const tunnels = new Tunnels(pool, { config, logRefusal: (c, what) => log(refusalLine(c, what)) });
+ * if (!tunnels.full) tunnels.open(connection, head);
+ * ```
+ */
 export class Tunnels {
   #config: ServerConfig;
   #pool: WorkerPool;
