@@ -47,7 +47,12 @@ type HandlerName = `on${typeof HANDLERS[number]}`;
  * import { ServerWebSocket } from "./websocket.ts";
  * const socket = new ServerWebSocket({ protocol: "", idleTimeoutS: 0, maxMessageBytes: 1024, closeTimeoutMs: 1000 });
  * const written: Uint8Array[] = [];
- * socket.attach({ write: (bytes) => void written.push(bytes), bufferedBytes: 0, end: () => {} });
+ * socket.attach({
+ *   write: (bytes) => void written.push(bytes),
+ *   bufferedBytes: 0,
+ *   deliveredBytes: 0,
+ *   end: () => {},
+ * });
  * socket.send("hi");
  * assert.deepEqual(written[0], Uint8Array.of(0x81, 2, 0x68, 0x69));
  * ```
@@ -77,6 +82,8 @@ export class ServerWebSocket extends EventTarget {
   /** Sends wait behind a Blob being read, to keep their order. */
   #sending: Promise<void> | null = null;
   #handlers = new Map<HandlerName, EventListener>();
+  /** The link's delivered bytes when the last pong was queued. */
+  #deliveredAtPong = -1;
 
   /**
    * A socket waiting for its 101 to go out.
@@ -189,11 +196,7 @@ export class ServerWebSocket extends EventTarget {
           if (this.#state === OPEN) this.#dispatchMessage(this.#binary(event.bytes));
           break;
         case "ping":
-          // A client that pings and never reads would queue pongs without end: while that
-          // many bytes wait, pings go unanswered (RFC 6455 §5.5.3 allows answering the last only).
-          if (this.#state === OPEN && this.bufferedAmount < PONG_BACKLOG_BYTES) {
-            this.#frame(OPCODE.pong, event.bytes);
-          }
+          if (this.#state === OPEN) this.#pong(event.bytes);
           break;
         case "pong":
           break;
@@ -203,6 +206,19 @@ export class ServerWebSocket extends EventTarget {
           return this.#fail(event.code, event.reason);
       }
     }
+  }
+
+  /**
+   * Answers a ping, unless a client that does not read would make pongs pile up: while
+   * PONG_BACKLOG_BYTES wait, a ping is answered only if the client read something since the
+   * last pong (RFC 6455 §5.5.3 allows answering the latest ping only).
+   */
+  #pong(payload: Uint8Array): void {
+    const link = this.#link!;
+    const backlogged = link.bufferedBytes >= PONG_BACKLOG_BYTES;
+    if (backlogged && link.deliveredBytes === this.#deliveredAtPong) return;
+    this.#deliveredAtPong = link.deliveredBytes;
+    this.#frame(OPCODE.pong, payload);
   }
 
   #dispatchMessage(data: unknown): void {

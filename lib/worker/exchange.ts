@@ -95,7 +95,12 @@ const NOTHING = new Uint8Array();
 const EMPTY: PlannedResponse["body"] = { kind: "empty" };
 const headEncoder = new TextEncoder();
 /** The link of a socket whose client left before its 101: it takes nothing. */
-const LOST_LINK: TunnelLink = { write: () => {}, bufferedBytes: 0, end: () => {} };
+const LOST_LINK: TunnelLink = {
+  write: () => {},
+  bufferedBytes: 0,
+  deliveredBytes: 0,
+  end: () => {},
+};
 /** The body of every request without one: already at its end, shared. */
 const NO_BODY = RequestBody.none();
 

@@ -70,6 +70,8 @@ export interface TunnelLink {
   write(bytes: Uint8Array): void;
   /** Bytes written and not yet in the client's socket. */
   readonly bufferedBytes: number;
+  /** Bytes that reached the client's socket so far: it grows while the client reads. */
+  readonly deliveredBytes: number;
   /** Closes the connection once every written byte is out; nothing more is received. */
   end(): void;
 }

@@ -62,6 +62,7 @@ export class Tunnel implements TunnelLink {
   #inFlight = 0;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
+  #deliveredBytes = 0;
 
   /**
    * Prepares a tunnel; {@linkcode Tunnel.start} gives it its socket.
@@ -83,6 +84,11 @@ export class Tunnel implements TunnelLink {
   /** Bytes written and not yet in the client's socket. */
   get bufferedBytes(): number {
     return this.#inFlight + this.#queuedBytes;
+  }
+
+  /** Bytes that reached the client's socket so far. */
+  get deliveredBytes(): number {
+    return this.#deliveredBytes;
   }
 
   /**
@@ -121,6 +127,7 @@ export class Tunnel implements TunnelLink {
    */
   credit(bytes: number): void {
     this.#inFlight = Math.max(0, this.#inFlight - bytes);
+    this.#deliveredBytes += bytes;
     this.#flush();
   }
 
