@@ -139,7 +139,7 @@ export function upgradeOf(response: Response): PlannedResponse | null {
     status: 101,
     headers,
     body: { kind: "empty" },
-    upgrade: (link) => socket.attach(link),
+    upgrade: { accept: (link) => socket.attach(link), refuse: (reason) => socket.refuse(reason) },
   };
 }
 

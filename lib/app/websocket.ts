@@ -162,6 +162,9 @@ export class ServerWebSocket extends EventTarget {
    * @returns what the tunnel reports to
    */
   attach(link: TunnelLink): TunnelPeer {
+    if (this.#state !== CONNECTING) {
+      throw new Error("a socket not CONNECTING cannot be attached: it was attached or refused");
+    }
     this.#link = link;
     this.#state = OPEN;
     // After the app returned its response, as in Deno; before any message.
@@ -174,6 +177,18 @@ export class ServerWebSocket extends EventTarget {
         if (this.#state === OPEN) this.#startClose(CLOSE_CODE.goingAway, "server shutting down");
       },
     };
+  }
+
+  /**
+   * The switch did not happen: the socket never opens; it reports an error and closes (1006).
+   *
+   * @param reason why
+   */
+  refuse(reason: string): void {
+    if (this.#state !== CONNECTING) return;
+    this.#state = CLOSING;
+    this.dispatchEvent(new ErrorEvent("error", { message: reason }));
+    this.#finish({ wasClean: false, code: CLOSE_CODE.abnormal, reason: "" });
   }
 
   #opened(): void {

@@ -94,13 +94,6 @@ const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const NOTHING = new Uint8Array();
 const EMPTY: PlannedResponse["body"] = { kind: "empty" };
 const headEncoder = new TextEncoder();
-/** The link of a socket whose client left before its 101: it takes nothing. */
-const LOST_LINK: TunnelLink = {
-  write: () => {},
-  bufferedBytes: 0,
-  deliveredBytes: 0,
-  end: () => {},
-};
 /** The body of every request without one: already at its end, shared. */
 const NO_BODY = RequestBody.none();
 
@@ -401,20 +394,19 @@ export class Exchange {
 
   /** A 101 from `Deno.upgradeWebSocket`: the head goes out, the connection becomes a tunnel. */
   #upgrade(head: RequestHead, response: PlannedResponse): void {
-    const accept = response.upgrade!;
+    const socket = response.upgrade!;
     const upgrade = this.#io.upgrade;
     if (head.framing.kind !== "none" || head.version !== "HTTP/1.1" || upgrade === undefined) {
-      throw new HttpError(
-        400,
-        "bad-upgrade",
-        "A WebSocket upgrade must be an HTTP/1.1 GET without a body",
-      );
+      const reason = "A WebSocket upgrade must be an HTTP/1.1 GET without a body";
+      socket.refuse(reason);
+      throw new HttpError(400, "bad-upgrade", reason);
     }
     if (!this.#enter("done")) {
       // The client left while the app worked: its socket hears it at once.
-      accept(LOST_LINK).lost();
+      socket.refuse("the client went away before the upgrade");
       throw new AbortedError();
     }
+    const accept = (link: TunnelLink) => socket.accept(link);
     const text = headText(response, this.#serverHeaders(head, { close: false, chunked: false }));
     this.#status = 101;
     this.#headBytes = text.length;

@@ -57,11 +57,16 @@ export interface PlannedResponse {
   /** Fields in sending order; kept responses freeze theirs (see `fieldsText()`). */
   headers: ReadonlyArray<readonly [string, string]>;
   body: ResponseBody;
-  /**
-   * Set on a 101 that switches the connection to WebSocket: once the head is out, the
-   * connection is a tunnel, and this is given its link and returns who receives its bytes.
-   */
-  upgrade?: (link: TunnelLink) => TunnelPeer;
+  /** Set on a 101 that switches the connection to WebSocket (see {@linkcode Upgrade}). */
+  upgrade?: Upgrade;
+}
+
+/** The socket side of a 101: told whether the switch happened. */
+export interface Upgrade {
+  /** The head is out and the connection a tunnel: returns who receives its bytes. */
+  accept(link: TunnelLink): TunnelPeer;
+  /** The switch did not happen (a bad request, or the client left first). */
+  refuse(reason: string): void;
 }
 
 /** A connection after its 101, as seen by the socket that drives it (see `tunnel.ts`). */

@@ -154,3 +154,18 @@ Deno.test("ServerWebSocket answers one ping at a time while a client that does n
   for (let i = 0; i < 10; i++) peer.receive(masked(0x89, [1]));
   assert.equal(frames.length, before + 2);
 });
+
+Deno.test("ServerWebSocket.refuse() reports an error and a 1006 close without ever opening", () => {
+  const socket = new ServerWebSocket({ protocol: "", idleTimeoutS: 0, ...LIMITS });
+  const events: string[] = [];
+  for (const type of ["open", "error", "close"]) {
+    socket.addEventListener(type, () => events.push(type));
+  }
+  socket.refuse("the client went away before the upgrade");
+  assert.deepEqual(events, ["error", "close"]);
+  assert.equal(socket.readyState, 3);
+  assert.throws(
+    () => socket.attach({ write: () => {}, bufferedBytes: 0, deliveredBytes: 0, end: () => {} }),
+    /not CONNECTING/,
+  );
+});

@@ -471,12 +471,15 @@ function upgradePlan(seen: string[]): PlannedResponse {
     status: 101,
     headers: [["upgrade", "websocket"], ["connection", "Upgrade"]],
     body: { kind: "empty" },
-    upgrade: () => ({
-      receive: () => void seen.push("receive"),
-      ended: () => void seen.push("ended"),
-      lost: () => void seen.push("lost"),
-      goAway: () => void seen.push("goAway"),
-    }),
+    upgrade: {
+      accept: () => ({
+        receive: () => void seen.push("receive"),
+        ended: () => void seen.push("ended"),
+        lost: () => void seen.push("lost"),
+        goAway: () => void seen.push("goAway"),
+      }),
+      refuse: (reason) => void seen.push(`refused: ${reason}`),
+    },
   };
 }
 
@@ -498,11 +501,15 @@ Deno.test("Exchange hands a 101 and its head to io.upgrade, and logs it as 101",
   assert.equal(logs[0].status, 101);
 });
 
-Deno.test("Exchange answers 400 to an upgrade with a body, and tells a socket whose client left", async () => {
-  const { io, sent } = fakeIo(() => upgradePlan([]));
+Deno.test("Exchange answers 400 to an upgrade with a body, and refuses the socket of a client that left", async () => {
+  const refused: string[] = [];
+  const { io, sent } = fakeIo(() => upgradePlan(refused));
   io.upgrade = () => assert.fail("no upgrade with a body");
   await new Exchange(io, start("GET /ws HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx")).run();
   assert.match(sent[0].text, /^HTTP\/1.1 400 /);
+  assert.deepEqual(refused, [
+    "refused: A WebSocket upgrade must be an HTTP/1.1 GET without a body",
+  ]);
   const seen: string[] = [];
   const answer = Promise.withResolvers<PlannedResponse>();
   const left = fakeIo(() => answer.promise);
@@ -512,5 +519,5 @@ Deno.test("Exchange answers 400 to an upgrade with a body, and tells a socket wh
   exchange.abort();
   answer.resolve(upgradePlan(seen));
   await running;
-  assert.deepEqual(seen, ["lost"]);
+  assert.deepEqual(seen, ["refused: the client went away before the upgrade"]);
 });
