@@ -118,3 +118,17 @@ Deno.test("WsReader fails with 1009 from the header of an oversized message, bef
   });
   assert.equal(reader.state, "done");
 });
+
+Deno.test("WsReader keeps what it has not consumed once next() says it needs more, as the caller's buffer is reused", () => {
+  const bytes = frame(0x81, text("hello"));
+  const reader = new WsReader({ maxMessageBytes: 1024 });
+  const ring = new Uint8Array(64);
+  // The header's first 3 bytes, then the ring is overwritten before the rest comes.
+  ring.set(bytes.subarray(0, 3));
+  reader.push(ring.subarray(0, 3));
+  assert.equal(reader.next(), null);
+  ring.fill(0xff);
+  ring.set(bytes.subarray(3));
+  reader.push(ring.subarray(0, bytes.byteLength - 3));
+  assert.deepEqual(reader.next(), { kind: "text", text: "hello" });
+});
