@@ -26,6 +26,12 @@ export interface LoadOptions {
 export const DEFAULT_LOAD_WORKERS = 2;
 /** Extra time a worker gets past the run to report before the run fails. */
 const REPORT_GRACE_MS = 10_000;
+/**
+ * How long a worker may take to load and say it is ready, before the run starts. A first run
+ * type-checks the worker module, which takes seconds on a busy machine: this wait is not part of
+ * the measured run, so it gets its own, looser bound.
+ */
+const WORKER_READY_TIMEOUT_MS = 120_000;
 
 /**
  * Splits `total` items over `parts` buckets as evenly as possible.
@@ -72,7 +78,9 @@ interface Share {
 
 async function runWorkers(shares: Share[], options: LoadOptions) {
   const durationMs = options.durationS * 1_000;
-  const ready = await Promise.all(shares.map(({ worker }) => nextMessage(worker, REPORT_GRACE_MS)));
+  const ready = await Promise.all(
+    shares.map(({ worker }) => nextMessage(worker, WORKER_READY_TIMEOUT_MS)),
+  );
   const done = shares.map(({ worker, connections }) => {
     const reply = nextMessage(worker, durationMs + REPORT_GRACE_MS);
     worker.postMessage({ kind: "start", url: options.url, connections, durationMs });
