@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { ServerProcess } from "../../bench/server_process.ts";
 import { parseVmRssKiB, readRssKiB, runSlowReaders } from "../../bench/slow_readers.ts";
+import { NO_PROC } from "../_helpers/proc.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -15,11 +16,14 @@ Deno.test("parseVmRssKiB() rejects a status without VmRSS", () => {
   assert.throws(() => parseVmRssKiB("Name:\tzombie\nState:\tZ (zombie)\n"), SyntaxError);
 });
 
-Deno.test("readRssKiB() reads a live process", async () => {
+Deno.test({ name: "readRssKiB() reads a live process", ignore: NO_PROC }, async () => {
   assert.ok(await readRssKiB(Deno.pid) > 1024);
 });
 
-Deno.test("runSlowReaders() paces its readers and samples the server's RSS", async () => {
+Deno.test({
+  name: "runSlowReaders() paces its readers and samples the server's RSS",
+  ignore: NO_PROC,
+}, async () => {
   const root = await Deno.makeTempDir();
   await Deno.writeFile(join(root, "big.bin"), new Uint8Array(8 * 1024 * 1024));
   const server = await ServerProcess.start(

@@ -8,6 +8,7 @@ import type { TestServer } from "../_helpers/server.ts";
 import { withSiteServer } from "../_helpers/site.ts";
 import { type Loris, openLorises, releaseLorises, trickle } from "../_helpers/loris.ts";
 import { openFds, openFileLimit, settledFds } from "../_helpers/fds.ts";
+import { NO_PROC } from "../_helpers/proc.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -30,7 +31,11 @@ async function assertRoomForSockets(server: TestServer, sockets: number): Promis
   }
 }
 
-Deno.test("server keeps 50 fast requests quick while 1,000 slowloris connections trickle heads, and cuts every one at --header-timeout", async () => {
+Deno.test({
+  name:
+    "server keeps 50 fast requests quick while 1,000 slowloris connections trickle heads, and cuts every one at --header-timeout",
+  ignore: NO_PROC,
+}, async () => {
   const args = ["--header-timeout", String(HEADER_TIMEOUT_S), "--quiet"];
   await withSiteServer({ args }, async (server) => {
     await assertRoomForSockets(server, LORIS_COUNT + 50);
@@ -138,7 +143,7 @@ async function runMix(server: TestServer, options: { total: number; lanes: numbe
 Deno.test({
   name:
     "server releases file handles of clients that disconnect mid-download, after 5,000 mixed requests",
-  ignore: Deno.build.os !== "linux",
+  ignore: NO_PROC,
   fn: async () => {
     const args = ["--quiet", "--workers", "2"];
     await withSiteServer({ args, largeBytes: 16 * 1024 * 1024 }, async (server) => {

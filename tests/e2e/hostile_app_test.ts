@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type { TestServer } from "../_helpers/server.ts";
 import { exchange, timedGet } from "../_helpers/http.ts";
 import { withSiteServer } from "../_helpers/site.ts";
+import { NO_PROC } from "../_helpers/proc.ts";
 
 const APP = new URL("../fixtures/hostile_app.ts", import.meta.url).pathname;
 /** A crash must answer its clients at once, not after some timeout. */
@@ -62,7 +63,10 @@ Deno.test("an app allocating without end loses only its worker: 502, the reason 
   });
 });
 
-Deno.test("an app holding ArrayBuffers past --app-heap loses only its worker, the reason logged", async () => {
+Deno.test({
+  name: "an app holding ArrayBuffers past --app-heap loses only its worker, the reason logged",
+  ignore: NO_PROC,
+}, async () => {
   const args = ["--workers", "1", "--app-heap", "64", "--request-timeout", "10"];
   await withHostileApp(args, async (server) => {
     const before = residentMb(server.pid);
@@ -79,6 +83,7 @@ Deno.test("an app holding ArrayBuffers past --app-heap loses only its worker, th
 Deno.test({
   name:
     "an app stuck in a loop is stopped with its worker: the watchdog's 503 leaves no thread spinning",
+  ignore: NO_PROC,
 }, async () => {
   await withHostileApp(["--workers", "1", "--request-timeout", "1", "--quiet"], async (server) => {
     assert.equal((await timedGet(server.port, "/spin")).response.status, 503);

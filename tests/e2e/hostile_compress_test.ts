@@ -10,6 +10,7 @@ import { concat, connect, residentMb, writeAll } from "../_helpers/http.ts";
 import { openFds, settledFds } from "../_helpers/fds.ts";
 import { TestServer } from "../_helpers/server.ts";
 import { makeSite, type TestSite } from "../_helpers/site.ts";
+import { NO_PROC } from "../_helpers/proc.ts";
 
 const encoder = new TextEncoder();
 const CODINGS = ["br", "gzip"] as const;
@@ -160,7 +161,7 @@ Deno.test({
 Deno.test({
   name:
     "--compress: ten clients that never read cost bounded memory, and their files close when they leave",
-  ignore: Deno.build.os !== "linux",
+  ignore: NO_PROC,
   async fn() {
     // A fresh server per coding: memory freed after one need not go back to the system.
     for (const coding of CODINGS) {

@@ -15,6 +15,7 @@ import {
 import { openFds, settledFds } from "../_helpers/fds.ts";
 import { withSiteServer, writeRandomFile } from "../_helpers/site.ts";
 import { withTlsServer } from "../_helpers/certificate.ts";
+import { NO_PROC } from "../_helpers/proc.ts";
 
 const encoder = new TextEncoder();
 
@@ -65,7 +66,10 @@ async function readSome(conn: Deno.Conn, bytes: number): Promise<void> {
   }
 }
 
-Deno.test("pipelined downloads aborted mid-way leave no file handle behind", async () => {
+Deno.test({
+  name: "pipelined downloads aborted mid-way leave no file handle behind",
+  ignore: NO_PROC,
+}, async () => {
   await withSiteServer({ largeBytes: 8 * 1024 * 1024, args: ["--quiet"] }, async (server, site) => {
     // Larger than the window, and abandoned early: the abort then races the second request's
     // dispatch (on the old code one connection in three leaked a handle to large.bin).
@@ -91,38 +95,41 @@ Deno.test("pipelined downloads aborted mid-way leave no file handle behind", asy
   });
 });
 
-Deno.test("a client that pipelines and never reads holds bounded memory", async () => {
-  await withSiteServer({ args: ["--quiet", "--send-timeout", "30"] }, async (server, site) => {
-    await writeRandomFile(`${site.root}/mid.bin`, 200 * 1024);
-    const baseline = await residentMb(server.pid);
-    const conn = await connect(server.port);
-    const request = encoder.encode("GET /mid.bin HTTP/1.1\r\nHost: t\r\n\r\n");
-    const batch = new Uint8Array(request.byteLength * 1000);
-    for (let i = 0; i < 1000; i++) batch.set(request, i * request.byteLength);
-    // 20 batches: 700 KB of requests for 4 GB of responses. Writes stall once the server stops
-    // reading, so they run in the background and the connection is closed at the end.
-    let sent = 0;
-    const writer = (async () => {
-      for (let i = 0; i < 20; i++) {
-        await writeAll(conn, batch);
-        sent += batch.byteLength;
+Deno.test(
+  { name: "a client that pipelines and never reads holds bounded memory", ignore: NO_PROC },
+  async () => {
+    await withSiteServer({ args: ["--quiet", "--send-timeout", "30"] }, async (server, site) => {
+      await writeRandomFile(`${site.root}/mid.bin`, 200 * 1024);
+      const baseline = await residentMb(server.pid);
+      const conn = await connect(server.port);
+      const request = encoder.encode("GET /mid.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+      const batch = new Uint8Array(request.byteLength * 1000);
+      for (let i = 0; i < 1000; i++) batch.set(request, i * request.byteLength);
+      // 20 batches: 700 KB of requests for 4 GB of responses. Writes stall once the server stops
+      // reading, so they run in the background and the connection is closed at the end.
+      let sent = 0;
+      const writer = (async () => {
+        for (let i = 0; i < 20; i++) {
+          await writeAll(conn, batch);
+          sent += batch.byteLength;
+        }
+      })().catch(() => {});
+      let peak = baseline;
+      for (let i = 0; i < 30; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        peak = Math.max(peak, await residentMb(server.pid));
       }
-    })().catch(() => {});
-    let peak = baseline;
-    for (let i = 0; i < 30; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      peak = Math.max(peak, await residentMb(server.pid));
-    }
-    closeQuietly(conn);
-    await writer;
-    assert.ok(
-      peak - baseline < 100,
-      `RSS ${baseline.toFixed(0)} → ${peak.toFixed(0)} MB with ${sent} request bytes sent unread`,
-    );
-    const { response } = await timedGet(server.port, "/hello.txt");
-    assert.equal(response.status, 200);
-  });
-});
+      closeQuietly(conn);
+      await writer;
+      assert.ok(
+        peak - baseline < 100,
+        `RSS ${baseline.toFixed(0)} → ${peak.toFixed(0)} MB with ${sent} request bytes sent unread`,
+      );
+      const { response } = await timedGet(server.port, "/hello.txt");
+      assert.equal(response.status, 200);
+    });
+  },
+);
 
 Deno.test("empty lines and then a partial head are cut off at the header timeout", async () => {
   await withSiteServer({ args: ["--header-timeout", "1"] }, async (server) => {
@@ -192,7 +199,10 @@ Deno.test("a body trickled slower than the body timeout is cut off", async () =>
   });
 });
 
-Deno.test("a client that stops reading a response is cut off at the send timeout", async () => {
+Deno.test({
+  name: "a client that stops reading a response is cut off at the send timeout",
+  ignore: NO_PROC,
+}, async () => {
   await withSiteServer(
     { largeBytes: 32 * 1024 * 1024, args: ["--send-timeout", "1"] },
     async (server) => {
@@ -230,7 +240,10 @@ Deno.test("an Expect: 100-continue request answered without its body says Connec
   });
 });
 
-Deno.test("TLS handshakes that never start are closed at the header timeout and release their fds", async () => {
+Deno.test({
+  name: "TLS handshakes that never start are closed at the header timeout and release their fds",
+  ignore: NO_PROC,
+}, async () => {
   await withTlsServer(
     ["--header-timeout", "1", "--max-connections", "100", "--quiet"],
     async (server, client) => {
@@ -263,7 +276,10 @@ Deno.test("TLS serves keep-alive, pipelined and large responses", async () => {
   });
 });
 
-Deno.test("a pipelined request held while the client reads late is still answered", async () => {
+Deno.test({
+  name: "a pipelined request held while the client reads late is still answered",
+  ignore: NO_PROC,
+}, async () => {
   await withSiteServer({ largeBytes: 4 * 1024 * 1024, args: ["--quiet"] }, async (server) => {
     const before = await settledFds(server.pid, { timeoutMs: 3000 });
     await Promise.all(Array.from({ length: 10 }, async () => {
@@ -308,39 +324,42 @@ Deno.test("bytes past an unfinished head are never sent to a worker in one recor
   });
 });
 
-Deno.test("a TLS client that sends without pause holds bounded memory", async () => {
-  await withTlsServer(["--quiet", "--send-timeout", "2"], async (server, _client, ca, site) => {
-    // The server stops reading while it answers a request the client does not read; over TLS it
-    // must stop too.
-    await writeRandomFile(`${site.root}/big.bin`, 8 * 1024 * 1024);
-    const baseline = await residentMb(server.pid);
-    const conn = await Deno.connectTls({
-      hostname: "127.0.0.1",
-      port: server.port,
-      caCerts: [ca],
+Deno.test(
+  { name: "a TLS client that sends without pause holds bounded memory", ignore: NO_PROC },
+  async () => {
+    await withTlsServer(["--quiet", "--send-timeout", "2"], async (server, _client, ca, site) => {
+      // The server stops reading while it answers a request the client does not read; over TLS it
+      // must stop too.
+      await writeRandomFile(`${site.root}/big.bin`, 8 * 1024 * 1024);
+      const baseline = await residentMb(server.pid);
+      const conn = await Deno.connectTls({
+        hostname: "127.0.0.1",
+        port: server.port,
+        caCerts: [ca],
+      });
+      const junk = new Uint8Array(64 * 1024).fill(0x58);
+      let sent = 0;
+      const started = performance.now();
+      const flood = (async () => {
+        await writeAll(conn, encoder.encode("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n"));
+        while (performance.now() - started < 3000) {
+          await writeAll(conn, junk);
+          sent += junk.byteLength;
+        }
+      })().catch(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([flood, new Promise((resolve) => (timer = setTimeout(resolve, 4000)))]);
+      clearTimeout(timer);
+      const peak = await residentMb(server.pid);
+      closeQuietly(conn);
+      await flood;
+      assert.ok(
+        peak - baseline < 100,
+        `RSS ${baseline.toFixed(0)} → ${peak.toFixed(0)} MB after ${sent >> 20} MB sent`,
+      );
     });
-    const junk = new Uint8Array(64 * 1024).fill(0x58);
-    let sent = 0;
-    const started = performance.now();
-    const flood = (async () => {
-      await writeAll(conn, encoder.encode("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n"));
-      while (performance.now() - started < 3000) {
-        await writeAll(conn, junk);
-        sent += junk.byteLength;
-      }
-    })().catch(() => {});
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([flood, new Promise((resolve) => (timer = setTimeout(resolve, 4000)))]);
-    clearTimeout(timer);
-    const peak = await residentMb(server.pid);
-    closeQuietly(conn);
-    await flood;
-    assert.ok(
-      peak - baseline < 100,
-      `RSS ${baseline.toFixed(0)} → ${peak.toFixed(0)} MB after ${sent >> 20} MB sent`,
-    );
-  });
-});
+  },
+);
 
 Deno.test("a TLS client that half-closes after its request gets the response", async () => {
   await withTlsServer(["--quiet"], async (server, _client, ca) => {

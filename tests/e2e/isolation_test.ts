@@ -9,6 +9,7 @@ import { connect, exchange, residentMb, timedGet, writeAll } from "../_helpers/h
 import { makeSite } from "../_helpers/site.ts";
 import { Server } from "../../lib/main/server.ts";
 import { parseConfig } from "../../lib/config/parse.ts";
+import { NO_PROC } from "../_helpers/proc.ts";
 
 const encoder = new TextEncoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,7 +53,10 @@ Deno.test("isolation: a head trickled over 3 s does not delay 50 fast requests",
   }
 });
 
-Deno.test("isolation: 20 slow readers of a large file leave fast requests fast and memory bounded", async () => {
+Deno.test({
+  name: "isolation: 20 slow readers of a large file leave fast requests fast and memory bounded",
+  ignore: NO_PROC,
+}, async () => {
   const site = await makeSite({ largeBytes: 64 * 1024 * 1024 });
   const server = await TestServer.start(["--root", site.root, "--quiet"]);
   const readers: Deno.TcpConn[] = [];
