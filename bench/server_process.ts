@@ -233,18 +233,23 @@ export class ServerProcess implements RunningServer {
       cwd: options.cwd,
       stdin: "null",
       stdout: "piped",
-      stderr: "inherit",
+      stderr: "piped",
     }).spawn();
+    const stderr: StderrTail = { text: "", forward: false };
+    const stderrDone = keepStderr(child.stderr, stderr);
     try {
       const url = await withTimeout(readBaseUrl(child.stdout), {
         ms: READY_TIMEOUT_MS,
         what: `${spec.name} ready`,
       });
+      stderr.forward = true;
       return new ServerProcess({ child, name: spec.name, url });
     } catch (error) {
       killQuietly(child, "SIGKILL");
       await child.status;
-      throw error;
+      await stderrDone;
+      const said = stderr.text === "" ? "" : `; it printed:\n${stderr.text}`;
+      throw new Error(`${error instanceof Error ? error.message : error}${said}`, { cause: error });
     }
   }
 
@@ -259,6 +264,25 @@ export class ServerProcess implements RunningServer {
    */
   stop(): Promise<Deno.CommandStatus> {
     return stopChild(this.#child, this.#name);
+  }
+}
+
+/** The last bytes a server wrote to standard error before its ready line: kept for the error. */
+const STDERR_KEPT_CHARS = 8 * 1024;
+
+/** A server's standard error: kept until it is ready (so a start that fails says why), then passed on. */
+interface StderrTail {
+  text: string;
+  forward: boolean;
+}
+
+async function keepStderr(stream: ReadableStream<Uint8Array>, tail: StderrTail): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    if (tail.forward) await Deno.stderr.write(chunk);
+    else {tail.text = (tail.text + decoder.decode(chunk, { stream: true })).slice(
+        -STDERR_KEPT_CHARS,
+      );}
   }
 }
 

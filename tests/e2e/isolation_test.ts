@@ -10,6 +10,7 @@ import { makeSite } from "../_helpers/site.ts";
 import { Server } from "../../lib/main/server.ts";
 import { parseConfig } from "../../lib/config/parse.ts";
 import { NO_PROC } from "../_helpers/proc.ts";
+import { quietTest } from "../_helpers/quiet.ts";
 
 const encoder = new TextEncoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,45 +107,50 @@ Deno.test({
   }
 });
 
-Deno.test("isolation: a worker that crashes is replaced and the next requests succeed", async () => {
-  const site = await makeSite();
-  const result = parseConfig({
-    args: ["--root", site.root, "--port", "0", "--quiet", "--workers", "2"],
-    env: () => undefined,
-  });
-  assert.equal(result.kind, "run");
-  const lines: string[] = [];
-  const server = new Server(
-    result.kind === "run" ? result.config : ({} as never),
-    (line) => lines.push(line),
-  );
-  await server.start();
-  try {
-    const port = server.addr.port;
-    const victim = server.pool.workers[0];
-    // A record of an unknown kind is a protocol violation: the worker throws and dies.
-    victim.channel.send({ kind: 200, flags: 0, stream: 0, arg: 0 });
-    const deadline = Date.now() + 10_000;
-    while (!lines.some((l) => /^Worker 1: crashed/.test(l)) && Date.now() < deadline) {
-      await sleep(10);
-    }
-    assert.ok(
-      lines.some((l) => /^Worker 1: crashed \(.*protocol violation/.test(l)),
-      lines.join("\n"),
+// Deno prints the worker's uncaught error: run apart, shown only if the test fails.
+quietTest(
+  import.meta,
+  "isolation: a worker that crashes is replaced and the next requests succeed",
+  async () => {
+    const site = await makeSite();
+    const result = parseConfig({
+      args: ["--root", site.root, "--port", "0", "--quiet", "--workers", "2"],
+      env: () => undefined,
+    });
+    assert.equal(result.kind, "run");
+    const lines: string[] = [];
+    const server = new Server(
+      result.kind === "run" ? result.config : ({} as never),
+      (line) => lines.push(line),
     );
-    for (let i = 0; i < 20; i++) {
-      const [response] = await exchange(
-        port,
-        "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    await server.start();
+    try {
+      const port = server.addr.port;
+      const victim = server.pool.workers[0];
+      // A record of an unknown kind is a protocol violation: the worker throws and dies.
+      victim.channel.send({ kind: 200, flags: 0, stream: 0, arg: 0 });
+      const deadline = Date.now() + 10_000;
+      while (!lines.some((l) => /^Worker 1: crashed/.test(l)) && Date.now() < deadline) {
+        await sleep(10);
+      }
+      assert.ok(
+        lines.some((l) => /^Worker 1: crashed \(.*protocol violation/.test(l)),
+        lines.join("\n"),
       );
-      assert.equal(response.status, 200);
+      for (let i = 0; i < 20; i++) {
+        const [response] = await exchange(
+          port,
+          "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        );
+        assert.equal(response.status, 200);
+      }
+      while (server.pool.workers[0].state !== "ready" && Date.now() < deadline) await sleep(10);
+      assert.equal(server.pool.workers[0].state, "ready");
+      assert.ok(lines.includes("Worker 1: restarted"), lines.join("\n"));
+      assert.notEqual(server.pool.workers[0], victim);
+    } finally {
+      await server.shutdown();
+      await site.remove();
     }
-    while (server.pool.workers[0].state !== "ready" && Date.now() < deadline) await sleep(10);
-    assert.equal(server.pool.workers[0].state, "ready");
-    assert.ok(lines.includes("Worker 1: restarted"), lines.join("\n"));
-    assert.notEqual(server.pool.workers[0], victim);
-  } finally {
-    await server.shutdown();
-    await site.remove();
-  }
-});
+  },
+);

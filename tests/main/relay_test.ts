@@ -8,6 +8,7 @@ import { parseConfig } from "../../lib/config/parse.ts";
 import type { ServerConfig } from "../../lib/config/settings.ts";
 import { connect, exchange, readResponses, writeAll } from "../_helpers/http.ts";
 import { makeSite, type TestSite } from "../_helpers/site.ts";
+import { quietTest } from "../_helpers/quiet.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -82,33 +83,38 @@ Deno.test("server answers 503 with Retry-After at once when the queue is full", 
   );
 });
 
-Deno.test("server answers 502 for a request whose worker dies before it responds", async () => {
-  const app = ["--app", "examples/slow.ts", "--workers", "1", "--quiet"];
-  await withServer(app, async (server, lines) => {
-    const conn = await connect(server.addr.port);
-    try {
-      // The app sleeps on it: the worker holds the request without answering.
-      await writeAll(
-        conn,
-        new TextEncoder().encode("GET /sleep?ms=5000 HTTP/1.1\r\nHost: t\r\n\r\n"),
+// The worker's crash prints its stack trace: run apart, shown only if the test fails.
+quietTest(
+  import.meta,
+  "server answers 502 for a request whose worker dies before it responds",
+  async () => {
+    const app = ["--app", "examples/slow.ts", "--workers", "1", "--quiet"];
+    await withServer(app, async (server, lines) => {
+      const conn = await connect(server.addr.port);
+      try {
+        // The app sleeps on it: the worker holds the request without answering.
+        await writeAll(
+          conn,
+          new TextEncoder().encode("GET /sleep?ms=5000 HTTP/1.1\r\nHost: t\r\n\r\n"),
+        );
+        const worker = server.pool.workers[0];
+        const deadline = Date.now() + 5000;
+        while (worker.inFlight === 0 && Date.now() < deadline) await sleep(5);
+        worker.channel.send({ kind: 200, flags: 0, stream: 0, arg: 0 });
+        const responses = await readResponses(conn);
+        assert.deepEqual(responses.map((r) => r.status), [502]);
+        assert.ok(lines.some((l) => /^Worker 1: crashed/.test(l)), lines.join("\n"));
+      } finally {
+        conn.close();
+      }
+      // The replacement serves.
+      const deadline = Date.now() + 10_000;
+      while (server.pool.workers[0].state !== "ready" && Date.now() < deadline) await sleep(10);
+      const [response] = await exchange(
+        server.addr.port,
+        "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
       );
-      const worker = server.pool.workers[0];
-      const deadline = Date.now() + 5000;
-      while (worker.inFlight === 0 && Date.now() < deadline) await sleep(5);
-      worker.channel.send({ kind: 200, flags: 0, stream: 0, arg: 0 });
-      const responses = await readResponses(conn);
-      assert.deepEqual(responses.map((r) => r.status), [502]);
-      assert.ok(lines.some((l) => /^Worker 1: crashed/.test(l)), lines.join("\n"));
-    } finally {
-      conn.close();
-    }
-    // The replacement serves.
-    const deadline = Date.now() + 10_000;
-    while (server.pool.workers[0].state !== "ready" && Date.now() < deadline) await sleep(10);
-    const [response] = await exchange(
-      server.addr.port,
-      "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
-    );
-    assert.equal(response.status, 200);
-  });
-});
+      assert.equal(response.status, 200);
+    });
+  },
+);
