@@ -120,23 +120,31 @@ export class Connection {
   #queuedBytes = 0;
   #writeProgressAt = 0;
   #resume: (() => void) | null = null;
+  #now: () => number;
 
   /**
    * Wraps an accepted socket.
    *
    * @param conn the socket
-   * @param options the id and where to report
+   * @param options the id, its timeouts, where to report, and the clock its deadlines are read
+   * from (ms since the epoch; a test passes one it moves by hand)
    */
   constructor(
     conn: Transport,
-    options: { id: number; timeouts: ConnectionTimeouts; events: ConnectionEvents },
+    options: {
+      id: number;
+      timeouts: ConnectionTimeouts;
+      events: ConnectionEvents;
+      now?: () => number;
+    },
   ) {
     this.#conn = conn;
+    this.#now = options.now ?? Date.now;
     this.id = options.id;
     this.#events = options.events;
     this.#timeouts = options.timeouts;
     // A new connection must send its head within the header timeout.
-    this.#deadline = Date.now() + options.timeouts.headerTimeoutMs;
+    this.#deadline = this.#now() + options.timeouts.headerTimeoutMs;
     const addr = conn.remoteAddr;
     const ip = addr.transport === "tcp" || addr.transport === "udp";
     this.remote = ip ? addr.hostname : "-";
@@ -170,7 +178,7 @@ export class Connection {
    */
   beginHead(): void {
     const fresh = this.#stream === 0;
-    this.#move("reading", fresh ? this.#deadline : Date.now() + this.#timeouts.headerTimeoutMs);
+    this.#move("reading", fresh ? this.#deadline : this.#now() + this.#timeouts.headerTimeoutMs);
   }
 
   /** A complete head waits for earlier responses to reach the client; the send timeout watches. */
@@ -210,14 +218,14 @@ export class Connection {
    */
   finish(next: { pending: boolean }): void {
     const { headerTimeoutMs, keepaliveTimeoutMs } = this.#timeouts;
-    if (next.pending) this.#move("reading", Date.now() + headerTimeoutMs);
+    if (next.pending) this.#move("reading", this.#now() + headerTimeoutMs);
     // The response may still be on its way out: keep-alive starts once it is (see #flush).
-    else this.#move("idle", this.#queuedBytes > 0 ? 0 : Date.now() + keepaliveTimeoutMs);
+    else this.#move("idle", this.#queuedBytes > 0 ? 0 : this.#now() + keepaliveTimeoutMs);
   }
 
   /** The worker waits for body bytes none of which are here: the body timeout runs, if not yet. */
   awaitBody(): void {
-    if (this.#deadline === 0) this.#deadline = Date.now() + this.#timeouts.bodyTimeoutMs;
+    if (this.#deadline === 0) this.#deadline = this.#now() + this.#timeouts.bodyTimeoutMs;
   }
 
   /**
@@ -307,7 +315,7 @@ export class Connection {
    */
   write(bytes: Uint8Array, written?: () => void): void {
     if (this.state === "closed") return;
-    if (this.#queuedBytes === 0) this.#writeProgressAt = Date.now();
+    if (this.#queuedBytes === 0) this.#writeProgressAt = this.#now();
     this.#queuedBytes += bytes.byteLength;
     this.#writes.push({ bytes, written });
     if (!this.#writing) this.#flush();
@@ -385,7 +393,7 @@ export class Connection {
     this.#batchWritten += n;
     this.#queuedBytes -= n;
     // The send timeout looks at this only while bytes wait: no clock read when none do.
-    if (this.#queuedBytes > 0) this.#writeProgressAt = Date.now();
+    if (this.#queuedBytes > 0) this.#writeProgressAt = this.#now();
     const batch = this.#batch!;
     if (this.#batchWritten < batch.bytes.byteLength) return this.#writeBatch();
     this.#batch = null;
@@ -407,7 +415,7 @@ export class Connection {
       // An idle connection waited for its last response to drain before its keep-alive began:
       // a slow reader must not lose the end of a download to the keep-alive timer.
       if (this.#state === "idle" && this.#deadline === 0) {
-        this.#deadline = Date.now() + this.#timeouts.keepaliveTimeoutMs;
+        this.#deadline = this.#now() + this.#timeouts.keepaliveTimeoutMs;
       }
       // Not through #guard: that closure was made for every response.
       try {

@@ -18,6 +18,14 @@ import { lifecycleLogger } from "./log.ts";
 import { descriptorWarning, processOpenFilesLimit } from "./fd_limit.ts";
 import { tlsContextFromFiles, TlsTransport, type Transport } from "./tls.ts";
 
+/** What a server is given besides its config. */
+export interface ServerOptions {
+  /** Where lifecycle lines go. @default lines on stdout in the config's log format */
+  log?: (line: string) => void;
+  /** The clock connection deadlines are read from, in ms since the epoch. @default Date.now */
+  now?: () => number;
+}
+
 /**
  * Life of the server: `starting` → `serving` → `announcing` (still serving, but the health check
  * says 503, for `--drain-delay`) → `draining` (no new connections; active ones finish within
@@ -49,19 +57,20 @@ export class Server {
   #state: ServerState = "starting";
   #sweep: ReturnType<typeof setInterval> | undefined;
   #log: (line: string) => void;
+  #now: () => number;
 
   /**
    * Prepares a server; {@linkcode Server.start} listens.
    *
    * @param config the validated config
-   * @param log where lifecycle lines go
+   * @param options where lifecycle lines go (or that function alone), and the clock the
+   * connections' deadlines are read from (a test passes one it moves by hand)
    */
-  constructor(
-    config: ServerConfig,
-    log: (line: string) => void = lifecycleLogger(config.logFormat),
-  ) {
+  constructor(config: ServerConfig, options: ServerOptions | ServerOptions["log"] = {}) {
+    const { log, now } = typeof options === "function" ? { log: options, now: undefined } : options;
     this.#config = config;
-    this.#log = log;
+    this.#log = log ?? lifecycleLogger(config.logFormat);
+    this.#now = now ?? Date.now;
     this.#pool = new WorkerPool(config, {
       onMessage: (worker, message) => this.#relay.onMessage(worker, message),
       onWorkerLost: (worker, loss) => this.#onWorkerLost(worker, loss),
@@ -209,6 +218,7 @@ export class Server {
     const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs } = this.#config;
     const connection = new Connection(transport, {
       id: this.#nextConnection++,
+      now: this.#now,
       timeouts: { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs },
       events: {
         onBytes: (c) => this.#onBytes(c),
@@ -292,7 +302,7 @@ export class Server {
   }
 
   #onTick(): void {
-    const now = Date.now();
+    const now = this.#now();
     const { sendTimeoutMs } = this.#config;
     for (const c of this.#connections) {
       const stalled = c.writeStalledSince;

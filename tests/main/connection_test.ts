@@ -5,11 +5,16 @@
 import assert from "node:assert/strict";
 import { Connection, type ConnectionEvents } from "../../lib/main/connection.ts";
 import type { Transport } from "../../lib/main/tls.ts";
+import { ManualClock, nextTurn } from "../_helpers/wait.ts";
 
 const TIMEOUTS = { headerTimeoutMs: 1000, keepaliveTimeoutMs: 5000, bodyTimeoutMs: 1000 };
 
-/** A socket whose writes wait until `release()`, and events that record what was reported. */
+/**
+ * A socket whose writes wait until `release()`, events that record what was reported, and a
+ * clock the test moves.
+ */
 function fakeConnection() {
+  const clock = new ManualClock();
   const pending: (() => void)[] = [];
   const reported: string[] = [];
   let closed = false;
@@ -26,12 +31,17 @@ function fakeConnection() {
     onClosed: () => reported.push("closed"),
     onFault: (_c, error) => reported.push(`fault ${error}`),
   };
-  const connection = new Connection(transport, { id: 1, timeouts: TIMEOUTS, events });
+  const connection = new Connection(transport, {
+    id: 1,
+    timeouts: TIMEOUTS,
+    events,
+    now: clock.now,
+  });
   const release = async () => {
     while (pending.length > 0) pending.shift()!();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await nextTurn();
   };
-  return { connection, reported, release, isClosed: () => closed };
+  return { connection, clock, reported, release, isClosed: () => closed };
 }
 
 /** Walks a fresh connection to `active`, as the relay does for a request. */
@@ -41,24 +51,26 @@ function activate(connection: Connection): void {
 }
 
 Deno.test("Connection.finish() starts the keep-alive timer only once the response has drained", async () => {
-  const { connection, reported, release } = fakeConnection();
+  const { connection, clock, reported, release } = fakeConnection();
   activate(connection);
   connection.write(new Uint8Array(1000));
   connection.finish({ pending: false });
   assert.equal(connection.state, "idle");
   assert.equal(connection.deadline, 0, "no keep-alive timer while the response is queued");
   assert.equal(connection.queuedBytes, 1000);
+  clock.advance(60_000); // a slow reader: longer than the keep-alive timeout
   await release();
   assert.equal(connection.queuedBytes, 0);
-  assert.ok(connection.deadline >= Date.now() + 4000, "keep-alive runs from the drain");
+  assert.equal(connection.deadline, clock.now() + 5000, "keep-alive runs from the drain");
   assert.deepEqual(reported, ["written"]);
 });
 
 Deno.test("Connection.finish() with nothing queued starts the keep-alive timer at once", () => {
-  const { connection } = fakeConnection();
+  const { connection, clock } = fakeConnection();
   activate(connection);
+  clock.advance(300);
   connection.finish({ pending: false });
-  assert.ok(connection.deadline > Date.now());
+  assert.equal(connection.deadline, clock.now() + 5000);
 });
 
 Deno.test("Connection.closeAfterWrites() writes what is queued, then closes", async () => {
@@ -81,25 +93,29 @@ Deno.test("Connection refuses a move its table does not allow, naming both state
 });
 
 Deno.test("Connection.writeStalledSince() tells how long queued bytes have waited", async () => {
-  const { connection, release } = fakeConnection();
+  const { connection, clock, release } = fakeConnection();
   assert.equal(connection.writeStalledSince, 0);
-  const before = Date.now();
+  const queuedAt = clock.now();
   connection.write(new Uint8Array(10));
-  assert.ok(connection.writeStalledSince >= before);
+  clock.advance(2_000);
+  connection.write(new Uint8Array(10));
+  assert.equal(connection.writeStalledSince, queuedAt, "from the first byte that waits");
+  await release(); // the first write; the second goes out after it
+  assert.equal(connection.writeStalledSince, clock.now(), "progress restarts the wait");
   await release();
   assert.equal(connection.writeStalledSince, 0);
 });
 
-Deno.test("Connection.beginHead() on a new connection keeps the header timer that began at accept", async () => {
-  const { connection } = fakeConnection();
+Deno.test("Connection.beginHead() on a new connection keeps the header timer that began at accept", () => {
+  const { connection, clock } = fakeConnection();
   const fromAccept = connection.deadline;
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(fromAccept, clock.now() + 1000);
+  clock.advance(900);
   connection.beginHead();
   assert.equal(connection.deadline, fromAccept, "a late first byte buys no new header timeout");
   connection.activate({ stream: 1, worker: null as never });
   connection.finish({ pending: false });
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  const before = Date.now();
+  clock.advance(4_000);
   connection.beginHead();
-  assert.ok(connection.deadline >= before + 1000, "the next request's head gets its own timeout");
+  assert.equal(connection.deadline, clock.now() + 1000, "the next request's head gets its own");
 });
