@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { waitFor } from "./wait.ts";
 
 /** The Chromium binary, or null with the reason it cannot be used. */
 export function findChromium(): { path: string } | { path: null; why: string } {
@@ -210,17 +211,14 @@ export class Browser {
 }
 
 /** Waits for Chromium to write the port it chose into its profile. */
-async function activePort(dataDir: string): Promise<number> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
+function activePort(dataDir: string): Promise<number> {
+  return waitFor(async () => {
     try {
       const text = await Deno.readTextFile(`${dataDir}/DevToolsActivePort`);
       const port = Number(text.split("\n")[0]);
-      if (port > 0) return port;
+      return port > 0 && port;
     } catch {
-      // Not written yet.
+      return false; // Not written yet.
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("chromium did not open its DevTools port within 20 s");
+  }, { timeoutMs: 20_000, what: "chromium to write its DevTools port", pollMs: 50 });
 }

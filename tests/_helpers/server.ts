@@ -5,6 +5,8 @@
  * @module
  */
 
+import { waitFor } from "./wait.ts";
+
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const READY = /^Server: listening on https?:\/\/(\S+):(\d+) \(/;
 
@@ -88,14 +90,16 @@ export class TestServer {
    * @param timeoutMs how long to wait
    * @returns the matching line
    */
-  async waitForLine(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const line = this.lines.find((l) => pattern.test(l));
-      if (line !== undefined) return line;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`no line matching ${pattern} in:\n${this.lines.join("\n")}`);
+  waitForLine(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    const lines = this.lines;
+    return waitFor(() => this.lines.find((l) => pattern.test(l)), {
+      timeoutMs,
+      // Read when the wait fails: the lines printed by then.
+      get what() {
+        return `a line matching ${pattern} in:\n${lines.join("\n")}`;
+      },
+      pollMs: 20,
+    });
   }
 
   /**

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { runCli, TestServer } from "../_helpers/server.ts";
 import { connect, exchange, writeAll } from "../_helpers/http.ts";
+import { waitFor } from "../_helpers/wait.ts";
 import { type TestSite, withSiteServer } from "../_helpers/site.ts";
 
 const APP = new URL("../fixtures/bridge_app.ts", import.meta.url).pathname;
@@ -161,12 +162,10 @@ Deno.test("app request.signal aborts when the client disconnects", async () => {
     await writeAll(conn, encoder.encode("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n"));
     await new Promise((resolve) => setTimeout(resolve, 200));
     conn.close();
-    const deadline = Date.now() + 5000;
-    let count = "0";
-    while (count === "0" && Date.now() < deadline) {
-      count = await (await fetch(`${server.url}/aborted`)).text();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const count = await waitFor(async () => {
+      const text = await (await fetch(`${server.url}/aborted`)).text();
+      return text !== "0" && text;
+    }, { timeoutMs: 5000, what: "the app to count the aborted request", pollMs: 50 });
     assert.equal(count, "1");
   });
 });

@@ -7,6 +7,7 @@ import type { TestServer } from "../_helpers/server.ts";
 import { exchange, timedGet } from "../_helpers/http.ts";
 import { withSiteServer } from "../_helpers/site.ts";
 import { NO_PROC } from "../_helpers/proc.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const APP = new URL("../fixtures/hostile_app.ts", import.meta.url).pathname;
 /** A crash must answer its clients at once, not after some timeout. */
@@ -33,8 +34,10 @@ function withHostileApp(
 /** After `restarts` crashes in all: replacements are up, and files and the app are served again. */
 async function servesAgain(server: TestServer, restarts = 1): Promise<void> {
   const restarted = () => server.lines.filter((line) => /^Worker \d: restarted$/.test(line));
-  const deadline = Date.now() + 10_000;
-  while (restarted().length < restarts && Date.now() < deadline) await sleep(20);
+  await waitFor(() => restarted().length >= restarts, {
+    timeoutMs: 10_000,
+    what: `${restarts} 'Worker N: restarted' lines in:\n${server.lines.join("\n")}`,
+  });
   assert.equal(restarted().length, restarts, server.lines.join("\n"));
   assert.equal((await timedGet(server.port, "/hello.txt")).response.status, 200);
   assert.equal((await timedGet(server.port, "/fast")).response.status, 200);

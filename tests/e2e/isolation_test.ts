@@ -11,6 +11,7 @@ import { Server } from "../../lib/main/server.ts";
 import { parseConfig } from "../../lib/config/parse.ts";
 import { NO_PROC } from "../_helpers/proc.ts";
 import { quietTest } from "../_helpers/quiet.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const encoder = new TextEncoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -129,14 +130,11 @@ quietTest(
       const victim = server.pool.workers[0];
       // A record of an unknown kind is a protocol violation: the worker throws and dies.
       victim.channel.send({ kind: 200, flags: 0, stream: 0, arg: 0 });
-      const deadline = Date.now() + 10_000;
-      while (!lines.some((l) => /^Worker 1: crashed/.test(l)) && Date.now() < deadline) {
-        await sleep(10);
-      }
-      assert.ok(
-        lines.some((l) => /^Worker 1: crashed \(.*protocol violation/.test(l)),
-        lines.join("\n"),
-      );
+      const crashed = await waitFor(() => lines.find((l) => /^Worker 1: crashed/.test(l)), {
+        timeoutMs: 10_000,
+        what: "the line 'Worker 1: crashed'",
+      });
+      assert.match(crashed, /^Worker 1: crashed \(.*protocol violation/, lines.join("\n"));
       for (let i = 0; i < 20; i++) {
         const [response] = await exchange(
           port,
@@ -144,8 +142,10 @@ quietTest(
         );
         assert.equal(response.status, 200);
       }
-      while (server.pool.workers[0].state !== "ready" && Date.now() < deadline) await sleep(10);
-      assert.equal(server.pool.workers[0].state, "ready");
+      await waitFor(() => server.pool.workers[0].state === "ready", {
+        timeoutMs: 10_000,
+        what: "the replacement worker to be ready",
+      });
       assert.ok(lines.includes("Worker 1: restarted"), lines.join("\n"));
       assert.notEqual(server.pool.workers[0], victim);
     } finally {

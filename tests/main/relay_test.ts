@@ -9,6 +9,7 @@ import type { ServerConfig } from "../../lib/config/settings.ts";
 import { connect, exchange, readResponses, writeAll } from "../_helpers/http.ts";
 import { makeSite, type TestSite } from "../_helpers/site.ts";
 import { quietTest } from "../_helpers/quiet.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -98,8 +99,10 @@ quietTest(
           new TextEncoder().encode("GET /sleep?ms=5000 HTTP/1.1\r\nHost: t\r\n\r\n"),
         );
         const worker = server.pool.workers[0];
-        const deadline = Date.now() + 5000;
-        while (worker.inFlight === 0 && Date.now() < deadline) await sleep(5);
+        await waitFor(() => worker.inFlight > 0, {
+          timeoutMs: 5000,
+          what: "the worker to hold it",
+        });
         worker.channel.send({ kind: 200, flags: 0, stream: 0, arg: 0 });
         const responses = await readResponses(conn);
         assert.deepEqual(responses.map((r) => r.status), [502]);
@@ -108,8 +111,10 @@ quietTest(
         conn.close();
       }
       // The replacement serves.
-      const deadline = Date.now() + 10_000;
-      while (server.pool.workers[0].state !== "ready" && Date.now() < deadline) await sleep(10);
+      await waitFor(() => server.pool.workers[0].state === "ready", {
+        timeoutMs: 10_000,
+        what: "the replacement worker to be ready",
+      });
       const [response] = await exchange(
         server.addr.port,
         "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
