@@ -1,0 +1,42 @@
+/**
+ * Test helper: the server in the test's own process, over a fresh test site, for tests that need
+ * a hand on the pool or its workers; its lifecycle lines are kept, not printed.
+ *
+ * @module
+ */
+import { Server } from "../../lib/main/server.ts";
+import { parseConfig } from "../../lib/config/parse.ts";
+import type { ServerConfig } from "../../lib/config/settings.ts";
+import { makeSite, type TestSite } from "./site.ts";
+
+/**
+ * Starts a server with `args` (plus a test site as root and port 0), runs `fn`, then shuts it
+ * down and removes the site.
+ *
+ * @param args flags, as on the command line
+ * @param fn the test, given the server, its lifecycle lines so far and the site
+ * @example
+ * ```ts ignore
+ * await withServer(["--workers", "1"], async (server, lines) => {});
+ * ```
+ */
+export async function withServer(
+  args: string[],
+  fn: (server: Server, lines: string[], site: TestSite) => Promise<void>,
+): Promise<void> {
+  const site = await makeSite();
+  const result = parseConfig({
+    args: ["--root", site.root, "--port", "0", ...args],
+    env: () => undefined,
+  });
+  if (result.kind !== "run") throw new Error(`bad test config: ${JSON.stringify(result)}`);
+  const lines: string[] = [];
+  const server = new Server(result.config as ServerConfig, (line) => lines.push(line));
+  await server.start();
+  try {
+    await fn(server, lines, site);
+  } finally {
+    await server.shutdown();
+    await site.remove();
+  }
+}
