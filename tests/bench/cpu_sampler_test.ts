@@ -5,6 +5,7 @@ import {
   readCpuSnapshot,
   sampleCpu,
 } from "../../bench/cpu_sampler.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const onLinux = Deno.build.os === "linux";
 
@@ -22,11 +23,12 @@ Deno.test({
       stdin: "null",
     }).spawn();
     try {
-      let snapshot = await readCpuSnapshot(child.pid);
-      for (let tries = 0; snapshot.processes.length < 2 && tries < 50; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        snapshot = await readCpuSnapshot(child.pid);
-      }
+      // Until sh has forked and the child has become sleep (before its exec it is a second sh).
+      const snapshot = await waitFor(async () => {
+        const now = await readCpuSnapshot(child.pid);
+        const comms = now.threads.map((t) => t.comm).sort().join(" ");
+        return now.processes.length === 2 && comms === "sh sleep" && now;
+      }, { timeoutMs: 10_000, what: "sh and its sleep child in the snapshot" });
       assert.equal(snapshot.rootPid, child.pid);
       assert.equal(snapshot.processes.length, 2);
       assert.deepEqual(snapshot.threads.map((t) => t.comm).sort(), ["sh", "sleep"]);
