@@ -112,7 +112,7 @@ export function openKnown(known: FileIdentity): Deno.FsFile | null {
  * the open, its real path still leads to it with no symlink on the way. Fooling this takes a
  * folder swapped three times at the right microseconds (symlink at the stat and the open,
  * folder at the second realpath, symlink again at its stat); a hard link to an outside file
- * needs no race and is not caught (see the README).
+ * needs no race and is not caught (see docs/operations.md, "Who can do what").
  *
  * @param located the file as `locate()` stat'ed it
  * @returns the open handle, or null
