@@ -162,3 +162,36 @@ Deno.test("docs/architecture.md has the record kinds and directions of protocol.
     assert.equal(row[2], direction, `the direction of ${name}`);
   }
 });
+
+/** The lines of the code block that follows a heading of docs/architecture.md. */
+function blockAfter(heading: string): string[] {
+  const text = Deno.readTextFileSync(`${REPO}docs/architecture.md`);
+  const start = text.indexOf("```\n", text.indexOf(`\n${heading}\n`)) + 4;
+  return text.slice(start, text.indexOf("```", start)).split("\n");
+}
+
+Deno.test("docs/architecture.md's layout names every folder of lib/ and only files that exist", () => {
+  const lines = blockAfter("## How the code is laid out");
+  let folder = "";
+  const named: string[] = [];
+  for (const line of lines) {
+    const first = /^(\S+)/.exec(line)?.[1];
+    if (first !== undefined) folder = first.endsWith("/") ? first : "";
+    if (first !== undefined) named.push(first);
+    for (const [name] of line.slice(first?.length ?? 0).matchAll(/[\w/]+\.ts\b/g)) {
+      named.push(name.includes("/") ? name : `${folder}${name}`);
+    }
+  }
+  const missing = named.filter((path) => {
+    try {
+      Deno.statSync(`${REPO}${path}`);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  assert.deepEqual(missing, [], "the layout names what is not in the tree");
+  const folders = [...Deno.readDirSync(`${REPO}lib`)].filter((e) => e.isDirectory)
+    .map((e) => `lib/${e.name}/`);
+  assert.deepEqual(folders.filter((f) => !named.includes(f)), [], "lib/ folders not in the layout");
+});
