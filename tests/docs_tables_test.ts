@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { FLAGS, type FlagSpec } from "../lib/config/flags.ts";
+import { GROUP_TITLES } from "../lib/config/help.ts";
 import { DEFAULTS } from "../lib/config/settings.ts";
 import { parseConfig } from "../lib/config/parse.ts";
 import { HEALTH_CHECK_FLAG } from "../lib/main/health_check.ts";
@@ -25,6 +26,8 @@ const source = (path: string) => Deno.readTextFileSync(`${REPO}${path}`);
 
 /** A flag table's rows: the long names (without dashes) and short forms a row names, its default. */
 interface FlagRow {
+  /** The heading the row's table stands under, without its `#`s. */
+  group: string;
   names: string[];
   shorts: string[];
   defaultCell: string | null;
@@ -34,9 +37,10 @@ interface FlagRow {
 function flagRows(file: string, heading: string): FlagRow[] {
   const tables = sectionTables(read(file), heading).filter((t) => t.header[0] === "flag");
   assert.ok(tables.length > 0, `${file} has no flag table under "${heading}"`);
-  return tables.flatMap(({ header, rows }) => {
+  return tables.flatMap(({ heading, header, rows }) => {
     const at = header.indexOf("default");
     return rows.map((row: Row) => ({
+      group: heading.replace(/^#+ /, ""),
       names: [...row[0].matchAll(/--([a-z][a-zA-Z-]*)/g)].map((m) => m[1]),
       shorts: [...row[0].matchAll(/(?<![-\w])-([a-zA-Z])\b/g)].map((m) => m[1]),
       defaultCell: at === -1 ? null : row[at],
@@ -84,11 +88,18 @@ function checkRows(file: string, rows: FlagRow[]): void {
   }
 }
 
-Deno.test("docs/cli.md lists every flag with its short form and its default", () => {
+/** Whether a heading names a flag group: its title, or the title less a closing remark. */
+function namesGroup(heading: string, title: string): boolean {
+  return heading === title || title.startsWith(`${heading} (`);
+}
+
+Deno.test("docs/cli.md lists every flag in its --help group, with its short form and default", () => {
   const rows = flagRows("docs/cli.md", "## Flags");
   for (const flag of FLAGS) {
     const row = rows.find((r) => r.names.includes(tableName(flag)));
     assert.ok(row !== undefined, `docs/cli.md has no row for --${flag.name}`);
+    const title = GROUP_TITLES[flag.group];
+    assert.ok(namesGroup(row.group, title), `docs/cli.md: --${flag.name} belongs under "${title}"`);
     if (flag.short !== undefined) {
       assert.ok(row.shorts.includes(flag.short), `docs/cli.md: -${flag.short} for --${flag.name}`);
     }

@@ -64,8 +64,9 @@ export function anchors(text: string): Set<string> {
 /** One row of a Markdown table: its cells, trimmed, with `\|` read as `|`. */
 export type Row = string[];
 
-/** A table: its header cells and its rows. */
+/** A table: the heading it stands under, its header cells and its rows. */
 export interface Table {
+  heading: string;
   header: Row;
   rows: Row[];
 }
@@ -84,7 +85,14 @@ export function sectionTables(text: string, heading: string): Table[] {
   if (start === -1) return [];
   const level = heading.indexOf(" ");
   const tables: Table[] = [];
+  let under = heading;
   let current: Row[] = [];
+  const flush = () => {
+    if (current.length >= 2) {
+      tables.push({ heading: under, header: current[0], rows: current.slice(2) });
+    }
+    current = [];
+  };
   for (const line of [...lines.slice(start + 1), ""]) {
     const next = /^(#+) /.exec(line);
     if (next !== null && next[1].length <= level) break;
@@ -92,10 +100,10 @@ export function sectionTables(text: string, heading: string): Table[] {
       current.push(cells(line));
       continue;
     }
-    if (current.length >= 2) tables.push({ header: current[0], rows: current.slice(2) });
-    current = [];
+    flush();
+    if (next !== null) under = line;
   }
-  if (current.length >= 2) tables.push({ header: current[0], rows: current.slice(2) });
+  flush();
   return tables;
 }
 
