@@ -206,3 +206,12 @@ Deno.test("docs/architecture.md's layout names every folder of lib/ and only fil
     .map((e) => `lib/${e.name}/`);
   assert.deepEqual(folders.filter((f) => !named.includes(f)), [], "lib/ folders not in the layout");
 });
+
+Deno.test("backticked() leaves out what stands in parentheses, nested ones too", () => {
+  assert.deepEqual(backticked("`idle`, `reading` (`finish()`), `tunnel` (`tunnel()`)"), [
+    "idle",
+    "reading",
+    "tunnel",
+  ]);
+  assert.deepEqual(backticked("(only `closed`)"), []);
+});

@@ -112,9 +112,21 @@ function cells(line: string): Row {
     .map((cell) => cell.trim().replaceAll("\\|", "|"));
 }
 
-/** The backticked words of a table cell, leaving out what stands in parentheses. */
+/**
+ * The backticked words of a table cell, leaving out what stands in parentheses (nested ones too,
+ * such as "(`finish()`)").
+ *
+ * @param cell the cell's text
+ * @returns the code spans outside any parentheses
+ */
 export function backticked(cell: string): string[] {
-  const outside = cell.replace(/\([^)]*\)/g, "");
+  let depth = 0;
+  let outside = "";
+  for (const char of cell) {
+    if (char === "(") depth++;
+    if (depth === 0) outside += char;
+    if (char === ")" && depth > 0) depth--;
+  }
   return codeSpans(outside);
 }
 
