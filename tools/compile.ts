@@ -115,7 +115,9 @@ function permissionsFor(baked: readonly string[]): string[] {
  */
 function configFlags(app: string | null): string[] {
   const own = join(REPO, "deno.json");
-  if (app === null) return ["--config", own];
+  // deno.json says `"lock": false` so that tasks install nothing up front; a binary is still
+  // built from the locked versions.
+  if (app === null) return ["--config", own, `--lock=${join(REPO, "deno.lock")}`];
   const config = appConfig(dirname(app));
   return config === null || config === own ? ["--config", own, "--no-lock"] : ["--config", config];
 }

@@ -193,6 +193,24 @@ Deno.test("serving under the serve task's flags resolves no test-only package (f
   }
 });
 
+Deno.test("deno task serve on a fresh machine installs nothing before it starts (no test-only packages)", async () => {
+  // An empty Deno cache and an npm registry that refuses every connection: a task runner that
+  // first installed the lock file's packages (fast-check, hono: tests only) would fail here.
+  const cache = await Deno.makeTempDir({ prefix: "heiretsu-empty-cache-" });
+  try {
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "serve", "--", "--version"],
+      cwd: REPO,
+      env: { DENO_DIR: cache, NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/", NO_COLOR: "1" },
+      stderr: "null",
+    }).output();
+    assert.equal(code, 0);
+    assert.match(new TextDecoder().decode(stdout), /^heiretsu /);
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
+});
+
 Deno.test("heiretsu prints its ready line only after each app worker has loaded its module", async () => {
   const dir = Deno.realPathSync(await Deno.makeTempDir());
   try {
