@@ -64,7 +64,7 @@ export function guardSignals(end: EndThread): void {
   // The pid is read once and passed on as read: an object whose valueOf() answers another pid
   // the second time must not get past the check.
   lock(Deno, "kill", (target: number, signal: Deno.Signal = "SIGTERM") => {
-    const pid = Number(target);
+    const pid = asPid(target);
     if (hitsServer(pid)) refuse(pid, signal);
     return denoKill(pid, signal);
   });
@@ -72,7 +72,7 @@ export function guardSignals(end: EndThread): void {
   const node = process as unknown as { _kill(target: number, signal: number): number };
   const nodeKill = node._kill;
   lock(process, "_kill", (target: number, signal: number) => {
-    const pid = Number(target);
+    const pid = asPid(target);
     if (signal !== 0 && hitsServer(pid)) refuse(pid, signal);
     return nodeKill.call(process, pid, signal);
   });
@@ -101,6 +101,15 @@ export function refuseThreads(): void {
     Object.preventExtensions(constructor);
   }
   if (web !== undefined) lock(globalThis, "Worker", web);
+}
+
+/**
+ * The pid a kill op receives for `target`: the ops take a 32-bit integer and convert as `| 0`
+ * does, so `pid + 0.5` and `pid + 2 ** 32` reach the op as `pid`, and `2 ** 32` as 0 (the group).
+ * The check and the op must see the same number.
+ */
+function asPid(target: unknown): number {
+  return Number(target) | 0;
 }
 
 /** A property the app can neither reassign nor redefine. */

@@ -134,3 +134,19 @@ Deno.test("guardSignals() reads the pid once: a valueOf() that answers another p
   `);
   assert.equal(answer, "returned: refused by the system, asked 1");
 });
+
+Deno.test("guardSignals() checks the pid the kill op receives: pid + 0.5 and pid + 2 ** 32 reach it as the pid, 2 ** 32 as the group", async () => {
+  // The ops take a 32-bit integer (a fraction is cut, 2 ** 32 wraps): unguarded, each of these
+  // signalled the server's process (checked with SIGTERM on deno 2.9.6: the server shut down).
+  const cases: [string, string][] = [
+    [`Deno.kill(Deno.pid + 0.5, "SIGURG")`, "SIGURG to the server's process"],
+    [`Deno.kill(Deno.pid + 2 ** 32, "SIGURG")`, "SIGURG to the server's process"],
+    [`process._kill(process.pid + 0.5, 23)`, "SIGURG to the server's process"],
+    [`process._kill(process.pid - 2 ** 32, 23)`, "SIGURG to the server's process"],
+    [`Deno.kill(2 ** 32, "SIGURG")`, "SIGURG to pid 0, which includes the server's process"],
+  ];
+  for (const [call, reason] of cases) {
+    const answer = await inGuardedThread(`${call}; return "sent";`);
+    assert.ok(answer.startsWith("ended: the app sent ") && answer.includes(reason), answer);
+  }
+});
