@@ -40,6 +40,17 @@ refuseThreads();
 holdStopLock(init.id);
 installUpgrade(init.websocket);
 watchHeap(init, serve(init, post));
+withholdChannel(init);
+
+/**
+ * Takes the channel's memory out of `workerData` once the worker's end of the channel holds it:
+ * the app reads the same `workerData`, and with that memory it could stamp progress while it
+ * spins (the watchdog and the stall check would never see it stuck) or write the rings. The app
+ * loads after this (`serve` imports it asynchronously).
+ */
+function withholdChannel(init: WorkerInit): void {
+  Reflect.deleteProperty(init, "memory");
+}
 
 /**
  * Holds a Web Lock for the thread's whole life. Terminating a thread only wakes its event loop,

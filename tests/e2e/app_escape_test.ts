@@ -31,14 +31,16 @@ async function servesAgain(server: TestServer, count: number): Promise<void> {
   assert.equal((await timedGet(server.port, "/fast")).response.status, 200);
 }
 
-Deno.test("an app signalling the server's process (SIGKILL, SIGSTOP, SIGTERM, its group) loses only its worker: 502, the reason logged", async () => {
-  // Bound: 5 signals, each answered within 5 s, the worker back within 10 s.
+Deno.test("an app signalling the server's process (SIGKILL, SIGSTOP, SIGTERM, its group, a pid + 0.5 or + 2 ** 32) loses only its worker: 502, the reason logged", async () => {
+  // Bound: 7 signals, each answered within 5 s, the worker back within 10 s.
   const attempts: [string, RegExp][] = [
     ["deno-kill", /crashed \(the app sent SIGKILL to the server's process\); restarting$/],
     ["process-stop", /crashed \(the app sent SIGSTOP to the server's process\); restarting$/],
     ["named-term", /crashed \(the app sent SIGTERM to the server's process\); restarting$/],
     ["group-term", /crashed \(the app sent SIGTERM to pid 0, which includes the server's/],
     ["undo-then-kill", /crashed \(the app sent SIGKILL to the server's process\); restarting$/],
+    ["fraction-kill", /crashed \(the app sent SIGKILL to the server's process\); restarting$/],
+    ["wrapped-kill", /crashed \(the app sent SIGKILL to the server's process\); restarting$/],
   ];
   await withSiteServer({ args: ["--app", APP, "--workers", "1"] }, async (server) => {
     for (const [i, [how, logged]] of attempts.entries()) {
@@ -76,6 +78,23 @@ Deno.test(
     });
   },
 );
+
+Deno.test("an app cannot reach its channel's memory through workerData to stamp progress while it spins: the watchdog still replaces it", async () => {
+  // Bound: a handler spinning 8 s under --request-timeout 1 is replaced within 5 s (503), and a
+  // file asked for meanwhile is answered within 5 s.
+  const args = ["--app", APP, "--workers", "1", "--request-timeout", "1"];
+  await withSiteServer({ args }, async (server) => {
+    const spinning = timedGet(server.port, "/forge?ms=8000");
+    await sleep(300);
+    const file = await timedGet(server.port, "/hello.txt");
+    const { response, ms } = await spinning;
+    assert.equal(response.status, 503, text(response.body));
+    assert.ok(ms < PROMPT_MS, `503 after ${ms} ms`);
+    assert.equal(file.response.status, 200);
+    assert.ok(file.ms < PROMPT_MS, `the file waited ${file.ms} ms`);
+    await server.waitForLine(/^Worker 1: terminated after 1 s without progress; replaced$/);
+  });
+});
 
 /** Samples a process's RSS every 50 ms until stopped; resolves with the peak in MiB. */
 function watchPeak(pid: number): { stop(): Promise<number> } {
