@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
-import { THREADS_REFUSED } from "../../lib/app/guards.ts";
+import { THREADS_REFUSED, UNSTABLE_REFUSED } from "../../lib/app/guards.ts";
 
 const GUARDS = new URL("../../lib/app/guards.ts", import.meta.url).href;
 /** Generous: a cold thread loads the guards and node:os, on a shared 2-core machine. */
@@ -25,6 +25,7 @@ function inGuardedThread(body: string): Promise<string> {
         throw new Error("ended");
       });
       guards.refuseThreads();
+      guards.refuseUnstable();
       try {
         parentPort.postMessage("returned: " + String(await (async () => { ${body} })()));
       } catch (error) {
@@ -149,4 +150,40 @@ Deno.test("guardSignals() checks the pid the kill op receives: pid + 0.5 and pid
     const answer = await inGuardedThread(`${call}; return "sent";`);
     assert.ok(answer.startsWith("ended: the app sent ") && answer.includes(reason), answer);
   }
+});
+
+Deno.test("refuseUnstable() throws for network options Deno would end the process for, read once, and lets the rest through", async () => {
+  // Unguarded, each of these ends the whole process with exit 70 (deno 2.9.6, no --unstable-net
+  // or --unstable-vsock), this test run included: loud, as a broken guard should be.
+  const refused = [
+    `Deno.listen({ hostname: "127.0.0.1", port: 0, reusePort: true })`,
+    `Deno.serve({ hostname: "127.0.0.1", port: 0, reusePort: true }, () => new Response(""))`,
+    `Deno.serve({ port: 0, reusePort: 1, handler: () => new Response("") })`,
+    `Deno.listenTls({ port: 0, reusePort: true, cert: "", key: "" })`,
+    `Deno.listen({ transport: "vsock", cid: 1, port: 1 })`,
+    `Deno.connect({ transport: "vsock", cid: 1, port: 1 })`,
+  ];
+  for (const call of refused) {
+    assert.equal(
+      await inGuardedThread(`${call}; return "listened";`),
+      `threw: ${UNSTABLE_REFUSED}`,
+    );
+  }
+  // A getter that says no to the check and yes after it, own or on the prototype: Deno gets the
+  // answer the check got (had it read again, the process would have ended).
+  for (
+    const trick of [
+      `let n = 0; const options = { hostname: "127.0.0.1", port: 0, get reusePort() { return n++ > 0; } };`,
+      `let n = 0; Object.defineProperty(Object.prototype, "reusePort", { get: () => n++ > 0 }); const options = { hostname: "127.0.0.1", port: 0 };`,
+    ]
+  ) {
+    const answer = await inGuardedThread(
+      `${trick} Deno.listen(options).close(); return "listened";`,
+    );
+    assert.equal(answer, "returned: listened", trick);
+  }
+  const plain = await inGuardedThread(
+    `const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); listener.close(); return "listened";`,
+  );
+  assert.equal(plain, "returned: listened");
 });

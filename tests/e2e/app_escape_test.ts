@@ -96,6 +96,20 @@ Deno.test("an app cannot reach its channel's memory through workerData to stamp 
   });
 });
 
+Deno.test("an app asking for an unstable network feature (reusePort, vsock) gets an error, and the server runs on", async () => {
+  // Bound: 3 calls that each ended the process with exit 70 (no permission needed), each
+  // answered within 5 s; the server then stops with exit 0.
+  await withSiteServer({ args: ["--app", APP, "--workers", "1"] }, async (server) => {
+    for (const how of ["reuse-port", "serve", "vsock"]) {
+      const { response, ms } = await timedGet(server.port, `/unstable?how=${how}`);
+      assert.equal(response.status, 200, how);
+      assert.match(text(response.body), /^refused: an app may not ask for an unstable network/);
+      assert.ok(ms < PROMPT_MS, `${how}: answered after ${ms} ms`);
+    }
+    assert.equal((await timedGet(server.port, "/hello.txt")).response.status, 200);
+  });
+});
+
 /** Samples a process's RSS every 50 ms until stopped; resolves with the peak in MiB. */
 function watchPeak(pid: number): { stop(): Promise<number> } {
   let peak = 0;
