@@ -152,7 +152,8 @@ export class ListingCache {
       size: 0,
     };
     read.then(
-      (folder) => this.#settle(key, { entry, size: folder.entries.length }),
+      // An empty folder counts as one: its listing holds memory all the same.
+      (folder) => this.#settle(key, { entry, size: Math.max(1, folder.entries.length) }),
       () => this.#kept.get(key) === entry && this.#kept.delete(key),
     );
     return this.#keep(key, entry);

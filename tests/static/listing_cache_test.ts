@@ -77,6 +77,21 @@ Deno.test("ListingCache holds at most maxEntries entries, dropping the least rec
   });
 });
 
+Deno.test("ListingCache counts an empty folder as one entry: empty folders cannot pile up past maxEntries", async () => {
+  // Bound: maxEntries 8, 12 empty folders read; each kept listing holds memory of its own.
+  await withFolders(async (root) => {
+    const cache = new ListingCache(8);
+    const scope = scopeOf(root);
+    const empty = Array.from({ length: 12 }, (_, i) => `${root}/empty${i}`);
+    for (const dir of empty) {
+      await Deno.mkdir(dir);
+      await cache.get(dir, scope);
+    }
+    const kept = empty.filter((dir) => cache.has(dir, scope));
+    assert.deepEqual(kept, empty.slice(4));
+  });
+});
+
 Deno.test("ListingCache.get() rejects for a folder it cannot read and keeps nothing of it", async () => {
   await withFolders(async (root) => {
     const cache = new ListingCache(100);
