@@ -197,17 +197,15 @@ Deno.test("an app body chunk that is a DataView or ArrayBuffer is sent whole; a 
   });
 });
 
-Deno.test("an app writing bad records into its own ring loses only its worker: 502, then it serves again", async () => {
+Deno.test("an app finds no channel memory in workerData, so it cannot write records into its ring", async () => {
+  // It could until the app's thread withheld the memory (a bad record then cost the worker: the
+  // main thread's check of what it reads stays, tested in tests/wire/protocol_test.ts).
   await withHostileApp(["--workers", "1"], async (server) => {
-    for (const [i, how] of ["kind", "length"].entries()) {
+    for (const how of ["kind", "length"]) {
       const { response, ms } = await timedGet(server.port, `/corrupt-ring?how=${how}`);
-      assert.equal(response.status, 502, how);
-      assert.ok(ms < PROMPT_MS, `${how}: 502 after ${ms} ms`);
-      assert.ok(
-        server.lines.some((line) => /^Worker 1: crashed \(.*protocol violation/.test(line)),
-        server.lines.join("\n"),
-      );
-      await servesAgain(server, i + 1);
+      assert.equal(response.status, 200, how);
+      assert.equal(new TextDecoder().decode(response.body), "no channel memory in workerData\n");
+      assert.ok(ms < PROMPT_MS, `${how}: answered after ${ms} ms`);
     }
   });
 });
