@@ -58,15 +58,19 @@ function withholdChannel(init: WorkerInit): void {
  * Holds a Web Lock for the thread's whole life. Terminating a thread only wakes its event loop,
  * so an app stuck in a loop would spin on after the watchdog replaced its worker, a core lost
  * for good (Deno 2.9.6); but a node thread that holds a lock is halted mid-loop when it is
- * dropped, so that its lock can be handed on. The lock is never asked for elsewhere.
+ * dropped, so that its lock can be handed on. The lock is never asked for elsewhere, but Web
+ * Locks are shared by the whole process: any app thread can list them (`navigator.locks.query()`)
+ * and steal one. A stolen lock is taken again under a new name, so the thread stays one that a
+ * termination halts, and the steal's AbortError is not reported as this thread's app failing
+ * (it was: one app thread stealing the others' locks crashed every other app worker).
  */
 function holdStopLock(id: number): void {
   const name = `heiretsu-app-thread-${id}-${crypto.randomUUID()}`;
   // Typed here: Deno's own libs leave `locks` to "dom", which a user's type check may lack.
   const { locks } = navigator as unknown as {
-    locks: { request(n: string, f: () => unknown): void };
+    locks: { request(n: string, f: () => unknown): Promise<unknown> };
   };
-  locks.request(name, () => new Promise<never>(() => {}));
+  locks.request(name, () => new Promise<never>(() => {})).catch(() => holdStopLock(id));
 }
 
 /**

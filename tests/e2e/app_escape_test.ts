@@ -110,6 +110,20 @@ Deno.test("an app asking for an unstable network feature (reusePort, vsock) gets
   });
 });
 
+Deno.test("an app stealing the app threads' stop locks (Web Locks are process-wide) crashes no worker: each takes a new one", async () => {
+  // Bound: 2 workers' locks stolen, 1 s for a crash to show, 10 requests after it all answered.
+  await withSiteServer({ args: ["--app", APP, "--workers", "2"] }, async (server) => {
+    const { response } = await timedGet(server.port, "/steal-locks");
+    assert.equal(response.status, 200);
+    assert.equal(text(response.body), "stole 2, 2 held again\n");
+    await sleep(1_000);
+    assert.deepEqual(server.lines.filter((line) => / crashed /.test(line)), []);
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await timedGet(server.port, "/fast")).response.status, 200);
+    }
+  });
+});
+
 /** Samples a process's RSS every 50 ms until stopped; resolves with the peak in MiB. */
 function watchPeak(pid: number): { stop(): Promise<number> } {
   let peak = 0;
