@@ -117,6 +117,8 @@ export class Tunnels {
     this.#byStream.set(entry.stream, entry);
     this.#byConnection.set(c, entry);
     this.#pool.openTunnel(worker);
+    // The socket opens now (it waited, so that a refused one never opens); it pulls next.
+    worker.channel.send(...encodeToWorker({ kind: "switched", stream: entry.stream }));
     this.onBytes(c);
   }
 

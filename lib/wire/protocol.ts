@@ -25,6 +25,7 @@ const KIND = {
   credit: 3,
   abort: 4,
   goaway: 5,
+  switched: 6,
   data: 16,
   pull: 17,
   upgrade: 18,
@@ -50,7 +51,12 @@ export type ToWorker =
   /** The connection is gone: stop the response and free its resources. */
   | { kind: "abort"; stream: number }
   /** The server is shutting down: close this stream's WebSocket as going away (1001). */
-  | { kind: "goaway"; stream: number };
+  | { kind: "goaway"; stream: number }
+  /**
+   * The 101 of this stream's `upgrade` is queued and the connection is a tunnel: its socket
+   * opens. (A refused upgrade gets `abort` instead, and its socket never opens.)
+   */
+  | { kind: "switched"; stream: number };
 
 /** Worker → main thread. */
 export type ToMain =
@@ -73,7 +79,8 @@ export type ToMain =
   | { kind: "pull"; stream: number; bytes: number }
   /**
    * The app accepted a WebSocket: `bytes` is the 101 head, the request is over, and the
-   * connection becomes a tunnel on this stream, whose bytes go to this worker.
+   * connection becomes a tunnel on this stream, whose bytes go to this worker, once the main
+   * thread answers `switched` (or `abort`: refused, 503).
    */
   | { kind: "upgrade"; stream: number; bytes: Uint8Array };
 
@@ -175,6 +182,8 @@ export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[
       return [{ kind: KIND.abort, flags: 0, stream, arg: 0 }];
     case "goaway":
       return [{ kind: KIND.goaway, flags: 0, stream, arg: 0 }];
+    case "switched":
+      return [{ kind: KIND.switched, flags: 0, stream, arg: 0 }];
     default:
       return unreachable(message);
   }
@@ -247,6 +256,8 @@ export function decodeToWorker(record: RingRecord): ToWorker {
       return { kind: "abort", stream };
     case KIND.goaway:
       return { kind: "goaway", stream };
+    case KIND.switched:
+      return { kind: "switched", stream };
     default:
       throw new Error(
         `protocol violation: record kind ${record.kind} is not a message to a worker`,

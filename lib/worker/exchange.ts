@@ -30,8 +30,7 @@ import {
   type PlannedResponse,
   releaseBody,
   type RequestHandler,
-  type TunnelLink,
-  type TunnelPeer,
+  type Upgrade,
 } from "./handler.ts";
 
 /** Where an exchange is: `head` → `handling` → `responding` → `done`, or `aborted` from any. */
@@ -56,7 +55,7 @@ export interface ExchangeIo extends WriterIo {
   finished?: (stream: number, exchange: Exchange) => void;
   /** Logs a request that failed with an error that is not the client's (a bug, an app's throw). */
   logError(failure: Failure): void;
-  /** Sends a 101 head and makes the connection a tunnel driven by `accept`'s socket. */
+  /** Sends a 101 head and makes the connection a tunnel driven by the handoff's socket. */
   upgrade?: (handoff: Handoff) => void;
 }
 
@@ -65,8 +64,8 @@ export interface Handoff {
   stream: number;
   /** The 101 head. */
   head: Uint8Array;
-  /** Gives the tunnel to the app's socket. */
-  accept: (link: TunnelLink) => TunnelPeer;
+  /** The app's socket: accepted once the switch is confirmed, else refused. */
+  socket: Upgrade;
   /** Client bytes received after the request head. */
   leftover: Uint8Array;
 }
@@ -406,12 +405,11 @@ export class Exchange {
       socket.refuse("the client went away before the upgrade");
       throw new AbortedError();
     }
-    const accept = (link: TunnelLink) => socket.accept(link);
     const text = headText(response, this.#serverHeaders(head, { close: false, chunked: false }));
     this.#status = 101;
     this.#headBytes = text.length;
     const leftover = this.#parser.takeBuffered();
-    upgrade({ stream: this.#stream, head: headEncoder.encode(text), accept, leftover });
+    upgrade({ stream: this.#stream, head: headEncoder.encode(text), socket, leftover });
     this.#log("complete");
   }
 

@@ -194,6 +194,8 @@ function startWorker(
         return track(message.stream, null);
       case "goaway":
         return tunnels.get(message.stream)?.goAway();
+      case "switched":
+        return tunnels.get(message.stream)?.switched();
       default:
         return unreachable(message);
     }
@@ -208,8 +210,9 @@ function startWorker(
 }
 
 /**
- * Switches a connection to WebSocket: the 101 head goes to the main thread first, then the
- * tunnel starts, and the app's socket (told it is open) may send at once.
+ * Switches a connection to WebSocket: the 101 head goes to the main thread, and the tunnel waits
+ * for its answer: `switched` opens the app's socket, `abort` (503 beyond --max-websockets, or
+ * the client left) refuses it, so a refused socket never fires `open`.
  */
 function openTunnel(
   handoff: Handoff,
@@ -220,12 +223,13 @@ function openTunnel(
   parts.channel.send(...encodeToMain({ kind: "upgrade", stream, bytes: handoff.head }));
   const tunnel = new Tunnel(parts.io, {
     stream,
+    socket: handoff.socket,
+    leftover: handoff.leftover,
     closed: () => {
       if (tunnels.get(stream) === tunnel) tunnels.delete(stream);
     },
   });
   tunnels.set(stream, tunnel);
-  tunnel.start(handoff.accept(tunnel), handoff.leftover);
 }
 
 /** The services every exchange of this worker shares. */

@@ -1,12 +1,14 @@
 /**
  * A connection after a 101, on the worker that accepted it: raw bytes between the main thread
- * and the socket that drives it (the app's WebSocket). Bytes from the client come one record at
+ * and the socket that drives it (the app's WebSocket). The socket opens only once the main
+ * thread confirms the switch (it owns `--max-websockets` and may answer 503 instead, in which
+ * case the socket is refused and never opens). Bytes from the client come one record at
  * a time, pulled again only once the socket has taken the last; bytes to the client go out under
  * the connection's window, the rest waits here (what the app sees as `bufferedAmount`).
  *
  * @module
  */
-import type { TunnelLink, TunnelPeer } from "./handler.ts";
+import type { TunnelLink, TunnelPeer, Upgrade } from "./handler.ts";
 
 /** What a tunnel needs from its worker. */
 export interface TunnelIo {
@@ -23,10 +25,14 @@ export interface TunnelIo {
 }
 
 /**
- * Where a tunnel is: `open` → `ending` (the socket is done; queued bytes go out, then the
- * connection closes) → `closed`; `closed` at once when the connection is lost.
+ * Where a tunnel is:
+ * - `switching`: the 101 went to the main thread, which has not confirmed it (→ open
+ *   [switched], closed [abort: the upgrade was refused, or the connection lost])
+ * - `open`: the socket is open (→ ending [end], closed [abort])
+ * - `ending`: the socket is done; queued bytes go out, then the connection closes (→ closed)
+ * - `closed`: nothing more is sent or received
  */
-export type TunnelState = "open" | "ending" | "closed";
+export type TunnelState = "switching" | "open" | "ending" | "closed";
 
 const NOTHING = new Uint8Array();
 const CLOSE_END = { close: true, leftover: NOTHING };
@@ -44,7 +50,12 @@ const CLOSE_END = { close: true, leftover: NOTHING };
  *   send: (_stream: number, bytes: Uint8Array) => void sent.push(bytes.byteLength),
  *   pull: () => {},
  * };
- * const tunnel = new Tunnel(io, { stream: 1, closed: () => {} });
+ * const socket = {
+ *   accept: () => ({ receive() {}, ended() {}, lost() {}, goAway() {} }),
+ *   refuse: () => {},
+ * };
+ * const tunnel = new Tunnel(io, { stream: 1, closed: () => {}, socket });
+ * tunnel.switched();
  * tunnel.write(new Uint8Array(6));
  * assert.deepEqual(sent, [4]);
  * assert.equal(tunnel.bufferedBytes, 6);
@@ -55,7 +66,10 @@ const CLOSE_END = { close: true, leftover: NOTHING };
 export class Tunnel implements TunnelLink {
   #io: TunnelIo;
   #stream: number;
-  #state: TunnelState = "open";
+  #state: TunnelState = "switching";
+  /** The app's socket until the switch is confirmed. */
+  #socket: Upgrade;
+  #leftover: Uint8Array;
   #peer: TunnelPeer | null = null;
   #closed: () => void;
   /** Bytes sent to the main thread and not yet credited. */
@@ -65,14 +79,20 @@ export class Tunnel implements TunnelLink {
   #deliveredBytes = 0;
 
   /**
-   * Prepares a tunnel; {@linkcode Tunnel.start} gives it its socket.
+   * Prepares a tunnel whose 101 went to the main thread; {@linkcode Tunnel.switched} opens it.
    *
    * @param io the worker's services
-   * @param options its stream, and what to call once it is closed
+   * @param options its stream, the app's socket, client bytes that came with the request (owned
+   *   by the tunnel from now on), and what to call once it is closed
    */
-  constructor(io: TunnelIo, options: { stream: number; closed: () => void }) {
+  constructor(
+    io: TunnelIo,
+    options: { stream: number; socket: Upgrade; leftover?: Uint8Array; closed: () => void },
+  ) {
     this.#io = io;
     this.#stream = options.stream;
+    this.#socket = options.socket;
+    this.#leftover = options.leftover ?? NOTHING;
     this.#closed = options.closed;
   }
 
@@ -92,14 +112,16 @@ export class Tunnel implements TunnelLink {
   }
 
   /**
-   * Hands the tunnel to its socket, with client bytes that came with the request, and asks for
-   * more.
-   *
-   * @param peer the socket
-   * @param leftover client bytes already received
+   * The main thread confirmed the switch: the socket opens (its `open` event may send or close
+   * at once), gets the client bytes that came with the request, and the tunnel asks for more.
    */
-  start(peer: TunnelPeer, leftover: Uint8Array): void {
+  switched(): void {
+    if (this.#state !== "switching") return;
+    this.#state = "open";
+    const peer = this.#socket.accept(this);
     this.#peer = peer;
+    const leftover = this.#leftover;
+    this.#leftover = NOTHING;
     if (leftover.byteLength > 0) peer.receive(leftover);
     if (this.#state === "open") this.#io.pull(this.#stream, this.#io.maxPull);
   }
@@ -131,11 +153,17 @@ export class Tunnel implements TunnelLink {
     this.#flush();
   }
 
-  /** The connection is gone: the socket hears it, nothing more is sent. */
+  /**
+   * The connection is gone, or the switch was refused (503): the socket hears it, nothing more
+   * is sent. A socket not yet open is refused: it never opens.
+   */
   abort(): void {
-    if (this.#state === "closed") return;
+    const state = this.#state;
+    if (state === "closed") return;
     this.#close();
-    this.#peer?.lost();
+    if (state === "switching") {
+      this.#socket.refuse("the server refused the upgrade, or the client left");
+    } else this.#peer?.lost();
   }
 
   /** The server is shutting down: the socket closes as going away. */

@@ -254,6 +254,25 @@ Deno.test("--max-websockets refuses an upgrade beyond it with 503", async () => 
   });
 });
 
+Deno.test("a socket refused with 503 beyond --max-websockets never opens: the app sees error, then close 1006", async () => {
+  await withServer(["--workers", "1", "--max-websockets", "1"], async (server) => {
+    const first = await openRaw(server.port, "/echo");
+    assert.match(first.status, / 101 /);
+    const second = await openRaw(server.port, "/events");
+    assert.match(second.status, / 503 /);
+    second.conn.close();
+    const deadline = Date.now() + 5000;
+    let log: string[] = [];
+    while (Date.now() < deadline) {
+      log = await (await fetch(`${server.url}/events/log`)).json();
+      if (log.some((event) => event.startsWith("close"))) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(log, ["error", "close 1006 false"]);
+    first.conn.close();
+  });
+});
+
 Deno.test("a client that stops in the middle of a frame is cut by the body timeout; an idle socket is not", async () => {
   await withServer(["--body-timeout", "1", "--keepalive-timeout", "1"], async (server) => {
     const idle = await openSocket(server, "/echo");

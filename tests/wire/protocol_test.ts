@@ -61,6 +61,8 @@ const TO_WORKER: ToWorker[] = [
   { kind: "credit", stream: 4, bytes: 262_144 },
   { kind: "credit", stream: 4, bytes: 0xffff_ffff },
   { kind: "abort", stream: 5 },
+  { kind: "goaway", stream: 6 },
+  { kind: "switched", stream: 7 },
 ];
 
 const TO_MAIN: ToMain[] = [
