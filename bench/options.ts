@@ -25,8 +25,13 @@ export interface BenchOptions {
   heiretsuWorkers?: number;
   /** Server measured under slow readers, if selected; `"none"` skips. @default "heiretsu" */
   rssServer: string;
-  /** Leave out the app route and the mixed app load. @default false */
+  /** Leave out the app routes and the mixed app load. @default false */
   skipApp: boolean;
+  /**
+   * Only the app routes (plain and Hono): no files, slow readers, mixed load or WebSocket echo.
+   * @default false
+   */
+  appsOnly: boolean;
   /** How many times the servers take turns; the tables show medians. @default 3 */
   rounds: number;
 }
@@ -66,6 +71,7 @@ const FLAGS = {
   workers: { type: "string" },
   rss: { type: "string", default: "heiretsu" },
   "skip-app": { type: "boolean", default: false },
+  "apps-only": { type: "boolean", default: false },
   rounds: { type: "string", default: "3" },
 } as const;
 
@@ -74,7 +80,8 @@ const FLAGS = {
  *
  * @param args Arguments after the script name.
  * @returns The options, with defaults filled in.
- * @throws {RangeError} On a non-positive number, unknown server or tool.
+ * @throws {RangeError} On a non-positive number, unknown server or tool, or both
+ *   --skip-app and --apps-only.
  * @example Only the baselines, for 3 s
  * ```ts
  * parseBenchArgs(["--only=baseline_memory,nginx_1", "--duration", "3"]);
@@ -82,6 +89,9 @@ const FLAGS = {
  */
 export function parseBenchArgs(args: string[]): BenchOptions {
   const { values } = parseArgs({ args, options: FLAGS });
+  if (values["skip-app"] && values["apps-only"]) {
+    throw new RangeError("Cannot use --skip-app with --apps-only: pick one");
+  }
   return {
     durationS: positiveInteger(values.duration, "--duration"),
     connections: positiveInteger(values.connections, "--connections"),
@@ -94,6 +104,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       : positiveInteger(values.workers, "--workers"),
     rssServer: values.rss,
     skipApp: values["skip-app"],
+    appsOnly: values["apps-only"],
     rounds: positiveInteger(values.rounds, "--rounds"),
   };
 }

@@ -6,8 +6,8 @@
 import { type CpuCost, medianCost } from "./cpu_cost.ts";
 import { type LoadResult, percentile } from "./stats.ts";
 
-/** The measured scenarios: the 1 KiB file, the 100 MiB file, the app route. */
-export type Scenario = "small" | "big" | "app";
+/** The measured scenarios: the 1 KiB file, the 100 MiB file, the plain app route, the Hono route. */
+export type Scenario = "small" | "big" | "app" | "hono";
 
 /** What a scenario measures and against which server. */
 export interface ScenarioInfo {
@@ -36,6 +36,12 @@ export const SCENARIOS: Record<Scenario, ScenarioInfo> = {
     unit: "request",
     reference: "deno_serve",
   },
+  hono: {
+    title: 'Hono route (`app.get("/", (c) => c.text("hello\\n"))`)',
+    short: "hono",
+    unit: "request",
+    reference: "deno_serve",
+  },
 };
 
 /** One load run and the server's CPU cost per unit over it. */
@@ -54,8 +60,10 @@ export interface ServerReport {
   small?: Measured;
   /** The 100 MiB file over a few connections. */
   big?: Measured;
-  /** The app route. */
+  /** The plain app route (`hello_app.ts`). */
   app?: Measured;
+  /** The Hono route (`hono_app.ts`). */
+  hono?: Measured;
 }
 
 const MIB = 1024 * 1024;

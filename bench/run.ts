@@ -3,7 +3,8 @@
  * `deno task bench`: creates the fixtures, then in each round starts every
  * server in turn on loopback (`servers.ts`), warms it up and measures the
  * scenarios it serves — a 1 KiB file over many keep-alive connections, a
- * 100 MiB file over a few, the app route of `hello_app.ts` — reading the
+ * 100 MiB file over a few, the app route of `hello_app.ts` and the same answer
+ * from a Hono app (`hono_app.ts`) — reading the
  * server's CPU time from `/proc` around each measured run. Prints Markdown
  * tables of medians on stdout (progress on stderr), then heiretsu's memory
  * under slow readers and the mixed app load (`mixed.ts`).
@@ -14,7 +15,7 @@
  * `--workers N` (passed to heiretsu), `--rss NAME|none` (heiretsu), `--rounds N` (3: the servers
  * take turns N times and the table shows medians, after each round's ratios, because one round
  * on a small noisy machine can be off by 10% or more), `--skip-app` (no app route, no mixed load,
- * no WebSocket echo: `ws_echo.ts`).
+ * no WebSocket echo: `ws_echo.ts`), `--apps-only` (the app routes alone).
  */
 import { fileURLToPath } from "node:url";
 import { cpuCost } from "./cpu_cost.ts";
@@ -40,8 +41,11 @@ import {
 } from "./table.ts";
 import { hasWrk, runWrk, WRK_THREADS } from "./wrk.ts";
 
-/** The app module whose route the rounds measure. */
-const APP_ROUTE = "bench/hello_app.ts";
+/** The app modules whose route the rounds measure: the plain one, and the same answer from Hono. */
+const APP_ROUTES = [
+  { scenario: "app", module: "bench/hello_app.ts", what: "app route" },
+  { scenario: "hono", module: "bench/hono_app.ts", what: "Hono route" },
+] as const;
 const WARMUP_S = 1;
 const SLOW_READERS = 20;
 const SLOW_READ_BYTES_PER_SEC = 1024 * 1024;
@@ -114,12 +118,16 @@ async function benchFiles(spec: BenchServer, context: Context, report: ServerRep
   });
 }
 
-async function benchAppRoute(spec: BenchServer, context: Context, report: ServerReport) {
+async function benchAppRoute(
+  spec: BenchServer,
+  route: typeof APP_ROUTES[number],
+  context: Context,
+): Promise<Measured> {
   const { options, start } = context;
-  await withServer(() => spec.startApp!(start, APP_ROUTE), async (server) => {
-    console.error(`${spec.name}: ${server.url}, app route, ${options.connections} connections`);
+  return await withServer(() => spec.startApp!(start, route.module), (server) => {
+    console.error(`${spec.name}: ${server.url}, ${route.what}, ${options.connections} connections`);
     const target = { url: `${server.url}/`, connections: options.connections };
-    report.app = await measure({ ...target, unit: "request" }, server, context);
+    return measure({ ...target, unit: "request" }, server, context);
   });
 }
 
@@ -127,9 +135,12 @@ async function benchRound(servers: BenchServer[], context: Context): Promise<Ser
   const reports: ServerReport[] = [];
   for (const spec of servers) {
     const report: ServerReport = { name: spec.name, label: spec.label };
-    if (spec.startFiles) await attempt(spec.name, () => benchFiles(spec, context, report));
-    if (spec.startApp && !context.options.skipApp) {
-      await attempt(spec.name, () => benchAppRoute(spec, context, report));
+    if (spec.startFiles && !context.options.appsOnly) {
+      await attempt(spec.name, () => benchFiles(spec, context, report));
+    }
+    for (const route of spec.startApp && !context.options.skipApp ? APP_ROUTES : []) {
+      const measured = await attempt(spec.name, () => benchAppRoute(spec, route, context));
+      if (measured) report[route.scenario] = measured;
     }
     reports.push(report);
   }
@@ -219,6 +230,27 @@ async function prepare(options: BenchOptions) {
   return { tool, nginx, servers, notes };
 }
 
+/** What runs after the rounds: memory under slow readers, the mixed app load, WebSocket echo. */
+async function benchExtras(servers: BenchServer[], context: Context): Promise<void> {
+  const { options } = context;
+  const rssSpec = servers.find((spec) => spec.name === options.rssServer && spec.startFiles);
+  const rss = rssSpec && await attempt(rssSpec.name, () => benchMemory(rssSpec, context));
+  if (rss) console.log(`\n${formatRssLine(rss)}`);
+  if (!options.skipApp) {
+    console.log(
+      `\n### Mixed app load\n\n${formatMixedTable(await benchMixed(servers, context))}`,
+    );
+    const echo = { clients: options.connections, durationS: options.durationS, cwd: REPO_ROOT };
+    const reports = await attempt(
+      "ws_echo",
+      () => benchEcho({ ...echo, workers: options.heiretsuWorkers }),
+    );
+    if (reports) {
+      console.log(`\n### WebSocket echo, 1 KiB messages\n\n${formatEchoTable(reports)}`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseBenchArgs(Deno.args);
   const machine = await machineLine();
@@ -237,22 +269,7 @@ async function main(): Promise<void> {
     const ratios = formatRoundRatios(rounds, "heiretsu");
     if (options.rounds > 1 && ratios !== "") console.log(`\n${ratios}`);
     printTables(medianReports(rounds));
-    const rssSpec = servers.find((spec) => spec.name === options.rssServer && spec.startFiles);
-    const rss = rssSpec && await attempt(rssSpec.name, () => benchMemory(rssSpec, context));
-    if (rss) console.log(`\n${formatRssLine(rss)}`);
-    if (!options.skipApp) {
-      console.log(
-        `\n### Mixed app load\n\n${formatMixedTable(await benchMixed(servers, context))}`,
-      );
-      const echo = { clients: options.connections, durationS: options.durationS, cwd: REPO_ROOT };
-      const reports = await attempt(
-        "ws_echo",
-        () => benchEcho({ ...echo, workers: options.heiretsuWorkers }),
-      );
-      if (reports) {
-        console.log(`\n### WebSocket echo, 1 KiB messages\n\n${formatEchoTable(reports)}`);
-      }
-    }
+    if (!options.appsOnly) await benchExtras(servers, context);
     for (const note of notes) console.log(`\n${note}`);
   } finally {
     await Deno.remove(fixtures.dir, { recursive: true });

@@ -13,6 +13,7 @@ Deno.test("parseBenchArgs() fills in the defaults", () => {
     heiretsuWorkers: undefined,
     rssServer: "heiretsu",
     skipApp: false,
+    appsOnly: false,
     rounds: 3,
   });
 });
@@ -24,6 +25,11 @@ Deno.test("parseBenchArgs() reads --rounds and refuses zero", () => {
 
 Deno.test("parseBenchArgs() reads --skip-app", () => {
   assert.equal(parseBenchArgs(["--skip-app"]).skipApp, true);
+});
+
+Deno.test("parseBenchArgs() reads --apps-only and refuses it with --skip-app", () => {
+  assert.equal(parseBenchArgs(["--apps-only"]).appsOnly, true);
+  assert.throws(() => parseBenchArgs(["--apps-only", "--skip-app"]), /--skip-app with --apps-only/);
 });
 
 Deno.test("parseBenchArgs() keeps --only servers in run order", () => {
