@@ -66,6 +66,8 @@ export interface Handoff {
   head: Uint8Array;
   /** The app's socket: accepted once the switch is confirmed, else refused. */
   socket: Upgrade;
+  /** The switch is confirmed: the 101 goes to the access log (a refused one never does). */
+  switched: () => void;
   /** Client bytes received after the request head. */
   leftover: Uint8Array;
 }
@@ -409,8 +411,8 @@ export class Exchange {
     this.#status = 101;
     this.#headBytes = text.length;
     const leftover = this.#parser.takeBuffered();
-    upgrade({ stream: this.#stream, head: headEncoder.encode(text), socket, leftover });
-    this.#log("complete");
+    const switched = () => this.#log("complete");
+    upgrade({ stream: this.#stream, head: headEncoder.encode(text), socket, leftover, switched });
   }
 
   /** The response is out: the exchange is done, or the rest of the request body is drained. */

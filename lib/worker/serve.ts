@@ -225,6 +225,7 @@ function openTunnel(
     stream,
     socket: handoff.socket,
     leftover: handoff.leftover,
+    switched: handoff.switched,
     closed: () => {
       if (tunnels.get(stream) === tunnel) tunnels.delete(stream);
     },

@@ -72,6 +72,8 @@ export class Tunnel implements TunnelLink {
   #leftover: Uint8Array;
   #peer: TunnelPeer | null = null;
   #closed: () => void;
+  /** Told once the switch is confirmed (the exchange's access log line). */
+  #switched: (() => void) | undefined;
   /** Bytes sent to the main thread and not yet credited. */
   #inFlight = 0;
   #queue: Uint8Array[] = [];
@@ -83,17 +85,24 @@ export class Tunnel implements TunnelLink {
    *
    * @param io the worker's services
    * @param options its stream, the app's socket, client bytes that came with the request (owned
-   *   by the tunnel from now on), and what to call once it is closed
+   *   by the tunnel from now on), what to call once it is closed, and once it is switched
    */
   constructor(
     io: TunnelIo,
-    options: { stream: number; socket: Upgrade; leftover?: Uint8Array; closed: () => void },
+    options: {
+      stream: number;
+      socket: Upgrade;
+      leftover?: Uint8Array;
+      closed: () => void;
+      switched?: () => void;
+    },
   ) {
     this.#io = io;
     this.#stream = options.stream;
     this.#socket = options.socket;
     this.#leftover = options.leftover ?? NOTHING;
     this.#closed = options.closed;
+    this.#switched = options.switched;
   }
 
   /** Where the tunnel is. */
@@ -118,6 +127,7 @@ export class Tunnel implements TunnelLink {
   switched(): void {
     if (this.#state !== "switching") return;
     this.#state = "open";
+    this.#switched?.();
     const peer = this.#socket.accept(this);
     this.#peer = peer;
     const leftover = this.#leftover;

@@ -269,6 +269,11 @@ Deno.test("a socket refused with 503 beyond --max-websockets never opens: the ap
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.deepEqual(log, ["error", "close 1006 false"]);
+    // The worker's access log has the 101 of /echo, and none for the refused /events: its line
+    // for the /events/log fetch above comes after any it wrote for /events.
+    await server.waitForLine(/"GET \/events\/log HTTP\/1.1" 200/);
+    assert.ok(server.lines.some((line) => /"GET \/echo HTTP\/1.1" 101/.test(line)));
+    assert.equal(server.lines.some((line) => /"GET \/events HTTP\/1.1" 101/.test(line)), false);
     first.conn.close();
   });
 });

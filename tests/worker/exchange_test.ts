@@ -483,7 +483,7 @@ function upgradePlan(seen: string[]): PlannedResponse {
   };
 }
 
-Deno.test("Exchange hands a 101 and its head to io.upgrade, and logs it as 101", async () => {
+Deno.test("Exchange hands a 101 and its head to io.upgrade, and logs it as 101 once switched", async () => {
   const { io, sent, logs } = fakeIo(() => upgradePlan([]));
   const handoffs: Handoff[] = [];
   io.upgrade = (handoff) => void handoffs.push(handoff);
@@ -498,6 +498,9 @@ Deno.test("Exchange hands a 101 and its head to io.upgrade, and logs it as 101",
     /^HTTP\/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n/,
   );
   assert.doesNotMatch(head, /content-length|transfer-encoding/i);
+  // Not before the main thread confirms the switch: a refused upgrade (503) is never logged 101.
+  assert.equal(logs.length, 0);
+  handoffs[0].switched();
   assert.equal(logs[0].status, 101);
 });
 
