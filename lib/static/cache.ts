@@ -228,7 +228,8 @@ export class FileCache {
 /**
  * Describes a located file for serving: type, validators and siblings, reading the bytes of
  * every form up to `maxBytes`. Each form is opened and its handle checked to be the file
- * located, still reachable at its real path (`openLocated()`); bytes are read from that handle.
+ * located, at its real path under the root through real folders only (`openLocated()`); bytes
+ * are read from that handle.
  *
  * @param found the file `locate()` found
  * @param maxBytes largest form whose bytes are read; 0 reads none
@@ -252,11 +253,12 @@ export function describeFile(
   found: Extract<Located, { kind: "file" }>,
   maxBytes: number,
 ): StaticFile | null {
-  const identity = storedForm(found.file, { coding: null, maxBytes });
+  const { root } = found;
+  const identity = storedForm(found.file, { coding: null, maxBytes, root });
   if (identity === null) return null;
   const encoded: StoredForm[] = [];
   for (const sibling of found.siblings) {
-    const form = storedForm(sibling, { coding: sibling.coding, maxBytes });
+    const form = storedForm(sibling, { coding: sibling.coding, maxBytes, root });
     if (form !== null) encoded.push(form);
   }
   const type = contentType(found.file.realPath);
@@ -265,9 +267,9 @@ export function describeFile(
 
 function storedForm(
   located: FileIdentity,
-  options: { coding: Coding | null; maxBytes: number },
+  options: { coding: Coding | null; maxBytes: number; root: string | null },
 ): StoredForm | null {
-  const file = openLocated(located);
+  const file = openLocated(located, options);
   if (file === null) return null;
   try {
     let bytes: Uint8Array | null = null;

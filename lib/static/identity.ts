@@ -6,8 +6,17 @@
  * tree may have swapped a folder on the way for a symlink leading out of the root, between the
  * check and the open. So every open is checked after the fact, on the handle (fstat), and a
  * file is described for serving only once its handle is known to be reachable, with no symlink
- * on the way, at its real path.
+ * on the way, at its real path (`openLocated`, by the folders on the way holding still).
  */
+import {
+  type FolderSeen,
+  foldersOnTheWay,
+  MAX_SETTLE_WAIT_MS,
+  seeFolders,
+  settleWaitMs,
+  sleepMs,
+  stillTheSame,
+} from "./beneath.ts";
 import { FilesUnavailable, isGone } from "./unavailable.ts";
 
 /** A regular file as seen once: where it is, which inode it is, and its size and times. */
@@ -108,35 +117,61 @@ export function openKnown(known: FileIdentity): Deno.FsFile | null {
 }
 
 /**
- * Opens a file just located and returns the handle only if it is the file located and, after
- * the open, its real path still leads to it with no symlink on the way. Fooling this takes a
- * folder swapped three times at the right microseconds (symlink at the stat and the open,
- * folder at the second realpath, symlink again at its stat); a hard link to an outside file
- * needs no race and is not caught (see docs/operations.md, "Who can do what").
+ * Opens a file just located and returns the handle only if it is the file at its real path
+ * under the root, reached through real folders only: the folders on the way held still (same
+ * inode, mtime and ctime, no symlink; see `beneath.ts`) from before the open until after the
+ * file's lstat named the handle's inode. A folder that changed moments ago is waited for once,
+ * up to `MAX_SETTLE_WAIT_MS`. A hard link to an outside file needs no race and is not caught
+ * (see docs/operations.md, "Who can do what").
  *
  * @param located the file as `locate()` stat'ed it
- * @returns the open handle, or null
- * @throws {FilesUnavailable} as {@linkcode openKnown}
+ * @param scope the root it must be under; null when symlinks may leave the root
+ * @returns the open handle, or null when it is not that file there (the caller looks again)
+ * @throws {FilesUnavailable} as {@linkcode openKnown}, and while the folders on the way keep
+ *   changing (someone swaps them, or a tool renames into them without pause)
  * @example
  * ```ts
  * import { identityOf, openLocated } from "./identity.ts";
  * const path = Deno.realPathSync("deno.json");
- * using file = openLocated(identityOf(path, Deno.statSync(path)));
+ * using file = openLocated(identityOf(path, Deno.statSync(path)), { root: Deno.cwd() });
  * ```
  */
-export function openLocated(located: FileIdentity): Deno.FsFile | null {
+export function openLocated(
+  located: FileIdentity,
+  scope: { root: string | null },
+): Deno.FsFile | null {
+  if (scope.root === null) return openKnown(located);
+  const folders = foldersOnTheWay(scope.root, located.realPath);
+  if (folders === null) return null;
+  for (let turn = 1;; turn++) {
+    const startMs = Date.now();
+    const before = seeFolders(folders);
+    if (before === null) return null;
+    const waitMs = settleWaitMs(before, startMs);
+    if (waitMs === 0) return openBeneath(located, before);
+    if (turn > 1 || waitMs > MAX_SETTLE_WAIT_MS) {
+      throw new FilesUnavailable(
+        new Error(
+          `the folders on the way to ${located.realPath} changed within the last ${waitMs} ms`,
+        ),
+      );
+    }
+    sleepMs(waitMs);
+  }
+}
+
+/** The handle, once the file's lstat names its inode and the folders are still as seen. */
+function openBeneath(located: FileIdentity, before: FolderSeen[]): Deno.FsFile | null {
   const file = openKnown(located);
   if (file === null) return null;
   try {
-    const { realPath } = located;
-    if (Deno.realPathSync(realPath) === realPath && sameInode(Deno.statSync(realPath), located)) {
-      return file;
-    }
+    const info = Deno.lstatSync(located.realPath);
+    if (info.isFile && sameInode(info, located) && stillTheSame(before)) return file;
   } catch (error) {
-    // Gone or unreadable by now: refuse, as for a mismatch; anything else is no answer.
+    // Gone by now: refuse, as for a mismatch; anything else is no answer.
     if (!isGone(error)) {
       file.close();
-      throw new FilesUnavailable(error);
+      throw error instanceof FilesUnavailable ? error : new FilesUnavailable(error);
     }
   }
   file.close();

@@ -28,8 +28,11 @@ export interface Sibling extends StatedFile {
 
 /** What a URL path names under the root. */
 export type Located =
-  /** A file, with its precompressed siblings in the server's order of preference. */
-  | { kind: "file"; file: StatedFile; siblings: Sibling[] }
+  /**
+   * A file, with its precompressed siblings in the server's order of preference, and the root
+   * they must be opened under through real folders only (null when symlinks may leave it).
+   */
+  | { kind: "file"; file: StatedFile; siblings: Sibling[]; root: string | null }
   /** A directory asked for with a trailing slash that has no index.html. */
   | { kind: "directory"; realPath: string }
   /** A directory asked for without its trailing slash. */
@@ -147,5 +150,6 @@ function asFile(scope: LocateScope, found: { realPath: string; info: Deno.FileIn
       siblings.push({ coding, ...identityOf(sibling.realPath, sibling.info) });
     }
   }
-  return { kind: "file", file: identityOf(found.realPath, found.info), siblings };
+  const root = scope.followSymlinks ? null : scope.root;
+  return { kind: "file", file: identityOf(found.realPath, found.info), siblings, root };
 }

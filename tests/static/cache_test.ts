@@ -14,6 +14,7 @@ import {
 import { strongEtag } from "../../lib/static/conditional.ts";
 import { locate, type Located } from "../../lib/static/locate.ts";
 import { httpDate } from "../../lib/http/date.ts";
+import { FilesUnavailable } from "../../lib/static/unavailable.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -341,5 +342,102 @@ Deno.test("FileCache.realRoot() keeps the last tree while the root cannot be res
     assert.equal(cache.realRoot(`${base}/current`, 0), `${base}/release-1`);
     Deno.removeSync(`${base}/current`);
     assert.equal(cache.realRoot(`${base}/current`, TRUST_MS + 1), `${base}/release-1`);
+  });
+});
+
+/** The file system calls a lookup and a describe make by path, each of which a swap may precede. */
+const PATH_CALLS = ["realPathSync", "statSync", "lstatSync", "openSync"] as const;
+type PathCall = typeof PATH_CALLS[number];
+type BoxState = "folder" | "symlink";
+
+/**
+ * Runs `body` with site/box/note.txt and outside/note.txt (same size) under `base`, while every
+ * path call first puts site/box in the state `choose` picks for it: the real folder, or a
+ * symlink to outside. This is the swap loop of an attacker who may write in the tree, with each
+ * swap landing exactly between two of the server's system calls.
+ */
+function withScheduledSwaps<T>(
+  base: string,
+  options: { choose: (call: PathCall) => BoxState; body: (root: string) => T },
+): T {
+  const root = `${base}/site`;
+  const box = `${root}/box`;
+  Deno.mkdirSync(box, { recursive: true });
+  Deno.mkdirSync(`${base}/outside`);
+  Deno.writeTextFileSync(`${box}/note.txt`, "inside  text");
+  Deno.writeTextFileSync(`${base}/outside/note.txt`, "OUTSIDE text");
+  Deno.symlinkSync(`${base}/outside`, `${box}.link`);
+  let state: BoxState = "folder";
+  const put = (next: BoxState) => {
+    if (next === state) return;
+    const [away, back] = next === "symlink" ? [".real", ".link"] : [".link", ".real"];
+    Deno.renameSync(box, box + away);
+    Deno.renameSync(box + back, box);
+    state = next;
+  };
+  const saved = PATH_CALLS.map((name) => [name, Deno[name]] as const);
+  for (const [name, call] of saved) {
+    const wrapped = (...args: unknown[]) => {
+      put(options.choose(name));
+      return (call as (...args: unknown[]) => unknown)(...args);
+    };
+    Object.assign(Deno, { [name]: wrapped });
+  }
+  try {
+    return options.body(root);
+  } finally {
+    for (const [name, call] of saved) Object.assign(Deno, { [name]: call });
+    put("folder");
+  }
+}
+
+/** What locate() then describeFile() make of /box/note.txt: its bytes, null, or "503". */
+function describeNote(root: string): string | null {
+  try {
+    const found = locate({ root, followSymlinks: false }, "/box/note.txt");
+    if (found.kind !== "file") return null;
+    const bytes = describeFile(found, 1024)?.identity.bytes;
+    return bytes ? new TextDecoder().decode(bytes) : null;
+  } catch (error) {
+    if (error instanceof FilesUnavailable) return "503";
+    throw error;
+  }
+}
+
+Deno.test("describeFile() never reads the outside file when box is a folder at each realpath and lstat, a symlink at each stat and open", async () => {
+  // The schedule that fooled realpath + stat checks (seen once in a loaded e2e run): locate's
+  // realpath sees the folder and its stat the symlink, the open goes through the symlink, the
+  // check's realpath sees the folder again and its stat the symlink again.
+  await withRoot((base) => {
+    const choose = (call: PathCall): BoxState =>
+      call === "statSync" || call === "openSync" ? "symlink" : "folder";
+    const got = withScheduledSwaps(base, { choose, body: describeNote });
+    assert.notEqual(got, "OUTSIDE text");
+  });
+});
+
+Deno.test("describeFile() never reads the outside file, whichever path calls a swap precedes", async () => {
+  await withRoot((base) => {
+    // A seeded generator (mulberry32): the same 150 schedules each run.
+    let seed = 0x5eed;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const seen = new Map<string | null, number>();
+    for (let round = 0; round < 150; round++) {
+      const choose = (): BoxState => (random() < 0.5 ? "folder" : "symlink");
+      const got = withScheduledSwaps(`${base}/${round}`, { choose, body: describeNote });
+      seen.set(got, (seen.get(got) ?? 0) + 1);
+    }
+    assert.equal(seen.get("OUTSIDE text") ?? 0, 0, `outside file read: ${[...seen]}`);
+    // Without swaps, the same lookup reads the file in the root.
+    const still = withScheduledSwaps(`${base}/still`, {
+      choose: () => "folder",
+      body: describeNote,
+    });
+    assert.equal(still, "inside  text");
   });
 });

@@ -111,13 +111,13 @@ Deno.test("openLocated() refuses an outside file whose stat raced the locate", a
     swapForSymlink(base);
     using fooled = openKnown(raced);
     assert.ok(fooled !== null, "an fstat check alone is fooled");
-    assert.equal(openLocated(raced), null);
+    assert.equal(openLocated(raced, { root: `${base}/site` }), null);
   });
 });
 
 Deno.test("openLocated() returns a handle on a file still at its real path", async () => {
   await withTree((base) => {
-    using file = openLocated(identity(`${base}/site/box/note.txt`));
+    using file = openLocated(identity(`${base}/site/box/note.txt`), { root: `${base}/site` });
     assert.ok(file !== null);
     assert.equal(readAll(file), "inside  text");
   });
@@ -126,7 +126,8 @@ Deno.test("openLocated() returns a handle on a file still at its real path", asy
 Deno.test("openKnown() and openLocated() throw FilesUnavailable out of descriptors, not null", async () => {
   await withTree((base) => {
     const known = identity(`${base}/site/box/note.txt`);
-    for (const open of [openKnown, openLocated]) {
+    const root = `${base}/site`;
+    for (const open of [openKnown, (known: FileIdentity) => openLocated(known, { root })]) {
       withoutDescriptors(() => assert.throws(() => open(known), FilesUnavailable));
     }
     // Gone stays gone: a missing file is still null, which means look again or 404.
