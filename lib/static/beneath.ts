@@ -18,6 +18,7 @@
  * second as the folder's last real change; or, on a file system that keeps whole seconds (FAT,
  * ext3 with small inodes), by anyone within the second of the folder's last change.
  */
+import { sep } from "node:path";
 import { FilesUnavailable, isGone } from "./unavailable.ts";
 
 /**
@@ -44,22 +45,28 @@ export interface FolderSeen {
  *
  * @param root the root, a real path
  * @param realPath the file's real path, inside the root
+ * @param separator the path separator (real paths on Windows use backslashes)
  * @returns the folders' paths, or null when the file is not below the root
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { foldersOnTheWay } from "./beneath.ts";
- * assert.deepEqual(foldersOnTheWay("/srv", "/srv/a/b.txt"), ["/srv", "/srv/a"]);
- * assert.equal(foldersOnTheWay("/srv", "/etc/passwd"), null);
+ * assert.deepEqual(foldersOnTheWay("/srv", "/srv/a/b.txt", "/"), ["/srv", "/srv/a"]);
+ * assert.deepEqual(foldersOnTheWay("C:\\srv", "C:\\srv\\b.txt", "\\"), ["C:\\srv"]);
+ * assert.equal(foldersOnTheWay("/srv", "/etc/passwd", "/"), null);
  * ```
  */
-export function foldersOnTheWay(root: string, realPath: string): string[] | null {
-  const base = root.endsWith("/") ? root.slice(0, -1) : root;
-  if (!realPath.startsWith(base + "/")) return null;
-  const names = realPath.slice(base.length + 1).split("/").slice(0, -1);
-  const folders = [base === "" ? "/" : base];
+export function foldersOnTheWay(
+  root: string,
+  realPath: string,
+  separator: string = sep,
+): string[] | null {
+  const base = root.endsWith(separator) ? root.slice(0, -1) : root;
+  if (!realPath.startsWith(base + separator)) return null;
+  const names = realPath.slice(base.length + 1).split(separator).slice(0, -1);
+  const folders = [base === "" ? separator : base];
   let path = base;
-  for (const name of names) folders.push(path = `${path}/${name}`);
+  for (const name of names) folders.push(path = `${path}${separator}${name}`);
   return folders;
 }
 
