@@ -16,6 +16,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
+import process from "node:process";
 import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
 import { serve } from "../worker/serve.ts";
 import { errorText } from "../wire/log_text.ts";
@@ -32,6 +33,8 @@ const HEAP_CHECK_MS = 100;
 const init = workerData as WorkerInit;
 const post = (event: WorkerEvent) => parentPort!.postMessage(event);
 const exit = Deno.exit;
+/** This thread's CPU time (RUSAGE_THREAD), kept before the app loads and could replace it. */
+const threadCpu = process.threadCpuUsage.bind(process);
 guardEnds(init.id);
 guardSignals((reason) => {
   post({ type: "crashed", id: init.id, reason });
@@ -85,12 +88,15 @@ function holdStopLock(id: number): void {
  * progress (`beat`): an app that holds the event loop between requests (a synchronous job on a
  * timer, `Atomics.wait` as a sleep) stops the stamps, and the pool sends it no requests. One
  * timer for both: waking a thread costs ~80 µs of CPU, so an idle server pays for no more wakes.
+ * The stamp carries the thread's system CPU time: memory V8 does not count (a WebAssembly memory,
+ * a SharedArrayBuffer) is paid for in kernel time as its pages are first touched, by the thread
+ * touching them (measured: ~2 ms per MiB), which is how the pool's memory backstop finds it.
  */
-function watchHeap(init: WorkerInit, beat: () => void): void {
+function watchHeap(init: WorkerInit, beat: (systemUs: number) => void): void {
   const limit = getHeapStatistics().heap_size_limit;
   const externalLimit = init.appHeapMib * 1024 * 1024;
   setInterval(() => {
-    beat();
+    beat(threadCpu().system);
     const stats = getHeapStatistics();
     // ArrayBuffer contents live outside the heap V8 caps: held to the same size here.
     const external = stats.external_memory > externalLimit;

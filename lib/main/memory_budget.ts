@@ -3,28 +3,49 @@
  * own cap sees. An app thread's heap is capped by V8 and its ArrayBuffers by its heap watch, but
  * a WebAssembly memory is neither (measured: 1 GiB held with `--app-heap 64`, up to 4 GiB per
  * memory, as many memories as it likes), and past the machine's memory the kernel would end the
- * whole process. Which thread holds a WebAssembly memory cannot be read from outside it; it
- * grows only while its thread runs, so the worker busy longest is taken for its owner.
+ * whole process. Which thread holds a WebAssembly memory cannot be read from outside it (nor
+ * from inside: V8 counts neither it nor a SharedArrayBuffer as the thread's external memory), and
+ * it may grow off-request, from a timer, while its worker looks idle. But its pages cost kernel
+ * time, when first touched, to the thread touching them: each app thread reports its system CPU
+ * time, and the one whose time grew most since the last check is taken for the owner.
  *
  * @module
  */
 import type { ServerConfig } from "../config/settings.ts";
+import { IDLE_STALL_MS, stampOf } from "./progress.ts";
 
 /** What the budget reads of a pool worker (`PoolWorker`, which imports this module). */
 export interface BusyWorker {
   readonly state: "starting" | "ready" | "lost";
   readonly inFlight: number;
   readonly busyChangedAt: number;
+  readonly channel: { readonly lastProgress: number; readonly systemTimeUs: number };
 }
+
+/** Each worker's reported system CPU time, in µs, at the pool's last memory check. */
+export type SystemTimes<W> = ReadonlyMap<W, number>;
 
 /** How often the pool reads the process's RSS while it runs an app. */
 export const MEMORY_CHECK_MS = 500;
 /** After a worker is replaced for memory, its memory is given back before the next check. */
 export const MEMORY_SETTLE_MS = 2000;
+/**
+ * How long, after a worker was replaced for memory, the pool waits for the RSS to come back under
+ * the budget before it guesses again without evidence: a thread's end waits for the native call
+ * it is in (filling 500 MiB took 5 s on a loaded 2-core machine), and memory it touches meanwhile
+ * is its own, not the other workers'.
+ */
+export const MEMORY_RELEASE_WAIT_MS = 10_000;
 /** What an app worker holds beyond its heap and ArrayBuffers: V8, Deno, its code. */
 const WORKER_OVERHEAD_MIB = 64;
 /** What the rest of the process may hold: the main thread's buffers, file workers, V8. */
 const PROCESS_MARGIN_MIB = 1024;
+/**
+ * System CPU time a thread must have used since the last check to be taken for the one that
+ * grew: 20 ms is ~10 MiB of fresh pages (~2 ms per MiB measured), two ticks of the 10 ms clock the
+ * time is read in, and more than an idle or request-serving app thread used in 500 ms (0–10 ms).
+ */
+const GROWTH_SYSTEM_US = 20_000;
 
 /**
  * The RSS, in MiB, past which the pool replaces an app worker: `--max-memory`, or by default
@@ -48,27 +69,68 @@ export function memoryBudgetMib(
 }
 
 /**
- * The worker taken to hold the memory past the budget: of the ready ones, the worker busy
- * longest (a request growing a WebAssembly memory is running), else the one whose last response
- * ended last (it may have kept what it grew); null when none is ready.
+ * The worker taken to hold the memory past the budget, of the ready ones: the one whose thread
+ * used the most system CPU time since the last check (`before`), at least `GROWTH_SYSTEM_US`
+ * (it took the most fresh pages); else the one silent longest past `IDLE_STALL_MS` (a
+ * synchronous job holds its thread: it may be growing, and cannot report). Else, while a worker
+ * replaced for memory may still be giving it back (`releasing`), none; else the one busy longest,
+ * else the one whose last response ended last (it may have kept what it grew). Null when none is
+ * ready.
  *
  * @param workers the pool's workers
+ * @param at the time now (ms since the epoch), each worker's system time at the last check, and
+ *   whether a worker replaced for memory may still hold it
  * @returns the worker to replace, or null
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { memoryOwner } from "./memory_budget.ts";
- * const worker = (id: number, inFlight: number, busyChangedAt: number) =>
- *   ({ id, state: "ready" as const, inFlight, busyChangedAt });
- * assert.equal(memoryOwner([worker(1, 1, 50), worker(2, 3, 20), worker(3, 0, 90)])?.id, 2);
- * assert.equal(memoryOwner([worker(1, 0, 50), worker(2, 0, 90)])?.id, 2);
+ * const worker = (id: number, inFlight: number, systemTimeUs: number) => ({
+ *   id, state: "ready" as const, inFlight, busyChangedAt: 50,
+ *   channel: { lastProgress: 990, systemTimeUs },
+ * });
+ * const [busy, grew] = [worker(1, 3, 10_000), worker(2, 0, 900_000)];
+ * const before = new Map([[busy, 0], [grew, 10_000]]);
+ * assert.equal(memoryOwner([busy, grew], { now: 1000, before, releasing: false })?.id, 2);
+ * assert.equal(memoryOwner([busy, grew], { now: 1000, before: new Map(), releasing: false })?.id, 1);
+ * assert.equal(memoryOwner([busy, grew], { now: 1000, before: new Map(), releasing: true }), null);
  * ```
  */
-export function memoryOwner<W extends BusyWorker>(workers: readonly W[]): W | null {
+export function memoryOwner<W extends BusyWorker>(
+  workers: readonly W[],
+  at: { now: number; before: SystemTimes<W>; releasing: boolean },
+): W | null {
   const ready = workers.filter((worker) => worker.state === "ready");
+  if (ready.length === 0) return null;
+  const owner = grewMost(ready, at.before) ?? silentLongest(ready, at.now);
+  if (owner !== null || at.releasing) return owner;
+  return busyLongest(ready);
+}
+
+/** The worker whose system time grew most, by at least `GROWTH_SYSTEM_US`; else null. */
+function grewMost<W extends BusyWorker>(ready: readonly W[], before: SystemTimes<W>): W | null {
+  let most: W | null = null;
+  let mostUs = GROWTH_SYSTEM_US - 1;
+  for (const worker of ready) {
+    const now = worker.channel.systemTimeUs;
+    // No reading yet (0: a new thread had not reported): its start-up time is not growth.
+    const grownUs = now - (before.get(worker) || now);
+    if (grownUs > mostUs) [most, mostUs] = [worker, grownUs];
+  }
+  return most;
+}
+
+/** The worker that has not stamped for longest, past `IDLE_STALL_MS`; else null. */
+function silentLongest<W extends BusyWorker>(ready: readonly W[], now: number): W | null {
+  const silent = ready.filter((worker) => now - stampOf(worker, now) > IDLE_STALL_MS);
+  if (silent.length === 0) return null;
+  return silent.reduce((a, b) => (stampOf(b, now) < stampOf(a, now) ? b : a));
+}
+
+/** The worker busy longest, else the one whose last response ended last. */
+function busyLongest<W extends BusyWorker>(ready: readonly W[]): W {
   const busy = ready.filter((worker) => worker.inFlight > 0);
   if (busy.length > 0) return busy.reduce((a, b) => (b.busyChangedAt < a.busyChangedAt ? b : a));
-  if (ready.length === 0) return null;
   return ready.reduce((a, b) => (b.busyChangedAt > a.busyChangedAt ? b : a));
 }
 

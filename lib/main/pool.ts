@@ -16,6 +16,7 @@ import { createThread, workerPermissions } from "./sandbox.ts";
 import { escapeControl } from "../wire/log_text.ts";
 import {
   MEMORY_CHECK_MS,
+  MEMORY_RELEASE_WAIT_MS,
   MEMORY_SETTLE_MS,
   memoryBudgetMib,
   memoryOwner,
@@ -84,6 +85,10 @@ export class WorkerPool {
   #permissions: Deno.PermissionOptionsObject;
   /** When the process's RSS is read next (see `checkMemory`), in ms since the epoch. */
   #memoryCheckAt = 0;
+  /** Each worker's system CPU time at the last memory check (see `memory_budget.ts`). */
+  #systemTimes = new Map<PoolWorker, number>();
+  /** Until when (ms since the epoch) a worker replaced for memory may still be giving it back. */
+  #releasingUntil = 0;
 
   /**
    * Prepares a pool; {@linkcode WorkerPool.start} spawns the workers.
@@ -231,8 +236,8 @@ export class WorkerPool {
 
   /**
    * The memory backstop, while an app runs: every `MEMORY_CHECK_MS`, when the process's RSS is
-   * past its budget (`--max-memory`), replaces the app worker taken to hold it (see
-   * `memory_budget.ts`) as crashed, then waits `MEMORY_SETTLE_MS` for the memory to be given
+   * past its budget (`--max-memory`), replaces the app worker taken to hold it (the one whose
+   * system CPU time grew most since the last check, see `memory_budget.ts`) as crashed, then waits `MEMORY_SETTLE_MS` for the memory to be given
    * back. Called on the server's timer tick.
    *
    * @param now the current time in ms since the epoch
@@ -242,10 +247,17 @@ export class WorkerPool {
     this.#memoryCheckAt = now + MEMORY_CHECK_MS;
     const rssMib = Math.round(Deno.memoryUsage().rss / (1024 * 1024));
     const budgetMib = memoryBudgetMib(this.#config);
-    if (rssMib <= budgetMib) return;
-    const owner = memoryOwner(this.#workers);
+    const before = this.#systemTimes;
+    this.#systemTimes = new Map(this.#workers.map((w) => [w, w.channel.systemTimeUs]));
+    if (rssMib <= budgetMib) {
+      this.#releasingUntil = 0;
+      return;
+    }
+    const releasing = now < this.#releasingUntil;
+    const owner = memoryOwner(this.#workers, { now, before, releasing });
     if (owner === null) return;
     this.#memoryCheckAt = now + MEMORY_SETTLE_MS;
+    this.#releasingUntil = now + MEMORY_RELEASE_WAIT_MS;
     this.#lose(owner as Slot, { cause: "crash", reason: overBudget(rssMib, budgetMib) });
   }
 

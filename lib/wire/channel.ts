@@ -42,6 +42,11 @@ const SPACE_WANTED = { main: 4, worker: 5 } as const;
 const DRAINING = 6;
 /** Float64 slot (byte 32, after the Int32 slots) holding the worker's last progress time, in ms since the epoch. */
 const PROGRESS_SLOT = 4;
+/**
+ * Float64 slot (byte 40) holding the system CPU time an app's thread has used, in µs: the kernel
+ * time spent giving it fresh pages counts there, so the main thread can tell which thread grew.
+ */
+const SYSTEM_TIME_SLOT = 5;
 
 /**
  * Allocates the shared memory for a channel with the given ring sizes.
@@ -142,6 +147,16 @@ export class ChannelEnd {
     this.#progress[PROGRESS_SLOT] = now;
   }
 
+  /**
+   * Records the system CPU time the worker's thread has used (an app's thread, on its heap watch),
+   * read by the main thread's memory backstop.
+   *
+   * @param systemUs the thread's system CPU time so far, in µs
+   */
+  stampSystemTime(systemUs: number): void {
+    this.#progress[SYSTEM_TIME_SLOT] = systemUs;
+  }
+
   /** Tells the worker the server is shutting down (its health check then answers 503). */
   markDraining(): void {
     Atomics.store(this.#control, DRAINING, 1);
@@ -160,6 +175,11 @@ export class ChannelEnd {
   /** The worker's last progress time in ms since the epoch (0 before its first stamp). */
   get lastProgress(): number {
     return this.#progress[PROGRESS_SLOT];
+  }
+
+  /** The system CPU time the worker's thread last reported, in µs (0 if it never did). */
+  get systemTimeUs(): number {
+    return this.#progress[SYSTEM_TIME_SLOT];
   }
 
   /**

@@ -44,21 +44,25 @@ export type PostEvent = (event: WorkerEvent) => void;
  *
  * @param init the worker's configuration, with the channel's shared memory
  * @param post where "ready" and "fatal" go
- * @returns a function that stamps the worker's progress: an app's thread calls it on a timer
- *   it runs anyway (its heap watch), so that while idle too its stamp shows its event loop turns
+ * @returns a function that stamps the worker's progress and its thread's system CPU time (µs):
+ *   an app's thread calls it on a timer it runs anyway (its heap watch), so that while idle too
+ *   its stamp shows its event loop turns, and the memory backstop sees which thread took pages
  * @example
  * ```ts ignore
  * import { serve } from "./serve.ts";
  * self.onmessage = (event) => serve(event.data, (message) => self.postMessage(message));
  * ```
  */
-export function serve(init: WorkerInit, post: PostEvent): () => void {
+export function serve(init: WorkerInit, post: PostEvent): (systemUs: number) => void {
   const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
   createHandler(init, () => channel.draining).then(
     (handler) => startWorker(init, { channel, handler, post }),
     (error) => post({ type: "fatal", id: init.id, message: (error as Error).message }),
   );
-  return () => channel.stampProgress();
+  return (systemUs) => {
+    channel.stampProgress();
+    channel.stampSystemTime(systemUs);
+  };
 }
 
 /**

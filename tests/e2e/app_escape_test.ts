@@ -79,6 +79,34 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "memory an idle app worker grows off-request past --max-memory costs that worker alone, not the busy one",
+  {
+    ignore: !HAS_PROC,
+  },
+  async () => {
+    // Bound: 500 MiB grown 500 ms after answering, past a 400 MiB budget, while a client asks
+    // /fast every 250 ms (the other worker is the busy, last-answering one); within 6 s the
+    // memory must be back under the budget after exactly one worker replaced.
+    const args = ["--app", APP, "--workers", "2", "--app-heap", "64", "--max-memory", "400"];
+    await withSiteServer({ args }, async (server) => {
+      const { response } = await timedGet(server.port, "/wasm-later?mib=500&delay=500");
+      assert.equal(response.status, 200);
+      const deadline = Date.now() + 6_000;
+      const crashes = () =>
+        server.lines.filter((line) => / crashed \(the process holds/.test(line));
+      while (Date.now() < deadline) {
+        await timedGet(server.port, "/fast");
+        if (crashes().length > 0 && (await residentMb(server.pid)) < 400) break;
+        await sleep(250);
+      }
+      await sleep(2_500); // a second check after the settle: a wrong guess would show here
+      assert.equal(crashes().length, 1, server.lines.join("\n"));
+      assert.ok((await residentMb(server.pid)) < 400, "the memory went with the worker");
+    });
+  },
+);
+
 Deno.test("an app cannot reach its channel's memory through workerData to stamp progress while it spins: the watchdog still replaces it", async () => {
   // Bound: a handler spinning 8 s under --request-timeout 1 is replaced within 5 s (503), and a
   // file asked for meanwhile is answered within 5 s.

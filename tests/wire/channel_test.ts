@@ -47,6 +47,15 @@ Deno.test("ChannelEnd.stampProgress() is visible from the other end", () => {
   assert.equal(main.lastProgress, 12345);
 });
 
+Deno.test("ChannelEnd.stampSystemTime() is visible from the other end, apart from the progress stamp", () => {
+  const { main, worker } = pair();
+  assert.equal(main.systemTimeUs, 0);
+  worker.stampProgress(12345);
+  worker.stampSystemTime(430_000);
+  assert.equal(main.systemTimeUs, 430_000);
+  assert.equal(main.lastProgress, 12345);
+});
+
 Deno.test("ChannelEnd.peerAsleep tells whether the other end waits on its doorbell", async () => {
   const { main, worker } = pair();
   assert.equal(main.peerAsleep, false);
