@@ -42,6 +42,7 @@ const io: ExchangeIo = {
   },
   log: () => {},
   logError: () => {},
+  logNotice: () => {},
 };
 const head = new TextEncoder().encode(
   "GET /1k.bin HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",

@@ -223,21 +223,59 @@ export function failureLine(
   const { worker, method, target, afterHead, error } = failure;
   const what = afterHead ? "response failed after its head was sent" : "request failed";
   if (format === "json") {
-    const mark = target?.indexOf("?") ?? -1;
-    return JSON.stringify({
-      time: new Date().toISOString(),
-      type: "error",
-      source: "worker",
-      worker,
-      method,
-      path: target === null ? null : mark === -1 ? target : target.slice(0, mark),
-      query: target === null || mark === -1 ? null : target.slice(mark + 1),
-      message: what,
-      error,
-    });
+    const at = { worker, method, ...pathAndQuery(target) };
+    return JSON.stringify({ ...jsonBase("error", at), message: what, error });
   }
   const request = method === null ? "-" : escapeLogText(`${method} ${target}`);
   return `Worker ${worker}: ${what} ("${request}"): ${error}`;
+}
+
+/**
+ * The info line for a request whose response went out with something to say of the app's doing
+ * (its stream did not end after its Content-Length): the reason, as `failureLine()` gives an
+ * error's.
+ *
+ * @param notice the worker, the request line's method and target (or null), and the reason
+ * @param format the log format
+ * @returns the line
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { noticeLine } from "./access_log.ts";
+ * const notice = { worker: 1, method: "GET", target: "/s", reason: "late" };
+ * assert.equal(noticeLine(notice, "heiretsu"), 'Worker 1: note ("GET /s"): late');
+ * ```
+ */
+export function noticeLine(
+  notice: { worker: number; method: string | null; target: string | null; reason: string },
+  format: LogFormat,
+): string {
+  const { worker, method, target, reason } = notice;
+  if (format === "json") {
+    return JSON.stringify({
+      ...jsonBase("info", { worker, method, ...pathAndQuery(target) }),
+      message: reason,
+    });
+  }
+  const request = method === null ? "-" : escapeLogText(`${method} ${target}`);
+  return `Worker ${worker}: note ("${request}"): ${reason}`;
+}
+
+/** The fields a worker's JSON error or info line opens with. */
+function jsonBase(
+  type: "error" | "info",
+  at: { worker: number; method: string | null; path: string | null; query: string | null },
+): Record<string, unknown> {
+  return { time: new Date().toISOString(), type, source: "worker", ...at };
+}
+
+/** A request target's path and query (null when absent). */
+function pathAndQuery(target: string | null): { path: string | null; query: string | null } {
+  if (target === null) return { path: null, query: null };
+  const mark = target.indexOf("?");
+  return mark === -1
+    ? { path: target, query: null }
+    : { path: target.slice(0, mark), query: target.slice(mark + 1) };
 }
 
 /**

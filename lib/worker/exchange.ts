@@ -55,6 +55,8 @@ export interface ExchangeIo extends WriterIo {
   finished?: (stream: number, exchange: Exchange) => void;
   /** Logs a request that failed with an error that is not the client's (a bug, an app's throw). */
   logError(failure: Failure): void;
+  /** Logs, at info, a response that went out with something to say of the app's doing. */
+  logNotice(notice: { head: RequestHead | null; reason: string }): void;
   /** Sends a 101 head and makes the connection a tunnel driven by the handoff's socket. */
   upgrade?: (handoff: Handoff) => void;
 }
@@ -121,6 +123,7 @@ const NO_BODY = RequestBody.none();
  *   pull: () => {},
  *   log: () => {},
  *   logError: () => {},
+ *   logNotice: () => {},
  *   send: (_stream, bytes) => void sent.push(new TextDecoder().decode(bytes)),
  * };
  * const head = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -474,6 +477,7 @@ export class Exchange {
           chunked: options.chunked,
           length,
           end,
+          onUnended: (reason) => this.#io.logNotice({ head: this.#head, reason }),
         });
     }
   }

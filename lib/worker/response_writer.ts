@@ -55,6 +55,33 @@ export class LengthMismatchError extends Error {
   }
 }
 
+/**
+ * How long a stream that has given its whole Content-Length may take to end before its last piece
+ * goes anyway and the stream is cancelled. An app ends its stream right after its last piece, or
+ * after an await or two (a flush, a commit); 1 s is far more, and the client, which has all of
+ * the body but that piece, waits no longer (`deno serve` sends it at once). A wait without end
+ * would hold the client and the exchange until the client gives up.
+ */
+export const STREAM_END_WAIT_MS = 1_000;
+
+/**
+ * The info line's reason for a stream that gave its whole Content-Length and did not end.
+ *
+ * @param length the Content-Length
+ * @returns the reason, saying what the server did and what the app should do
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unendedStream } from "./response_writer.ts";
+ * assert.match(unendedStream(3), /^the response stream did not end within 1 s of its Content-Length of 3 bytes/);
+ * ```
+ */
+export function unendedStream(length: number): string {
+  return `the response stream did not end within ${STREAM_END_WAIT_MS / 1000} s of its ` +
+    `Content-Length of ${length} bytes: the body was sent and the stream cancelled; close the ` +
+    `stream after its last byte`;
+}
+
 /** Room a chunk-size line and its CRLFs take around chunk data. */
 const CHUNK_FRAMING_BYTES = 20;
 
@@ -170,11 +197,13 @@ export class ResponseWriter {
    * With a `length` (the Content-Length the head announced) the stream must give exactly that
    * many bytes: the piece that completes it is held until the stream is seen to end, so a body
    * that runs short or long fails (and its connection closes) without a byte count that looks
-   * complete ever reaching the client.
+   * complete ever reaching the client. A stream that does not end within `STREAM_END_WAIT_MS`
+   * of its last byte is taken as complete: the piece goes, the stream is cancelled (its
+   * `cancel()` runs), and `onUnended` hears why.
    *
    * @param head the head's text
-   * @param options the stream, the framing, the announced length, if any, and how the response
-   *   ends (undefined: it goes on)
+   * @param options the stream, the framing, the announced length, if any, how the response
+   *   ends (undefined: it goes on), and who hears of a stream that did not end after its length
    * @returns when the stream is done and the last record is sent
    * @throws {LengthMismatchError} when the stream's length is not the announced one
    */
@@ -185,6 +214,7 @@ export class ResponseWriter {
       chunked: boolean;
       length?: number;
       end?: ResponseEnd;
+      onUnended?: (reason: string) => void;
     },
   ): Promise<void> {
     const { chunked, end } = options;
@@ -194,7 +224,10 @@ export class ResponseWriter {
       const scratch = await this.#room(head.length);
       this.#send(scratch.subarray(0, writeHead(head, scratch)));
       if (options.length === undefined) await this.#sendPieces(reader, chunked);
-      else await this.#sendLength(reader, options.length);
+      else if (!await this.#sendLength(reader, options.length)) {
+        reader.cancel().catch(() => {});
+        options.onUnended?.(unendedStream(options.length));
+      }
       const tail = chunked ? LAST_CHUNK : new Uint8Array();
       const last = await this.#room(tail.byteLength);
       last.set(tail);
@@ -221,24 +254,38 @@ export class ResponseWriter {
     }
   }
 
-  /** Sends exactly `length` bytes of a stream, the last piece once the stream has ended. */
+  /**
+   * Sends exactly `length` bytes of a stream, the last piece once the stream has ended, or once
+   * `STREAM_END_WAIT_MS` have passed since it was given (empty pieces do not restart the wait).
+   *
+   * @returns true when the stream ended; false when it did not end in time (the caller cancels it)
+   */
   async #sendLength(
     reader: ReadableStreamDefaultReader<Uint8Array>,
     length: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let given = 0;
     let held: Uint8Array | null = null;
+    // A length of 0 is complete before the first read.
+    let endBy = length === 0 ? Date.now() + STREAM_END_WAIT_MS : 0;
     for (;;) {
-      const { value, done } = await reader.read();
+      const read = endBy === 0 ? await reader.read() : await readBy(reader, endBy);
       if (this.#aborted) throw new AbortedError();
-      if (done) break;
-      given += value.byteLength;
+      if (read === null) break;
+      if (read.done) {
+        endBy = 0;
+        break;
+      }
+      given += read.value.byteLength;
       if (given > length) throw new LengthMismatchError({ length, given: "more" });
-      if (given === length && held === null) held = value;
-      else await this.#sendChunk(value, false);
+      if (given === length && endBy === 0) {
+        held = read.value;
+        endBy = Date.now() + STREAM_END_WAIT_MS;
+      } else await this.#sendChunk(read.value, false);
     }
     if (given < length) throw new LengthMismatchError({ length, given });
     if (held !== null) await this.#sendChunk(held, false);
+    return endBy === 0;
   }
 
   /** Sends one piece of a stream, split to fit the scratch buffer, framed when chunked. */
@@ -290,6 +337,22 @@ export class ResponseWriter {
     const wake = this.#wake;
     this.#wake = null;
     wake?.();
+  }
+}
+
+/** The stream's next read, or null when it has not come by `endBy` (ms since the epoch). */
+async function readBy(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  endBy: number,
+): Promise<ReadableStreamReadResult<Uint8Array> | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), Math.max(0, endBy - Date.now()));
+  });
+  try {
+    return await Promise.race([reader.read(), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -23,7 +23,13 @@ import {
 } from "../wire/protocol.ts";
 import { type AccessEntry, Exchange, type ExchangeIo, type Handoff } from "./exchange.ts";
 import { Tunnel, type TunnelIo } from "./tunnel.ts";
-import { accessLine, failureLine, healthFiltered, isHealthCheck } from "./access_log.ts";
+import {
+  accessLine,
+  failureLine,
+  healthFiltered,
+  isHealthCheck,
+  noticeLine,
+} from "./access_log.ts";
 import { errorText } from "../wire/log_text.ts";
 import { textResponse } from "../http/pages.ts";
 import { FileCache } from "../static/cache.ts";
@@ -284,6 +290,10 @@ function exchangeIo(
       const request = { method: head?.method ?? null, target: head?.target ?? null };
       const failure = { worker: init.id, ...request, afterHead, error: errorText(error) };
       console.error(failureLine(failure, init.logFormat));
+    },
+    logNotice: ({ head, reason }) => {
+      const request = { method: head?.method ?? null, target: head?.target ?? null };
+      console.log(noticeLine({ worker: init.id, ...request, reason }, init.logFormat));
     },
   };
 }

@@ -113,6 +113,39 @@ Deno.test("an app's Content-Length on a streamed body is sent as given, and held
   });
 });
 
+Deno.test("an app stream that gives its whole Content-Length and never ends is sent within a second or so, cancelled, and logged at info", async () => {
+  // Bound: the body complete within 5 s (it used to wait forever; the bound is 1 s), then the
+  // stream's cancel(), the request's signal and info.completed within 5 s more.
+  const source = `export default {
+    fetch(request, info) {
+      request.signal.addEventListener("abort", () => console.log("app: signal aborted"));
+      info.completed.then(() => console.log("app: completed"));
+      const stream = new ReadableStream({
+        start(controller) { controller.enqueue(new TextEncoder().encode("abc")); },
+        cancel() { console.log("app: cancelled"); },
+      });
+      return new Response(stream, { headers: { "content-length": "3" } });
+    },
+  };`;
+  await withAppSource(source, ["--workers", "1"], async (server) => {
+    const started = Date.now();
+    const response = await fetch(server.url, { signal: AbortSignal.timeout(5_000) });
+    assert.equal(await response.text(), "abc");
+    assert.ok(Date.now() - started < 5_000);
+    await server.waitForLine(/^app: cancelled$/, 5_000);
+    await server.waitForLine(/^app: completed$/, 5_000);
+    await server.waitForLine(/^app: signal aborted$/, 5_000);
+    await server.waitForLine(
+      /^Worker 1: note \("GET \/"\): the response stream did not end within 1 s of its Content-Length of 3 bytes/,
+    );
+    // The connection was kept: a second request on it is answered the same way.
+    assert.equal(
+      await (await fetch(server.url, { signal: AbortSignal.timeout(5_000) })).text(),
+      "abc",
+    );
+  });
+});
+
 Deno.test("no 100 Continue for a body the app never reads: its answer comes first, and alone", async () => {
   const source = `export default {
     async fetch(request) {

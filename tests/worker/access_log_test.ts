@@ -4,7 +4,12 @@
  * request on one line.
  */
 import assert from "node:assert/strict";
-import { accessLine, type AccessRecord, failureLine } from "../../lib/worker/access_log.ts";
+import {
+  accessLine,
+  type AccessRecord,
+  failureLine,
+  noticeLine,
+} from "../../lib/worker/access_log.ts";
 
 /** Sun, 06 Nov 1994 08:49:37 GMT, the RFC 9110 example date. */
 const NOW = new Date(Date.UTC(1994, 10, 6, 8, 49, 37));
@@ -171,4 +176,22 @@ Deno.test("failureLine() names the worker, method and path, escaped, or is one j
     "common",
   );
   assert.match(unparsed, /^Worker 2: response failed after its head was sent \("-"\): /);
+});
+
+Deno.test("noticeLine() names the worker, method and path, escaped, with the reason, or is one json info object", () => {
+  const notice = { worker: 3, method: "GET", target: "/s\n?x=1", reason: "the stream did not end" };
+  assert.equal(
+    noticeLine(notice, "heiretsu"),
+    'Worker 3: note ("GET /s\\x0a?x=1"): the stream did not end',
+  );
+  const json = JSON.parse(noticeLine(notice, "json"));
+  assert.deepEqual([json.type, json.worker, json.method, json.path, json.query, json.message], [
+    "info",
+    3,
+    "GET",
+    "/s\n",
+    "x=1",
+    "the stream did not end",
+  ]);
+  assert.match(noticeLine({ ...notice, method: null, target: null }, "heiretsu"), /\("-"\)/);
 });

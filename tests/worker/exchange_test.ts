@@ -40,6 +40,7 @@ function fakeIo(
     pull: (_stream, bytes) => pulls.push(bytes),
     log: (entry) => logs.push(entry),
     logError: (failure) => void errors.push(failure),
+    logNotice: () => {},
     scratch: new Uint8Array(512 * 1024),
     windowBytes: 1024,
     backlogged: () => false,

@@ -9,6 +9,8 @@ import {
   LengthMismatchError,
   type ResponseEnd,
   ResponseWriter,
+  STREAM_END_WAIT_MS,
+  unendedStream,
   type WriterIo,
 } from "../../lib/worker/response_writer.ts";
 
@@ -249,4 +251,81 @@ Deno.test("ResponseWriter.sendStream() fails a stream longer than its length bef
     const sent = records.map((r) => r.text).join("").length - 1;
     assert.ok(sent < 4, `${pieces}: ${sent} body bytes sent, a body that looks complete`);
   }
+});
+
+/** A stream that gives `pieces`, then `later` after `laterMs` (if any), and never closes. */
+function unendingStream(
+  pieces: string[],
+  options: { later?: string; laterMs?: number; cancelled: { reason: unknown } | null[] },
+): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      for (const piece of pieces) controller.enqueue(encoder.encode(piece));
+      if (options.later === undefined) return;
+      setTimeout(() => {
+        try {
+          controller.enqueue(encoder.encode(options.later!));
+        } catch {
+          // Cancelled meanwhile.
+        }
+      }, options.laterMs);
+    },
+    cancel(reason) {
+      (options.cancelled as unknown[]).push(reason ?? "cancelled");
+    },
+  });
+}
+
+/** `promise`, or a rejection after `ms`: a writer that waits forever fails the test instead. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+Deno.test("ResponseWriter.sendStream() sends a stream that gave its whole length and never ends after STREAM_END_WAIT_MS, cancels it and says why", async () => {
+  // Bound: the body complete within STREAM_END_WAIT_MS + 2 s (it used to wait forever).
+  const { io, records } = fakeIo({ scratchBytes: 1024, windowBytes: 4096 });
+  const cancelled: unknown[] = [];
+  const reasons: string[] = [];
+  const started = Date.now();
+  await within(
+    new ResponseWriter(io, 1).sendStream("H", {
+      stream: unendingStream(["ab", "c"], { cancelled: cancelled as null[] }),
+      chunked: false,
+      length: 3,
+      end: END,
+      onUnended: (reason) => reasons.push(reason),
+    }),
+    STREAM_END_WAIT_MS + 2_000,
+  );
+  const waited = Date.now() - started;
+  assert.ok(waited >= STREAM_END_WAIT_MS - 50, `sent after ${waited} ms`);
+  assert.equal(records.map((r) => r.text).join(""), "Habc");
+  assert.equal(records.at(-1)!.end, END, "the exchange ends as a complete response");
+  await settle();
+  assert.equal(cancelled.length, 1, "the app's cancel() runs");
+  assert.deepEqual(reasons, [unendedStream(3)]);
+});
+
+Deno.test("ResponseWriter.sendStream() still fails a stream that gives more than its length within STREAM_END_WAIT_MS", async () => {
+  const { io, records } = fakeIo({ scratchBytes: 1024, windowBytes: 4096 });
+  const cancelled: unknown[] = [];
+  const reasons: string[] = [];
+  const sending = new ResponseWriter(io, 1).sendStream("H", {
+    stream: unendingStream(["abc"], { later: "d", laterMs: 100, cancelled: cancelled as null[] }),
+    chunked: false,
+    length: 3,
+    end: END,
+    onUnended: (reason) => reasons.push(reason),
+  });
+  await assert.rejects(
+    within(sending, STREAM_END_WAIT_MS + 2_000),
+    /longer than its Content-Length/,
+  );
+  assert.equal(records.map((r) => r.text).join(""), "H", "no byte count that looks complete");
+  assert.ok(records.every((r) => r.end === undefined), "no end: the exchange closes");
+  assert.deepEqual(reasons, []);
 });
