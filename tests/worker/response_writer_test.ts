@@ -329,3 +329,22 @@ Deno.test("ResponseWriter.sendStream() still fails a stream that gives more than
   assert.ok(records.every((r) => r.end === undefined), "no end: the exchange closes");
   assert.deepEqual(reasons, []);
 });
+
+Deno.test("ResponseWriter.sendStream() with a length of 0 waits STREAM_END_WAIT_MS at most for a stream that gives nothing and never ends", async () => {
+  const { io, records } = fakeIo({ scratchBytes: 1024, windowBytes: 4096 });
+  const cancelled: unknown[] = [];
+  const reasons: string[] = [];
+  await within(
+    new ResponseWriter(io, 1).sendStream("H", {
+      stream: unendingStream([], { cancelled: cancelled as null[] }),
+      chunked: false,
+      length: 0,
+      end: END,
+      onUnended: (reason) => reasons.push(reason),
+    }),
+    STREAM_END_WAIT_MS + 2_000,
+  );
+  assert.equal(records.map((r) => r.text).join(""), "H");
+  assert.equal(records.at(-1)!.end, END);
+  assert.deepEqual(reasons, [unendedStream(0)]);
+});
