@@ -12,6 +12,10 @@
  * {@linkcode refuseThreads} makes both constructors throw before any thread is made. Signals to
  * other processes, and other ways of starting processes, need `--allow-run` as before.
  *
+ * `node:inspector` would reach every closure in the thread, the originals kept here included:
+ * the app's `--allow-sys` leaves it out (`lib/main/sandbox.ts`), and {@linkcode refuseInspector}
+ * makes its `Session` say why.
+ *
  * Some options of Deno's network calls need an `--unstable-*` flag, and without it Deno ends the
  * whole process rather than throw: {@linkcode refuseUnstable} throws first.
  *
@@ -23,6 +27,7 @@
 import process from "node:process";
 import { constants } from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
+import { Session } from "node:inspector";
 
 /** Ends the app's thread, first reporting `reason` as its crash; never returns. */
 export type EndThread = (reason: string) => never;
@@ -104,6 +109,41 @@ export function refuseThreads(): void {
     Object.preventExtensions(constructor);
   }
   if (web !== undefined) lock(globalThis, "Worker", web);
+}
+
+/**
+ * What an app that opens an inspector session gets thrown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INSPECTOR_REFUSED } from "./guards.ts";
+ * assert.match(INSPECTOR_REFUSED, /--inspect/);
+ * ```
+ */
+export const INSPECTOR_REFUSED = "an app may not open an inspector session: it would reach " +
+  "every closure in the server's thread, its guards included; to debug an app, run it under " +
+  "deno serve --inspect";
+
+/**
+ * Makes `new Session()` of `node:inspector` (and of `node:inspector/promises`, its subclass)
+ * throw {@linkcode INSPECTOR_REFUSED}, as {@linkcode refuseThreads} does for threads. Deno already
+ * refuses it without sys access to everything, which the app's threads never get
+ * (`APP_SYS_NAMES` in `lib/main/sandbox.ts`); this says why, where Deno's refusal asks for
+ * `--allow-sys`, which the app may have been given.
+ *
+ * @example
+ * ```ts ignore
+ * import { refuseInspector } from "./guards.ts";
+ * refuseInspector();
+ * new (await import("node:inspector")).Session(); // throws
+ * ```
+ */
+export function refuseInspector(): void {
+  Object.setPrototypeOf(Session, function refused() {
+    throw new Error(INSPECTOR_REFUSED);
+  });
+  Object.preventExtensions(Session);
 }
 
 /**

@@ -7,7 +7,7 @@
  * it) and `self.close()` still end the thread, and an uncaught error or unhandled rejection
  * still crashes it, but each first reports itself; the pool then replaces the worker and its
  * requests get 502, where in a Web Worker they ended it silently. A signal to the server's own
- * process ends the thread the same way, the app may start no threads, and unstable network
+ * process ends the thread the same way, the app may start no threads nor inspector sessions, and unstable network
  * options Deno would end the process for throw instead (see `guards.ts`). A
  * heap watch catches the one out-of-memory case Deno misses, and ArrayBuffer memory, which the
  * heap limit does not count. All of this is in place before the app module loads.
@@ -21,7 +21,7 @@ import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
 import { serve } from "../worker/serve.ts";
 import { errorText } from "../wire/log_text.ts";
 import { outOfBufferMemory, outOfMemory } from "./host.ts";
-import { guardSignals, refuseThreads, refuseUnstable } from "./guards.ts";
+import { guardSignals, refuseInspector, refuseThreads, refuseUnstable } from "./guards.ts";
 import { installUpgrade } from "./upgrade.ts";
 
 /**
@@ -41,6 +41,7 @@ guardSignals((reason) => {
   return exit(1);
 });
 refuseThreads();
+refuseInspector();
 refuseUnstable();
 holdStopLock(init.id);
 installUpgrade(init.websocket);

@@ -69,7 +69,7 @@ const PERMISSION_HELP: Record<AppPermission, string> = {
   write: "write files",
   env: "read environment variables",
   run: "run subprocesses",
-  sys: "read system information",
+  sys: "read system information (never the inspector)",
   ffi: "load native libraries",
 };
 

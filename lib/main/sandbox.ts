@@ -6,8 +6,9 @@
  * Deno checks a permission against the path opened, not where symlinks lead, and workers open
  * real paths: so a root that is a symlink (`current → release-N`) also grants the folder its
  * target is in, where the next release will be when the link is flipped. A
- * worker running an app also reads the app's folder (to import it) and gets exactly what
- * `--allow-*` gave.
+ * worker running an app also reads the app's folder (to import it) and gets what `--allow-*`
+ * gave, but for one thing `--allow-sys` alone would give it: the in-process inspector (see
+ * {@linkcode APP_SYS_NAMES}).
  *
  * @module
  */
@@ -19,6 +20,40 @@ import type { AppPermission, ServerConfig } from "../config/settings.ts";
  * The module every worker thread starts from; `deno task compile` embeds it (`--include`).
  */
 export const WORKER_ENTRY: URL = new URL("../worker/entry.ts", import.meta.url);
+
+/**
+ * What `--allow-sys` without a list gives an app: every name Deno's `--allow-sys=` takes (deno
+ * 2.9.6), which is everything but the inspector. Deno grants `node:inspector` only with sys
+ * access to everything, and an in-process inspector session reads and changes every closure in
+ * the thread, the guards' saved originals included (`lib/app/guards.ts`); with `--allow-net`,
+ * its `open()` serves a debugger of the whole process on a port. Named, the grant leaves it out
+ * at its cause: Deno refuses the `Session`, `open()`, `url()` and `waitForDebugger()` alike.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { APP_SYS_NAMES } from "./sandbox.ts";
+ * assert.ok(APP_SYS_NAMES.includes("hostname"));
+ * ```
+ */
+export const APP_SYS_NAMES: readonly string[] = [
+  "hostname",
+  "osRelease",
+  "osUptime",
+  "loadavg",
+  "networkInterfaces",
+  "systemMemoryInfo",
+  "uid",
+  "gid",
+  "cpus",
+  "homedir",
+  "getegid",
+  "username",
+  "statfs",
+  "getPriority",
+  "setPriority",
+  "userInfo",
+];
 
 /**
  * The Deno permissions of a worker.
@@ -33,6 +68,8 @@ export const WORKER_ENTRY: URL = new URL("../worker/entry.ts", import.meta.url);
  * const permissions = workerPermissions(config);
  * assert.ok((permissions.read as string[]).includes("/srv/site"));
  * assert.equal(permissions.net, false);
+ * const sys = workerPermissions({ ...config, app: "file:///srv/app.ts", appPermissions: { sys: true } }).sys;
+ * assert.ok(Array.isArray(sys) && !sys.includes("inspector"));
  * ```
  */
 export function workerPermissions(
@@ -59,7 +96,9 @@ export function workerPermissions(
     write: grant("write"),
     env: grant("env"),
     run: grant("run"),
-    sys: grant("sys") as Deno.PermissionOptionsObject["sys"],
+    sys: (granted.sys === true ? [...APP_SYS_NAMES] : grant("sys")) as Deno.PermissionOptionsObject[
+      "sys"
+    ],
     ffi: grant("ffi"),
   };
 }

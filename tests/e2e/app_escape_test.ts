@@ -124,6 +124,20 @@ Deno.test("an app cannot reach its channel's memory through workerData to stamp 
   });
 });
 
+Deno.test("an app given --allow-sys gets no in-process inspector (node:inspector), only the system information", async () => {
+  // Bound: one request, answered within 5 s.
+  const args = ["--app", APP, "--workers", "1", "--allow-sys"];
+  await withSiteServer({ args, denoFlags: ["--allow-sys"] }, async (server) => {
+    const { response, ms } = await timedGet(server.port, "/inspect");
+    assert.equal(response.status, 200);
+    const [plain, promises, host] = text(response.body).split("\n");
+    assert.match(plain, /^refused: an app may not open an inspector session: .*--inspect$/);
+    assert.equal(promises, plain, "node:inspector/promises too");
+    assert.equal(host, "hostname read");
+    assert.ok(ms < PROMPT_MS, `answered after ${ms} ms`);
+  });
+});
+
 Deno.test("an app asking for an unstable network feature (reusePort, vsock) gets an error, and the server runs on", async () => {
   // Bound: 3 calls that each ended the process with exit 70 (no permission needed), each
   // answered within 5 s; the server then stops with exit 0.

@@ -54,3 +54,14 @@ Deno.test("WORKER_ENTRY is the module the compile flags embed, for the task and 
   );
   assert.match(release, /deno task compile/, "release.yml compiles through the task");
 });
+
+Deno.test("workerPermissions() gives an app with --allow-sys every system name but the inspector, and a list as given", () => {
+  const config = { root: "/srv/site", app: "file:///srv/app.ts", followSymlinks: false };
+  const all = workerPermissions({ ...config, appPermissions: { sys: true } }).sys;
+  assert.ok(Array.isArray(all), "a list: sys access to everything would grant node:inspector");
+  assert.ok(all.includes("hostname") && all.includes("networkInterfaces"));
+  assert.ok(!(all as string[]).includes("inspector"));
+  const listed = workerPermissions({ ...config, appPermissions: { sys: ["hostname"] } }).sys;
+  assert.deepEqual(listed, ["hostname"]);
+  assert.equal(workerPermissions({ ...config, appPermissions: {} }).sys, false);
+});
