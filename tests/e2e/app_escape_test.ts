@@ -80,30 +80,35 @@ Deno.test(
 );
 
 Deno.test(
-  "memory an idle app worker grows off-request past --max-memory costs that worker alone, not the busy one",
+  "memory an idle app worker grows off-request (WebAssembly, growable SharedArrayBuffer) past --max-memory costs that worker alone, not the busy one",
   {
     ignore: !HAS_PROC,
   },
   async () => {
     // Bound: 500 MiB grown 500 ms after answering, past a 400 MiB budget, while a client asks
-    // /fast every 250 ms (the other worker is the busy, last-answering one); within 6 s the
-    // memory must be back under the budget after exactly one worker replaced.
+    // /fast every 250 ms (the other worker is the busy, last-answering one); within 8 s the
+    // memory must be back under the budget after exactly one worker replaced: the grower.
     const args = ["--app", APP, "--workers", "2", "--app-heap", "64", "--max-memory", "400"];
-    await withSiteServer({ args }, async (server) => {
-      const { response } = await timedGet(server.port, "/wasm-later?mib=500&delay=500");
-      assert.equal(response.status, 200);
-      const deadline = Date.now() + 6_000;
-      const crashes = () =>
-        server.lines.filter((line) => / crashed \(the process holds/.test(line));
-      while (Date.now() < deadline) {
-        await timedGet(server.port, "/fast");
-        if (crashes().length > 0 && (await residentMb(server.pid)) < 400) break;
-        await sleep(250);
-      }
-      await sleep(2_500); // a second check after the settle: a wrong guess would show here
-      assert.equal(crashes().length, 1, server.lines.join("\n"));
-      assert.ok((await residentMb(server.pid)) < 400, "the memory went with the worker");
-    });
+    for (const kind of ["wasm", "sab"]) {
+      await withSiteServer({ args }, async (server) => {
+        const target = `/grow-later?mib=500&delay=500&kind=${kind}`;
+        assert.equal((await timedGet(server.port, target)).response.status, 200);
+        const served = await server.waitForLine(/"GET \/grow-later\?.* worker=\d$/);
+        const grower = served.slice(-1);
+        const deadline = Date.now() + 8_000;
+        const crashes = () =>
+          server.lines.filter((line) => / crashed \(the process holds/.test(line));
+        while (Date.now() < deadline) {
+          await timedGet(server.port, "/fast");
+          if (crashes().length > 0 && (await residentMb(server.pid)) < 400) break;
+          await sleep(250);
+        }
+        await sleep(2_500); // a second check after the settle: a wrong guess would show here
+        assert.equal(crashes().length, 1, `${kind}: ${server.lines.join("\n")}`);
+        assert.match(crashes()[0], new RegExp(`^Worker ${grower}: crashed`), kind);
+        assert.ok((await residentMb(server.pid)) < 400, `${kind}: the memory went with the worker`);
+      });
+    }
   },
 );
 
