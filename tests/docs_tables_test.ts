@@ -158,6 +158,12 @@ Deno.test("docs/architecture.md has the exchange states of exchange.ts", () => {
   assert.deepEqual([...rows.keys()].sort(), [...states].sort());
 });
 
+Deno.test("docs/architecture.md has the tunnel states of tunnel.ts", () => {
+  const states = quoted(declaration(source("lib/worker/tunnel.ts"), "export type TunnelState ="));
+  const rows = architectureRows("## Tunnel states");
+  assert.deepEqual([...rows.keys()].sort(), [...states].sort());
+});
+
 Deno.test("docs/architecture.md has the record kinds and directions of protocol.ts", () => {
   const code = source("lib/wire/protocol.ts");
   const kinds = [...declaration(code, "const KIND =").matchAll(/(\w+): (\d+)/g)];
