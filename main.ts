@@ -7,12 +7,12 @@
  * @module
  */
 import { parseConfig } from "./lib/config/parse.ts";
-import { Server } from "./lib/main/server.ts";
+import { Server } from "./lib/supervisor/server.ts";
 import type { ServerConfig } from "./lib/config/settings.ts";
-import { BAKED_APP_FLAG, unbake } from "./lib/main/baked.ts";
-import { HEALTH_CHECK_FLAG, healthCheck, healthCheckUrl } from "./lib/main/health_check.ts";
-import { appPlacementError, grantsBeyondProcess } from "./lib/main/app_placement.ts";
-import { lifecycleLogger } from "./lib/main/log.ts";
+import { BAKED_APP_FLAG, unbake } from "./lib/supervisor/baked.ts";
+import { HEALTH_CHECK_FLAG, healthCheck, healthCheckUrl } from "./lib/supervisor/health_check.ts";
+import { appPlacementError, grantsBeyondProcess } from "./lib/supervisor/app_placement.ts";
+import { lifecycleLogger } from "./lib/supervisor/log.ts";
 import { FLAGS } from "./lib/config/flags.ts";
 import { unreadSettings } from "./lib/config/environment.ts";
 import { refusalAdvice } from "./lib/config/denied.ts";

@@ -15,8 +15,8 @@
  */
 import { configFromOptions, type ServeOptions } from "./lib/config/options.ts";
 import type { ServerConfig } from "./lib/config/settings.ts";
-import { Server } from "./lib/main/server.ts";
-import { appPlacementError } from "./lib/main/app_placement.ts";
+import { Server } from "./lib/supervisor/server.ts";
+import { appPlacementError } from "./lib/supervisor/app_placement.ts";
 
 export type { ServeOptions } from "./lib/config/options.ts";
 export type { ServerConfig } from "./lib/config/settings.ts";

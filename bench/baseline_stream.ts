@@ -7,7 +7,7 @@
  * Usage: `deno run --allow-net --allow-read bench/baseline_stream.ts --port 0 --root DIR`
  */
 import { join } from "node:path";
-import { contentType } from "../lib/static/mime.ts";
+import { contentType } from "../lib/handler/static/mime.ts";
 import { fileNameFromUrl, parseBaselineArgs, serveBaseline } from "./baseline_common.ts";
 
 const NOT_FOUND = 404;

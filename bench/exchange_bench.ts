@@ -7,13 +7,13 @@
  *
  * @module
  */
-import { BufferShelf } from "../lib/worker/shelf.ts";
-import { Exchange, type ExchangeIo } from "../lib/worker/exchange.ts";
-import { FileCache } from "../lib/static/cache.ts";
-import { serveStatic } from "../lib/static/handler.ts";
-import { appHandler } from "../lib/app/handler.ts";
-import { loadApp } from "../lib/app/load.ts";
-import { filesThenApp } from "../lib/worker/serve.ts";
+import { BufferShelf } from "../lib/handler/shelf.ts";
+import { Exchange, type ExchangeIo } from "../lib/handler/exchange.ts";
+import { FileCache } from "../lib/handler/static/cache.ts";
+import { serveStatic } from "../lib/handler/static/handler.ts";
+import { appHandler } from "../lib/handler/app/handler.ts";
+import { loadApp } from "../lib/handler/app/load.ts";
+import { filesThenApp } from "../lib/handler/serve.ts";
 
 const root = Deno.makeTempDirSync({ prefix: "heiretsu-bench-" });
 Deno.writeFileSync(`${root}/1k.bin`, new Uint8Array(1024).fill(120));

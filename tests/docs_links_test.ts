@@ -2,7 +2,7 @@
  * @module
  * The README, CONTRIBUTING.md and docs/ cannot point at what is not there: every relative link
  * leads to a file (and its anchor to a heading of that file), and every repository path written
- * in backticks (`lib/main/relay.ts`, `tests/e2e/hostile_*_test.ts`) names a file or folder that
+ * in backticks (`lib/io/relay.ts`, `tests/e2e/hostile_*_test.ts`) names a file or folder that
  * exists.
  */
 import assert from "node:assert/strict";
@@ -85,7 +85,7 @@ Deno.test("repoPaths() finds the paths of a code span and leaves out the rest", 
   assert.deepEqual(repoPaths("deno bench --allow-read bench/exchange_bench.ts"), [
     "bench/exchange_bench.ts",
   ]);
-  assert.deepEqual(repoPaths("tests/main/, tests/wire/"), ["tests/main/", "tests/wire/"]);
+  assert.deepEqual(repoPaths("tests/io/, tests/wire/"), ["tests/io/", "tests/wire/"]);
   assert.deepEqual(repoPaths("./heiretsu ./my-site /srv/site path/to/app.ts"), []);
   assert.deepEqual(repoPaths("/proc/<pid>/stat $TMPDIR/x"), []);
   assert.deepEqual(repoPaths("STYLE.md"), ["docs/STYLE.md"]);
@@ -93,7 +93,7 @@ Deno.test("repoPaths() finds the paths of a code span and leaves out the rest", 
 
 Deno.test("exists() matches a pattern against the tree, and nothing for a stale path", () => {
   assert.ok(exists("tests/e2e/hostile_*_test.ts"));
-  assert.ok(exists("lib/main/"));
+  assert.ok(exists("lib/io/"));
   assert.ok(!exists("tests/hostile_*_test.ts"));
   assert.ok(!exists("tests/compile_test.ts"));
 });

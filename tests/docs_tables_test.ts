@@ -3,7 +3,7 @@
  * The docs' tables say what the code does: docs/cli.md lists every flag of
  * `lib/config/flags.ts` with its short form and its default from `DEFAULTS`, the README's
  * everyday flags are real flags with the same defaults, and docs/architecture.md has the states
- * and moves of `lib/main/connection.ts`, the states of `lib/worker/exchange.ts` and the record
+ * and moves of `lib/io/connection.ts`, the states of `lib/handler/exchange.ts` and the record
  * kinds of `lib/wire/protocol.ts`.
  */
 import assert from "node:assert/strict";
@@ -11,7 +11,7 @@ import { FLAGS, type FlagSpec } from "../lib/config/flags.ts";
 import { GROUP_TITLES } from "../lib/config/help.ts";
 import { DEFAULTS } from "../lib/config/settings.ts";
 import { parseConfig } from "../lib/config/parse.ts";
-import { HEALTH_CHECK_FLAG } from "../lib/main/health_check.ts";
+import { HEALTH_CHECK_FLAG } from "../lib/supervisor/health_check.ts";
 import {
   backticked,
   declaration,
@@ -133,7 +133,7 @@ function architectureRows(heading: string): Map<string, Row> {
 }
 
 Deno.test("docs/architecture.md has the connection states and moves of connection.ts", () => {
-  const code = source("lib/main/connection.ts");
+  const code = source("lib/io/connection.ts");
   const states = quoted(declaration(code, "export type ConnState ="));
   const table = declaration(
     code,
@@ -152,14 +152,14 @@ Deno.test("docs/architecture.md has the connection states and moves of connectio
 
 Deno.test("docs/architecture.md has the exchange states of exchange.ts", () => {
   const states = quoted(
-    declaration(source("lib/worker/exchange.ts"), "export type ExchangeState ="),
+    declaration(source("lib/handler/exchange.ts"), "export type ExchangeState ="),
   );
   const rows = architectureRows("## Exchange states");
   assert.deepEqual([...rows.keys()].sort(), [...states].sort());
 });
 
 Deno.test("docs/architecture.md has the tunnel states of tunnel.ts", () => {
-  const states = quoted(declaration(source("lib/worker/tunnel.ts"), "export type TunnelState ="));
+  const states = quoted(declaration(source("lib/handler/tunnel.ts"), "export type TunnelState ="));
   const rows = architectureRows("## Tunnel states");
   assert.deepEqual([...rows.keys()].sort(), [...states].sort());
 });

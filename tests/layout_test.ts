@@ -12,7 +12,7 @@ const REPO = fileURLToPath(new URL("..", import.meta.url));
 const REPO_URL = new URL("..", import.meta.url).href;
 
 /** What runs on the main thread only. A pattern ending in "/" means a whole folder. */
-const MAIN_ONLY = ["main.ts", "lib/main/", "lib/config/"];
+const MAIN_ONLY = ["main.ts", "lib/supervisor/", "lib/io/", "lib/config/"];
 
 /**
  * The module of `lib/config/` workers may read: the settings (types and DEFAULTS, importing
@@ -21,13 +21,13 @@ const MAIN_ONLY = ["main.ts", "lib/main/", "lib/config/"];
 const CONFIG_LEAVES = ["lib/config/settings.ts"];
 
 /** What runs in workers only. */
-const WORKER_ONLY = ["lib/worker/", "lib/static/", "lib/app/"];
+const WORKER_ONLY = ["lib/handler/", "lib/handler/static/", "lib/handler/app/"];
 
 /**
  * The entries of the worker side: the Web Worker the pool starts, and the node thread an app
  * worker runs its app in.
  */
-const WORKER_ENTRIES = ["lib/worker/entry.ts", "lib/app/thread.ts"];
+const WORKER_ENTRIES = ["lib/handler/entry.ts", "lib/handler/app/thread.ts"];
 
 /** Module (repository-relative path) → the repository modules it imports. */
 type Graph = Map<string, string[]>;

@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BAKED_APP_FLAG } from "../lib/main/baked.ts";
+import { BAKED_APP_FLAG } from "../lib/supervisor/baked.ts";
 
 /** heiretsu's clone, where `main.ts` and `deno.json` are. */
 export const REPO: string = fileURLToPath(new URL("..", import.meta.url));
@@ -44,7 +44,11 @@ export interface CompileOptions {
  * Files the binary needs beyond `main.ts`'s import graph: the Web Worker's entry, the app
  * thread's entry (a node worker thread started only with `--app`), and the built-in site.
  */
-export const EMBEDDED: readonly string[] = ["lib/worker/entry.ts", "lib/app/thread.ts", "static"];
+export const EMBEDDED: readonly string[] = [
+  "lib/handler/entry.ts",
+  "lib/handler/app/thread.ts",
+  "static",
+];
 
 /**
  * The permissions of the binary: the server listens anywhere and reads any root, sees only its

@@ -18,7 +18,7 @@ export type AppPermission = (typeof APP_PERMISSIONS)[number];
 /** What an app may use: true for everything of a kind, a list for only those. */
 export type AppPermissions = Partial<Record<AppPermission, true | string[]>>;
 
-/** Formats of the access log: see `lib/worker/access_log.ts`. */
+/** Formats of the access log: see `lib/handler/access_log.ts`. */
 export const LOG_FORMATS = ["heiretsu", "common", "combined", "json"] as const;
 
 /** A format of the access log. */

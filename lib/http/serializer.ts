@@ -2,7 +2,7 @@
  * @module
  * Response serialization (RFC 9112 §4): the status line and header fields as bytes. Refuses
  * anything that could split or inject a header. Chunked framing is written by the worker's
- * response writer (`lib/worker/response_writer.ts`), straight into its buffer.
+ * response writer (`lib/handler/response_writer.ts`), straight into its buffer.
  */
 
 import { STATUS_CODES } from "node:http";

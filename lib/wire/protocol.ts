@@ -95,7 +95,7 @@ export interface WorkerInit {
   root: string | null;
   /** file: URL of the app module, or null. */
   app: string | null;
-  /** JavaScript heap of the app's thread, in MiB (see `lib/app/host.ts`). */
+  /** JavaScript heap of the app's thread, in MiB (see `lib/handler/app/host.ts`). */
   appHeapMib: number;
   /** Static-file options (compression, listings, dotfiles, CORS, headers, ...). */
   static: StaticSettings;

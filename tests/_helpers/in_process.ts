@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Server } from "../../lib/main/server.ts";
+import { Server } from "../../lib/supervisor/server.ts";
 import { parseConfig } from "../../lib/config/parse.ts";
 import type { ServerConfig } from "../../lib/config/settings.ts";
 import { makeSite, type TestSite } from "./site.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { compileArgs } from "../../tools/compile.ts";
 import { type Payload, readPayload } from "../_helpers/payload.ts";
-import { unbake } from "../../lib/main/baked.ts";
+import { unbake } from "../../lib/supervisor/baked.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const DENORT = { DENORT_BIN: Deno.execPath(), NO_COLOR: "1" };
@@ -49,7 +49,9 @@ Deno.test("deno task compile embeds the workers, the site, worker-options and ne
     assert.equal(metadata.permissions.allow_run, null);
     assert.deepEqual(metadata.argv, []);
     assert.equal(metadata.entrypoint_key, "main.ts");
-    for (const path of ["main.ts", "lib/worker/entry.ts", "lib/app/thread.ts", "deno.json"]) {
+    for (
+      const path of ["main.ts", "lib/handler/entry.ts", "lib/handler/app/thread.ts", "deno.json"]
+    ) {
       assert.equal(entry(payload, path)?.kind, "file", `${path} is embedded`);
     }
     const index = entry(payload, "static/index.html");
@@ -105,7 +107,7 @@ export default {
     assert.ok(app.endsWith("app.ts"));
     assert.equal(entry(payload, app.replace(/app\.ts$/, "greet.ts"))?.kind, "file");
     assert.ok(payload.entries.some((e) => e.path.includes("mime-db")), "the app's npm import");
-    for (const path of ["lib/worker/entry.ts", "lib/app/thread.ts", "static/index.html"]) {
+    for (const path of ["lib/handler/entry.ts", "lib/handler/app/thread.ts", "static/index.html"]) {
       assert.ok(entry(payload, path), `${path} is embedded`);
     }
     assert.ok(metadata.unstable_config.features.includes("worker-options"));

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { TestServer } from "../_helpers/server.ts";
 import { connect, exchange, residentMb, timedGet, writeAll } from "../_helpers/http.ts";
 import { makeSite } from "../_helpers/site.ts";
-import { Server } from "../../lib/main/server.ts";
+import { Server } from "../../lib/supervisor/server.ts";
 import { parseConfig } from "../../lib/config/parse.ts";
 import { NO_PROC } from "../_helpers/proc.ts";
 import { quietTest } from "../_helpers/quiet.ts";

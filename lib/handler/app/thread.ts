@@ -1,0 +1,141 @@
+/**
+ * Entry of an app's node worker thread (started by `host.ts`): serves requests as any worker
+ * does, after making each way the thread can end report why, so the log names the cause.
+ *
+ * A node worker thread has no `self`; apps written for `deno serve` may use it, so it is the
+ * global object here, as in Deno's main thread. `Deno.exit()`, `process.exit()` (which calls
+ * it) and `self.close()` still end the thread, and an uncaught error or unhandled rejection
+ * still crashes it, but each first reports itself; the pool then replaces the worker and its
+ * requests get 502, where in a Web Worker they ended it silently. A signal to the server's own
+ * process ends the thread the same way, the app may start no threads nor inspector sessions, and unstable network
+ * options Deno would end the process for throw instead (see `guards.ts`). A
+ * heap watch catches the one out-of-memory case Deno misses, and ArrayBuffer memory, which the
+ * heap limit does not count. All of this is in place before the app module loads.
+ *
+ * @module
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { getHeapStatistics } from "node:v8";
+import process from "node:process";
+import type { WorkerEvent, WorkerInit } from "../../wire/protocol.ts";
+import { serve } from "../serve.ts";
+import { errorText } from "../../wire/log_text.ts";
+import { outOfBufferMemory, outOfMemory } from "./host.ts";
+import { guardSignals, refuseInspector, refuseThreads, refuseUnstable } from "./guards.ts";
+import { installUpgrade } from "./upgrade.ts";
+
+/**
+ * How often the thread checks whether V8 reached its heap limit (see `watchHeap`), and stamps its
+ * progress; the pool counts an idle app worker as stalled after a few of these (`IDLE_STALL_MS`).
+ */
+const HEAP_CHECK_MS = 100;
+
+const init = workerData as WorkerInit;
+const post = (event: WorkerEvent) => parentPort!.postMessage(event);
+const exit = Deno.exit;
+/** This thread's CPU time (RUSAGE_THREAD), kept before the app loads and could replace it. */
+const threadCpu = process.threadCpuUsage.bind(process);
+guardEnds(init.id);
+guardSignals((reason) => {
+  post({ type: "crashed", id: init.id, reason });
+  return exit(1);
+});
+refuseThreads();
+refuseInspector();
+refuseUnstable();
+holdStopLock(init.id);
+installUpgrade(init.websocket);
+watchHeap(init, serve(init, post));
+withholdChannel(init);
+
+/**
+ * Takes the channel's memory out of `workerData` once the worker's end of the channel holds it:
+ * the app reads the same `workerData`, and with that memory it could stamp progress while it
+ * spins (the watchdog and the stall check would never see it stuck) or write the rings. The app
+ * loads after this (`serve` imports it asynchronously).
+ */
+function withholdChannel(init: WorkerInit): void {
+  Reflect.deleteProperty(init, "memory");
+}
+
+/**
+ * Holds a Web Lock for the thread's whole life. Terminating a thread only wakes its event loop,
+ * so an app stuck in a loop would spin on after the watchdog replaced its worker, a core lost
+ * for good (Deno 2.9.6); but a node thread that holds a lock is halted mid-loop when it is
+ * dropped, so that its lock can be handed on. The lock is never asked for elsewhere, but Web
+ * Locks are shared by the whole process: any app thread can list them (`navigator.locks.query()`)
+ * and steal one. A stolen lock is taken again under a new name, so the thread stays one that a
+ * termination halts, and the steal's AbortError is not reported as this thread's app failing
+ * (it was: one app thread stealing the others' locks crashed every other app worker).
+ */
+function holdStopLock(id: number): void {
+  const name = `heiretsu-app-thread-${id}-${crypto.randomUUID()}`;
+  // Typed here: Deno's own libs leave `locks` to "dom", which a user's type check may lack.
+  const { locks } = navigator as unknown as {
+    locks: { request(n: string, f: () => unknown): Promise<unknown> };
+  };
+  locks.request(name, () => new Promise<never>(() => {})).catch(() => holdStopLock(id));
+}
+
+/**
+ * Ends the thread as out of memory when V8 has reached its heap limit. V8 then raises the limit a
+ * little so the thread can be stopped, and Deno stops it, except when the limit is reached in a
+ * callback of a promise that a timer or I/O resolved (an app's `await`, then allocations): then
+ * the stop is lost, and the thread goes on without the request it was serving and with its heap
+ * full (Deno 2.9.6). A raised limit is the trace that remains.
+ *
+ * Its timer also keeps the thread alive: a node thread ends once its event loop is empty, and
+ * the channel pump's pending `Atomics.waitAsync` does not count. Each tick stamps the worker's
+ * progress (`beat`): an app that holds the event loop between requests (a synchronous job on a
+ * timer, `Atomics.wait` as a sleep) stops the stamps, and the pool sends it no requests. One
+ * timer for both: waking a thread costs ~80 µs of CPU, so an idle server pays for no more wakes.
+ * The stamp carries the thread's system CPU time: memory V8 does not count (a WebAssembly memory,
+ * a SharedArrayBuffer) is paid for in kernel time as its pages are first touched, by the thread
+ * touching them (measured: ~2 ms per MiB), which is how the pool's memory backstop finds it.
+ */
+function watchHeap(init: WorkerInit, beat: (systemUs: number) => void): void {
+  const limit = getHeapStatistics().heap_size_limit;
+  const externalLimit = init.appHeapMib * 1024 * 1024;
+  setInterval(() => {
+    beat(threadCpu().system);
+    const stats = getHeapStatistics();
+    // ArrayBuffer contents live outside the heap V8 caps: held to the same size here.
+    const external = stats.external_memory > externalLimit;
+    if (stats.heap_size_limit <= limit && !external) return;
+    const reason = external ? outOfBufferMemory(init.appHeapMib) : outOfMemory(init.appHeapMib);
+    post({ type: "crashed", id: init.id, reason });
+    exit(1);
+  }, HEAP_CHECK_MS);
+}
+
+/** Makes every way of ending the thread report why, then end it as it would have. */
+function guardEnds(id: number): void {
+  const global = globalThis as unknown as Record<string, unknown>;
+  const close = global.close as () => void;
+  const crash = (reason: string) => post({ type: "crashed", id, reason });
+  global.self ??= globalThis;
+  (Deno as { exit: (code?: number) => never }).exit = (code?: number) => {
+    const shown = code ?? "";
+    crash(`the app called Deno.exit(${shown}) or process.exit(${shown})`);
+    return exit(code);
+  };
+  global.close = () => {
+    crash("the app called self.close()");
+    close.call(globalThis);
+  };
+  const uncaught = (text: string) => {
+    console.error(`Worker ${id}: ${text}`);
+    crash(text.split("\n")[0]);
+    exit(1);
+  };
+  // Handled here, the error is neither printed raw by Deno (an app's message could forge log
+  // lines) nor left to end the thread without a word.
+  addEventListener("error", (event) => {
+    event.preventDefault();
+    uncaught(`uncaught error in the app: ${errorText(event.error ?? event.message)}`);
+  });
+  addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    uncaught(`unhandled rejection in the app: ${errorText(event.reason)}`);
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * Worker entry: the sandboxed Web Worker the pool starts. It waits for its init message, then
+ * serves files itself, or, with an app, hosts the app in a node worker thread whose heap is
+ * capped (see `lib/handler/app/host.ts`).
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
+import { serve } from "./serve.ts";
+import { hostApp } from "./app/host.ts";
+
+self.onmessage = (event: MessageEvent<WorkerInit>) => {
+  if (event.data?.type !== "init") {
+    throw new Error(
+      `protocol violation: worker expected an init message, got ${JSON.stringify(event.data)}`,
+    );
+  }
+  self.onmessage = (late: MessageEvent) => {
+    throw new Error(
+      `protocol violation: unexpected message after init: ${JSON.stringify(late.data)}`,
+    );
+  };
+  const init = event.data;
+  const post = (message: WorkerEvent) => self.postMessage(message);
+  // No user code runs in a files-only worker: it needs no heap cap, nor the thread's start cost.
+  if (init.app === null) serve(init, post);
+  else hostApp(init, post);
+};

@@ -1,0 +1,305 @@
+/**
+ * What a worker thread runs, whichever kind of thread it is (a Web Worker for files, a node
+ * worker thread for an app, see `lib/handler/app/host.ts`): the handler, the channel pump and one
+ * {@linkcode Exchange} per request, many at a time.
+ *
+ * It stamps its progress whenever it handles a record and, while it has requests in hand, on a
+ * short heartbeat, so the main thread can tell a busy worker from a stuck one. An app's thread
+ * also stamps it while idle (see `lib/handler/app/thread.ts`): an app can hold its event loop between
+ * requests. It never touches
+ * `self`, which a node worker thread does not have: it reports through the `post` it is given.
+ *
+ * @module
+ */
+import { BufferShelf } from "./shelf.ts";
+import { ChannelEnd } from "../wire/channel.ts";
+import { unreachable } from "../http/unreachable.ts";
+import {
+  decodeToWorker,
+  encodeToMain,
+  type ToWorker,
+  type WorkerEvent,
+  type WorkerInit,
+} from "../wire/protocol.ts";
+import { type AccessEntry, Exchange, type ExchangeIo, type Handoff } from "./exchange.ts";
+import { Tunnel, type TunnelIo } from "./tunnel.ts";
+import {
+  accessLine,
+  failureLine,
+  healthFiltered,
+  isHealthCheck,
+  noticeLine,
+} from "./access_log.ts";
+import { errorText } from "../wire/log_text.ts";
+import { textResponse } from "../http/pages.ts";
+import { FileCache } from "./static/cache.ts";
+import { ListingCache } from "./static/listing_cache.ts";
+import { serveStatic, type StaticOptions } from "./static/handler.ts";
+import { BurstLog, type FilesUnavailable } from "./static/unavailable.ts";
+import { appHandler } from "./app/handler.ts";
+import { loadApp } from "./app/load.ts";
+import type { PlannedResponse, RequestHandler } from "./handler.ts";
+import type { ResponseEnd } from "./response_writer.ts";
+
+/** Sends an event to the main thread (or to the app's host, which relays it). */
+export type PostEvent = (event: WorkerEvent) => void;
+
+/**
+ * Serves requests: builds the handler (loading the app, if any), then pumps the channel and
+ * posts "ready"; posts "fatal" when the handler cannot be built.
+ *
+ * @param init the worker's configuration, with the channel's shared memory
+ * @param post where "ready" and "fatal" go
+ * @returns a function that stamps the worker's progress and its thread's system CPU time (µs):
+ *   an app's thread calls it on a timer it runs anyway (its heap watch), so that while idle too
+ *   its stamp shows its event loop turns, and the memory backstop sees which thread took pages
+ * @example
+ * ```ts ignore
+ * import { serve } from "./serve.ts";
+ * self.onmessage = (event) => serve(event.data, (message) => self.postMessage(message));
+ * ```
+ */
+export function serve(init: WorkerInit, post: PostEvent): (systemUs: number) => void {
+  const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
+  createHandler(init, () => channel.draining).then(
+    (handler) => startWorker(init, { channel, handler, post }),
+    (error) => post({ type: "fatal", id: init.id, message: (error as Error).message }),
+  );
+  return (systemUs) => {
+    channel.stampProgress();
+    channel.stampSystemTime(systemUs);
+  };
+}
+
+/**
+ * Static files, the app, or both (GET and HEAD try the files first, the rest go to the app),
+ * behind the health check when one is configured.
+ */
+async function createHandler(init: WorkerInit, draining: () => boolean): Promise<RequestHandler> {
+  const handler = await filesAndApp(init);
+  const { healthPath } = init;
+  if (healthPath === null) return handler;
+  return (incoming) => {
+    const { method, target } = incoming.head;
+    if (!isHealthCheck(method, target, healthPath)) return handler(incoming);
+    return healthResponse(draining());
+  };
+}
+
+/** 200 while serving; 503 once shutting down, so a load balancer stops sending traffic here. */
+function healthResponse(draining: boolean): PlannedResponse {
+  const headers: [string, string][] = [["cache-control", "no-store"]];
+  return textResponse(draining ? 503 : 200, { text: draining ? "draining\n" : "ok\n", headers });
+}
+
+async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
+  const cache = new FileCache({
+    maxEntries: 1024,
+    maxFileBytes: Math.min(64 * 1024, init.fileCacheBytes),
+    maxTotalBytes: init.fileCacheBytes,
+  });
+  const { root } = init;
+  const listings = new ListingCache(init.static.listMaxEntries);
+  const shared = { cache, listings, settings: init.static, onUnavailable: unavailableLog(init) };
+  if (init.app === null) {
+    const options = { root: root!, ...shared };
+    return ({ head }) => serveStatic(head, options);
+  }
+  const app = appHandler(await loadApp(init.app, { listening: init.listening }), {
+    scheme: init.scheme,
+    extraHeaders: init.static.extraHeaders,
+  });
+  if (root === null) return app;
+  return filesThenApp(app, { root, ...shared });
+}
+
+/** Files that cannot be opened now (out of descriptors): the first of each burst is logged. */
+function unavailableLog(init: WorkerInit): (error: FilesUnavailable) => void {
+  const burst = new BurstLog((text) => {
+    const failure = { worker: init.id, method: null, target: null, afterHead: false, error: text };
+    console.error(failureLine(failure, init.logFormat));
+  });
+  return (error) => burst.report(error.message);
+}
+
+/**
+ * The combining handler: a GET or HEAD for a file under the root is served as a file; the static
+ * handler declines (null) every other path, and the app answers it, as it answers every other
+ * method. No 404 is built for a request the app answers.
+ *
+ * @param app the app's handler
+ * @param options the root, the worker's file cache and the static settings
+ * @returns the handler
+ * @example
+ * ```ts ignore
+ * import { filesThenApp } from "./serve.ts";
+ * const handler = filesThenApp(appHandler(fetch, { scheme: "http", extraHeaders: [] }), { root });
+ * ```
+ */
+export function filesThenApp(app: RequestHandler, options: StaticOptions): RequestHandler {
+  const declining = { ...options, ifMissing: "decline" as const };
+  return (incoming) => {
+    const { head } = incoming;
+    if (head.method !== "GET" && head.method !== "HEAD") return app(incoming);
+    return serveStatic(head, declining) ?? app(incoming);
+  };
+}
+
+function startWorker(
+  init: WorkerInit,
+  parts: { channel: ChannelEnd; handler: RequestHandler; post: PostEvent },
+): void {
+  const { channel, handler, post } = parts;
+  const exchanges = new Map<number, Exchange>();
+  const tunnels = new Map<number, Tunnel>();
+  const scratch = new Uint8Array(channel.maxPayload);
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  // The heartbeat runs while requests are in hand and stops at its first idle tick, so a busy
+  // worker does not start and stop a timer per request.
+  const beat = () => {
+    channel.stampProgress();
+    if (exchanges.size > 0) return;
+    clearInterval(heartbeat);
+    heartbeat = undefined;
+  };
+  const track = (stream: number, exchange: Exchange | null) => {
+    if (exchange) exchanges.set(stream, exchange);
+    else exchanges.delete(stream);
+    if (exchanges.size > 0 && heartbeat === undefined) {
+      heartbeat = setInterval(beat, init.heartbeatMs);
+    }
+  };
+
+  const base = exchangeIo(init, { channel, scratch, handler });
+  const tunnelIo: TunnelIo = { ...base, maxRecordBytes: channel.maxPayload };
+  const io: ExchangeIo = {
+    ...base,
+    upgrade: (handoff) => openTunnel(handoff, { io: tunnelIo, tunnels, channel }),
+    // A hook, not a `.finally()` on run(): that was one more promise and turn per request.
+    finished: (stream, exchange) => {
+      if (exchanges.get(stream) === exchange) track(stream, null);
+    },
+  };
+  const start = (message: Extract<ToWorker, { kind: "request" }>) => {
+    const exchange = new Exchange(io, message);
+    track(message.stream, exchange);
+    exchange.run();
+  };
+
+  const handle = (message: ToWorker) => {
+    switch (message.kind) {
+      case "request":
+        // The parser copies what it is fed, so views of the ring are enough here.
+        return start(message);
+      case "body":
+        return (exchanges.get(message.stream) ?? tunnels.get(message.stream))
+          ?.receive(message.bytes, message.eof);
+      case "credit":
+        return (exchanges.get(message.stream) ?? tunnels.get(message.stream))
+          ?.credit(message.bytes);
+      case "abort":
+        exchanges.get(message.stream)?.abort();
+        tunnels.get(message.stream)?.abort();
+        return track(message.stream, null);
+      case "goaway":
+        return tunnels.get(message.stream)?.goAway();
+      case "switched":
+        return tunnels.get(message.stream)?.switched();
+      default:
+        return unreachable(message);
+    }
+  };
+
+  channel.stampProgress();
+  channel.pump((record) => {
+    channel.stampProgress();
+    handle(decodeToWorker(record));
+  }, () => exchanges.size === 0);
+  post({ type: "ready", id: init.id });
+}
+
+/**
+ * Switches a connection to WebSocket: the 101 head goes to the main thread, and the tunnel waits
+ * for its answer: `switched` opens the app's socket, `abort` (503 beyond --max-websockets, or
+ * the client left) refuses it, so a refused socket never fires `open`.
+ */
+function openTunnel(
+  handoff: Handoff,
+  parts: { io: TunnelIo; tunnels: Map<number, Tunnel>; channel: ChannelEnd },
+): void {
+  const { stream } = handoff;
+  const { tunnels } = parts;
+  parts.channel.send(...encodeToMain({ kind: "upgrade", stream, bytes: handoff.head }));
+  const tunnel = new Tunnel(parts.io, {
+    stream,
+    socket: handoff.socket,
+    leftover: handoff.leftover,
+    switched: handoff.switched,
+    closed: () => {
+      if (tunnels.get(stream) === tunnel) tunnels.delete(stream);
+    },
+  });
+  tunnels.set(stream, tunnel);
+}
+
+/** The services every exchange of this worker shares. */
+function exchangeIo(
+  init: WorkerInit,
+  parts: { channel: ChannelEnd; scratch: Uint8Array; handler: RequestHandler },
+): ExchangeIo {
+  const { channel } = parts;
+  const send = (
+    stream: number,
+    bytes: Uint8Array,
+    end?: ResponseEnd,
+  ) => {
+    const close = end?.close ?? false;
+    const reset = end?.reset ?? false;
+    const leftover = end?.leftover ?? NOTHING;
+    const last = end !== undefined;
+    channel.send(
+      ...encodeToMain({ kind: "data", stream, bytes, end: last, close, reset, leftover }),
+    );
+  };
+  return {
+    handle: parts.handler,
+    serverHeader: init.serverHeader,
+    windowBytes: init.windowBytes,
+    maxBodyBytes: init.limits.maxBodyBytes,
+    maxPull: init.maxPull,
+    limits: init.limits,
+    parserStorage: new BufferShelf(PARSER_STORAGE_BYTES, PARSER_STORAGE_FREE),
+    scratch: parts.scratch,
+    backlogged: () => channel.backlog > 0,
+    whenFlushed: () => channel.whenFlushed(),
+    pull: (stream, bytes) => channel.send(...encodeToMain({ kind: "pull", stream, bytes })),
+    // Progress is stamped per record received and by the heartbeat, not per send.
+    send: (stream, bytes, end) => {
+      if (end === undefined || bytes.byteLength + end.leftover.byteLength <= channel.maxPayload) {
+        return send(stream, bytes, end);
+      }
+      // Too big for one record: the bytes first, then the end with the leftover.
+      send(stream, bytes);
+      send(stream, NOTHING, end);
+    },
+    log: init.quiet ? undefined : healthFiltered((entry: AccessEntry) => {
+      console.log(accessLine({ ...entry, worker: init.id }, { format: init.logFormat }));
+    }, init),
+    logError: ({ head, error, afterHead }) => {
+      const request = { method: head?.method ?? null, target: head?.target ?? null };
+      const failure = { worker: init.id, ...request, afterHead, error: errorText(error) };
+      console.error(failureLine(failure, init.logFormat));
+    },
+    logNotice: ({ head, reason }) => {
+      const request = { method: head?.method ?? null, target: head?.target ?? null };
+      console.log(noticeLine({ worker: init.id, ...request, reason }, init.logFormat));
+    },
+  };
+}
+
+const NOTHING = new Uint8Array();
+/** Room for a typical request head in a parser's lent buffer; longer heads get their own. */
+const PARSER_STORAGE_BYTES = 4096;
+/** Free parser buffers a worker keeps: about as many as requests it has in hand at once. */
+const PARSER_STORAGE_FREE = 64;
