@@ -14,7 +14,7 @@ import { type ParserLimits, type RequestHead, RequestParser } from "../http/pars
 import { headText } from "../http/serializer.ts";
 import { httpDate } from "../http/date.ts";
 import { statusResponse, textResponse } from "../http/pages.ts";
-import { preferredMedia } from "./static/qvalues.ts";
+import { preferredMedia } from "../http/qvalues.ts";
 import {
   AbortedError,
   type ResponseEnd,

@@ -7,7 +7,7 @@
  * the worker's own requests between chunks and never the main thread or other workers.
  */
 import zlib from "node:zlib";
-import { parseQualityList } from "./qvalues.ts";
+import { parseQualityList } from "../../http/qvalues.ts";
 
 /** A content coding heiretsu can send. */
 export type Coding = "br" | "zstd" | "gzip";

@@ -37,7 +37,7 @@ import {
 } from "./respond.ts";
 import { resolveTarget } from "./path.ts";
 import { FilesUnavailable, ListingsBusy, unavailableResponse } from "./unavailable.ts";
-import { mediaWeight } from "./qvalues.ts";
+import { mediaWeight } from "../../http/qvalues.ts";
 
 /** The parts of a parsed request the static handler reads. */
 export interface StaticRequest {

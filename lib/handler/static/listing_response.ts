@@ -13,7 +13,7 @@ import type { RankedEntry } from "./listing.ts";
 import { readOrder } from "./listing.ts";
 import { type ListingPaging, listingPieces } from "./listing_html.ts";
 import type { LocateScope } from "./locate.ts";
-import { preferredMedia } from "./qvalues.ts";
+import { preferredMedia } from "../../http/qvalues.ts";
 import { EMPTY, finishHeaders, type HeaderPolicy } from "./respond.ts";
 import { FilesUnavailable, isGone, ListingsBusy } from "./unavailable.ts";
 

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  mediaWeight,
-  parseQualityList,
-  preferredMedia,
-} from "../../../lib/handler/static/qvalues.ts";
+import { mediaWeight, parseQualityList, preferredMedia } from "../../lib/http/qvalues.ts";
 
 Deno.test("parseQualityList() reads members, weights and defaults, lower-cased", () => {
   assert.deepEqual(parseQualityList("gzip;q=0.5, BR ,identity;q=0,*;q=0.001"), [
