@@ -13,7 +13,7 @@ import { FileCache } from "../lib/handler/static/cache.ts";
 import { serveStatic } from "../lib/handler/static/handler.ts";
 import { appHandler } from "../lib/handler/app/handler.ts";
 import { loadApp } from "../lib/handler/app/load.ts";
-import { filesThenApp } from "../lib/handler/serve.ts";
+import { filesThenApp } from "../lib/handler/compose.ts";
 
 const root = Deno.makeTempDirSync({ prefix: "heiretsu-bench-" });
 Deno.writeFileSync(`${root}/1k.bin`, new Uint8Array(1024).fill(120));

@@ -27,7 +27,7 @@ const WORKER_ONLY = ["lib/handler/", "lib/handler/static/", "lib/handler/app/"];
  * The entries of the worker side: the Web Worker the pool starts, and the node thread an app
  * worker runs its app in.
  */
-const WORKER_ENTRIES = ["lib/handler/entry.ts", "lib/handler/app/thread.ts"];
+const WORKER_ENTRIES = ["lib/handler/entry.ts", "lib/handler/app_entry.ts"];
 
 /** Module (repository-relative path) → the repository modules it imports. */
 type Graph = Map<string, string[]>;

@@ -46,7 +46,7 @@ export interface CompileOptions {
  */
 export const EMBEDDED: readonly string[] = [
   "lib/handler/entry.ts",
-  "lib/handler/app/thread.ts",
+  "lib/handler/app_entry.ts",
   "static",
 ];
 

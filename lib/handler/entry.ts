@@ -8,7 +8,11 @@
 /// <reference lib="deno.worker" />
 import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
 import { serve } from "./serve.ts";
+import { composeHandler } from "./compose.ts";
 import { hostApp } from "./app/host.ts";
+
+/** The entry of an app's node worker thread, which `hostApp` starts. */
+const APP_ENTRY = new URL("./app_entry.ts", import.meta.url);
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   if (event.data?.type !== "init") {
@@ -24,6 +28,6 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
   const init = event.data;
   const post = (message: WorkerEvent) => self.postMessage(message);
   // No user code runs in a files-only worker: it needs no heap cap, nor the thread's start cost.
-  if (init.app === null) serve(init, post);
-  else hostApp(init, post);
+  if (init.app === null) serve(init, { post, build: composeHandler });
+  else hostApp(init, { post, entry: APP_ENTRY });
 };

@@ -1,7 +1,8 @@
 /**
- * What a worker thread runs, whichever kind of thread it is (a Web Worker for files, a node
- * worker thread for an app, see `lib/handler/app/host.ts`): the handler, the channel pump and one
- * {@linkcode Exchange} per request, many at a time.
+ * What a handler thread runs, whichever kind of thread it is (a Web Worker for files, a node
+ * worker thread for an app, see `app/host.ts`): the channel pump and one {@linkcode Exchange} per
+ * request, many at a time, over the handler it is given (`compose.ts` builds it; this module
+ * imports neither `static/` nor `app/`).
  *
  * It stamps its progress whenever it handles a record and, while it has requests in hand, on a
  * short heartbeat, so the main thread can tell a busy worker from a stuck one. An app's thread
@@ -23,125 +24,56 @@ import {
 } from "../wire/protocol.ts";
 import { type AccessEntry, Exchange, type ExchangeIo, type Handoff } from "./exchange.ts";
 import { Tunnel, type TunnelIo } from "./tunnel.ts";
-import {
-  accessLine,
-  failureLine,
-  healthFiltered,
-  isHealthCheck,
-  noticeLine,
-} from "./access_log.ts";
+import { accessLine, failureLine, healthFiltered, noticeLine } from "./access_log.ts";
 import { errorText } from "../wire/log_text.ts";
-import { textResponse } from "../http/pages.ts";
-import { FileCache } from "./static/cache.ts";
-import { ListingCache } from "./static/listing_cache.ts";
-import { serveStatic, type StaticOptions } from "./static/handler.ts";
-import { BurstLog, type FilesUnavailable } from "./static/unavailable.ts";
-import { appHandler } from "./app/handler.ts";
-import { loadApp } from "./app/load.ts";
-import type { PlannedResponse, RequestHandler } from "./handler.ts";
+import type { RequestHandler } from "./handler.ts";
 import type { ResponseEnd } from "./response_writer.ts";
 
 /** Sends an event to the main thread (or to the app's host, which relays it). */
 export type PostEvent = (event: WorkerEvent) => void;
 
 /**
+ * Builds the handler a worker serves (see `compose.ts`): files, the app, or both.
+ *
+ * @param init the worker's configuration
+ * @param draining whether the worker's channel says the server is shutting down
+ * @returns the handler; a rejection is the worker's "fatal"
+ */
+export type HandlerBuilder = (
+  init: WorkerInit,
+  draining: () => boolean,
+) => Promise<RequestHandler>;
+
+/**
  * Serves requests: builds the handler (loading the app, if any), then pumps the channel and
  * posts "ready"; posts "fatal" when the handler cannot be built.
  *
  * @param init the worker's configuration, with the channel's shared memory
- * @param post where "ready" and "fatal" go
+ * @param parts where "ready" and "fatal" go, and what builds the handler
  * @returns a function that stamps the worker's progress and its thread's system CPU time (µs):
  *   an app's thread calls it on a timer it runs anyway (its heap watch), so that while idle too
  *   its stamp shows its event loop turns, and the memory backstop sees which thread took pages
  * @example
  * ```ts ignore
  * import { serve } from "./serve.ts";
- * self.onmessage = (event) => serve(event.data, (message) => self.postMessage(message));
+ * import { composeHandler } from "./compose.ts";
+ * self.onmessage = (event) =>
+ *   serve(event.data, { post: (message) => self.postMessage(message), build: composeHandler });
  * ```
  */
-export function serve(init: WorkerInit, post: PostEvent): (systemUs: number) => void {
+export function serve(
+  init: WorkerInit,
+  parts: { post: PostEvent; build: HandlerBuilder },
+): (systemUs: number) => void {
+  const { post, build } = parts;
   const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
-  createHandler(init, () => channel.draining).then(
+  build(init, () => channel.draining).then(
     (handler) => startWorker(init, { channel, handler, post }),
     (error) => post({ type: "fatal", id: init.id, message: (error as Error).message }),
   );
   return (systemUs) => {
     channel.stampProgress();
     channel.stampSystemTime(systemUs);
-  };
-}
-
-/**
- * Static files, the app, or both (GET and HEAD try the files first, the rest go to the app),
- * behind the health check when one is configured.
- */
-async function createHandler(init: WorkerInit, draining: () => boolean): Promise<RequestHandler> {
-  const handler = await filesAndApp(init);
-  const { healthPath } = init;
-  if (healthPath === null) return handler;
-  return (incoming) => {
-    const { method, target } = incoming.head;
-    if (!isHealthCheck(method, target, healthPath)) return handler(incoming);
-    return healthResponse(draining());
-  };
-}
-
-/** 200 while serving; 503 once shutting down, so a load balancer stops sending traffic here. */
-function healthResponse(draining: boolean): PlannedResponse {
-  const headers: [string, string][] = [["cache-control", "no-store"]];
-  return textResponse(draining ? 503 : 200, { text: draining ? "draining\n" : "ok\n", headers });
-}
-
-async function filesAndApp(init: WorkerInit): Promise<RequestHandler> {
-  const cache = new FileCache({
-    maxEntries: 1024,
-    maxFileBytes: Math.min(64 * 1024, init.fileCacheBytes),
-    maxTotalBytes: init.fileCacheBytes,
-  });
-  const { root } = init;
-  const listings = new ListingCache(init.static.listMaxEntries);
-  const shared = { cache, listings, settings: init.static, onUnavailable: unavailableLog(init) };
-  if (init.app === null) {
-    const options = { root: root!, ...shared };
-    return ({ head }) => serveStatic(head, options);
-  }
-  const app = appHandler(await loadApp(init.app, { listening: init.listening }), {
-    scheme: init.scheme,
-    extraHeaders: init.static.extraHeaders,
-  });
-  if (root === null) return app;
-  return filesThenApp(app, { root, ...shared });
-}
-
-/** Files that cannot be opened now (out of descriptors): the first of each burst is logged. */
-function unavailableLog(init: WorkerInit): (error: FilesUnavailable) => void {
-  const burst = new BurstLog((text) => {
-    const failure = { worker: init.id, method: null, target: null, afterHead: false, error: text };
-    console.error(failureLine(failure, init.logFormat));
-  });
-  return (error) => burst.report(error.message);
-}
-
-/**
- * The combining handler: a GET or HEAD for a file under the root is served as a file; the static
- * handler declines (null) every other path, and the app answers it, as it answers every other
- * method. No 404 is built for a request the app answers.
- *
- * @param app the app's handler
- * @param options the root, the worker's file cache and the static settings
- * @returns the handler
- * @example
- * ```ts ignore
- * import { filesThenApp } from "./serve.ts";
- * const handler = filesThenApp(appHandler(fetch, { scheme: "http", extraHeaders: [] }), { root });
- * ```
- */
-export function filesThenApp(app: RequestHandler, options: StaticOptions): RequestHandler {
-  const declining = { ...options, ifMissing: "decline" as const };
-  return (incoming) => {
-    const { head } = incoming;
-    if (head.method !== "GET" && head.method !== "HEAD") return app(incoming);
-    return serveStatic(head, declining) ?? app(incoming);
   };
 }
 

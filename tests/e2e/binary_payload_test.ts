@@ -50,7 +50,7 @@ Deno.test("deno task compile embeds the workers, the site, worker-options and ne
     assert.deepEqual(metadata.argv, []);
     assert.equal(metadata.entrypoint_key, "main.ts");
     for (
-      const path of ["main.ts", "lib/handler/entry.ts", "lib/handler/app/thread.ts", "deno.json"]
+      const path of ["main.ts", "lib/handler/entry.ts", "lib/handler/app_entry.ts", "deno.json"]
     ) {
       assert.equal(entry(payload, path)?.kind, "file", `${path} is embedded`);
     }
@@ -107,7 +107,7 @@ export default {
     assert.ok(app.endsWith("app.ts"));
     assert.equal(entry(payload, app.replace(/app\.ts$/, "greet.ts"))?.kind, "file");
     assert.ok(payload.entries.some((e) => e.path.includes("mime-db")), "the app's npm import");
-    for (const path of ["lib/handler/entry.ts", "lib/handler/app/thread.ts", "static/index.html"]) {
+    for (const path of ["lib/handler/entry.ts", "lib/handler/app_entry.ts", "static/index.html"]) {
       assert.ok(entry(payload, path), `${path} is embedded`);
     }
     assert.ok(metadata.unstable_config.features.includes("worker-options"));

@@ -181,7 +181,7 @@ Deno.test("an app with an npm import run by deno task serve leaves heiretsu's de
 Deno.test("serving under the serve task's flags resolves no test-only package (fast-check)", async () => {
   const task: string = JSON.parse(await Deno.readTextFile(`${REPO}deno.json`)).tasks.serve;
   const lock = task.split(" ").filter((arg) => /^--(no-lock|lock|frozen)\b/.test(arg));
-  for (const entry of ["main.ts", "lib/handler/entry.ts", "lib/handler/app/thread.ts"]) {
+  for (const entry of ["main.ts", "lib/handler/entry.ts", "lib/handler/app_entry.ts"]) {
     const { stdout, success } = await new Deno.Command(Deno.execPath(), {
       args: ["info", "--json", ...lock, entry],
       cwd: REPO,

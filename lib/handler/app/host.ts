@@ -18,18 +18,22 @@ import type { PostEvent } from "../serve.ts";
  * Starts the app's thread and relays what it reports; posts one "crashed" when it ends.
  *
  * @param init the worker's configuration, passed on whole (its shared memory included)
- * @param post where events for the main thread go
+ * @param parts where events for the main thread go, and the thread's entry module (it sits above
+ *   `app/`, beside the Web Worker's entry, because it wires files and app to the serve loop)
  * @example
  * ```ts ignore
  * import { hostApp } from "./host.ts";
- * self.onmessage = (event) => hostApp(event.data, (message) => self.postMessage(message));
+ * const entry = new URL("../app_entry.ts", import.meta.url);
+ * self.onmessage = (event) =>
+ *   hostApp(event.data, { post: (message) => self.postMessage(message), entry });
  * ```
  */
-export function hostApp(init: WorkerInit, post: PostEvent): void {
+export function hostApp(init: WorkerInit, parts: { post: PostEvent; entry: URL }): void {
+  const { post, entry } = parts;
   const { id } = init;
   let thread: Worker;
   try {
-    thread = new Worker(new URL("./thread.ts", import.meta.url), {
+    thread = new Worker(entry, {
       workerData: init,
       name: `heiretsu-app-${id}`,
       resourceLimits: { maxOldGenerationSizeMb: init.appHeapMib },

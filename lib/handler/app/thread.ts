@@ -1,6 +1,7 @@
 /**
- * Entry of an app's node worker thread (started by `host.ts`): serves requests as any worker
- * does, after making each way the thread can end report why, so the log names the cause.
+ * An app's node worker thread (started by `host.ts`, entered at `../app_entry.ts`): serves
+ * requests as any worker does, after making each way the thread can end report why, so the log
+ * names the cause.
  *
  * A node worker thread has no `self`; apps written for `deno serve` may use it, so it is the
  * global object here, as in Deno's main thread. `Deno.exit()`, `process.exit()` (which calls
@@ -14,11 +15,11 @@
  *
  * @module
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
 import process from "node:process";
 import type { WorkerEvent, WorkerInit } from "../../wire/protocol.ts";
-import { serve } from "../serve.ts";
+import type { PostEvent } from "../serve.ts";
 import { errorText } from "../../wire/log_text.ts";
 import { outOfBufferMemory, outOfMemory } from "./host.ts";
 import { guardSignals, refuseInspector, refuseThreads, refuseUnstable } from "./guards.ts";
@@ -30,23 +31,52 @@ import { installUpgrade } from "./upgrade.ts";
  */
 const HEAP_CHECK_MS = 100;
 
-const init = workerData as WorkerInit;
-const post = (event: WorkerEvent) => parentPort!.postMessage(event);
-const exit = Deno.exit;
-/** This thread's CPU time (RUSAGE_THREAD), kept before the app loads and could replace it. */
-const threadCpu = process.threadCpuUsage.bind(process);
-guardEnds(init.id);
-guardSignals((reason) => {
-  post({ type: "crashed", id: init.id, reason });
-  return exit(1);
-});
-refuseThreads();
-refuseInspector();
-refuseUnstable();
-holdStopLock(init.id);
-installUpgrade(init.websocket);
-watchHeap(init, serve(init, post));
-withholdChannel(init);
+/** How the thread reports and ends: kept from before the app can replace `Deno.exit`. */
+interface ThreadEnd {
+  post: PostEvent;
+  exit: (code?: number) => never;
+  /** This thread's CPU time (RUSAGE_THREAD), kept before the app loads and could replace it. */
+  threadCpu: () => { user: number; system: number };
+}
+
+/**
+ * Makes this node thread safe to run an app in (every end reported, signals, threads, inspector
+ * sessions and unstable options refused, the stop lock held, WebSocket upgrades installed), then starts the serve loop,
+ * watches the heap on the loop's progress stamp and withholds the channel's memory from the app.
+ * Call it before the app module loads.
+ *
+ * @param init the worker's configuration: the thread's `workerData`, which the app can read too
+ * @param serveLoop starts the serve loop with where to post; returns its stamp of progress and
+ *   of the thread's system CPU time
+ * @example
+ * ```ts ignore
+ * import { workerData } from "node:worker_threads";
+ * import { runAppThread } from "./thread.ts";
+ * runAppThread(workerData, (post) => serve(workerData, { post, build: composeHandler }));
+ * ```
+ */
+export function runAppThread(
+  init: WorkerInit,
+  serveLoop: (post: PostEvent) => (systemUs: number) => void,
+): void {
+  const end: ThreadEnd = {
+    post: (event: WorkerEvent) => parentPort!.postMessage(event),
+    exit: Deno.exit,
+    threadCpu: process.threadCpuUsage.bind(process),
+  };
+  guardEnds(init.id, end);
+  guardSignals((reason) => {
+    end.post({ type: "crashed", id: init.id, reason });
+    return end.exit(1);
+  });
+  refuseThreads();
+  refuseInspector();
+  refuseUnstable();
+  holdStopLock(init.id);
+  installUpgrade(init.websocket);
+  watchHeap(init, { ...end, beat: serveLoop(end.post) });
+  withholdChannel(init);
+}
 
 /**
  * Takes the channel's memory out of `workerData` once the worker's end of the channel holds it:
@@ -93,7 +123,11 @@ function holdStopLock(id: number): void {
  * a SharedArrayBuffer) is paid for in kernel time as its pages are first touched, by the thread
  * touching them (measured: ~2 ms per MiB), which is how the pool's memory backstop finds it.
  */
-function watchHeap(init: WorkerInit, beat: (systemUs: number) => void): void {
+function watchHeap(
+  init: WorkerInit,
+  parts: ThreadEnd & { beat: (systemUs: number) => void },
+): void {
+  const { post, exit, threadCpu, beat } = parts;
   const limit = getHeapStatistics().heap_size_limit;
   const externalLimit = init.appHeapMib * 1024 * 1024;
   setInterval(() => {
@@ -109,7 +143,8 @@ function watchHeap(init: WorkerInit, beat: (systemUs: number) => void): void {
 }
 
 /** Makes every way of ending the thread report why, then end it as it would have. */
-function guardEnds(id: number): void {
+function guardEnds(id: number, end: ThreadEnd): void {
+  const { post, exit } = end;
   const global = globalThis as unknown as Record<string, unknown>;
   const close = global.close as () => void;
   const crash = (reason: string) => post({ type: "crashed", id, reason });
