@@ -11,7 +11,7 @@
  * @module
  */
 import { ByteQueue } from "./buffers.ts";
-import type { PoolWorker } from "../supervisor/pool.ts";
+import type { WorkerLink } from "./workers.ts";
 import type { Transport } from "./tls.ts";
 
 /**
@@ -109,7 +109,7 @@ export class Connection {
   #deadline: number;
   #timeouts: ConnectionTimeouts;
   #stream = 0;
-  #worker: PoolWorker | null = null;
+  #worker: WorkerLink | null = null;
   #conn: Transport;
   #events: ConnectionEvents;
   #writes: PendingWrite[] = [];
@@ -167,7 +167,7 @@ export class Connection {
   }
 
   /** The worker of the request in progress, or null. */
-  get worker(): PoolWorker | null {
+  get worker(): WorkerLink | null {
     return this.#worker;
   }
 
@@ -196,7 +196,7 @@ export class Connection {
    *
    * @param request its stream id and its worker
    */
-  activate(request: { stream: number; worker: PoolWorker }): void {
+  activate(request: { stream: number; worker: WorkerLink }): void {
     this.#move("active", 0);
     this.#stream = request.stream;
     this.#worker = request.worker;

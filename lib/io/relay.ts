@@ -17,7 +17,7 @@ import { unreachable } from "../http/unreachable.ts";
 import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain } from "../wire/protocol.ts";
 import { BufferPool } from "./buffers.ts";
 import type { Connection } from "./connection.ts";
-import type { PoolWorker, WorkerLoss, WorkerPool } from "../supervisor/pool.ts";
+import type { WorkerLink, WorkerLoss, Workers } from "./workers.ts";
 import { Tunnels } from "./tunnels.ts";
 
 /** What the relay asks of the server it works for. */
@@ -39,7 +39,7 @@ export class Relay {
   /** Connections switched to WebSocket. */
   readonly tunnels: Tunnels;
   #config: ServerConfig;
-  #pool: WorkerPool;
+  #pool: Workers;
   #hooks: RelayHooks;
   #streams = new Map<number, Connection>();
   #queue: Connection[] = [];
@@ -56,7 +56,7 @@ export class Relay {
    * @param pool the workers requests go to
    * @param options the config, and what the relay asks of its server
    */
-  constructor(pool: WorkerPool, options: { config: ServerConfig; hooks: RelayHooks }) {
+  constructor(pool: Workers, options: { config: ServerConfig; hooks: RelayHooks }) {
     this.#pool = pool;
     this.#config = options.config;
     this.#hooks = options.hooks;
@@ -145,7 +145,7 @@ export class Relay {
    * @param worker the worker it came from
    * @param message the decoded record; its bytes are views valid only during the call
    */
-  onMessage(worker: PoolWorker, message: ToMain): void {
+  onMessage(worker: WorkerLink, message: ToMain): void {
     const c = this.#streams.get(message.stream);
     // Not a request in progress: a tunnel's, or the connection is gone (its abort is on the way).
     if (!c || c.worker !== worker) return this.tunnels.onMessage(worker, message);
@@ -174,7 +174,7 @@ export class Relay {
    * @param worker the lost worker
    * @param loss why it was lost
    */
-  onWorkerLost(worker: PoolWorker, loss: WorkerLoss): void {
+  onWorkerLost(worker: WorkerLink, loss: WorkerLoss): void {
     this.tunnels.onWorkerLost(worker);
     for (const c of [...this.#streams.values()]) {
       if (c.worker !== worker) continue;
@@ -240,7 +240,7 @@ export class Relay {
     if (at !== -1) this.#queue.splice(at, 1);
   }
 
-  #assign(c: Connection, worker: PoolWorker): void {
+  #assign(c: Connection, worker: WorkerLink): void {
     const head = c.inbound.take(c.scanFrom);
     c.scanFrom = 0;
     const stream = this.#nextStream;

@@ -26,12 +26,12 @@ import {
 import { unreachable } from "../http/unreachable.ts";
 import { encodeToWorker, type ToMain } from "../wire/protocol.ts";
 import type { Connection } from "./connection.ts";
-import type { PoolWorker, WorkerPool } from "../supervisor/pool.ts";
+import type { WorkerLink, Workers } from "./workers.ts";
 
 /** One tunnel as the main thread keeps it. */
 interface Entry {
   connection: Connection;
-  worker: PoolWorker;
+  worker: WorkerLink;
   stream: number;
   /** Where the client's bytes are, as far as they arrived. */
   inbound: FrameBoundary;
@@ -63,7 +63,7 @@ const INTERNAL_ERROR_FRAME = encodeFrame(
  */
 export class Tunnels {
   #config: ServerConfig;
-  #pool: WorkerPool;
+  #pool: Workers;
   #logRefusal: (c: Connection, what: string) => void;
   #byStream = new Map<number, Entry>();
   #byConnection = new Map<Connection, Entry>();
@@ -75,7 +75,7 @@ export class Tunnels {
    * @param options the config, and how a refusal is logged (unless quiet)
    */
   constructor(
-    pool: WorkerPool,
+    pool: Workers,
     options: { config: ServerConfig; logRefusal: (c: Connection, what: string) => void },
   ) {
     this.#pool = pool;
@@ -128,7 +128,7 @@ export class Tunnels {
    * @param worker the worker it came from
    * @param message the record; its bytes are views valid only during the call
    */
-  onMessage(worker: PoolWorker, message: ToMain): void {
+  onMessage(worker: WorkerLink, message: ToMain): void {
     const entry = this.#byStream.get(message.stream);
     if (entry === undefined || entry.worker !== worker) return;
     switch (message.kind) {
@@ -193,7 +193,7 @@ export class Tunnels {
    *
    * @param worker the lost worker
    */
-  onWorkerLost(worker: PoolWorker): void {
+  onWorkerLost(worker: WorkerLink): void {
     for (const entry of [...this.#byStream.values()]) {
       if (entry.worker !== worker) continue;
       this.#remove(entry);

@@ -23,23 +23,10 @@ import {
   overBudget,
 } from "./memory_budget.ts";
 import { IDLE_STALL_MS, progressAt } from "./progress.ts";
+import type { WorkerLink, WorkerLoss, Workers } from "../io/workers.ts";
 
-/** Life of a pool slot's worker: `starting` → `ready` → `lost` (then a new worker starts). */
-export type WorkerState = "starting" | "ready" | "lost";
-
-/** Why a worker went away: it crashed, or the watchdog ended it after no progress. */
-export interface WorkerLoss {
-  cause: "crash" | "timeout";
-  reason: string;
-}
-
-/** One worker as the main thread sees it. */
-export interface PoolWorker {
-  /** Slot number, 1-based, as printed in logs. */
-  readonly id: number;
-  /** The main thread's end of this worker's channel. */
-  readonly channel: ChannelEnd;
-  readonly state: WorkerState;
+/** One worker as the pool sees it: what the I/O code sees, and the pool's counts. */
+export interface PoolWorker extends WorkerLink {
   /** Requests dispatched to it and not yet finished; counted by the pool. */
   readonly inFlight: number;
   /**
@@ -70,7 +57,7 @@ const RESTART_BACKOFF_MS = 1000;
 const TO_MAIN_RING_BYTES = 2 * 1024 * 1024;
 
 /** The pool of workers; it owns their threads and channels. */
-export class WorkerPool {
+export class WorkerPool implements Workers {
   #config: ServerConfig;
   #events: PoolEvents;
   #sizes: ChannelSizes;

@@ -4,7 +4,8 @@
  * and waits for nothing else.
  */
 import assert from "node:assert/strict";
-import { type PoolWorker, type WorkerLoss, WorkerPool } from "../../lib/supervisor/pool.ts";
+import { type PoolWorker, WorkerPool } from "../../lib/supervisor/pool.ts";
+import type { WorkerLoss } from "../../lib/io/workers.ts";
 import { IDLE_STALL_MS } from "../../lib/supervisor/progress.ts";
 import { DEFAULTS, type ServerConfig } from "../../lib/config/settings.ts";
 import { makeSite } from "../_helpers/site.ts";
