@@ -1,7 +1,8 @@
 /**
- * The main thread's server: listens, accepts, keeps the connection table, enforces the
- * connections' timeouts on its tick, and shuts down gracefully. What happens between a
- * connection and a worker is the relay's job (`relay.ts`).
+ * The supervisor's server: binds the socket, starts and replaces the workers (the pool, its
+ * watchdog tick), and shuts down gracefully in Go's order. Accepting, the connection table and
+ * the connections' deadlines are the I/O loop's job (`lib/io/loop.ts`), which it owns and tells
+ * when to drain and close; it never reaches into a connection.
  *
  * The main thread never parses HTTP and never runs user code, so it always stays free to accept,
  * time out and relay.
@@ -9,15 +10,12 @@
  * @module
  */
 import type { ServerConfig } from "../config/settings.ts";
-import { unreachable } from "../http/unreachable.ts";
-import { errorText } from "../wire/log_text.ts";
-import { Connection } from "../io/connection.ts";
-import { type PoolWorker, WorkerPool } from "./pool.ts";
+import { deadlineTickMs, IoLoop } from "../io/loop.ts";
+import { tlsContextFromFiles } from "../io/tls.ts";
 import type { WorkerLoss } from "../io/workers.ts";
-import { refusalLine, Relay } from "../io/relay.ts";
+import { type PoolWorker, WorkerPool } from "./pool.ts";
 import { lifecycleLogger } from "./log.ts";
 import { descriptorWarning, processOpenFilesLimit } from "./fd_limit.ts";
-import { tlsContextFromFiles, TlsTransport, type Transport } from "../io/tls.ts";
 
 /** What a server is given besides its config. */
 export interface ServerOptions {
@@ -34,31 +32,18 @@ export interface ServerOptions {
  */
 export type ServerState = "starting" | "serving" | "announcing" | "draining" | "stopped";
 
-/** Pause after a failed accept that is not one client's doing (out of file descriptors). */
-const ACCEPT_BACKOFF_MS = 50;
-
 /** How long workers get to log the responses cut at the end of the grace period. */
 const ABORT_LOG_MS = 100;
-
-/** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
-const READ_SLACK_BYTES = 64 * 1024;
 
 /** A running server. */
 export class Server {
   #config: ServerConfig;
-  #listener: Deno.Listener | null = null;
-  /** Certificate and key when serving HTTPS. */
-  #tls: ReturnType<typeof tlsContextFromFiles> | null = null;
-  #refusingSince = 0;
-  #acceptFailedAt = 0;
+  #addr: Deno.NetAddr | null = null;
   #pool: WorkerPool;
-  #relay: Relay;
-  #connections = new Set<Connection>();
-  #nextConnection = 1;
+  #io: IoLoop;
   #state: ServerState = "starting";
-  #sweep: ReturnType<typeof setInterval> | undefined;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
   #log: (line: string) => void;
-  #now: () => number;
 
   /**
    * Prepares a server; {@linkcode Server.start} listens.
@@ -71,25 +56,16 @@ export class Server {
     const { log, now } = typeof options === "function" ? { log: options, now: undefined } : options;
     this.#config = config;
     this.#log = log ?? lifecycleLogger(config.logFormat);
-    this.#now = now ?? Date.now;
     this.#pool = new WorkerPool(config, {
-      onMessage: (worker, message) => this.#relay.onMessage(worker, message),
+      onMessage: (worker, message) => this.#io.onMessage(worker, message),
       onWorkerLost: (worker, loss) => this.#onWorkerLost(worker, loss),
       onWorkerReady: (worker) => {
         // The first start is one line for all of them, in start().
         if (this.#state !== "starting") this.#log(`Worker ${worker.id}: restarted`);
-        this.#relay.drainQueue();
+        this.#io.onWorkerReady();
       },
     });
-    this.#relay = new Relay(this.#pool, {
-      config,
-      hooks: {
-        canDispatch: () => this.#state !== "starting" && this.#state !== "stopped",
-        closeAfterResponse: () => this.#state === "draining" || this.#state === "stopped",
-        log: (line) => this.#log(line),
-        onFault: (c, error) => this.#onFault(c, error),
-      },
-    });
+    this.#io = new IoLoop(this.#pool, { config, log: (line) => this.#log(line), now });
   }
 
   /** The worker pool (exposed for tests and diagnostics). */
@@ -104,7 +80,7 @@ export class Server {
 
   /** The bound address; valid after start. */
   get addr(): Deno.NetAddr {
-    return this.#listener!.addr as Deno.NetAddr;
+    return this.#addr!;
   }
 
   /**
@@ -113,29 +89,25 @@ export class Server {
    * @returns once the server is ready to serve
    */
   async start(): Promise<void> {
-    this.#listener = this.#listen();
+    const { host: hostname, port, cert, key } = this.#config;
+    // Always plain TCP: TLS, when a certificate is configured, runs over each connection.
+    const tls = cert !== null && key !== null ? tlsContextFromFiles({ cert, key }) : null;
+    const listener = Deno.listen({ hostname, port });
+    this.#addr = listener.addr;
     try {
-      await this.#pool.start(this.#listener.addr as Deno.NetAddr);
+      await this.#pool.start(this.#addr);
     } catch (error) {
-      this.#listener.close();
+      listener.close();
       throw error;
     }
     this.#log(`Server: ${this.#config.workers} workers started`);
     this.#state = "serving";
-    const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs } = this.#config;
-    const tick = Math.min(headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs) / 4;
-    this.#sweep = setInterval(() => this.#onTick(), Math.max(10, Math.min(250, tick)));
-    this.#acceptLoop(this.#listener);
+    // The watchdog checks as often as the connections' deadlines are checked.
+    this.#watchdog = setInterval(() => this.#onWatchdog(), deadlineTickMs(this.#config));
+    this.#io.start(listener, tls);
     for (const line of startupLines(this.#config, this.addr)) this.#log(line);
     const descriptors = descriptorWarning(this.#config.maxConnections, processOpenFilesLimit());
     if (descriptors !== null) this.#log(descriptors);
-  }
-
-  /** Always plain TCP: TLS, when a certificate is configured, runs over each connection. */
-  #listen(): Deno.Listener {
-    const { host: hostname, port, cert, key } = this.#config;
-    if (cert !== null && key !== null) this.#tls = tlsContextFromFiles({ cert, key });
-    return Deno.listen({ hostname, port });
   }
 
   /**
@@ -156,135 +128,27 @@ export class Server {
       await new Promise((resolve) => setTimeout(resolve, this.#config.drainDelayMs));
     }
     this.#state = "draining";
-    this.#listener?.close();
-    // WebSockets close as going away (1001); their connections end with the handshake.
-    this.#relay.tunnels.goAway();
-    for (const connection of this.#connections) {
-      // Still writing a response out (a slow reader): finish it within the grace period.
-      if (connection.state === "idle" || connection.state === "reading") {
-        connection.closeAfterWrites();
-      }
-    }
-    const busy = this.#connections.size;
+    const busy = this.#io.drain();
     if (busy > 0) {
       this.#log(`Server: draining ${busy} connections (grace ${this.#config.graceMs / 1000} s)`);
     }
     const deadline = Date.now() + this.#config.graceMs;
-    while (this.#connections.size > 0 && Date.now() < deadline) {
+    while (this.#io.connectionCount > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const cut = this.#connections.size;
+    const cut = this.#io.connectionCount;
     if (cut > 0) this.#log(`Server: grace period over; closing ${cut} unfinished connections`);
-    for (const connection of this.#connections) connection.destroy();
+    this.#io.close();
     // Their workers log each cut response (with the bytes that got out) when the abort arrives:
     // give them that moment before they are stopped.
     if (cut > 0) await new Promise((resolve) => setTimeout(resolve, ABORT_LOG_MS));
-    clearInterval(this.#sweep);
+    clearInterval(this.#watchdog);
     this.#pool.stop();
     this.#state = "stopped";
     this.#log("Server: stopped");
   }
 
-  async #acceptLoop(listener: Deno.Listener): Promise<void> {
-    while (this.#state === "serving" || this.#state === "announcing") {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (this.#state !== "serving" && this.#state !== "announcing") return;
-        // A client that reset its connection while it waited to be accepted: only that one is
-        // lost. Backing off for it let 30 resets a second hold up everyone's accept by seconds.
-        if (isClientGone(error)) continue;
-        // Out of file descriptors and the like: say so (once a second), back off, go on.
-        const now = Date.now();
-        if (now - this.#acceptFailedAt >= 1000) {
-          this.#acceptFailedAt = now;
-          this.#log(`Server: accept failed: ${(error as Error).message}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_BACKOFF_MS));
-        continue;
-      }
-      this.#accept(conn);
-    }
-  }
-
-  #accept(conn: Deno.Conn): void {
-    if (this.#connections.size >= this.#config.maxConnections) return this.#refuseConnection(conn);
-    try {
-      (conn as Deno.TcpConn).setNoDelay?.(true);
-    } catch {
-      // The client already left; the read loop will notice.
-    }
-    const transport: Transport = this.#tls === null ? conn : new TlsTransport(conn, this.#tls);
-    const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs } = this.#config;
-    const connection = new Connection(transport, {
-      id: this.#nextConnection++,
-      now: this.#now,
-      timeouts: { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs },
-      events: {
-        onBytes: (c) => this.#onBytes(c),
-        onEnd: (c) => this.#onEnd(c),
-        onWritten: (c) => {
-          if (c.state === "held") this.#relay.tryDispatch(c);
-        },
-        onClosed: (c) => this.#onClosed(c),
-        onFault: (c, error) => this.#onFault(c, error),
-      },
-    });
-    this.#connections.add(connection);
-    connection.readLoop(this.#relay.maxHeadBytes + READ_SLACK_BYTES);
-  }
-
-  /** Over --max-connections: close at once, and say so at most every 10 s. */
-  #refuseConnection(conn: Deno.Conn): void {
-    try {
-      conn.close();
-    } catch {
-      // Already gone.
-    }
-    const now = Date.now();
-    if (now - this.#refusingSince < 10_000) return;
-    this.#refusingSince = now;
-    this.#log(
-      `Server: ${this.#config.maxConnections} connections open (--max-connections); refusing new ones`,
-    );
-  }
-
-  #onBytes(c: Connection): void {
-    switch (c.state) {
-      case "idle":
-        c.beginHead();
-        return this.#relay.tryDispatch(c);
-      case "reading":
-        return this.#relay.tryDispatch(c);
-      case "active":
-        return this.#relay.feedPull(c);
-      case "tunnel":
-        return this.#relay.tunnels.onBytes(c);
-      case "held":
-      case "queued":
-      case "closing":
-      case "closed":
-        return;
-      default:
-        return unreachable(c.state);
-    }
-  }
-
-  /** The client closed its sending side: close an idle connection; the relay sees to the rest. */
-  #onEnd(c: Connection): void {
-    // Nothing more will come; what is still being written goes out first.
-    if (c.state === "idle" || c.state === "reading") return c.closeAfterWrites();
-    if (c.state === "tunnel") return this.#relay.tunnels.onEnd(c);
-    this.#relay.onEnd(c);
-  }
-
-  #onClosed(c: Connection): void {
-    this.#connections.delete(c);
-    this.#relay.forget(c);
-  }
-
-  /** The lifecycle line of a lost worker; the relay fails its requests. */
+  /** The lifecycle line of a lost worker; the I/O loop fails its requests. */
   #onWorkerLost(worker: PoolWorker, loss: WorkerLoss): void {
     if (this.#state === "starting") return; // start() reports it
     this.#log(
@@ -292,36 +156,14 @@ export class Server {
         ? `Worker ${worker.id}: terminated after ${loss.reason}; replaced`
         : `Worker ${worker.id}: crashed (${loss.reason}); restarting`,
     );
-    this.#relay.onWorkerLost(worker, loss);
+    this.#io.onWorkerLost(worker, loss);
   }
 
-  /** A bug met on one connection: say so; the connection was closed, the rest go on. */
-  #onFault(c: Connection, error: unknown): void {
-    this.#log(
-      `Server: internal error on connection ${c.id} (please report it): ${errorText(error)}`,
-    );
-  }
-
-  #onTick(): void {
-    const now = this.#now();
-    const { sendTimeoutMs } = this.#config;
-    for (const c of this.#connections) {
-      const stalled = c.writeStalledSince;
-      if (stalled !== 0 && now - stalled > sendTimeoutMs) {
-        const what = "send timeout: the client reads no response bytes";
-        if (!this.#config.quiet) this.#log(refusalLine(c, what));
-        c.destroy();
-        continue;
-      }
-      if (c.deadline === 0 || now < c.deadline) continue;
-      if (c.state === "reading") this.#relay.refuse(c, { status: 408, headers: [] });
-      else if (c.state === "idle") c.destroy();
-      else if (c.state === "active") this.#relay.timeOutBody(c);
-      else if (c.state === "tunnel") this.#relay.tunnels.timeOut(c);
-    }
+  /** Replaces a worker that makes no progress, or the one over the memory budget. */
+  #onWatchdog(): void {
+    const now = Date.now();
     this.#pool.checkProgress(now);
     this.#pool.checkMemory(now);
-    this.#relay.drainQueue();
   }
 }
 
@@ -394,11 +236,4 @@ function reachableAddresses(ipv6: boolean): string[] | null {
   } catch {
     return null;
   }
-}
-
-/** Whether an accept failed because of that one client (it reset or left first). */
-function isClientGone(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.NotConnected;
 }

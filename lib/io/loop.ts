@@ -1,0 +1,319 @@
+/**
+ * What an I/O thread runs (today the main thread runs one): the accept loop over a listener, the
+ * table of open connections, the tick that enforces their deadlines, and the relay between them
+ * and the workers. It knows the workers only through `Workers` (`workers.ts`); the supervisor
+ * (`lib/supervisor/server.ts`) owns the pool, the watchdog, signals and the shutdown's timing,
+ * and tells this loop when to drain and close.
+ *
+ * @module
+ */
+import type { ServerConfig } from "../config/settings.ts";
+import { unreachable } from "../http/unreachable.ts";
+import { errorText } from "../wire/log_text.ts";
+import type { ToMain } from "../wire/protocol.ts";
+import { Connection } from "./connection.ts";
+import { refusalLine, Relay } from "./relay.ts";
+import { type tlsContext, TlsTransport, type Transport } from "./tls.ts";
+import type { WorkerLink, WorkerLoss, Workers } from "./workers.ts";
+
+/**
+ * Life of the loop: `ready` (built, not accepting yet) → `accepting` → `draining` (no new
+ * connections; the open ones finish, each closing after its response) → `closed` (every
+ * connection closed, the tick stopped).
+ */
+export type IoLoopState = "ready" | "accepting" | "draining" | "closed";
+
+/** Pause after a failed accept that is not one client's doing (out of file descriptors). */
+const ACCEPT_BACKOFF_MS = 50;
+
+/** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
+const READ_SLACK_BYTES = 64 * 1024;
+
+/**
+ * How often the connections' deadlines are checked: a quarter of the shortest timeout, within
+ * 10–250 ms, so a deadline is late by at most a quarter of itself.
+ *
+ * @param config the timeouts
+ * @returns the tick, in ms
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { deadlineTickMs } from "./loop.ts";
+ * const timeouts = { headerTimeoutMs: 400, keepaliveTimeoutMs: 5000, bodyTimeoutMs: 30_000 };
+ * assert.equal(deadlineTickMs({ ...timeouts, sendTimeoutMs: 30_000 }), 100);
+ * ```
+ */
+export function deadlineTickMs(
+  config: Pick<
+    ServerConfig,
+    "headerTimeoutMs" | "keepaliveTimeoutMs" | "bodyTimeoutMs" | "sendTimeoutMs"
+  >,
+): number {
+  const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs } = config;
+  const tick = Math.min(headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs) / 4;
+  return Math.max(10, Math.min(250, tick));
+}
+
+/**
+ * Accepts connections, keeps them, times them out and relays their requests.
+ *
+ * @example
+ * ```ts ignore
+ * import { IoLoop } from "./loop.ts";
+ * const io = new IoLoop(pool, { config, log: console.log });
+ * io.start(Deno.listen({ port: 8080 }), null);
+ * ```
+ */
+export class IoLoop {
+  #config: ServerConfig;
+  #log: (line: string) => void;
+  #state: IoLoopState = "ready";
+  #listener: Deno.Listener | null = null;
+  /** Certificate and key when serving HTTPS. */
+  #tls: ReturnType<typeof tlsContext> | null = null;
+  #relay: Relay;
+  #connections = new Set<Connection>();
+  #nextConnection = 1;
+  #refusingSince = 0;
+  #acceptFailedAt = 0;
+  #tick: ReturnType<typeof setInterval> | undefined;
+  #now: () => number;
+
+  /**
+   * Prepares the loop; {@linkcode IoLoop.start} accepts.
+   *
+   * @param workers the workers requests go to
+   * @param options the config, where lifecycle and refusal lines go, and the clock the
+   *   connections' deadlines are read from (ms since the epoch; default `Date.now`)
+   */
+  constructor(
+    workers: Workers,
+    options: { config: ServerConfig; log: (line: string) => void; now?: () => number },
+  ) {
+    this.#config = options.config;
+    this.#log = options.log;
+    this.#now = options.now ?? Date.now;
+    this.#relay = new Relay(workers, {
+      config: options.config,
+      hooks: {
+        canDispatch: () => this.#state === "accepting" || this.#state === "draining",
+        closeAfterResponse: () => this.#state === "draining" || this.#state === "closed",
+        log: this.#log,
+        onFault: (c, error) => this.#onFault(c, error),
+      },
+    });
+  }
+
+  /** Where the loop is in its life. */
+  get state(): IoLoopState {
+    return this.#state;
+  }
+
+  /** Connections open now. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /**
+   * Accepts from `listener` (the loop owns it from now on) and starts the deadline tick.
+   *
+   * @param listener a bound TCP listener
+   * @param tls the certificate and key, when each connection runs TLS
+   */
+  start(listener: Deno.Listener, tls: ReturnType<typeof tlsContext> | null): void {
+    if (this.#state !== "ready") throw new Error(`IoLoop.start() in state "${this.#state}"`);
+    this.#state = "accepting";
+    this.#listener = listener;
+    this.#tls = tls;
+    this.#tick = setInterval(() => this.#onTick(), deadlineTickMs(this.#config));
+    this.#acceptLoop(listener);
+  }
+
+  /**
+   * A record from a worker.
+   *
+   * @param worker the worker it came from
+   * @param message the decoded record; its bytes are views valid only during the call
+   */
+  onMessage(worker: WorkerLink, message: ToMain): void {
+    this.#relay.onMessage(worker, message);
+  }
+
+  /**
+   * A worker was lost: its requests fail (502, or 503 after the watchdog), its sockets close.
+   *
+   * @param worker the lost worker
+   * @param loss why
+   */
+  onWorkerLost(worker: WorkerLink, loss: WorkerLoss): void {
+    this.#relay.onWorkerLost(worker, loss);
+  }
+
+  /** A worker became ready: queued requests may go to it. */
+  onWorkerReady(): void {
+    this.#relay.drainQueue();
+  }
+
+  /**
+   * Stops accepting (closes the listener), tells WebSockets the server is going away (1001), and
+   * closes every connection with no request in hand once its writes are out; the others close
+   * after their response.
+   *
+   * @returns the connections still open
+   */
+  drain(): number {
+    if (this.#state !== "accepting") return this.#connections.size;
+    this.#state = "draining";
+    this.#listener?.close();
+    this.#relay.tunnels.goAway();
+    for (const connection of this.#connections) {
+      // Still writing a response out (a slow reader): finish it within the grace period.
+      if (connection.state === "idle" || connection.state === "reading") {
+        connection.closeAfterWrites();
+      }
+    }
+    return this.#connections.size;
+  }
+
+  /** Closes every connection still open, now, and stops the tick. */
+  close(): void {
+    if (this.#state === "closed") return;
+    if (this.#state === "accepting") this.#listener?.close();
+    this.#state = "closed";
+    for (const connection of this.#connections) connection.destroy();
+    clearInterval(this.#tick);
+  }
+
+  async #acceptLoop(listener: Deno.Listener): Promise<void> {
+    while (this.#state === "accepting") {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (this.#state !== "accepting") return;
+        // A client that reset its connection while it waited to be accepted: only that one is
+        // lost. Backing off for it let 30 resets a second hold up everyone's accept by seconds.
+        if (isClientGone(error)) continue;
+        // Out of file descriptors and the like: say so (once a second), back off, go on.
+        const now = Date.now();
+        if (now - this.#acceptFailedAt >= 1000) {
+          this.#acceptFailedAt = now;
+          this.#log(`Server: accept failed: ${(error as Error).message}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_BACKOFF_MS));
+        continue;
+      }
+      this.#accept(conn);
+    }
+  }
+
+  #accept(conn: Deno.Conn): void {
+    if (this.#connections.size >= this.#config.maxConnections) return this.#refuseConnection(conn);
+    try {
+      (conn as Deno.TcpConn).setNoDelay?.(true);
+    } catch {
+      // The client already left; the read loop will notice.
+    }
+    const transport: Transport = this.#tls === null ? conn : new TlsTransport(conn, this.#tls);
+    const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs } = this.#config;
+    const connection = new Connection(transport, {
+      id: this.#nextConnection++,
+      now: this.#now,
+      timeouts: { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs },
+      events: {
+        onBytes: (c) => this.#onBytes(c),
+        onEnd: (c) => this.#onEnd(c),
+        onWritten: (c) => {
+          if (c.state === "held") this.#relay.tryDispatch(c);
+        },
+        onClosed: (c) => this.#onClosed(c),
+        onFault: (c, error) => this.#onFault(c, error),
+      },
+    });
+    this.#connections.add(connection);
+    connection.readLoop(this.#relay.maxHeadBytes + READ_SLACK_BYTES);
+  }
+
+  /** Over --max-connections: close at once, and say so at most every 10 s. */
+  #refuseConnection(conn: Deno.Conn): void {
+    try {
+      conn.close();
+    } catch {
+      // Already gone.
+    }
+    const now = Date.now();
+    if (now - this.#refusingSince < 10_000) return;
+    this.#refusingSince = now;
+    this.#log(
+      `Server: ${this.#config.maxConnections} connections open (--max-connections); refusing new ones`,
+    );
+  }
+
+  #onBytes(c: Connection): void {
+    switch (c.state) {
+      case "idle":
+        c.beginHead();
+        return this.#relay.tryDispatch(c);
+      case "reading":
+        return this.#relay.tryDispatch(c);
+      case "active":
+        return this.#relay.feedPull(c);
+      case "tunnel":
+        return this.#relay.tunnels.onBytes(c);
+      case "held":
+      case "queued":
+      case "closing":
+      case "closed":
+        return;
+      default:
+        return unreachable(c.state);
+    }
+  }
+
+  /** The client closed its sending side: close an idle connection; the relay sees to the rest. */
+  #onEnd(c: Connection): void {
+    // Nothing more will come; what is still being written goes out first.
+    if (c.state === "idle" || c.state === "reading") return c.closeAfterWrites();
+    if (c.state === "tunnel") return this.#relay.tunnels.onEnd(c);
+    this.#relay.onEnd(c);
+  }
+
+  #onClosed(c: Connection): void {
+    this.#connections.delete(c);
+    this.#relay.forget(c);
+  }
+
+  /** A bug met on one connection: say so; the connection was closed, the rest go on. */
+  #onFault(c: Connection, error: unknown): void {
+    this.#log(
+      `Server: internal error on connection ${c.id} (please report it): ${errorText(error)}`,
+    );
+  }
+
+  #onTick(): void {
+    const now = this.#now();
+    const { sendTimeoutMs } = this.#config;
+    for (const c of this.#connections) {
+      const stalled = c.writeStalledSince;
+      if (stalled !== 0 && now - stalled > sendTimeoutMs) {
+        const what = "send timeout: the client reads no response bytes";
+        if (!this.#config.quiet) this.#log(refusalLine(c, what));
+        c.destroy();
+        continue;
+      }
+      if (c.deadline === 0 || now < c.deadline) continue;
+      if (c.state === "reading") this.#relay.refuse(c, { status: 408, headers: [] });
+      else if (c.state === "idle") c.destroy();
+      else if (c.state === "active") this.#relay.timeOutBody(c);
+      else if (c.state === "tunnel") this.#relay.tunnels.timeOut(c);
+    }
+    this.#relay.drainQueue();
+  }
+}
+
+/** Whether an accept failed because of that one client (it reset or left first). */
+function isClientGone(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.NotConnected;
+}
