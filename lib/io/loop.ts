@@ -11,7 +11,7 @@ import type { ServerConfig } from "../config/settings.ts";
 import { unreachable } from "../http/unreachable.ts";
 import { errorText } from "../wire/log_text.ts";
 import type { ToMain } from "../wire/protocol.ts";
-import { Connection } from "./connection.ts";
+import { Connection, type ConnExpiry } from "./connection.ts";
 import { refusalLine, Relay } from "./relay.ts";
 import { type tlsContext, TlsTransport, type Transport } from "./tls.ts";
 import type { WorkerLink, WorkerLoss, Workers } from "./workers.ts";
@@ -166,12 +166,7 @@ export class IoLoop {
     this.#state = "draining";
     this.#listener?.close();
     this.#relay.tunnels.goAway();
-    for (const connection of this.#connections) {
-      // Still writing a response out (a slow reader): finish it within the grace period.
-      if (connection.state === "idle" || connection.state === "reading") {
-        connection.closeAfterWrites();
-      }
-    }
+    for (const connection of this.#connections) connection.drain();
     return this.#connections.size;
   }
 
@@ -215,17 +210,19 @@ export class IoLoop {
       // The client already left; the read loop will notice.
     }
     const transport: Transport = this.#tls === null ? conn : new TlsTransport(conn, this.#tls);
-    const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs } = this.#config;
+    const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs } = this.#config;
+    const relay = this.#relay;
     const connection = new Connection(transport, {
       id: this.#nextConnection++,
       now: this.#now,
-      timeouts: { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs },
+      timeouts: { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs },
       events: {
-        onBytes: (c) => this.#onBytes(c),
-        onEnd: (c) => this.#onEnd(c),
-        onWritten: (c) => {
-          if (c.state === "held") this.#relay.tryDispatch(c);
-        },
+        onHeadBytes: (c) => relay.tryDispatch(c),
+        onBodyBytes: (c) => relay.feedPull(c),
+        onTunnelBytes: (c) => relay.tunnels.onBytes(c),
+        onRequestEnd: (c) => relay.onEnd(c),
+        onTunnelEnd: (c) => relay.tunnels.onEnd(c),
+        onHeldWritable: (c) => relay.tryDispatch(c),
         onClosed: (c) => this.#onClosed(c),
         onFault: (c, error) => this.#onFault(c, error),
       },
@@ -249,35 +246,6 @@ export class IoLoop {
     );
   }
 
-  #onBytes(c: Connection): void {
-    switch (c.state) {
-      case "idle":
-        c.beginHead();
-        return this.#relay.tryDispatch(c);
-      case "reading":
-        return this.#relay.tryDispatch(c);
-      case "active":
-        return this.#relay.feedPull(c);
-      case "tunnel":
-        return this.#relay.tunnels.onBytes(c);
-      case "held":
-      case "queued":
-      case "closing":
-      case "closed":
-        return;
-      default:
-        return unreachable(c.state);
-    }
-  }
-
-  /** The client closed its sending side: close an idle connection; the relay sees to the rest. */
-  #onEnd(c: Connection): void {
-    // Nothing more will come; what is still being written goes out first.
-    if (c.state === "idle" || c.state === "reading") return c.closeAfterWrites();
-    if (c.state === "tunnel") return this.#relay.tunnels.onEnd(c);
-    this.#relay.onEnd(c);
-  }
-
   #onClosed(c: Connection): void {
     this.#connections.delete(c);
     this.#relay.forget(c);
@@ -290,24 +258,34 @@ export class IoLoop {
     );
   }
 
+  /** Each connection checks its own timers; what expired and is not its own to end is answered. */
   #onTick(): void {
     const now = this.#now();
-    const { sendTimeoutMs } = this.#config;
     for (const c of this.#connections) {
-      const stalled = c.writeStalledSince;
-      if (stalled !== 0 && now - stalled > sendTimeoutMs) {
-        const what = "send timeout: the client reads no response bytes";
-        if (!this.#config.quiet) this.#log(refusalLine(c, what));
-        c.destroy();
-        continue;
-      }
-      if (c.deadline === 0 || now < c.deadline) continue;
-      if (c.state === "reading") this.#relay.refuse(c, { status: 408, headers: [] });
-      else if (c.state === "idle") c.destroy();
-      else if (c.state === "active") this.#relay.timeOutBody(c);
-      else if (c.state === "tunnel") this.#relay.tunnels.timeOut(c);
+      const expired = c.tick(now);
+      if (expired !== null) this.#onExpired(c, expired);
     }
     this.#relay.drainQueue();
+  }
+
+  #onExpired(c: Connection, expired: ConnExpiry): void {
+    switch (expired) {
+      case "send":
+        if (!this.#config.quiet) {
+          this.#log(refusalLine(c, "send timeout: the client reads no response bytes"));
+        }
+        return;
+      case "idle":
+        return;
+      case "header":
+        return this.#relay.refuse(c, { status: 408, headers: [] });
+      case "body":
+        return this.#relay.timeOutBody(c);
+      case "frame":
+        return this.#relay.tunnels.timeOut(c);
+      default:
+        return unreachable(expired);
+    }
   }
 }
 

@@ -10,8 +10,6 @@
  */
 import type { ServerConfig } from "../config/settings.ts";
 import { SERVER_HEADER } from "../config/version.ts";
-import { findHeadEnd } from "../http/head_end.ts";
-import { CR, LF } from "../http/octets.ts";
 import { closingResponse } from "../http/pages.ts";
 import { unreachable } from "../http/unreachable.ts";
 import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain } from "../wire/protocol.ts";
@@ -32,6 +30,21 @@ export interface RelayHooks {
   onFault(connection: Connection, error: unknown): void;
 }
 
+/**
+ * One request in hand: the relay's own record of it, written by the relay alone. A connection's
+ * requests are found through their records, so a connection that carries more than one stream
+ * at a time (HTTP/2) needs no field of its own per request.
+ */
+interface Stream {
+  readonly id: number;
+  readonly connection: Connection;
+  readonly worker: WorkerLink;
+  /** Request bytes the worker asked for and has not been sent yet. */
+  pullBytes: number;
+  /** Whether bytes of its response went out (a lost worker then costs the socket). */
+  responseStarted: boolean;
+}
+
 /** Relays requests and responses between connections and the pool's workers. */
 export class Relay {
   /** Longest head a worker may be given: request line, header section and the blank line. */
@@ -39,10 +52,13 @@ export class Relay {
   /** Connections switched to WebSocket. */
   readonly tunnels: Tunnels;
   #config: ServerConfig;
-  #pool: Workers;
+  #workers: Workers;
   #hooks: RelayHooks;
-  #streams = new Map<number, Connection>();
-  #queue: Connection[] = [];
+  #streams = new Map<number, Stream>();
+  /** The stream each connection's reads feed: for HTTP/1.1, its one request in hand. */
+  #reading = new Map<Connection, Stream>();
+  /** Connections whose complete head waits for a worker, in arrival order. */
+  #queue = new Set<Connection>();
   #nextStream = 1;
   /** Small whole responses, and file chunks plus a response head. */
   #chunks = new BufferPool([
@@ -53,16 +69,16 @@ export class Relay {
   /**
    * Prepares a relay over a pool.
    *
-   * @param pool the workers requests go to
+   * @param workers the workers requests go to
    * @param options the config, and what the relay asks of its server
    */
-  constructor(pool: Workers, options: { config: ServerConfig; hooks: RelayHooks }) {
-    this.#pool = pool;
+  constructor(workers: Workers, options: { config: ServerConfig; hooks: RelayHooks }) {
+    this.#workers = workers;
     this.#config = options.config;
     this.#hooks = options.hooks;
     this.maxHeadBytes = this.#config.maxRequestLineBytes + this.#config.maxHeaderBytes + 4;
     const logRefusal = (c: Connection, what: string) => this.#logRefusal(c, what);
-    this.tunnels = new Tunnels(pool, { config: options.config, logRefusal });
+    this.tunnels = new Tunnels(workers, { config: options.config, logRefusal });
   }
 
   /**
@@ -72,25 +88,24 @@ export class Relay {
    * @param c a connection that is reading a head, or holding one
    */
   tryDispatch(c: Connection): void {
-    // A held head was found already: scanFrom is its end.
-    if (c.state !== "held" && !this.#findHead(c)) return;
+    if (!c.findHead(this.maxHeadBytes)) return;
     if (c.queuedBytes >= this.#config.windowBytes) return c.hold();
-    const worker = this.#hooks.canDispatch() ? this.#pool.pick() : null;
+    const worker = this.#hooks.canDispatch() ? this.#workers.pick() : null;
     if (worker) return this.#assign(c, worker);
-    if (this.#queue.length >= this.#config.queueLength) {
+    if (this.#queue.size >= this.#config.queueLength) {
       return this.refuse(c, { status: 503, headers: RETRY });
     }
     c.queue();
-    this.#queue.push(c);
+    this.#queue.add(c);
   }
 
   /** Gives queued requests to workers while some worker can take one. */
   drainQueue(): void {
-    while (this.#queue.length > 0) {
-      const worker = this.#pool.pick();
+    for (const c of this.#queue) {
+      const worker = this.#workers.pick();
       if (!worker) return;
-      const c = this.#queue.shift()!;
-      if (c.state === "queued") this.#assign(c, worker);
+      this.#queue.delete(c);
+      this.#assign(c, worker);
     }
   }
 
@@ -101,13 +116,14 @@ export class Relay {
    * @param c an active connection
    */
   feedPull(c: Connection): void {
-    if (c.pullBytes === 0 || !c.worker) return;
+    const stream = this.#reading.get(c);
+    if (stream === undefined || stream.pullBytes === 0) return;
     if (c.inbound.length === 0 && !c.ended) return c.awaitBody();
     c.bodyArrived();
-    const bytes = c.inbound.take(Math.min(c.pullBytes, c.worker.channel.maxPayload));
-    c.pullBytes = 0;
+    const bytes = c.inbound.take(Math.min(stream.pullBytes, stream.worker.channel.maxPayload));
+    stream.pullBytes = 0;
     const eof = c.ended && c.inbound.length === 0;
-    c.worker.channel.send(...encodeToWorker({ kind: "body", stream: c.stream, bytes, eof }));
+    stream.worker.channel.send(...encodeToWorker({ kind: "body", stream: stream.id, bytes, eof }));
     c.resumeReading();
   }
 
@@ -120,11 +136,12 @@ export class Relay {
    * @param c the connection
    */
   onEnd(c: Connection): void {
-    if (c.state !== "active" || !c.worker) return;
-    if (c.pullBytes > 0) return this.feedPull(c);
+    const stream = this.#reading.get(c);
+    if (stream === undefined) return;
+    if (stream.pullBytes > 0) return this.feedPull(c);
     if (c.inbound.length > 0) return;
-    const end = { kind: "body", stream: c.stream, bytes: new Uint8Array(), eof: true } as const;
-    c.worker.channel.send(...encodeToWorker(end));
+    const end = { kind: "body", stream: stream.id, bytes: new Uint8Array(), eof: true } as const;
+    stream.worker.channel.send(...encodeToWorker(end));
   }
 
   /**
@@ -135,8 +152,7 @@ export class Relay {
   forget(c: Connection): void {
     if (this.tunnels.forget(c)) return;
     this.#abortStream(c);
-    // Closed by now: whether it was queued shows only in the queue itself.
-    this.#unqueue(c);
+    this.#queue.delete(c);
   }
 
   /**
@@ -146,18 +162,19 @@ export class Relay {
    * @param message the decoded record; its bytes are views valid only during the call
    */
   onMessage(worker: WorkerLink, message: ToMain): void {
-    const c = this.#streams.get(message.stream);
+    const stream = this.#streams.get(message.stream);
     // Not a request in progress: a tunnel's, or the connection is gone (its abort is on the way).
-    if (!c || c.worker !== worker) return this.tunnels.onMessage(worker, message);
+    if (!stream || stream.worker !== worker) return this.tunnels.onMessage(worker, message);
+    const c = stream.connection;
     try {
       switch (message.kind) {
         case "data":
-          return this.#onData(c, message);
+          return this.#onData(stream, message);
         case "pull":
-          c.pullBytes = message.bytes;
+          stream.pullBytes = message.bytes;
           return this.feedPull(c);
         case "upgrade":
-          return this.#upgrade(c, message.bytes);
+          return this.#upgrade(stream, message.bytes);
         default:
           return unreachable(message);
       }
@@ -176,10 +193,11 @@ export class Relay {
    */
   onWorkerLost(worker: WorkerLink, loss: WorkerLoss): void {
     this.tunnels.onWorkerLost(worker);
-    for (const c of [...this.#streams.values()]) {
-      if (c.worker !== worker) continue;
-      this.#release(c);
-      if (c.responseStarted) c.destroy();
+    for (const stream of [...this.#streams.values()]) {
+      if (stream.worker !== worker) continue;
+      const c = stream.connection;
+      this.#release(stream);
+      if (stream.responseStarted) c.destroy();
       else if (loss.cause === "timeout") this.refuse(c, { status: 503, headers: RETRY });
       else this.refuse(c, { status: 502, headers: [] });
     }
@@ -191,7 +209,7 @@ export class Relay {
    * @param c an active connection
    */
   timeOutBody(c: Connection): void {
-    if (!c.responseStarted) return this.refuse(c, { status: 408, headers: [] });
+    if (!this.#reading.get(c)?.responseStarted) return this.refuse(c, { status: 408, headers: [] });
     this.#logRefusal(c, "body timeout");
     c.destroy();
   }
@@ -203,53 +221,23 @@ export class Relay {
    * @param answer the status and extra headers (retry-after)
    */
   refuse(c: Connection, answer: { status: number; headers: [string, string][] }): void {
-    if (c.state === "queued") this.#unqueue(c);
+    this.#queue.delete(c);
     this.#abortStream(c);
     this.#logRefusal(c, String(answer.status));
     c.write(closingResponse(answer.status, { headers: answer.headers, server: SERVER_HEADER }));
     c.closeAfterWrites();
   }
 
-  /**
-   * Looks for the end of the head in `inbound` and leaves it in `scanFrom`: false while the head
-   * is incomplete. A head longer than the limits is cut just past them, so the worker answers
-   * 414 or 431 and no record can outgrow the ring.
-   */
-  #findHead(c: Connection): boolean {
-    // Empty lines before a request line are ignored (RFC 9112 §2.2): they must not pass for a
-    // head, which would hand a worker a connection the header timeout no longer covers.
-    let bytes = c.inbound.view();
-    if (c.scanFrom === 0 && (bytes[0] === CR || bytes[0] === LF)) {
-      c.inbound.take(emptyLinesLength(bytes));
-      bytes = c.inbound.view();
-    }
-    const end = findHeadEnd(bytes, c.scanFrom);
-    if (end === -1 && bytes.byteLength <= this.maxHeadBytes) {
-      // A client that half-closed mid-head will never finish it: close rather than wait for
-      // the header timeout.
-      if (c.ended) c.closeAfterWrites();
-      else c.scanFrom = Math.max(0, bytes.byteLength - 3);
-      return false;
-    }
-    c.scanFrom = Math.min(end === -1 ? bytes.byteLength : end, this.maxHeadBytes + 1);
-    return true;
-  }
-
-  #unqueue(c: Connection): void {
-    const at = this.#queue.indexOf(c);
-    if (at !== -1) this.#queue.splice(at, 1);
-  }
-
   #assign(c: Connection, worker: WorkerLink): void {
-    const head = c.inbound.take(c.scanFrom);
-    c.scanFrom = 0;
-    const stream = this.#nextStream;
+    const head = c.activate();
+    const id = this.#nextStream;
     this.#nextStream = (this.#nextStream % 0xffff_fffe) + 1;
-    c.activate({ stream, worker });
-    this.#pool.claim(worker);
-    this.#streams.set(stream, c);
+    const stream: Stream = { id, connection: c, worker, pullBytes: 0, responseStarted: false };
+    this.#workers.claim(worker);
+    this.#streams.set(id, stream);
+    this.#reading.set(c, stream);
     const { remote, remotePort: port } = c;
-    worker.channel.send(...encodeToWorker({ kind: "request", stream, remote, port, head }));
+    worker.channel.send(...encodeToWorker({ kind: "request", stream: id, remote, port, head }));
     // A request that waited (held, queued) after its client closed its side learns it now.
     if (c.ended) this.onEnd(c);
     c.resumeReading();
@@ -259,34 +247,36 @@ export class Relay {
    * The app accepted a WebSocket: the request is over and its connection a tunnel; 503 beyond
    * --max-websockets, or once the server is draining (a socket opened then would not be told).
    */
-  #upgrade(c: Connection, head: Uint8Array): void {
+  #upgrade(stream: Stream, head: Uint8Array): void {
+    const c = stream.connection;
     if (this.tunnels.full || this.#hooks.closeAfterResponse()) {
       return this.refuse(c, { status: 503, headers: RETRY });
     }
-    this.#streams.delete(c.stream);
-    this.#pool.release(c.worker!);
-    this.tunnels.open(c, head);
+    this.#streams.delete(stream.id);
+    this.#reading.delete(c);
+    this.#workers.release(stream.worker);
+    this.tunnels.open(c, { stream: stream.id, worker: stream.worker, head });
     this.drainQueue();
   }
 
-  #onData(c: Connection, message: Extract<ToMain, { kind: "data" }>): void {
-    const { stream } = message;
+  #onData(stream: Stream, message: Extract<ToMain, { kind: "data" }>): void {
+    const c = stream.connection;
     if (message.bytes.byteLength > 0) {
-      c.responseStarted = true;
-      const worker = c.worker!;
+      stream.responseStarted = true;
       const bytes = this.#chunks.copy(message.bytes);
       const sent = bytes.byteLength;
       const last = message.end;
       c.write(bytes, () => {
         this.#chunks.release(bytes);
         // Credit only matters while the response goes on; the last record needs none.
-        if (!last && this.#streams.get(stream) === c) {
-          worker.channel.send(...encodeToWorker({ kind: "credit", stream, bytes: sent }));
+        if (!last && this.#streams.get(stream.id) === stream) {
+          const credit = { kind: "credit", stream: stream.id, bytes: sent } as const;
+          stream.worker.channel.send(...encodeToWorker(credit));
         }
       });
     }
     if (!message.end) return;
-    this.#release(c);
+    this.#release(stream);
     // The client left a streamed response: what is queued for it is dropped with the socket.
     if (message.reset) {
       c.destroy();
@@ -310,15 +300,18 @@ export class Relay {
 
   /** Takes the connection's request away from its worker, which stops working on it. */
   #abortStream(c: Connection): void {
-    if (!c.worker) return;
-    c.worker.channel.send(...encodeToWorker({ kind: "abort", stream: c.stream }));
-    this.#release(c);
+    const stream = this.#reading.get(c);
+    if (stream === undefined) return;
+    stream.worker.channel.send(...encodeToWorker({ kind: "abort", stream: stream.id }));
+    this.#release(stream);
   }
 
-  #release(c: Connection): void {
-    this.#streams.delete(c.stream);
-    if (c.worker) this.#pool.release(c.worker);
-    c.detach();
+  /** The stream is over: its record goes, and its worker has one request fewer in hand. */
+  #release(stream: Stream): void {
+    if (this.#streams.get(stream.id) !== stream) return;
+    this.#streams.delete(stream.id);
+    if (this.#reading.get(stream.connection) === stream) this.#reading.delete(stream.connection);
+    this.#workers.release(stream.worker);
   }
 
   #logRefusal(c: Connection, what: string): void {
@@ -344,13 +337,3 @@ export function refusalLine(c: Pick<Connection, "remote" | "id">, what: string):
 }
 
 const RETRY: [string, string][] = [["retry-after", "1"]];
-
-/** Length of the CRLF (or bare LF) line ends at the start of `bytes`. */
-function emptyLinesLength(bytes: Uint8Array): number {
-  let at = 0;
-  for (;;) {
-    if (bytes[at] === LF) at += 1;
-    else if (bytes[at] === CR && bytes[at + 1] === LF) at += 2;
-    else return at;
-  }
-}

@@ -43,6 +43,8 @@ interface Entry {
   owed: boolean;
   /** Whether the client's end went to the worker. */
   endSent: boolean;
+  /** Bytes the worker asked for and has not been sent yet. */
+  pullBytes: number;
 }
 
 /** Going-away frame of a lost worker's sockets. */
@@ -57,13 +59,13 @@ const INTERNAL_ERROR_FRAME = encodeFrame(
  * @example
  * ```ts ignore
  * import { Tunnels } from "./tunnels.ts";
- * const tunnels = new Tunnels(pool, { config, logRefusal: (c, what) => log(refusalLine(c, what)) });
- * if (!tunnels.full) tunnels.open(connection, head);
+ * const tunnels = new Tunnels(workers, { config, logRefusal: (c, what) => log(refusalLine(c, what)) });
+ * if (!tunnels.full) tunnels.open(connection, { stream, worker, head });
  * ```
  */
 export class Tunnels {
   #config: ServerConfig;
-  #pool: Workers;
+  #workers: Workers;
   #logRefusal: (c: Connection, what: string) => void;
   #byStream = new Map<number, Entry>();
   #byConnection = new Map<Connection, Entry>();
@@ -71,14 +73,14 @@ export class Tunnels {
   /**
    * Prepares the table.
    *
-   * @param pool the workers, which count tunnels and records in hand
+   * @param workers the workers, which count tunnels and records in hand
    * @param options the config, and how a refusal is logged (unless quiet)
    */
   constructor(
-    pool: Workers,
+    workers: Workers,
     options: { config: ServerConfig; logRefusal: (c: Connection, what: string) => void },
   ) {
-    this.#pool = pool;
+    this.#workers = workers;
     this.#config = options.config;
     this.#logRefusal = options.logRefusal;
   }
@@ -97,26 +99,27 @@ export class Tunnels {
    * Switches an active connection to a tunnel once its 101 head is queued.
    *
    * @param c the connection, whose worker sent the upgrade
-   * @param head the 101 head (a view, copied)
+   * @param upgrade the request's stream id and worker (the relay's record of it is gone), and
+   *   the 101 head (a view, copied)
    */
-  open(c: Connection, head: Uint8Array): void {
-    const worker = c.worker!;
+  open(c: Connection, upgrade: { stream: number; worker: WorkerLink; head: Uint8Array }): void {
+    const { stream, worker, head } = upgrade;
     const entry: Entry = {
       connection: c,
       worker,
-      stream: c.stream,
+      stream,
       inbound: frameBoundary(),
       tracked: 0,
       outbound: frameBoundary(),
       owed: false,
       endSent: false,
+      pullBytes: 0,
     };
     c.write(head.slice());
     c.tunnel();
-    c.pullBytes = 0;
     this.#byStream.set(entry.stream, entry);
     this.#byConnection.set(c, entry);
-    this.#pool.openTunnel(worker);
+    this.#workers.openTunnel(worker);
     // The socket opens now (it waited, so that a refused one never opens); it pulls next.
     worker.channel.send(...encodeToWorker({ kind: "switched", stream: entry.stream }));
     this.onBytes(c);
@@ -135,9 +138,9 @@ export class Tunnels {
       case "data":
         return this.#send(entry, message);
       case "pull":
-        if (entry.owed) this.#pool.release(worker);
+        if (entry.owed) this.#workers.release(worker);
         entry.owed = false;
-        entry.connection.pullBytes = message.bytes;
+        entry.pullBytes = message.bytes;
         return this.#feed(entry);
       case "upgrade":
         return;
@@ -241,17 +244,17 @@ export class Tunnels {
   #feed(entry: Entry): void {
     const c = entry.connection;
     const give = c.inbound.length > 0 || (c.ended && !entry.endSent);
-    if (c.pullBytes > 0 && give) {
-      const bytes = c.inbound.take(Math.min(c.pullBytes, entry.worker.channel.maxPayload));
+    if (entry.pullBytes > 0 && give) {
+      const bytes = c.inbound.take(Math.min(entry.pullBytes, entry.worker.channel.maxPayload));
       entry.tracked -= bytes.byteLength;
-      c.pullBytes = 0;
+      entry.pullBytes = 0;
       const eof = c.ended && c.inbound.length === 0;
       entry.endSent = eof;
       const { stream, worker } = entry;
       worker.channel.send(...encodeToWorker({ kind: "body", stream, bytes, eof }));
       if (!eof) {
         entry.owed = true;
-        this.#pool.claim(worker);
+        this.#workers.claim(worker);
       }
       c.resumeReading();
     }
@@ -261,9 +264,8 @@ export class Tunnels {
   #remove(entry: Entry): void {
     this.#byStream.delete(entry.stream);
     this.#byConnection.delete(entry.connection);
-    if (entry.owed) this.#pool.release(entry.worker);
+    if (entry.owed) this.#workers.release(entry.worker);
     entry.owed = false;
-    this.#pool.closeTunnel(entry.worker);
-    entry.connection.detach();
+    this.#workers.closeTunnel(entry.worker);
   }
 }
