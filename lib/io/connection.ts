@@ -1,12 +1,14 @@
 /**
- * One client connection on the main thread, where every byte from a client is read: its state
- * and the transitions between states, its deadlines (header, keep-alive, body), the bytes read
- * but not yet dispatched, and the ordered queue of bytes to write.
+ * One client connection in an I/O loop (today on the main thread), where every byte from a
+ * client is read: its state and every transition (one table, `NEXT`), what bytes and the
+ * client's end mean in each state, the timer it runs (stored, not derived) and what its expiry
+ * means, the bytes read but not yet dispatched, and the ordered queue of bytes to write. Nothing
+ * outside it moves its state or reads it to decide: the relay tells it what happened.
  *
  * Reads use a small (4 KiB) buffer because `conn.read` costs grow with the buffer's size, and
  * stop while too many bytes wait undispatched, so a client cannot make the server buffer without
- * bound. Writes are serialized and coalesced; each may carry a callback that returns credit to
- * the worker once the bytes are in the socket.
+ * bound. Writes go through its `SocketWriter` (`socket_writer.ts`): serialized and coalesced,
+ * each with a callback that returns credit to the worker once the bytes are in the socket.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import { findHeadEnd } from "../http/head_end.ts";
 import { CR, LF } from "../http/octets.ts";
 import { unreachable } from "../http/unreachable.ts";
 import { ByteQueue } from "./buffers.ts";
+import { SocketWriter } from "./socket_writer.ts";
 import type { Transport } from "./tls.ts";
 
 /**
@@ -118,8 +121,6 @@ export interface ConnectionTimeouts {
 
 /** Bytes read per `conn.read`: small reads are cheap reads. */
 const READ_BUFFER_BYTES = 4096;
-/** Queued writes are joined into one write up to this size. */
-const COALESCE_BYTES = 64 * 1024;
 
 /** What the connection tells the server: what happened, never what state it is in. */
 export interface ConnectionEvents {
@@ -139,11 +140,6 @@ export interface ConnectionEvents {
   onClosed(connection: Connection): void;
   /** One of the calls above threw: the connection is closed, the others go on. */
   onFault(connection: Connection, error: unknown): void;
-}
-
-interface PendingWrite {
-  bytes: Uint8Array;
-  written?: () => void;
 }
 
 /** A client connection; owns its socket, its state and its timers. */
@@ -168,13 +164,7 @@ export class Connection {
   #ended = false;
   #conn: Transport;
   #events: ConnectionEvents;
-  #writes: PendingWrite[] = [];
-  #writing = false;
-  /** The batch being written, and how many of its bytes are in the socket already. */
-  #batch: { bytes: Uint8Array; callbacks: (() => void)[] } | null = null;
-  #batchWritten = 0;
-  #queuedBytes = 0;
-  #writeProgressAt = 0;
+  #writer: SocketWriter;
   #resume: (() => void) | null = null;
   #now: () => number;
 
@@ -196,6 +186,12 @@ export class Connection {
   ) {
     this.#conn = conn;
     this.#now = options.now ?? Date.now;
+    this.#writer = new SocketWriter(conn, {
+      now: this.#now,
+      drained: () => this.#drained(),
+      failed: () => this.destroy(),
+      run: (callback) => this.#guard(callback),
+    });
     this.id = options.id;
     this.#events = options.events;
     this.#timeouts = options.timeouts;
@@ -287,8 +283,8 @@ export class Connection {
    */
   finish(next: { pending: boolean }): void {
     if (next.pending) return this.#move("reading", "header");
-    // The response may still be on its way out: keep-alive starts once it is (see #flushed).
-    this.#move("idle", this.#queuedBytes > 0 ? "none" : "keepalive");
+    // The response may still be on its way out: keep-alive starts once it is (see #drained).
+    this.#move("idle", this.#writer.queuedBytes > 0 ? "none" : "keepalive");
   }
 
   /** The worker waits for body bytes none of which are here: the body timeout runs, if not yet. */
@@ -355,7 +351,7 @@ export class Connection {
 
   /** Bytes queued for the socket and not yet in it, including a write under way. */
   get queuedBytes(): number {
-    return this.#queuedBytes;
+    return this.#writer.queuedBytes;
   }
 
   /**
@@ -363,7 +359,7 @@ export class Connection {
    * nothing waits. A client that does not read keeps this in the past.
    */
   get writeStalledSince(): number {
-    return this.#queuedBytes === 0 ? 0 : this.#writeProgressAt;
+    return this.#writer.stalledSince;
   }
 
   /**
@@ -438,11 +434,7 @@ export class Connection {
    * @param written called once they are in the socket
    */
   write(bytes: Uint8Array, written?: () => void): void {
-    if (this.state === "closed") return;
-    if (this.#queuedBytes === 0) this.#writeProgressAt = this.#now();
-    this.#queuedBytes += bytes.byteLength;
-    this.#writes.push({ bytes, written });
-    if (!this.#writing) this.#flush();
+    if (this.state !== "closed") this.#writer.write(bytes, written);
   }
 
   /** Closes the socket once every queued write is done. */
@@ -450,15 +442,14 @@ export class Connection {
     if (this.#state === "closed" || this.#state === "closing") return;
     this.#move("closing", "none");
     this.resumeReading();
-    if (!this.#writing) this.destroy();
+    if (!this.#writer.busy) this.destroy();
   }
 
   /** Closes the socket now, dropping queued writes. */
   destroy(): void {
     if (this.#state === "closed") return;
     this.#move("closed", "none");
-    this.#writes.length = 0;
-    this.#queuedBytes = 0;
+    this.#writer.drop();
     try {
       this.#conn.close();
     } catch {
@@ -514,46 +505,8 @@ export class Connection {
     this.#events.onFault(this, error);
   }
 
-  /**
-   * Writes the queued batches one after another. Plain callbacks, not an async loop: a write is
-   * made per response, and the loop's own promises and resumptions were a measurable part of
-   * the main thread's cost per request.
-   */
-  #flush(): void {
-    if (this.#writes.length === 0 || this.#state === "closed") return this.#flushed();
-    this.#writing = true;
-    this.#batch = this.#takeBatch();
-    this.#batchWritten = 0;
-    this.#writeBatch();
-  }
-
-  #writeBatch(): void {
-    const { bytes } = this.#batch!;
-    const rest = this.#batchWritten === 0 ? bytes : bytes.subarray(this.#batchWritten);
-    this.#conn.write(rest).then(this.#onWrite, this.#onWriteError);
-  }
-
-  #onWrite = (n: number): void => {
-    this.#batchWritten += n;
-    this.#queuedBytes -= n;
-    // The send timeout looks at this only while bytes wait: no clock read when none do.
-    if (this.#queuedBytes > 0) this.#writeProgressAt = this.#now();
-    const batch = this.#batch!;
-    if (this.#batchWritten < batch.bytes.byteLength) return this.#writeBatch();
-    this.#batch = null;
-    for (const callback of batch.callbacks) this.#guard(callback);
-    this.#flush();
-  };
-
-  #onWriteError = (): void => {
-    this.#batch = null;
-    this.#writing = false;
-    this.destroy();
-  };
-
   /** Every queued write is done (or dropped by a close). */
-  #flushed(): void {
-    this.#writing = false;
+  #drained(): void {
     if (this.state === "closing") this.destroy();
     else if (this.state !== "closed") {
       // An idle connection waited for its last response to drain before its keep-alive began:
@@ -567,30 +520,6 @@ export class Connection {
         this.#fault(error);
       }
     }
-  }
-
-  /** Joins queued writes up to COALESCE_BYTES into one. */
-  #takeBatch(): { bytes: Uint8Array; callbacks: (() => void)[] } {
-    const first = this.#writes.shift()!;
-    const callbacks = first.written ? [first.written] : [];
-    if (this.#writes.length === 0 || first.bytes.byteLength >= COALESCE_BYTES) {
-      return { bytes: first.bytes, callbacks };
-    }
-    const parts = [first.bytes];
-    let length = first.bytes.byteLength;
-    while (this.#writes.length > 0 && length + this.#writes[0].bytes.byteLength <= COALESCE_BYTES) {
-      const next = this.#writes.shift()!;
-      parts.push(next.bytes);
-      length += next.bytes.byteLength;
-      if (next.written) callbacks.push(next.written);
-    }
-    const bytes = new Uint8Array(length);
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.byteLength;
-    }
-    return { bytes, callbacks };
   }
 }
 
