@@ -104,11 +104,6 @@ export class IoLoop {
     });
   }
 
-  /** Where the loop is in its life. */
-  get state(): IoLoopState {
-    return this.#state;
-  }
-
   /** Connections open now. */
   get connectionCount(): number {
     return this.#connections.size;

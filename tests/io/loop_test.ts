@@ -1,0 +1,62 @@
+/**
+ * IoLoop alone, without the supervisor: it accepts, queues and refuses with only the `Workers`
+ * seam behind it (here a pool whose workers never free up), and the supervisor's drain and close
+ * reach connections only through it.
+ */
+import assert from "node:assert/strict";
+import { IoLoop } from "../../lib/io/loop.ts";
+import type { Workers } from "../../lib/io/workers.ts";
+import { parseConfig } from "../../lib/config/parse.ts";
+import type { ServerConfig } from "../../lib/config/settings.ts";
+import { connect, readResponses, writeAll } from "../_helpers/http.ts";
+import { waitFor } from "../_helpers/wait.ts";
+
+const HEAD = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+
+/** Workers that never take a request (every complete head waits in the queue); counts picks. */
+function busyWorkers(): Workers & { picks: number } {
+  return {
+    picks: 0,
+    pick() {
+      this.picks++;
+      return null;
+    },
+    claim: () => {},
+    release: () => {},
+    openTunnel: () => {},
+    closeTunnel: () => {},
+  };
+}
+
+function config(): ServerConfig {
+  const args = ["--port", "0", "--queue", "1"];
+  const result = parseConfig({ args, env: () => undefined });
+  if (result.kind !== "run") throw new Error(`bad test config: ${JSON.stringify(result)}`);
+  return result.config as ServerConfig;
+}
+
+Deno.test("IoLoop queues up to --queue heads while no worker is free, refuses the next with 503, and close() ends the rest", async () => {
+  const lines: string[] = [];
+  const workers = busyWorkers();
+  const io = new IoLoop(workers, { config: config(), log: (line) => lines.push(line) });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  io.start(listener, null);
+  const [first, second] = [await connect(listener.addr.port), await connect(listener.addr.port)];
+  try {
+    await writeAll(first, HEAD);
+    // Picked for (none free) and queued before the second head comes.
+    await waitFor(() => workers.picks > 0, { timeoutMs: 5_000, what: "the first head queued" });
+    await writeAll(second, HEAD);
+    const [refused] = await readResponses(second, { responses: 1, timeoutMs: 5_000 });
+    assert.equal(refused.status, 503);
+    assert.deepEqual(lines, ["Server: 503 to 127.0.0.1 (connection 2)"]);
+    assert.equal(io.drain(), 1, "the queued request keeps its connection through the drain");
+    io.close();
+    assert.equal(io.connectionCount, 0);
+    assert.deepEqual(await readResponses(first, { timeoutMs: 5_000 }), []);
+  } finally {
+    first.close();
+    second.close();
+    io.close();
+  }
+});
