@@ -230,7 +230,7 @@ export class Connection {
    * connection closes rather than wait for the header timeout.
    *
    * @param maxHeadBytes the longest head a worker may be given
-   * @returns whether a head (or too long a one) is ready for {@linkcode Connection.takeHead}
+   * @returns whether a head (or too long a one) is ready for {@linkcode Connection.activate}
    */
   findHead(maxHeadBytes: number): boolean {
     // A held head was found already: #scanFrom is its end.
