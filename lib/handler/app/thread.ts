@@ -40,10 +40,10 @@ interface ThreadEnd {
 }
 
 /**
- * Makes this node thread safe to run an app in (every end reported, signals, threads, inspector
- * sessions and unstable options refused, the stop lock held, WebSocket upgrades installed), then starts the serve loop,
- * watches the heap on the loop's progress stamp and withholds the channel's memory from the app.
- * Call it before the app module loads.
+ * Makes this node thread safe to run an app in (every end reported; signals, threads, inspector
+ * sessions and unstable options refused; the stop lock held; WebSocket upgrades installed), then
+ * starts the serve loop, watches the heap on the loop's progress stamp and withholds the
+ * channel's memory from the app. Call it before the app module loads.
  *
  * @param init the worker's configuration: the thread's `workerData`, which the app can read too
  * @param serveLoop starts the serve loop with where to post; returns its stamp of progress and
