@@ -27,3 +27,29 @@ export const SLASH = 0x2f;
 export const CRLF: Uint8Array = Uint8Array.of(CR, LF);
 /** The last chunk of a chunked body with no trailers: "0", CRLF, and the empty line (RFC 9112 §7.1). */
 export const LAST_CHUNK: Uint8Array = new TextEncoder().encode("0\r\n\r\n");
+
+/**
+ * Joins byte arrays into one new array (a copy even for a single part, so the result outlives
+ * buffers that are reused, such as a ring's views).
+ *
+ * @param parts the arrays, in order
+ * @returns their bytes in one new array
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { joinOctets } from "./octets.ts";
+ * assert.deepEqual(joinOctets([Uint8Array.of(1), Uint8Array.of(2, 3)]), Uint8Array.of(1, 2, 3));
+ * ```
+ */
+export function joinOctets(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0].slice();
+  let length = 0;
+  for (const part of parts) length += part.byteLength;
+  const joined = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.byteLength;
+  }
+  return joined;
+}

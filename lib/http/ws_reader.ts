@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { joinOctets } from "./octets.ts";
 import {
   CLOSE_CODE,
   type FrameHeader,
@@ -220,7 +221,7 @@ export class WsReader {
     this.#fragments.push(payload);
     this.#messageBytes += payload.byteLength;
     if (!frame.fin) return null;
-    const bytes = this.#fragments.length === 1 ? payload : join(this.#fragments);
+    const bytes = this.#fragments.length === 1 ? payload : joinOctets(this.#fragments);
     const opcode = this.#messageOpcode;
     this.#fragments = [];
     this.#messageOpcode = 0;
@@ -279,16 +280,4 @@ function unmask(source: Uint8Array, target: { into: Uint8Array; at: number; mask
     into[o + 3] = source[i + 3] ^ m3;
   }
   for (; i < n; i++) into[at + i] = source[i] ^ mask[(at + i) & 3];
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.byteLength;
-  }
-  return joined;
 }

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { joinOctets } from "../http/octets.ts";
 import { type RecordHeader, Ring, ringBytes, type RingRecord } from "./ring.ts";
 
 /** Which end of the channel this is. */
@@ -136,7 +137,7 @@ export class ChannelEnd {
   send(header: RecordHeader, ...parts: Uint8Array[]): void {
     if (this.#closed) return;
     if (this.#outbox.length > 0 || !this.#outbound.tryWrite(header, ...parts)) {
-      this.#outbox.push({ header, payload: concat(parts) });
+      this.#outbox.push({ header, payload: joinOctets(parts) });
       this.#flushOutbox();
     }
     this.#scheduleRing();
@@ -326,17 +327,4 @@ export class ChannelEnd {
       Atomics.notify(this.#control, bell);
     }
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0].slice();
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }
