@@ -172,6 +172,18 @@ export async function runCli(
     env,
     stdin: "null",
   }).output();
+  return textOutput(output);
+}
+
+/**
+ * A finished command's exit code with its output as text.
+ *
+ * @param output what `Deno.Command.output()` gave
+ * @returns the code, stdout and stderr
+ */
+export function textOutput(
+  output: Deno.CommandOutput,
+): { code: number; stdout: string; stderr: string } {
   const decoder = new TextDecoder();
   return {
     code: output.code,

@@ -6,6 +6,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { textOutput } from "./server.ts";
 
 /** The clone: where deno.json is. */
 export const REPO: string = fileURLToPath(new URL("../..", import.meta.url));
@@ -40,12 +41,7 @@ export async function runTask(
     env: shellEnv(options.env ?? {}),
     stdin: "null",
   }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return textOutput(output);
 }
 
 function taskArgs(args: string[] | undefined): string[] {
