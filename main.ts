@@ -112,7 +112,7 @@ async function main(): Promise<number> {
     console.error(`heiretsu: ${startupError(error, config.host, config.port)}`);
     return 1;
   }
-  await new Promise<void>((resolve) => {
+  const signalled = new Promise<void>((resolve) => {
     const signals: Deno.Signal[] = Deno.build.os === "windows"
       ? ["SIGINT", "SIGBREAK"]
       : ["SIGINT", "SIGTERM"];
@@ -130,8 +130,10 @@ async function main(): Promise<number> {
     };
     for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   });
+  // The server stops by itself only when one of its I/O threads failed (a bug it reports).
+  await Promise.race([signalled, server.stopped]);
   await server.shutdown();
-  return 0;
+  return server.failure === null ? 0 : 1;
 }
 
 Deno.exit(await main());

@@ -175,7 +175,7 @@ Deno.test("docs/architecture.md has the record kinds and directions of protocol.
   for (const [, name, kind] of kinds) {
     const row = rows.get(name)!;
     assert.equal(row[1], kind, `the kind number of ${name}`);
-    const direction = toWorker.includes(name) ? "main → worker" : "worker → main";
+    const direction = toWorker.includes(name) ? "I/O → worker" : "worker → I/O";
     assert.equal(row[2], direction, `the direction of ${name}`);
   }
 });

@@ -41,11 +41,12 @@ export interface CompileOptions {
 }
 
 /**
- * Files the binary needs beyond `main.ts`'s import graph: the Web Worker's entry, the app
- * thread's entry (a node worker thread started only with `--app`), and the built-in site.
+ * Files the binary needs beyond `main.ts`'s import graph: the handler workers' and I/O threads'
+ * entries, the app thread's entry (a node worker thread started only with `--app`), and the built-in site.
  */
 export const EMBEDDED: readonly string[] = [
   "lib/handler/entry.ts",
+  "lib/io/entry.ts",
   "lib/handler/app_entry.ts",
   "static",
 ];

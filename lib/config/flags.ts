@@ -180,6 +180,24 @@ export const FLAGS: readonly FlagSpec[] = [
     defaultText: "number of CPUs",
   },
   {
+    name: "io-threads",
+    field: "ioThreads",
+    kind: "count",
+    min: 1,
+    max: 64,
+    group: "serving",
+    help: "threads that accept, read and write connections (all share the port)",
+    defaultText: "CPUs × 0.4, at least 1",
+  },
+  {
+    name: "reuse-port",
+    field: "reusePort",
+    kind: "switch",
+    group: "serving",
+    help:
+      "I/O threads bind their own sockets with SO_REUSEPORT (Linux; deno needs --unstable-net; other processes of this user can then join the port)",
+  },
+  {
     name: "app",
     value: "MODULE",
     field: "app",

@@ -66,64 +66,82 @@ export function serve(
   parts: { post: PostEvent; build: HandlerBuilder },
 ): (systemUs: number) => void {
   const { post, build } = parts;
-  const channel = new ChannelEnd(init.memory, { side: "worker", sizes: init.sizes });
-  build(init, () => channel.draining).then(
-    (handler) => startWorker(init, { channel, handler, post }),
+  const channels = init.channels.map((memory) =>
+    new ChannelEnd(memory, { side: "worker", sizes: init.sizes, board: init.board })
+  );
+  const board = channels[0].board;
+  build(init, () => board.draining).then(
+    (handler) => startWorker(init, { channels, handler, post }),
     (error) => post({ type: "fatal", id: init.id, message: (error as Error).message }),
   );
   return (systemUs) => {
-    channel.stampProgress();
-    channel.stampSystemTime(systemUs);
+    board.stampProgress();
+    board.stampSystemTime(systemUs);
   };
+}
+
+/**
+ * What a worker keeps per I/O thread: the channel, the services its exchanges use, and its
+ * requests and WebSockets in hand, by stream id (each I/O thread numbers its own streams).
+ */
+interface Lane {
+  channel: ChannelEnd;
+  io: ExchangeIo;
+  exchanges: Map<number, Exchange>;
+  tunnels: Map<number, Tunnel>;
 }
 
 function startWorker(
   init: WorkerInit,
-  parts: { channel: ChannelEnd; handler: RequestHandler; post: PostEvent },
+  parts: { channels: ChannelEnd[]; handler: RequestHandler; post: PostEvent },
 ): void {
-  const { channel, handler, post } = parts;
-  const exchanges = new Map<number, Exchange>();
-  const tunnels = new Map<number, Tunnel>();
-  const scratch = new Uint8Array(channel.maxPayload);
+  const { channels, handler, post } = parts;
+  const board = channels[0].board;
+  const scratch = new Uint8Array(channels[0].maxPayload);
+  let inHand = 0;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
   // The heartbeat runs while requests are in hand and stops at its first idle tick, so a busy
   // worker does not start and stop a timer per request.
   const beat = () => {
-    channel.stampProgress();
-    if (exchanges.size > 0) return;
+    board.stampProgress();
+    if (inHand > 0) return;
     clearInterval(heartbeat);
     heartbeat = undefined;
   };
-  const track = (stream: number, exchange: Exchange | null) => {
-    if (exchange) exchanges.set(stream, exchange);
-    else exchanges.delete(stream);
-    if (exchanges.size > 0 && heartbeat === undefined) {
+  const track = (lane: Lane, stream: number, exchange: Exchange | null) => {
+    if (exchange) lane.exchanges.set(stream, exchange);
+    else lane.exchanges.delete(stream);
+    inHand = lanes.reduce((sum, each) => sum + each.exchanges.size, 0);
+    if (inHand > 0 && heartbeat === undefined) {
       heartbeat = setInterval(beat, init.heartbeatMs);
     }
   };
+  const lanes = channels.map((channel): Lane => {
+    const base = exchangeIo(init, { channel, scratch, handler });
+    const tunnelIo: TunnelIo = { ...base, maxRecordBytes: channel.maxPayload };
+    const lane: Lane = { channel, io: base, exchanges: new Map(), tunnels: new Map() };
+    lane.io = {
+      ...base,
+      upgrade: (handoff) => openTunnel(handoff, { io: tunnelIo, tunnels: lane.tunnels, channel }),
+      // A hook, not a `.finally()` on run(): that was one more promise and turn per request.
+      finished: (stream, exchange) => {
+        if (lane.exchanges.get(stream) === exchange) track(lane, stream, null);
+      },
+    };
+    return lane;
+  });
+  const byChannel = new Map(lanes.map((lane) => [lane.channel, lane]));
 
-  const base = exchangeIo(init, { channel, scratch, handler });
-  const tunnelIo: TunnelIo = { ...base, maxRecordBytes: channel.maxPayload };
-  const io: ExchangeIo = {
-    ...base,
-    upgrade: (handoff) => openTunnel(handoff, { io: tunnelIo, tunnels, channel }),
-    // A hook, not a `.finally()` on run(): that was one more promise and turn per request.
-    finished: (stream, exchange) => {
-      if (exchanges.get(stream) === exchange) track(stream, null);
-    },
-  };
-  const start = (message: Extract<ToWorker, { kind: "request" }>) => {
-    const exchange = new Exchange(io, message);
-    track(message.stream, exchange);
-    exchange.run();
-  };
-
-  const handle = (message: ToWorker) => {
+  const handle = (lane: Lane, message: ToWorker) => {
+    const { exchanges, tunnels } = lane;
     switch (message.kind) {
-      case "request":
+      case "request": {
         // The parser copies what it is fed, so views of the ring are enough here.
-        return start(message);
+        const exchange = new Exchange(lane.io, message);
+        track(lane, message.stream, exchange);
+        return exchange.run();
+      }
       case "body":
         return (exchanges.get(message.stream) ?? tunnels.get(message.stream))
           ?.receive(message.bytes, message.eof);
@@ -133,7 +151,7 @@ function startWorker(
       case "abort":
         exchanges.get(message.stream)?.abort();
         tunnels.get(message.stream)?.abort();
-        return track(message.stream, null);
+        return track(lane, message.stream, null);
       case "goaway":
         return tunnels.get(message.stream)?.goAway();
       case "switched":
@@ -143,11 +161,11 @@ function startWorker(
     }
   };
 
-  channel.stampProgress();
-  channel.pump((record) => {
-    channel.stampProgress();
-    handle(decodeToWorker(record));
-  }, () => exchanges.size === 0);
+  board.stampProgress();
+  ChannelEnd.pumpAll(channels, (channel, record) => {
+    board.stampProgress();
+    handle(byChannel.get(channel)!, decodeToWorker(record));
+  }, () => inHand === 0);
   post({ type: "ready", id: init.id });
 }
 

@@ -1,15 +1,18 @@
 /**
- * What an I/O thread runs (today the main thread runs one): the accept loop over a listener, the
- * table of open connections, the tick that enforces their deadlines, and the relay between them
- * and the workers. It knows the workers only through `Workers` (`workers.ts`); the supervisor
- * (`lib/supervisor/server.ts`) owns the pool, the watchdog, signals and the shutdown's timing,
- * and tells this loop when to drain and close.
+ * What an I/O thread runs (`entry.ts`; or the supervisor's own thread, when this Deno cannot
+ * share a listening socket): the accept loop over a listener, the table of open connections, the
+ * tick that enforces their deadlines, and the relay between them and the workers. It knows the
+ * workers only through `Workers` (`workers.ts`), and the other I/O threads only through the
+ * server-wide counts (`lib/wire/counts.ts`); the supervisor (`lib/supervisor/server.ts`) owns the
+ * pool, the watchdog, signals and the shutdown's timing, and tells this loop when to drain and
+ * close.
  *
  * @module
  */
 import type { ServerConfig } from "../config/settings.ts";
 import { unreachable } from "../http/unreachable.ts";
 import { errorText } from "../wire/log_text.ts";
+import { SharedCounts } from "../wire/counts.ts";
 import type { ToMain } from "../wire/protocol.ts";
 import { Connection, type ConnExpiry } from "./connection.ts";
 import { refusalLine, Relay } from "./relay.ts";
@@ -25,6 +28,11 @@ export type IoLoopState = "ready" | "accepting" | "draining" | "closed";
 
 /** Pause after a failed accept that is not one client's doing (out of file descriptors). */
 const ACCEPT_BACKOFF_MS = 50;
+
+/** Connections a thread may hold over the least-loaded I/O thread and still accept. */
+const ACCEPT_SLACK = 2;
+/** How often a thread that holds more than the others looks again whether it may accept. */
+const ACCEPT_GATE_MS = 2;
 
 /** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
 const READ_SLACK_BYTES = 64 * 1024;
@@ -73,7 +81,12 @@ export class IoLoop {
   #tls: ReturnType<typeof tlsContext> | null = null;
   #relay: Relay;
   #connections = new Set<Connection>();
-  #nextConnection = 1;
+  #counts: SharedCounts;
+  /** This thread's number and how many I/O threads there are (1 and 1 when alone). */
+  #thread: number;
+  #threads: number;
+  /** This thread's next connection number; each thread takes every `#threads`-th. */
+  #nextConnection: number;
   #refusingSince = 0;
   #acceptFailedAt = 0;
   #tick: ReturnType<typeof setInterval> | undefined;
@@ -83,18 +96,30 @@ export class IoLoop {
    * Prepares the loop; {@linkcode IoLoop.start} accepts.
    *
    * @param workers the workers requests go to
-   * @param options the config, where lifecycle and refusal lines go, and the clock the
-   *   connections' deadlines are read from (ms since the epoch; default `Date.now`)
+   * @param options the config, where lifecycle and refusal lines go, the clock the connections'
+   *   deadlines are read from (ms since the epoch; default `Date.now`), the server-wide counts
+   *   (default: this loop's own) and which of how many I/O threads this is (default 1 of 1)
    */
   constructor(
     workers: Workers,
-    options: { config: ServerConfig; log: (line: string) => void; now?: () => number },
+    options: {
+      config: ServerConfig;
+      log: (line: string) => void;
+      now?: () => number;
+      counts?: SharedCounts;
+      thread?: { index: number; count: number };
+    },
   ) {
     this.#config = options.config;
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
+    this.#counts = options.counts ?? new SharedCounts();
+    this.#thread = options.thread?.index ?? 1;
+    this.#threads = options.thread?.count ?? 1;
+    this.#nextConnection = this.#thread;
     this.#relay = new Relay(workers, {
       config: options.config,
+      counts: this.#counts,
       hooks: {
         canDispatch: () => this.#state === "accepting" || this.#state === "draining",
         closeAfterResponse: () => this.#state === "draining" || this.#state === "closed",
@@ -122,6 +147,8 @@ export class IoLoop {
     this.#tls = tls;
     this.#tick = setInterval(() => this.#onTick(), deadlineTickMs(this.#config));
     this.#acceptLoop(listener);
+    // A worker freed by another I/O thread's response may take a request queued here.
+    this.#counts.onQueueRing(() => this.#relay.drainQueue(), () => this.#state === "closed");
   }
 
   /**
@@ -172,10 +199,15 @@ export class IoLoop {
     this.#state = "closed";
     for (const connection of this.#connections) connection.destroy();
     clearInterval(this.#tick);
+    this.#counts.ringQueue();
   }
 
   async #acceptLoop(listener: Deno.Listener): Promise<void> {
     while (this.#state === "accepting") {
+      if (this.#counts.holdsMore(this.#thread, this.#threads, ACCEPT_SLACK)) {
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_GATE_MS));
+        continue;
+      }
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
@@ -198,7 +230,9 @@ export class IoLoop {
   }
 
   #accept(conn: Deno.Conn): void {
-    if (this.#connections.size >= this.#config.maxConnections) return this.#refuseConnection(conn);
+    if (!this.#counts.take("connections", this.#config.maxConnections)) {
+      return this.#refuseConnection(conn);
+    }
     try {
       (conn as Deno.TcpConn).setNoDelay?.(true);
     } catch {
@@ -208,7 +242,7 @@ export class IoLoop {
     const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs } = this.#config;
     const relay = this.#relay;
     const connection = new Connection(transport, {
-      id: this.#nextConnection++,
+      id: this.#takeConnectionId(),
       now: this.#now,
       timeouts: { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs },
       events: {
@@ -223,6 +257,7 @@ export class IoLoop {
       },
     });
     this.#connections.add(connection);
+    this.#counts.countOn(this.#thread, 1);
     connection.readLoop(this.#relay.maxHeadBytes + READ_SLACK_BYTES);
   }
 
@@ -242,8 +277,18 @@ export class IoLoop {
   }
 
   #onClosed(c: Connection): void {
-    this.#connections.delete(c);
+    if (this.#connections.delete(c)) {
+      this.#counts.give("connections");
+      this.#counts.countOn(this.#thread, -1);
+    }
     this.#relay.forget(c);
+  }
+
+  /** Connection numbers are unique across the I/O threads: each thread takes every K-th. */
+  #takeConnectionId(): number {
+    const id = this.#nextConnection;
+    this.#nextConnection += this.#threads;
+    return id;
   }
 
   /** A bug met on one connection: say so; the connection was closed, the rest go on. */

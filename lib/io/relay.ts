@@ -16,6 +16,7 @@ import { encodeToWorker, FILE_CHUNK_BYTES, type ToMain } from "../wire/protocol.
 import { BufferPool } from "./buffers.ts";
 import type { Connection } from "./connection.ts";
 import type { WorkerLink, WorkerLoss, Workers } from "./workers.ts";
+import type { SharedCounts } from "../wire/counts.ts";
 import { Tunnels } from "./tunnels.ts";
 
 /** What the relay asks of the server it works for. */
@@ -54,6 +55,7 @@ export class Relay {
   #config: ServerConfig;
   #workers: Workers;
   #hooks: RelayHooks;
+  #counts: SharedCounts;
   #streams = new Map<number, Stream>();
   /** The stream each connection's reads feed: for HTTP/1.1, its one request in hand. */
   #reading = new Map<Connection, Stream>();
@@ -70,15 +72,24 @@ export class Relay {
    * Prepares a relay over a pool.
    *
    * @param workers the workers requests go to
-   * @param options the config, and what the relay asks of its server
+   * @param options the config, the server-wide counts (queued requests, WebSockets) and what
+   *   the relay asks of its server
    */
-  constructor(workers: Workers, options: { config: ServerConfig; hooks: RelayHooks }) {
+  constructor(
+    workers: Workers,
+    options: { config: ServerConfig; counts: SharedCounts; hooks: RelayHooks },
+  ) {
     this.#workers = workers;
     this.#config = options.config;
+    this.#counts = options.counts;
     this.#hooks = options.hooks;
     this.maxHeadBytes = this.#config.maxRequestLineBytes + this.#config.maxHeaderBytes + 4;
     const logRefusal = (c: Connection, what: string) => this.#logRefusal(c, what);
-    this.tunnels = new Tunnels(workers, { config: options.config, logRefusal });
+    this.tunnels = new Tunnels(workers, {
+      config: options.config,
+      counts: this.#counts,
+      logRefusal,
+    });
   }
 
   /**
@@ -92,7 +103,7 @@ export class Relay {
     if (c.queuedBytes >= this.#config.windowBytes) return c.hold();
     const worker = this.#hooks.canDispatch() ? this.#workers.pick() : null;
     if (worker) return this.#assign(c, worker);
-    if (this.#queue.size >= this.#config.queueLength) {
+    if (!this.#counts.take("queued", this.#config.queueLength)) {
       return this.refuse(c, { status: 503, headers: RETRY });
     }
     c.queue();
@@ -104,7 +115,7 @@ export class Relay {
     for (const c of this.#queue) {
       const worker = this.#workers.pick();
       if (!worker) return;
-      this.#queue.delete(c);
+      this.#dequeue(c);
       this.#assign(c, worker);
     }
   }
@@ -152,7 +163,7 @@ export class Relay {
   forget(c: Connection): void {
     if (this.tunnels.forget(c)) return;
     this.#abortStream(c);
-    this.#queue.delete(c);
+    this.#dequeue(c);
   }
 
   /**
@@ -221,7 +232,7 @@ export class Relay {
    * @param answer the status and extra headers (retry-after)
    */
   refuse(c: Connection, answer: { status: number; headers: [string, string][] }): void {
-    this.#queue.delete(c);
+    this.#dequeue(c);
     this.#abortStream(c);
     this.#logRefusal(c, String(answer.status));
     c.write(closingResponse(answer.status, { headers: answer.headers, server: SERVER_HEADER }));
@@ -249,7 +260,7 @@ export class Relay {
    */
   #upgrade(stream: Stream, head: Uint8Array): void {
     const c = stream.connection;
-    if (this.tunnels.full || this.#hooks.closeAfterResponse()) {
+    if (this.#hooks.closeAfterResponse() || !this.tunnels.reserve()) {
       return this.refuse(c, { status: 503, headers: RETRY });
     }
     this.#streams.delete(stream.id);
@@ -312,6 +323,13 @@ export class Relay {
     this.#streams.delete(stream.id);
     if (this.#reading.get(stream.connection) === stream) this.#reading.delete(stream.connection);
     this.#workers.release(stream.worker);
+    // Requests wait in another I/O thread's queue: a worker may be free for them now.
+    if (this.#counts.count("queued") > this.#queue.size) this.#counts.ringQueue();
+  }
+
+  /** Takes a connection out of the queue, and out of the server-wide count. */
+  #dequeue(c: Connection): void {
+    if (this.#queue.delete(c)) this.#counts.give("queued");
   }
 
   #logRefusal(c: Connection, what: string): void {

@@ -54,19 +54,20 @@ export function tlsContext(pem: { cert: string; key: string }): tls.SecureContex
 }
 
 /**
- * Loads `--cert` and `--key` into a context, and says in words what is wrong with them when
- * they do not make one: no certificate in the file, no key, a key that does not match.
+ * Reads `--cert` and `--key` (the supervisor does: I/O threads may read nothing but their own
+ * code) and checks that they make a context, saying in words what is wrong when they do not: no
+ * certificate in the file, no key, a key that does not match.
  *
  * @param files the certificate and key file paths
- * @returns the context
+ * @returns the PEM text of both, for {@linkcode tlsContext} in each I/O thread
  * @throws {Error} with a line a person can act on
  * @example
  * ```ts ignore
- * import { tlsContextFromFiles } from "./tls.ts";
- * const context = tlsContextFromFiles({ cert: "cert.pem", key: "key.pem" });
+ * import { readTlsFiles, tlsContext } from "./tls.ts";
+ * const context = tlsContext(readTlsFiles({ cert: "cert.pem", key: "key.pem" }));
  * ```
  */
-export function tlsContextFromFiles(files: { cert: string; key: string }): tls.SecureContext {
+export function readTlsFiles(files: { cert: string; key: string }): { cert: string; key: string } {
   const cert = Deno.readTextFileSync(files.cert);
   const key = Deno.readTextFileSync(files.key);
   if (!/-----BEGIN CERTIFICATE-----/.test(cert)) {
@@ -95,7 +96,8 @@ export function tlsContextFromFiles(files: { cert: string; key: string }): tls.S
     if (!new X509Certificate(ownCert).checkPrivateKey(createPrivateKey(ownKey))) {
       throw new Error("key values mismatch");
     }
-    return tlsContext({ cert, key });
+    tlsContext({ cert, key });
+    return { cert, key };
   } catch (error) {
     const message = (error as Error).message;
     if (/mismatch|does not match|KEY_VALUES_MISMATCH/i.test(message)) {

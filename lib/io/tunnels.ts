@@ -27,6 +27,7 @@ import { unreachable } from "../http/unreachable.ts";
 import { encodeToWorker, type ToMain } from "../wire/protocol.ts";
 import type { Connection } from "./connection.ts";
 import type { WorkerLink, Workers } from "./workers.ts";
+import type { SharedCounts } from "../wire/counts.ts";
 
 /** One tunnel as the main thread keeps it. */
 interface Entry {
@@ -60,12 +61,13 @@ const INTERNAL_ERROR_FRAME = encodeFrame(
  * ```ts ignore
  * import { Tunnels } from "./tunnels.ts";
  * const tunnels = new Tunnels(workers, { config, logRefusal: (c, what) => log(refusalLine(c, what)) });
- * if (!tunnels.full) tunnels.open(connection, { stream, worker, head });
+ * if (tunnels.reserve()) tunnels.open(connection, { stream, worker, head });
  * ```
  */
 export class Tunnels {
   #config: ServerConfig;
   #workers: Workers;
+  #counts: SharedCounts;
   #logRefusal: (c: Connection, what: string) => void;
   #byStream = new Map<number, Entry>();
   #byConnection = new Map<Connection, Entry>();
@@ -74,14 +76,20 @@ export class Tunnels {
    * Prepares the table.
    *
    * @param workers the workers, which count tunnels and records in hand
-   * @param options the config, and how a refusal is logged (unless quiet)
+   * @param options the config, the server-wide counts, and how a refusal is logged (unless
+   *   quiet)
    */
   constructor(
     workers: Workers,
-    options: { config: ServerConfig; logRefusal: (c: Connection, what: string) => void },
+    options: {
+      config: ServerConfig;
+      counts: SharedCounts;
+      logRefusal: (c: Connection, what: string) => void;
+    },
   ) {
     this.#workers = workers;
     this.#config = options.config;
+    this.#counts = options.counts;
     this.#logRefusal = options.logRefusal;
   }
 
@@ -90,13 +98,19 @@ export class Tunnels {
     return this.#byStream.size;
   }
 
-  /** Whether `--max-websockets` tunnels are open: a further upgrade is refused. */
-  get full(): boolean {
-    return this.#byStream.size >= this.#config.maxWebsockets;
+  /**
+   * Counts one more tunnel server-wide, before {@linkcode Tunnels.open}, unless `--max-websockets`
+   * are open (every I/O thread's).
+   *
+   * @returns false when the upgrade must be refused
+   */
+  reserve(): boolean {
+    return this.#counts.take("websockets", this.#config.maxWebsockets);
   }
 
   /**
-   * Switches an active connection to a tunnel once its 101 head is queued.
+   * Switches an active connection to a tunnel once its 101 head is queued, after
+   * {@linkcode Tunnels.reserve}.
    *
    * @param c the connection, whose worker sent the upgrade
    * @param upgrade the request's stream id and worker (the relay's record of it is gone), and
@@ -267,5 +281,6 @@ export class Tunnels {
     if (entry.owed) this.#workers.release(entry.worker);
     entry.owed = false;
     this.#workers.closeTunnel(entry.worker);
+    this.#counts.give("websockets");
   }
 }

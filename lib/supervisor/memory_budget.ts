@@ -12,14 +12,18 @@
  * @module
  */
 import type { ServerConfig } from "../config/settings.ts";
-import { IDLE_STALL_MS, stampOf } from "./progress.ts";
+import { IDLE_STALL_MS, stampOf } from "../io/progress.ts";
 
 /** What the budget reads of a pool worker (`PoolWorker`, which imports this module). */
 export interface BusyWorker {
   readonly state: "starting" | "ready" | "lost";
-  readonly inFlight: number;
-  readonly busyChangedAt: number;
-  readonly channel: { readonly lastProgress: number; readonly systemTimeUs: number };
+  /** Its board (`lib/wire/board.ts`). */
+  readonly board: {
+    readonly inFlight: number;
+    readonly busyChangedAt: number;
+    readonly lastProgress: number;
+    readonly systemTimeUs: number;
+  };
 }
 
 /** Each worker's reported system CPU time, in µs, at the pool's last memory check. */
@@ -86,8 +90,8 @@ export function memoryBudgetMib(
  * import assert from "node:assert/strict";
  * import { memoryOwner } from "./memory_budget.ts";
  * const worker = (id: number, inFlight: number, systemTimeUs: number) => ({
- *   id, state: "ready" as const, inFlight, busyChangedAt: 50,
- *   channel: { lastProgress: 990, systemTimeUs },
+ *   id, state: "ready" as const,
+ *   board: { inFlight, busyChangedAt: 50, lastProgress: 990, systemTimeUs },
  * });
  * const [busy, grew] = [worker(1, 3, 10_000), worker(2, 0, 900_000)];
  * const before = new Map([[busy, 0], [grew, 10_000]]);
@@ -112,7 +116,7 @@ function grewMost<W extends BusyWorker>(ready: readonly W[], before: SystemTimes
   let most: W | null = null;
   let mostUs = GROWTH_SYSTEM_US - 1;
   for (const worker of ready) {
-    const now = worker.channel.systemTimeUs;
+    const now = worker.board.systemTimeUs;
     // No reading yet (0: a new thread had not reported): its start-up time is not growth.
     const grownUs = now - (before.get(worker) || now);
     if (grownUs > mostUs) [most, mostUs] = [worker, grownUs];
@@ -122,16 +126,17 @@ function grewMost<W extends BusyWorker>(ready: readonly W[], before: SystemTimes
 
 /** The worker that has not stamped for longest, past `IDLE_STALL_MS`; else null. */
 function silentLongest<W extends BusyWorker>(ready: readonly W[], now: number): W | null {
-  const silent = ready.filter((worker) => now - stampOf(worker, now) > IDLE_STALL_MS);
+  const silent = ready.filter((worker) => now - stampOf(worker.board, now) > IDLE_STALL_MS);
   if (silent.length === 0) return null;
-  return silent.reduce((a, b) => (stampOf(b, now) < stampOf(a, now) ? b : a));
+  return silent.reduce((a, b) => (stampOf(b.board, now) < stampOf(a.board, now) ? b : a));
 }
 
 /** The worker busy longest, else the one whose last response ended last. */
 function busyLongest<W extends BusyWorker>(ready: readonly W[]): W {
-  const busy = ready.filter((worker) => worker.inFlight > 0);
-  if (busy.length > 0) return busy.reduce((a, b) => (b.busyChangedAt < a.busyChangedAt ? b : a));
-  return ready.reduce((a, b) => (b.busyChangedAt > a.busyChangedAt ? b : a));
+  const busy = ready.filter((worker) => worker.board.inFlight > 0);
+  const since = (worker: W) => worker.board.busyChangedAt;
+  if (busy.length > 0) return busy.reduce((a, b) => (since(b) < since(a) ? b : a));
+  return ready.reduce((a, b) => (since(b) > since(a) ? b : a));
 }
 
 /**

@@ -1,17 +1,21 @@
 /**
- * The fixed-size worker pool: spawns sandboxed workers, counts the requests each has in hand,
- * picks the least-loaded one that is making progress, and replaces a worker that crashes or (the
- * watchdog) stops making progress.
+ * The fixed-size pool of handler workers: spawns sandboxed workers, each with a channel to every
+ * I/O thread and a board those threads count its requests on (`lib/wire/board.ts`), and replaces
+ * a worker that crashes, stops making progress (the watchdog) or holds the memory the process
+ * is over budget by. Picking a worker for a request is each I/O thread's job
+ * (`lib/io/handlers.ts`).
  *
- * Each pool slot keeps its id for the server's life; a replacement gets a fresh channel, so
- * nothing from the dead worker's rings can leak into the new one.
+ * Each pool slot keeps its id for the server's life; a replacement gets fresh channels and a
+ * fresh board, so nothing from the dead worker's rings or counts can leak into the new one.
  *
  * @module
  */
-import { ChannelEnd, type ChannelSizes, createChannelMemory } from "../wire/channel.ts";
+import { type ChannelSizes, createChannelMemory } from "../wire/channel.ts";
+import { createBoardMemory, HandlerBoard } from "../wire/board.ts";
+import { maxRecordPayload } from "../wire/ring.ts";
 import type { ServerConfig } from "../config/settings.ts";
 import { SERVER_HEADER } from "../config/version.ts";
-import { decodeToMain, type ToMain, type WorkerEvent, type WorkerInit } from "../wire/protocol.ts";
+import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
 import { createThread, workerPermissions } from "./sandbox.ts";
 import { escapeControl } from "../wire/log_text.ts";
 import {
@@ -22,20 +26,20 @@ import {
   memoryOwner,
   overBudget,
 } from "./memory_budget.ts";
-import { IDLE_STALL_MS, progressAt } from "./progress.ts";
-import type { WorkerLink, WorkerLoss, Workers } from "../io/workers.ts";
+import { progressAt } from "../io/progress.ts";
+import type { WorkerLoss, WorkerState } from "../io/workers.ts";
 
-/** One worker as the pool sees it: what the I/O code sees, and the pool's counts. */
-export interface PoolWorker extends WorkerLink {
-  /** Requests dispatched to it and not yet finished; counted by the pool. */
-  readonly inFlight: number;
-  /**
-   * When `inFlight` last went from 0 to 1 (busy) or back to 0 (idle: its last response ended), in
-   * ms since the epoch; 0 before the first request.
-   */
-  readonly busyChangedAt: number;
-  /** WebSockets it holds; new requests prefer a worker with fewer among equals. */
-  readonly tunnels: number;
+/** One worker as the pool sees it. */
+export interface PoolWorker {
+  /** Slot number, 1-based, as printed in logs. */
+  readonly id: number;
+  readonly state: WorkerState;
+  /** Its board: what the I/O threads count on it, and its progress stamp. */
+  readonly board: HandlerBoard;
+  /** The memory of its board, for the I/O threads. */
+  readonly boardMemory: SharedArrayBuffer;
+  /** The memory of its channel to each I/O thread, in thread order. */
+  readonly channels: readonly SharedArrayBuffer[];
 }
 
 /** The pool's own view of a worker: the one place its state and count are written. */
@@ -43,8 +47,6 @@ type Slot = { -readonly [K in keyof PoolWorker]: PoolWorker[K] };
 
 /** What the pool reports to the server. */
 export interface PoolEvents {
-  /** A message from a worker's ring. Byte fields are views valid only during the call. */
-  onMessage(worker: PoolWorker, message: ToMain): void;
   /** A worker died or was cut off; the server fails its requests. A replacement is starting. */
   onWorkerLost(worker: PoolWorker, loss: WorkerLoss): void;
   /** A worker became ready (at start or as a replacement). */
@@ -56,11 +58,14 @@ const RESTART_BACKOFF_MS = 1000;
 /** Ring for responses: a record may carry a quarter (512 KiB), two file chunks' worth. */
 const TO_MAIN_RING_BYTES = 2 * 1024 * 1024;
 
-/** The pool of workers; it owns their threads and channels. */
-export class WorkerPool implements Workers {
+/** The pool of workers; it owns their threads, channels and boards. */
+export class WorkerPool {
+  /** The rings' sizes of every channel, which the I/O threads open too. */
+  readonly sizes: ChannelSizes;
   #config: ServerConfig;
   #events: PoolEvents;
-  #sizes: ChannelSizes;
+  /** Channels per worker: one per I/O thread, set by start(). */
+  #lanes = 1;
   #workers: Slot[] = [];
   #threads = new Map<PoolWorker, Worker>();
   #lastStart = new Map<number, number>();
@@ -88,7 +93,7 @@ export class WorkerPool implements Workers {
     this.#events = events;
     this.#permissions = workerPermissions(config);
     const headBytes = config.maxRequestLineBytes + config.maxHeaderBytes + 1024;
-    this.#sizes = {
+    this.sizes = {
       toWorkerBytes: nextPowerOfTwo(Math.max(256 * 1024, 4 * headBytes)),
       toMainBytes: TO_MAIN_RING_BYTES,
     };
@@ -102,11 +107,13 @@ export class WorkerPool implements Workers {
   /**
    * Spawns every worker and resolves once all are ready.
    *
-   * @param listening the address the server listens on, which worker 1 gives the app's onListen
+   * @param options the address the server listens on, which worker 1 gives the app's onListen,
+   *   and the number of I/O threads (each worker gets a channel to each)
    * @returns when the pool can serve
    */
-  async start(listening: Deno.NetAddr | null = null): Promise<void> {
-    this.#listening = listening;
+  async start(options: { listening: Deno.NetAddr | null; lanes: number }): Promise<void> {
+    this.#listening = options.listening;
+    this.#lanes = options.lanes;
     const ready: Promise<void>[] = [];
     for (let id = 1; id <= this.#config.workers; id++) ready.push(this.#spawn(id));
     // The first failure fails the start; the others, if any, have nobody left to hear them.
@@ -121,89 +128,6 @@ export class WorkerPool implements Workers {
   }
 
   /**
-   * The least-loaded ready worker that is making progress; among equals an awake one (waking a
-   * sleeping worker preempts the main thread on a busy machine), else the next in turn. Null
-   * when every worker is stalled or starting.
-   *
-   * @returns the worker to give the next request to, or null
-   */
-  pick(): PoolWorker | null {
-    // Idle workers serving files only cannot be stalled: the clock is read for the others alone.
-    let now = 0;
-    const count = this.#workers.length;
-    let best: PoolWorker | null = null;
-    for (let i = 0; i < count; i++) {
-      const worker = this.#workers[(this.#next + i) % count];
-      if (worker.state !== "ready") continue;
-      const checked = worker.inFlight > 0 || this.#config.app !== null;
-      if (checked && this.isStalled(worker, now ||= Date.now())) continue;
-      if (best === null || worker.inFlight < best.inFlight) best = worker;
-      else if (worker.inFlight > best.inFlight) continue;
-      else if (worker.tunnels !== best.tunnels) {
-        if (worker.tunnels < best.tunnels) best = worker;
-      } else if (best.channel.peerAsleep && !worker.channel.peerAsleep) best = worker;
-    }
-    this.#next = (this.#next + 1) % count;
-    return best;
-  }
-
-  /**
-   * Counts a request given to a worker.
-   *
-   * @param worker a worker of this pool, from {@linkcode WorkerPool.pick}
-   */
-  claim(worker: PoolWorker): void {
-    const slot = worker as Slot;
-    if (slot.inFlight++ === 0) slot.busyChangedAt = Date.now();
-  }
-
-  /**
-   * Counts a request of a worker as finished (answered, aborted, or failed with its worker).
-   *
-   * @param worker the worker it was given to
-   */
-  release(worker: PoolWorker): void {
-    const slot = worker as Slot;
-    if (slot.inFlight === 0) return;
-    // A response that ended is progress: an idle worker is not stalled before its next stamp.
-    if (--slot.inFlight === 0) slot.busyChangedAt = Date.now();
-  }
-
-  /**
-   * Counts a WebSocket a worker holds (its requests are counted apart).
-   *
-   * @param worker the worker whose app accepted it
-   */
-  openTunnel(worker: PoolWorker): void {
-    (worker as Slot).tunnels++;
-  }
-
-  /**
-   * Counts a WebSocket of a worker as closed.
-   *
-   * @param worker the worker that held it
-   */
-  closeTunnel(worker: PoolWorker): void {
-    const slot = worker as Slot;
-    if (slot.tunnels > 0) slot.tunnels--;
-  }
-
-  /**
-   * Whether a worker should get no new request now: it has had unanswered requests and no
-   * progress for `stallMs`, or, idle and running an app, no progress for `IDLE_STALL_MS`.
-   *
-   * @param worker the worker
-   * @param now the current time in ms since the epoch
-   * @returns true when it should get no new request now
-   */
-  isStalled(worker: PoolWorker, now: number): boolean {
-    const { stallMs } = this.#config;
-    if (worker.inFlight > 0) return now - progressAt(worker, now) > stallMs;
-    if (this.#config.app === null) return false;
-    return now - progressAt(worker, now) > Math.max(stallMs, IDLE_STALL_MS);
-  }
-
-  /**
    * The watchdog: replaces every worker that has had requests in hand and no progress for
    * `requestTimeoutMs` (a handler stuck in a loop). Called on the server's timer tick. The time
    * runs from the worker's last stamp or from when it became busy, whichever is later: an idle
@@ -215,8 +139,8 @@ export class WorkerPool implements Workers {
     const limit = this.#config.requestTimeoutMs;
     if (limit === 0) return;
     for (const worker of this.#workers) {
-      if (worker.state !== "ready" || worker.inFlight === 0) continue;
-      if (now - progressAt(worker, now) <= limit) continue;
+      if (worker.state !== "ready" || worker.board.inFlight === 0) continue;
+      if (now - progressAt(worker.board, now) <= limit) continue;
       this.#lose(worker, { cause: "timeout", reason: `${limit / 1000} s without progress` });
     }
   }
@@ -235,7 +159,7 @@ export class WorkerPool implements Workers {
     const rssMib = Math.round(Deno.memoryUsage().rss / (1024 * 1024));
     const budgetMib = memoryBudgetMib(this.#config);
     const before = this.#systemTimes;
-    this.#systemTimes = new Map(this.#workers.map((w) => [w, w.channel.systemTimeUs]));
+    this.#systemTimes = new Map(this.#workers.map((w) => [w, w.board.systemTimeUs]));
     if (rssMib <= budgetMib) {
       this.#releasingUntil = 0;
       return;
@@ -248,30 +172,39 @@ export class WorkerPool implements Workers {
     this.#lose(owner as Slot, { cause: "crash", reason: overBudget(rssMib, budgetMib) });
   }
 
+  /**
+   * Replaces a worker whose records an I/O thread could not read (its bug, or an app writing its
+   * ring): it costs that worker, never the process.
+   *
+   * @param id the worker's slot
+   * @param reason what the I/O thread met
+   */
+  replace(id: number, reason: string): void {
+    const worker = this.#workers[id - 1];
+    if (worker !== undefined) this.#lose(worker, { cause: "crash", reason });
+  }
+
   /** Tells every worker the server is shutting down, so health checks answer 503. */
   markDraining(): void {
-    for (const worker of this.#workers) worker.channel.markDraining();
+    for (const worker of this.#workers) worker.board.markDraining();
   }
 
   /** Terminates every worker; the pool cannot be used afterwards. */
   stop(): void {
     this.#stopped = true;
-    for (const [worker, thread] of this.#threads) {
-      worker.channel.close();
-      thread.terminate();
-    }
+    for (const thread of this.#threads.values()) thread.terminate();
     this.#threads.clear();
   }
 
   #spawn(id: number): Promise<void> {
-    const memory = createChannelMemory(this.#sizes);
+    const boardMemory = createBoardMemory();
+    const channels = Array.from({ length: this.#lanes }, () => createChannelMemory(this.sizes));
     const worker: Slot = {
       id,
-      channel: new ChannelEnd(memory, { side: "main", sizes: this.#sizes }),
       state: "starting",
-      inFlight: 0,
-      busyChangedAt: 0,
-      tunnels: 0,
+      board: new HandlerBoard(boardMemory),
+      boardMemory,
+      channels,
     };
     this.#workers[id - 1] = worker;
     this.#lastStart.set(id, Date.now());
@@ -291,7 +224,7 @@ export class WorkerPool implements Workers {
       if (worker.state !== "starting") return;
       if (message.type === "fatal") return crash(message.message);
       worker.state = "ready";
-      worker.channel.stampProgress();
+      worker.board.stampProgress();
       this.#events.onWorkerReady(worker);
       ready.resolve();
     };
@@ -299,21 +232,19 @@ export class WorkerPool implements Workers {
       event.preventDefault();
       crash(event.message || "uncaught error");
     };
-    // A record the main thread cannot read (a worker's bug, or an app writing into its own
-    // ring) costs that worker, never the process.
-    worker.channel.pump((record) => this.#events.onMessage(worker, decodeToMain(record)))
-      .catch((error) => crash(error instanceof Error ? error.message : String(error)));
-    thread.postMessage(this.#init(id, memory));
+    thread.postMessage(this.#init(worker));
     return ready.promise;
   }
 
-  #init(id: number, memory: SharedArrayBuffer): WorkerInit {
+  #init(worker: PoolWorker): WorkerInit {
     const c = this.#config;
+    const { id } = worker;
     return {
       type: "init",
       id,
-      memory,
-      sizes: this.#sizes,
+      channels: [...worker.channels],
+      board: worker.boardMemory,
+      sizes: this.sizes,
       root: c.root,
       app: c.app,
       appHeapMib: c.appHeapMib,
@@ -341,7 +272,7 @@ export class WorkerPool implements Workers {
       websocket: { maxMessageBytes: c.maxWsMessageBytes, closeTimeoutMs: c.bodyTimeoutMs },
       windowBytes: c.windowBytes,
       fileCacheBytes: c.fileCacheBytes,
-      maxPull: this.#workers[id - 1].channel.maxPayload,
+      maxPull: maxRecordPayload(this.sizes.toWorkerBytes),
       heartbeatMs: Math.max(1, Math.floor(c.stallMs / 4)),
       serverHeader: SERVER_HEADER,
       scheme: c.cert === null ? "http" : "https",
@@ -356,13 +287,9 @@ export class WorkerPool implements Workers {
   #lose(worker: Slot, loss: WorkerLoss): void {
     if (worker.state === "lost") return;
     worker.state = "lost";
-    worker.channel.close();
     this.#threads.get(worker)?.terminate();
     this.#threads.delete(worker);
     this.#events.onWorkerLost(worker, loss);
-    // Its requests were failed by the server: none is in hand any more.
-    worker.inFlight = 0;
-    worker.tunnels = 0;
     // A pool that failed to start is not restarted: the server reports the error and exits.
     if (this.#stopped || !this.#started) return;
     const sinceStart = Date.now() - (this.#lastStart.get(worker.id) ?? 0);

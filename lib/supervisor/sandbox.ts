@@ -1,6 +1,9 @@
 /**
  * Worker threads and their sandbox: what a worker may touch is decided here, in one place.
  *
+ * An I/O thread may listen on the server's address and read its own code, nothing else: it runs
+ * no user code, but it reads every byte clients send.
+ *
  * A worker serving files may read the root and its own code, and nothing else; with
  * `--follow-symlinks`, whatever the process may read, since symlinks may then lead anywhere.
  * Deno checks a permission against the path opened, not where symlinks lead, and workers open
@@ -17,9 +20,11 @@ import { fileURLToPath } from "node:url";
 import type { AppPermission, ServerConfig } from "../config/settings.ts";
 
 /**
- * The module every worker thread starts from; `deno task compile` embeds it (`--include`).
+ * The module every handler worker starts from; `deno task compile` embeds it (`--include`).
  */
 export const WORKER_ENTRY: URL = new URL("../handler/entry.ts", import.meta.url);
+/** The module every I/O thread starts from; embedded too. */
+export const IO_ENTRY: URL = new URL("../io/entry.ts", import.meta.url);
 
 /**
  * What `--allow-sys` without a list gives an app: every name Deno's `--allow-sys=` takes (deno
@@ -137,6 +142,51 @@ export function createThread(id: number, permissions: Deno.PermissionOptionsObje
     }
     throw error;
   }
+}
+
+/**
+ * The Deno permissions of an I/O thread: listen on the server's address, read its own code.
+ *
+ * @param address the address the supervisor bound
+ * @returns the permissions object
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ioThreadPermissions } from "./sandbox.ts";
+ * assert.deepEqual(ioThreadPermissions({ hostname: "::1", port: 8080 }).net, ["[::1]:8080"]);
+ * assert.equal(ioThreadPermissions({ hostname: "127.0.0.1", port: 8080 }).env, false);
+ * ```
+ */
+export function ioThreadPermissions(
+  address: { hostname: string; port: number },
+): Deno.PermissionOptionsObject {
+  const { hostname, port } = address;
+  const onDisk = import.meta.url.startsWith("file:");
+  const code = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
+  return {
+    read: onDisk ? [code] : false,
+    net: [`${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`],
+    write: false,
+    env: false,
+    run: false,
+    sys: false,
+    ffi: false,
+  };
+}
+
+/**
+ * Starts one sandboxed I/O thread.
+ *
+ * @param index the thread's number, for its name
+ * @param permissions from {@linkcode ioThreadPermissions}
+ * @returns the thread
+ */
+export function createIoThread(index: number, permissions: Deno.PermissionOptionsObject): Worker {
+  return new Worker(IO_ENTRY, {
+    type: "module",
+    name: `heiretsu-io-${index}`,
+    deno: { permissions },
+  } as WorkerOptions);
 }
 
 /** For a root that is a symlink, the folder its target is in; else nothing. */

@@ -1,27 +1,35 @@
 /**
- * The supervisor's server: binds the socket, starts and replaces the workers (the pool, its
- * watchdog tick), and shuts down gracefully in Go's order. Accepting, the connection table and
- * the connections' deadlines are the I/O loop's job (`lib/io/loop.ts`), which it owns and tells
- * when to drain and close; it never reaches into a connection.
+ * The supervisor's server: binds the socket, starts the handler workers (the pool) and the I/O
+ * threads that share the socket, replaces workers (the watchdog tick), and shuts down gracefully
+ * in Go's order. Accepting, the connection table, the connections' deadlines and the relay are
+ * the I/O threads' job (`lib/io/`); this thread tells them which workers are up and when to drain
+ * and close, and never reaches into a connection.
  *
- * The main thread never parses HTTP and never runs user code, so it always stays free to accept,
- * time out and relay.
+ * When this Deno cannot share a listening socket between threads (or a test gives a clock, which
+ * cannot cross threads), the one I/O loop runs on this thread instead, and the server says so.
  *
  * @module
  */
 import type { ServerConfig } from "../config/settings.ts";
 import { deadlineTickMs, IoLoop } from "../io/loop.ts";
-import { tlsContextFromFiles } from "../io/tls.ts";
+import { HandlerLinks } from "../io/handlers.ts";
+import { readTlsFiles, tlsContext } from "../io/tls.ts";
 import type { WorkerLoss } from "../io/workers.ts";
+import { createCountsMemory, SharedCounts } from "../wire/counts.ts";
 import { type PoolWorker, WorkerPool } from "./pool.ts";
 import { lifecycleLogger } from "./log.ts";
 import { descriptorWarning, processOpenFilesLimit } from "./fd_limit.ts";
+import { bindPort, type BoundPort } from "./bind.ts";
+import { IoStartError, IoThreads } from "./io_threads.ts";
 
 /** What a server is given besides its config. */
 export interface ServerOptions {
   /** Where lifecycle lines go. @default lines on stdout in the config's log format */
   log?: (line: string) => void;
-  /** The clock connection deadlines are read from, in ms since the epoch. @default Date.now */
+  /**
+   * The clock connection deadlines are read from, in ms since the epoch. A clock cannot cross
+   * threads: given one, the I/O loop runs on this thread. @default Date.now, in the I/O threads
+   */
   now?: () => number;
 }
 
@@ -35,15 +43,27 @@ export type ServerState = "starting" | "serving" | "announcing" | "draining" | "
 /** How long workers get to log the responses cut at the end of the grace period. */
 const ABORT_LOG_MS = 100;
 
+/** The I/O loop on this thread, and its view of the workers. */
+interface LocalIo {
+  loop: IoLoop;
+  links: HandlerLinks;
+}
+
 /** A running server. */
 export class Server {
   #config: ServerConfig;
   #addr: Deno.NetAddr | null = null;
   #pool: WorkerPool;
-  #io: IoLoop;
+  #counts = createCountsMemory();
+  #threads: IoThreads | null = null;
+  #local: LocalIo | null = null;
+  #bound: BoundPort | null = null;
   #state: ServerState = "starting";
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #log: (line: string) => void;
+  #now: (() => number) | undefined;
+  #failure: string | null = null;
+  #stopped = Promise.withResolvers<void>();
 
   /**
    * Prepares a server; {@linkcode Server.start} listens.
@@ -56,16 +76,15 @@ export class Server {
     const { log, now } = typeof options === "function" ? { log: options, now: undefined } : options;
     this.#config = config;
     this.#log = log ?? lifecycleLogger(config.logFormat);
+    this.#now = now;
     this.#pool = new WorkerPool(config, {
-      onMessage: (worker, message) => this.#io.onMessage(worker, message),
       onWorkerLost: (worker, loss) => this.#onWorkerLost(worker, loss),
       onWorkerReady: (worker) => {
         // The first start is one line for all of them, in start().
         if (this.#state !== "starting") this.#log(`Worker ${worker.id}: restarted`);
-        this.#io.onWorkerReady();
+        this.#onWorkerReady(worker);
       },
     });
-    this.#io = new IoLoop(this.#pool, { config, log: (line) => this.#log(line), now });
   }
 
   /** The worker pool (exposed for tests and diagnostics). */
@@ -83,31 +102,65 @@ export class Server {
     return this.#addr!;
   }
 
+  /** I/O threads running (0: the I/O loop runs on this thread). */
+  get ioThreads(): number {
+    return this.#threads === null ? 0 : this.#config.ioThreads;
+  }
+
+  /** Connections open now, over every I/O thread. */
+  get connectionCount(): number {
+    return new SharedCounts(this.#counts).count("connections");
+  }
+
+  /** Why the server stopped by itself (an I/O thread failed), or null. */
+  get failure(): string | null {
+    return this.#failure;
+  }
+
+  /** Settles once the server has stopped, by shutdown() or by itself. */
+  get stopped(): Promise<void> {
+    return this.#stopped.promise;
+  }
+
   /**
-   * Binds the socket, starts the workers and begins accepting.
+   * Binds the socket, starts the workers and the I/O threads, and begins accepting.
    *
    * @returns once the server is ready to serve
    */
   async start(): Promise<void> {
-    const { host: hostname, port, cert, key } = this.#config;
-    // Always plain TCP: TLS, when a certificate is configured, runs over each connection.
-    const tls = cert !== null && key !== null ? tlsContextFromFiles({ cert, key }) : null;
-    const listener = Deno.listen({ hostname, port });
-    this.#addr = listener.addr;
+    const { host, port, cert, key, reusePort } = this.#config;
+    // TLS runs in the I/O threads over each connection; they get the PEM text, not the files.
+    const tls = cert !== null && key !== null ? readTlsFiles({ cert, key }) : null;
+    const bound = bindPort({ host, port, reusePort });
+    this.#bound = bound;
+    this.#addr = { transport: "tcp", hostname: bound.hostname, port: bound.port };
     try {
-      await this.#pool.start(this.#addr);
+      await this.#startIo(bound, tls);
+      const lanes = this.#threads === null ? 1 : this.#config.ioThreads;
+      await this.#pool.start({ listening: this.#addr, lanes });
     } catch (error) {
-      listener.close();
+      this.#threads?.stop();
+      this.#local?.links.closeAll();
+      bound.listener.close();
+      bound.release();
       throw error;
     }
     this.#log(`Server: ${this.#config.workers} workers started`);
     this.#state = "serving";
     // The watchdog checks as often as the connections' deadlines are checked.
     this.#watchdog = setInterval(() => this.#onWatchdog(), deadlineTickMs(this.#config));
-    this.#io.start(listener, tls);
-    for (const line of startupLines(this.#config, this.addr)) this.#log(line);
+    if (this.#local !== null) {
+      this.#local.loop.start(bound.listener, tls === null ? null : tlsContext(tls));
+    } else {
+      // The threads hold their own duplicates (or reuse-port sockets): this one is not needed.
+      bound.listener.close();
+      this.#threads!.accept();
+    }
+    for (const line of startupLines(this.#config, this.addr, this.ioThreads)) this.#log(line);
     const descriptors = descriptorWarning(this.#config.maxConnections, processOpenFilesLimit());
     if (descriptors !== null) this.#log(descriptors);
+    // An I/O thread that failed while the workers started: stop now that there is a server.
+    if (this.#failure !== null) this.shutdown();
   }
 
   /**
@@ -118,6 +171,8 @@ export class Server {
    * @returns when everything is closed
    */
   async shutdown(): Promise<void> {
+    // A second call waits for the first; before start() has finished there is nothing to stop.
+    if (this.#state === "announcing" || this.#state === "draining") return await this.stopped;
     if (this.#state !== "serving") return;
     this.#state = "announcing";
     this.#pool.markDraining();
@@ -128,17 +183,22 @@ export class Server {
       await new Promise((resolve) => setTimeout(resolve, this.#config.drainDelayMs));
     }
     this.#state = "draining";
-    const busy = this.#io.drain();
+    this.#local?.loop.drain();
+    await this.#threads?.drain();
+    const busy = this.connectionCount;
     if (busy > 0) {
       this.#log(`Server: draining ${busy} connections (grace ${this.#config.graceMs / 1000} s)`);
     }
     const deadline = Date.now() + this.#config.graceMs;
-    while (this.#io.connectionCount > 0 && Date.now() < deadline) {
+    while (this.connectionCount > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const cut = this.#io.connectionCount;
+    const cut = this.connectionCount;
     if (cut > 0) this.#log(`Server: grace period over; closing ${cut} unfinished connections`);
-    this.#io.close();
+    this.#local?.loop.close();
+    this.#local?.links.closeAll();
+    await this.#threads?.close();
+    this.#bound?.release();
     // Their workers log each cut response (with the bytes that got out) when the abort arrives:
     // give them that moment before they are stopped.
     if (cut > 0) await new Promise((resolve) => setTimeout(resolve, ABORT_LOG_MS));
@@ -146,9 +206,60 @@ export class Server {
     this.#pool.stop();
     this.#state = "stopped";
     this.#log("Server: stopped");
+    this.#stopped.resolve();
   }
 
-  /** The lifecycle line of a lost worker; the I/O loop fails its requests. */
+  /**
+   * Starts the I/O threads on the bound port; when this Deno cannot share it, or a clock was
+   * given, runs the loop here instead.
+   */
+  async #startIo(bound: BoundPort, tls: { cert: string; key: string } | null): Promise<void> {
+    if (this.#now === undefined) {
+      const threads = new IoThreads({
+        onLog: (line) => this.#log(line),
+        onBroken: (id, reason) => this.#pool.replace(id, reason),
+        onFailed: (index, reason) => this.#onIoFailed(index, reason),
+      });
+      try {
+        const { hostname, port, mode } = bound;
+        const listen = { hostname, port, mode };
+        const counts = this.#counts;
+        await threads.start({ config: this.#config, listen, tls, counts, sizes: this.#pool.sizes });
+        this.#threads = threads;
+        return;
+      } catch (error) {
+        if (!(error instanceof IoStartError && error.unshared && bound.mode === "shared")) {
+          throw error;
+        }
+        this.#log(
+          `Server: this Deno cannot share the listening socket between threads (${error.message}); one I/O thread runs on the main thread`,
+        );
+      }
+    }
+    this.#local = this.#localIo();
+  }
+
+  /** The I/O loop on this thread. */
+  #localIo(): LocalIo {
+    const config = this.#config;
+    const links = new HandlerLinks({
+      onMessage: (worker, message) => loop.onMessage(worker, message),
+      onBroken: (worker, reason) => this.#pool.replace(worker.id, reason),
+    }, { sizes: this.#pool.sizes, stallMs: config.stallMs, idleChecked: config.app !== null });
+    const counts = new SharedCounts(this.#counts);
+    const log = (line: string) => this.#log(line);
+    const loop: IoLoop = new IoLoop(links, { config, log, now: this.#now, counts });
+    return { loop, links };
+  }
+
+  #onWorkerReady(worker: PoolWorker): void {
+    if (this.#threads !== null) return this.#threads.addWorker(worker);
+    const local = this.#local!;
+    local.links.add(worker.id, worker.channels[0], worker.boardMemory);
+    local.loop.onWorkerReady();
+  }
+
+  /** The lifecycle line of a lost worker; the I/O threads fail its requests. */
   #onWorkerLost(worker: PoolWorker, loss: WorkerLoss): void {
     if (this.#state === "starting") return; // start() reports it
     this.#log(
@@ -156,7 +267,17 @@ export class Server {
         ? `Worker ${worker.id}: terminated after ${loss.reason}; replaced`
         : `Worker ${worker.id}: crashed (${loss.reason}); restarting`,
     );
-    this.#io.onWorkerLost(worker, loss);
+    if (this.#threads !== null) return this.#threads.loseWorker(worker.id, loss);
+    const link = this.#local!.links.lose(worker.id);
+    if (link !== null) this.#local!.loop.onWorkerLost(link, loss);
+  }
+
+  /** An I/O thread failed: its connections are gone, and the server stops (a bug to report). */
+  #onIoFailed(index: number, reason: string): void {
+    if (this.#failure !== null) return;
+    this.#failure = `I/O thread ${index} failed (${reason})`;
+    this.#log(`Server: ${this.#failure}; please report it; stopping`);
+    this.shutdown();
   }
 
   /** Replaces a worker that makes no progress, or the one over the memory budget. */
@@ -168,10 +289,10 @@ export class Server {
 }
 
 /**
- * The lines that say the server is up: the URL with the workers, what is served and the
- * features that are on; for a wildcard host, the addresses another machine can open.
+ * The lines that say the server is up: the URL with the workers and I/O threads, what is served
+ * and the features that are on; for a wildcard host, the addresses another machine can open.
  */
-function startupLines(config: ServerConfig, addr: Deno.NetAddr): string[] {
+function startupLines(config: ServerConfig, addr: Deno.NetAddr, ioThreads: number): string[] {
   const { hostname, port } = addr;
   const scheme = config.cert === null ? "http" : "https";
   const url = (host: string) => `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -181,7 +302,7 @@ function startupLines(config: ServerConfig, addr: Deno.NetAddr): string[] {
   const on = Object.entries(flags).filter(([, value]) => value).map(([name]) => `--${name}`);
   const features = on.length === 0 ? "" : `; ${on.join(", ")}`;
   const lines = [
-    `Server: listening on ${url(hostname)} (${workers} workers, ${
+    `Server: listening on ${url(hostname)} (${workers} workers, ${ioThreadsText(ioThreads)}, ${
       serving.filter(Boolean).join(", ")
     }${features})`,
   ];
@@ -189,6 +310,12 @@ function startupLines(config: ServerConfig, addr: Deno.NetAddr): string[] {
   const addresses = reachableAddresses(hostname === "::")?.map(url) ?? null;
   lines.push(openLine(url("127.0.0.1"), { addresses, standalone: Deno.build.standalone }));
   return lines;
+}
+
+/** How many I/O threads, in the ready line. */
+function ioThreadsText(count: number): string {
+  if (count === 0) return "I/O on the main thread";
+  return count === 1 ? "1 I/O thread" : `${count} I/O threads`;
 }
 
 /**

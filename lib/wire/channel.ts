@@ -1,15 +1,18 @@
 /**
- * A two-way channel between the main thread and one worker over shared memory.
+ * A two-way channel between one I/O thread and one handler worker over shared memory.
  *
- * Layout of the shared buffer: a control block (a doorbell and a "waiting" word for each side,
- * the worker's progress stamp), then the ring towards the worker, then the ring towards the main
- * thread. Each side runs one pump: wait for its doorbell, drain its inbound ring, flush what it
- * could not write earlier, and go back to sleep. Ringing is cheap: the peer is only notified when
- * it is actually asleep, and all sends of one synchronous turn share one ring.
+ * Layout of the shared buffer: a control block (the I/O side's doorbell and "waiting" word, and
+ * each side's "space wanted" flag), then the ring towards the worker, then the ring towards the
+ * I/O thread. The worker's doorbell is on its board (`board.ts`), shared by its channels to every
+ * I/O thread, so one pump serves them all. Each side's pump waits for its doorbell, drains its
+ * inbound rings, flushes what it could not write earlier, and goes back to sleep. Ringing is
+ * cheap: the peer is only notified when it is actually asleep, and all sends of one synchronous
+ * turn share one ring.
  *
  * @module
  */
 import { joinOctets } from "../http/octets.ts";
+import { HandlerBoard } from "./board.ts";
 import { type RecordHeader, Ring, ringBytes, type RingRecord } from "./ring.ts";
 
 /** Which end of the channel this is. */
@@ -34,20 +37,18 @@ const IDLE_WAIT_MS = 1;
 const SYNC_BUDGET_MS = 10;
 /** Microtask turns an idle check waits for handlers that finish without I/O. */
 const IDLE_TURNS = 16;
-/** Int32 slots of the control block. */
-const BELL = { main: 0, worker: 2 } as const;
-const WAITING = { main: 1, worker: 3 } as const;
+/** Int32 slots of the control block: the I/O side's doorbell and "waiting" word. */
+const MAIN_BELL = 0;
+const MAIN_WAITING = 1;
 /** Int32 slots set by a side whose outbound ring was full: the consumer rings it after draining. */
 const SPACE_WANTED = { main: 4, worker: 5 } as const;
-/** Int32 slot set by the main thread once the server is shutting down. */
-const DRAINING = 6;
-/** Float64 slot (byte 32, after the Int32 slots) holding the worker's last progress time, in ms since the epoch. */
-const PROGRESS_SLOT = 4;
-/**
- * Float64 slot (byte 40) holding the system CPU time an app's thread has used, in µs: the kernel
- * time spent giving it fresh pages counts there, so the main thread can tell which thread grew.
- */
-const SYSTEM_TIME_SLOT = 5;
+
+/** A doorbell: the word a side waits on, and the word it sets while it sleeps. */
+interface Bell {
+  words: Int32Array;
+  bell: number;
+  waiting: number;
+}
 
 /**
  * Allocates the shared memory for a channel with the given ring sizes.
@@ -71,12 +72,15 @@ export function createChannelMemory(sizes: ChannelSizes): SharedArrayBuffer {
 
 /** One end of a channel: sends records, and pumps received ones to a handler. */
 export class ChannelEnd {
+  /** The handler worker's board (its doorbell, counts and stamps). */
+  readonly board: HandlerBoard;
   #control: Int32Array;
-  #progress: Float64Array;
   #inbound: Ring;
   #outbound: Ring;
   #side: ChannelSide;
   #peer: ChannelSide;
+  #bell: Bell;
+  #peerBell: Bell;
   #outbox: { header: RecordHeader; payload: Uint8Array }[] = [];
   #flushed: (() => void)[] = [];
   #ringScheduled = false;
@@ -89,12 +93,16 @@ export class ChannelEnd {
    * Opens one end of the channel laid out in `memory`.
    *
    * @param memory the buffer from {@linkcode createChannelMemory}
-   * @param options this end's side and the ring sizes used to create the memory
+   * @param options this end's side, the ring sizes used to create the memory, and the worker's
+   *   board (the same memory on both ends)
    */
-  constructor(memory: SharedArrayBuffer, options: { side: ChannelSide; sizes: ChannelSizes }) {
+  constructor(
+    memory: SharedArrayBuffer,
+    options: { side: ChannelSide; sizes: ChannelSizes; board: SharedArrayBuffer },
+  ) {
     const { toWorkerBytes, toMainBytes } = options.sizes;
     this.#control = new Int32Array(memory, 0, CONTROL_BYTES / 4);
-    this.#progress = new Float64Array(memory, 0, CONTROL_BYTES / 8);
+    this.board = new HandlerBoard(options.board);
     const toWorker = new Ring(memory, { offset: CONTROL_BYTES, capacity: toWorkerBytes });
     const toMain = new Ring(memory, {
       offset: CONTROL_BYTES + ringBytes(toWorkerBytes),
@@ -104,6 +112,10 @@ export class ChannelEnd {
     this.#peer = options.side === "main" ? "worker" : "main";
     this.#inbound = options.side === "main" ? toMain : toWorker;
     this.#outbound = options.side === "main" ? toWorker : toMain;
+    const main = { words: this.#control, bell: MAIN_BELL, waiting: MAIN_WAITING };
+    const worker = { words: this.board.words, bell: this.board.bell, waiting: this.board.waiting };
+    this.#bell = options.side === "main" ? main : worker;
+    this.#peerBell = options.side === "main" ? worker : main;
   }
 
   /** Largest payload one {@linkcode ChannelEnd.send} may carry. */
@@ -143,49 +155,21 @@ export class ChannelEnd {
     this.#scheduleRing();
   }
 
-  /** Records the worker's progress time, read by the main thread's stall check. */
-  stampProgress(now: number = Date.now()): void {
-    this.#progress[PROGRESS_SLOT] = now;
-  }
-
-  /**
-   * Records the system CPU time the worker's thread has used (an app's thread, on its heap watch),
-   * read by the main thread's memory backstop.
-   *
-   * @param systemUs the thread's system CPU time so far, in µs
-   */
-  stampSystemTime(systemUs: number): void {
-    this.#progress[SYSTEM_TIME_SLOT] = systemUs;
-  }
-
-  /** Tells the worker the server is shutting down (its health check then answers 503). */
-  markDraining(): void {
-    Atomics.store(this.#control, DRAINING, 1);
-  }
-
-  /** Whether the server is shutting down. */
-  get draining(): boolean {
-    return Atomics.load(this.#control, DRAINING) === 1;
-  }
-
-  /** Whether the other end is asleep, waiting for its doorbell (waking it costs a thread switch). */
-  get peerAsleep(): boolean {
-    return Atomics.load(this.#control, WAITING[this.#peer]) === 1;
-  }
-
-  /** The worker's last progress time in ms since the epoch (0 before its first stamp). */
-  get lastProgress(): number {
-    return this.#progress[PROGRESS_SLOT];
-  }
-
-  /** The system CPU time the worker's thread last reported, in µs (0 if it never did). */
-  get systemTimeUs(): number {
-    return this.#progress[SYSTEM_TIME_SLOT];
-  }
-
   /**
    * Runs this end's pump until {@linkcode ChannelEnd.close}: every received record goes to
-   * `onRecord`, whose payload view must be copied if kept.
+   * `onRecord`, whose payload view must be copied if kept. See {@linkcode ChannelEnd.pumpAll}.
+   *
+   * @param onRecord the record handler; it must not throw
+   * @param idle whether this end has nothing in progress, so it may block briefly
+   * @returns a promise that settles when the channel is closed
+   */
+  pump(onRecord: (record: RingRecord) => void, idle?: () => boolean): Promise<void> {
+    return ChannelEnd.pumpAll([this], (_, record) => onRecord(record), idle);
+  }
+
+  /**
+   * Runs one pump over a worker's channels to every I/O thread, which share its doorbell (an
+   * I/O thread pumps each of its channels alone), until they are all closed.
    *
    * A worker's pump that has nothing in hand (`idle`, once its handlers' microtasks have run)
    * first blocks for up to IDLE_WAIT_MS on its doorbell, then waits asynchronously. Under load
@@ -196,45 +180,61 @@ export class ChannelEnd {
    * what else the loop holds (an app's timers and I/O, its heap watch) runs within ~10 ms even
    * while requests keep coming.
    *
-   * @param onRecord the record handler; it must not throw
-   * @param idle whether this end has nothing in progress, so it may block briefly; never on
-   *   the main thread, whose event loop must keep running
-   * @returns a promise that settles when the channel is closed
+   * @param ends the ends to pump: one, or a worker's ends that share its board
+   * @param onRecord the record handler, with the end it came from; it must not throw
+   * @param idle whether the worker has nothing in progress, so it may block briefly; never on
+   *   an I/O thread, whose event loop must keep running
+   * @returns a promise that settles when every end is closed
    */
-  async pump(onRecord: (record: RingRecord) => void, idle?: () => boolean): Promise<void> {
-    const bell = BELL[this.#side];
-    const waiting = WAITING[this.#side];
+  static async pumpAll(
+    ends: readonly ChannelEnd[],
+    onRecord: (end: ChannelEnd, record: RingRecord) => void,
+    idle?: () => boolean,
+  ): Promise<void> {
+    const lead = ends[0];
+    if (ends.some((end) => end.#bell.words.buffer !== lead.#bell.words.buffer)) {
+      throw new Error("ChannelEnd.pumpAll() takes ends that share one doorbell");
+    }
+    const { words, bell, waiting } = lead.#bell;
     let turnAt = performance.now();
-    while (!this.#closed) {
-      const seen = Atomics.load(this.#control, bell);
-      const drained = this.#inbound.drain(onRecord);
-      // A peer waiting for space is rung once space was made, and its flag cleared only then.
-      const spaceWanted = SPACE_WANTED[this.#peer];
-      if (drained > 0 && Atomics.compareExchange(this.#control, spaceWanted, 1, 0) === 1) {
-        this.#ringPeer();
-      }
-      this.#flushOutbox();
-      if (this.#inbound.hasRecords) continue;
-      if (idle !== undefined && (await this.#settles(idle))) {
-        if (this.#inbound.hasRecords || this.#closed) continue;
+    while (ends.some((end) => !end.#closed)) {
+      const seen = Atomics.load(words, bell);
+      let more = false;
+      for (const end of ends) more = end.#turn(onRecord) || more;
+      if (more) continue;
+      if (idle !== undefined && (await lead.#settles(idle))) {
+        if (ends.some((end) => end.#inbound.hasRecords) || lead.#closed) continue;
         if (performance.now() - turnAt > SYNC_BUDGET_MS) {
-          await this.#nextTask();
+          await lead.#nextTask();
           turnAt = performance.now();
           continue;
         }
-        Atomics.store(this.#control, waiting, 1);
-        const outcome = Atomics.wait(this.#control, bell, seen, IDLE_WAIT_MS);
-        Atomics.store(this.#control, waiting, 0);
+        Atomics.store(words, waiting, 1);
+        const outcome = Atomics.wait(words, bell, seen, IDLE_WAIT_MS);
+        Atomics.store(words, waiting, 0);
         if (outcome !== "timed-out") continue;
       }
-      Atomics.store(this.#control, waiting, 1);
-      const result = Atomics.waitAsync(this.#control, bell, seen);
+      Atomics.store(words, waiting, 1);
+      const result = Atomics.waitAsync(words, bell, seen);
       if (result.async) {
         await result.value;
         turnAt = performance.now();
       }
-      Atomics.store(this.#control, waiting, 0);
+      Atomics.store(words, waiting, 0);
     }
+  }
+
+  /** Drains this end's inbound ring and flushes its outbox; true when records are left. */
+  #turn(onRecord: (end: ChannelEnd, record: RingRecord) => void): boolean {
+    if (this.#closed) return false;
+    const drained = this.#inbound.drain((record) => onRecord(this, record));
+    // A peer waiting for space is rung once space was made, and its flag cleared only then.
+    const spaceWanted = SPACE_WANTED[this.#peer];
+    if (drained > 0 && Atomics.compareExchange(this.#control, spaceWanted, 1, 0) === 1) {
+      this.#ringPeer();
+    }
+    this.#flushOutbox();
+    return this.#inbound.hasRecords;
   }
 
   /**
@@ -279,9 +279,9 @@ export class ChannelEnd {
     this.#taskWake?.();
     this.#outbox.length = 0;
     for (const resolve of this.#flushed.splice(0)) resolve();
-    const bell = BELL[this.#side];
-    Atomics.add(this.#control, bell, 1);
-    Atomics.notify(this.#control, bell);
+    const { words, bell } = this.#bell;
+    Atomics.add(words, bell, 1);
+    Atomics.notify(words, bell);
   }
 
   #flushOutbox(): void {
@@ -321,10 +321,10 @@ export class ChannelEnd {
 
   /** Bumps the peer's doorbell; notifies only if the peer is asleep on it. */
   #ringPeer(): void {
-    const bell = BELL[this.#peer];
-    Atomics.add(this.#control, bell, 1);
-    if (Atomics.compareExchange(this.#control, WAITING[this.#peer], 1, 0) === 1) {
-      Atomics.notify(this.#control, bell);
+    const { words, bell, waiting } = this.#peerBell;
+    Atomics.add(words, bell, 1);
+    if (Atomics.compareExchange(words, waiting, 1, 0) === 1) {
+      Atomics.notify(words, bell);
     }
   }
 }

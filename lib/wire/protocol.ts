@@ -89,7 +89,10 @@ export interface WorkerInit {
   type: "init";
   /** Small number naming the worker in logs, stable across restarts of that slot. */
   id: number;
-  memory: SharedArrayBuffer;
+  /** Memory of its channel to each I/O thread (`channel.ts`), in I/O thread order. */
+  channels: SharedArrayBuffer[];
+  /** Memory of its board (`board.ts`): its doorbell, counts and progress stamp. */
+  board: SharedArrayBuffer;
   sizes: ChannelSizes;
   /** Folder of static files, or null when only the app answers. */
   root: string | null;
@@ -110,7 +113,7 @@ export interface WorkerInit {
   websocket: { maxMessageBytes: number; closeTimeoutMs: number };
   /** Response bytes in flight per request before the worker waits for credit. */
   windowBytes: number;
-  /** Largest pull the main thread answers in one record (its ring's record limit). */
+  /** Largest pull an I/O thread answers in one record (its ring's record limit). */
   maxPull: number;
   /** Bytes of small files the worker keeps in memory (0: none). */
   fileCacheBytes: number;

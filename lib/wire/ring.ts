@@ -62,6 +62,22 @@ export function ringBytes(capacity: number): number {
 }
 
 /**
+ * Largest payload one record of a ring may carry: a quarter of the ring, so writers never starve.
+ *
+ * @param capacity the ring's data bytes
+ * @returns the payload bytes
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { maxRecordPayload } from "./ring.ts";
+ * assert.ok(maxRecordPayload(65536) < 16384);
+ * ```
+ */
+export function maxRecordPayload(capacity: number): number {
+  return capacity / 4 - RECORD_HEADER_BYTES;
+}
+
+/**
  * One direction of a channel: the producer calls {@linkcode Ring.tryWrite}, the consumer
  * {@linkcode Ring.drain}. Counters run freely modulo 2^32 and the capacity is a power of two, so
  * `tail - head` is always the number of bytes in use.
@@ -86,9 +102,9 @@ export class Ring {
     this.#bytes = new Uint8Array(memory, dataOffset, options.capacity);
   }
 
-  /** Largest payload one record may carry: a quarter of the ring, so writers never starve. */
+  /** Largest payload one record may carry (see {@linkcode maxRecordPayload}). */
   get maxPayload(): number {
-    return this.#capacity / 4 - RECORD_HEADER_BYTES;
+    return maxRecordPayload(this.#capacity);
   }
 
   /** Bytes free for new records (including headers and padding). */

@@ -6,6 +6,7 @@
  */
 
 import { waitFor } from "./wait.ts";
+import { ioThreadArgs } from "./io_threads.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const READY = /^Server: listening on https?:\/\/(\S+):(\d+) \(/;
@@ -41,6 +42,7 @@ export class TestServer {
         "--port",
         "0",
         ...args,
+        ...ioThreadArgs(args),
       ],
       stdin: "null",
       stdout: "piped",

@@ -14,6 +14,7 @@ import { VERSION } from "../../lib/config/version.ts";
 const STATIC_ROOT = Deno.realPathSync(fileURLToPath(new URL("../../static", import.meta.url)));
 const THIS_FILE = fileURLToPath(import.meta.url);
 const OTHER_WORKERS = DEFAULTS.workers === 3 ? 4 : 3;
+const OTHER_IO_THREADS = DEFAULTS.ioThreads === 2 ? 3 : 2;
 
 function parse(args: string[], env: Record<string, string> = {}): ConfigResult {
   return parseConfig({ args, env: (name) => env[name] });
@@ -70,6 +71,8 @@ function validValues(root: string): Record<string, [raw: string | undefined, exp
     "port": ["0", 0],
     // Differs from the CPU-count default on any machine.
     "workers": [String(OTHER_WORKERS), OTHER_WORKERS],
+    "io-threads": [String(OTHER_IO_THREADS), OTHER_IO_THREADS],
+    "reuse-port": [undefined, true],
     "queue": ["0", 0],
     "quiet": [undefined, true],
     "header-timeout": ["0.5", 500],
@@ -327,6 +330,7 @@ const HELP_DEFAULTS: Record<string, string> = {
   "host": "(default 127.0.0.1)",
   "port": "(default 8080)",
   "workers": "(default: number of CPUs)",
+  "io-threads": "(default: CPUs × 0.4, at least 1)",
   "queue": "(default 1024)",
   "header-timeout": "(default 10)",
   "keepalive-timeout": "(default 5)",

@@ -181,7 +181,7 @@ Deno.test("app shares the server with static files: GET and HEAD of a file are s
   await withApp({ root: false }, async (server) => {
     // Without a ROOT, the built-in site does not shadow the app.
     assert.equal(await (await fetch(`${server.url}/`)).text(), "app 404\n");
-    await server.waitForLine(/^Server: listening on .*\(\d+ workers, app file:/);
+    await server.waitForLine(/^Server: listening on .*\(\d+ workers, \d+ I\/O threads?, app file:/);
   });
 });
 

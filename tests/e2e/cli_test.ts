@@ -74,14 +74,14 @@ Deno.test("heiretsu exits 1 with a clear line when the port is taken", async () 
   }
 });
 
-Deno.test("heiretsu prints the ready line with host, port, workers and root", async () => {
-  const server = await TestServer.start(["--workers", "3"]);
+Deno.test("heiretsu prints the ready line with host, port, workers, I/O threads and root", async () => {
+  const server = await TestServer.start(["--workers", "3", "--io-threads", "2"]);
   try {
     const line = await server.waitForLine(/^Server: listening on/);
     const root = Deno.realPathSync(new URL("../../static", import.meta.url));
     assert.equal(
       line,
-      `Server: listening on http://127.0.0.1:${server.port} (3 workers, root ${root})`,
+      `Server: listening on http://127.0.0.1:${server.port} (3 workers, 2 I/O threads, root ${root})`,
     );
     await server.waitForLine(/^Server: 3 workers started$/);
     assert.ok(server.lines.indexOf("Server: 3 workers started") < server.lines.indexOf(line));

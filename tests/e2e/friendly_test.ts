@@ -67,7 +67,7 @@ Deno.test("start-up names the features that are on and, on 0.0.0.0, where to ope
   );
   try {
     const line = await server.waitForLine(/^Server: listening on/);
-    assert.match(line, /\(\d+ workers, root .*; --list, --spa, --compress\)$/);
+    assert.match(line, /\(\d+ workers, \d+ I\/O threads?, root .*; --list, --spa, --compress\)$/);
     const open = await server.waitForLine(/^Server: open /);
     assert.match(open, new RegExp(`^Server: open http://127\\.0\\.0\\.1:${server.port}`));
     assert.match(open, /--allow-sys=networkInterfaces/, "the test server may not list them");

@@ -12,6 +12,7 @@ import { parseConfig } from "../../lib/config/parse.ts";
 import { NO_PROC } from "../_helpers/proc.ts";
 import { quietTest } from "../_helpers/quiet.ts";
 import { waitFor } from "../_helpers/wait.ts";
+import { sendUnknownRecord } from "../_helpers/in_process.ts";
 
 const encoder = new TextEncoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -129,7 +130,7 @@ quietTest(
       const port = server.addr.port;
       const victim = server.pool.workers[0];
       // A record of an unknown kind is a protocol violation: the worker throws and dies.
-      victim.channel.send({ kind: 200, flags: 0, stream: 0, arg: 0 });
+      sendUnknownRecord(server, victim);
       const crashed = await waitFor(() => lines.find((l) => /^Worker 1: crashed/.test(l)), {
         timeoutMs: 10_000,
         what: "the line 'Worker 1: crashed'",

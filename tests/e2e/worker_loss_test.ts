@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { connect, exchange, readResponses, writeAll } from "../_helpers/http.ts";
-import { withServer } from "../_helpers/in_process.ts";
+import { sendUnknownRecord, withServer } from "../_helpers/in_process.ts";
 import { quietTest } from "../_helpers/quiet.ts";
 import { waitFor } from "../_helpers/wait.ts";
 
@@ -23,11 +23,11 @@ quietTest(
           new TextEncoder().encode("GET /sleep?ms=5000 HTTP/1.1\r\nHost: t\r\n\r\n"),
         );
         const worker = server.pool.workers[0];
-        await waitFor(() => worker.inFlight > 0, {
+        await waitFor(() => worker.board.inFlight > 0, {
           timeoutMs: 5000,
           what: "the worker to hold it",
         });
-        worker.channel.send({ kind: 200, flags: 0, stream: 0, arg: 0 });
+        sendUnknownRecord(server, worker);
         const responses = await readResponses(conn);
         assert.deepEqual(responses.map((r) => r.status), [502]);
         assert.ok(lines.some((l) => /^Worker 1: crashed/.test(l)), lines.join("\n"));

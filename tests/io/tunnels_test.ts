@@ -1,5 +1,5 @@
 /**
- * In-process tests of the main thread's tunnel table against the pool: an idle WebSocket is
+ * In-process tests of the I/O threads' tunnel table against the pool: an idle WebSocket is
  * counted apart from requests, and counted no more once closed.
  */
 import assert from "node:assert/strict";
@@ -17,28 +17,6 @@ async function waitFor(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-Deno.test("WorkerPool.claim() of an idle worker starts its progress clock: a long idle is no stall", async () => {
-  const result = parseConfig({
-    args: ["--app", APP, "--port", "0", "--workers", "1", "--quiet"],
-    env: () => undefined,
-  });
-  if (result.kind !== "run") throw new Error(`bad test config: ${JSON.stringify(result)}`);
-  const server = new Server(result.config as ServerConfig, () => {});
-  await server.start();
-  try {
-    const [worker] = server.pool.workers;
-    // Idle for a minute, as a worker holding only quiet sockets is; then a message comes.
-    worker.channel.stampProgress(Date.now() - 60_000);
-    server.pool.claim(worker);
-    server.pool.checkProgress(Date.now());
-    assert.equal(worker.state, "ready");
-    assert.equal(server.pool.isStalled(worker, Date.now()), false);
-    server.pool.release(worker);
-  } finally {
-    await server.shutdown();
-  }
-});
-
 Deno.test("Tunnels counts an idle socket apart from requests, on its worker, until it closes", async () => {
   const result = parseConfig({
     args: ["--app", APP, "--port", "0", "--workers", "2", "--quiet"],
@@ -54,16 +32,19 @@ Deno.test("Tunnels counts an idle socket apart from requests, on its worker, unt
       socket.onerror = reject;
     });
     const workers = server.pool.workers;
-    await waitFor(() => workers.some((w) => w.tunnels === 1), "the tunnel is counted");
+    await waitFor(() => workers.some((w) => w.board.tunnels === 1), "the tunnel is counted");
     // Idle: no request in hand anywhere, so neither the stall check nor the watchdog sees work.
-    await waitFor(() => workers.every((w) => w.inFlight === 0), "no request in hand");
+    await waitFor(() => workers.every((w) => w.board.inFlight === 0), "no request in hand");
     const echoed = new Promise((resolve) => (socket.onmessage = (e) => resolve(e.data)));
     socket.send("x");
     assert.equal(await echoed, "x");
     const closed = new Promise((resolve) => (socket.onclose = resolve));
     socket.close();
     await closed;
-    await waitFor(() => workers.every((w) => w.tunnels === 0 && w.inFlight === 0), "uncounted");
+    await waitFor(
+      () => workers.every((w) => w.board.tunnels === 0 && w.board.inFlight === 0),
+      "uncounted",
+    );
   } finally {
     await server.shutdown();
   }

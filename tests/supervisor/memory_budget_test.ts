@@ -7,8 +7,8 @@ const worker = (
   inFlight: number,
   busyChangedAt: number,
   state: State = "ready",
-  channel = { lastProgress: 1_000, systemTimeUs: 0 },
-) => ({ id, state, inFlight, busyChangedAt, channel });
+  stamps = { lastProgress: 1_000, systemTimeUs: 0 },
+) => ({ id, state, board: { inFlight, busyChangedAt, ...stamps } });
 /** No readings at the last check, nothing being given back, now just after every stamp. */
 const unknown = { now: 1_050, before: new Map(), releasing: false };
 

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { ChannelEnd, createChannelMemory } from "../../lib/wire/channel.ts";
+import { createBoardMemory } from "../../lib/wire/board.ts";
 
 const sizes = { toWorkerBytes: 1024, toMainBytes: 2048 };
 
-function pair() {
+function pair(board = createBoardMemory()) {
   const memory = createChannelMemory(sizes);
   return {
-    main: new ChannelEnd(memory, { side: "main", sizes }),
-    worker: new ChannelEnd(memory, { side: "worker", sizes }),
+    main: new ChannelEnd(memory, { side: "main", sizes, board }),
+    worker: new ChannelEnd(memory, { side: "worker", sizes, board }),
   };
 }
 
@@ -40,49 +41,37 @@ Deno.test("ChannelEnd.send() delivers records both ways in order through the pum
   clearInterval(keepAlive);
 });
 
-Deno.test("ChannelEnd.stampProgress() is visible from the other end", () => {
+Deno.test("HandlerBoard.asleep tells whether the worker waits on its doorbell", async () => {
   const { main, worker } = pair();
-  assert.equal(main.lastProgress, 0);
-  worker.stampProgress(12345);
-  assert.equal(main.lastProgress, 12345);
-});
-
-Deno.test("ChannelEnd.stampSystemTime() is visible from the other end, apart from the progress stamp", () => {
-  const { main, worker } = pair();
-  assert.equal(main.systemTimeUs, 0);
-  worker.stampProgress(12345);
-  worker.stampSystemTime(430_000);
-  assert.equal(main.systemTimeUs, 430_000);
-  assert.equal(main.lastProgress, 12345);
-});
-
-Deno.test("ChannelEnd.peerAsleep tells whether the other end waits on its doorbell", async () => {
-  const { main, worker } = pair();
-  assert.equal(main.peerAsleep, false);
+  assert.equal(main.board.asleep, false);
   const keepAlive = setInterval(() => {}, 1000);
   const pump = worker.pump(() => {});
-  assert.equal(main.peerAsleep, true, "an idle pump sleeps");
+  assert.equal(main.board.asleep, true, "an idle pump sleeps");
   worker.close();
   await pump;
-  assert.equal(main.peerAsleep, false, "a closed pump is awake");
+  assert.equal(main.board.asleep, false, "a closed pump is awake");
   main.close();
   clearInterval(keepAlive);
 });
 
 Deno.test("ChannelEnd.send() wakes a pump in another thread", async () => {
   const memory = createChannelMemory(sizes);
-  const main = new ChannelEnd(memory, { side: "main", sizes });
+  const board = createBoardMemory();
+  const main = new ChannelEnd(memory, { side: "main", sizes, board });
   const source = `
     import { ChannelEnd } from ${
     JSON.stringify(new URL("../../lib/wire/channel.ts", import.meta.url).href)
   };
     self.onmessage = (e) => {
-      const end = new ChannelEnd(e.data, { side: "worker", sizes: ${JSON.stringify(sizes)} });
+      const [memory, board] = e.data;
+      const end = new ChannelEnd(memory, { side: "worker", sizes: ${
+    JSON.stringify(sizes)
+  }, board });
       end.pump((r) => end.send({ kind: 16, flags: 0, stream: r.stream + 1, arg: 0 }));
     };`;
   const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
   const thread = new Worker(url, { type: "module" });
-  thread.postMessage(memory);
+  thread.postMessage([memory, board]);
   const replies: number[] = [];
   const done = Promise.withResolvers<void>();
   const pump = main.pump((r) => {
@@ -127,4 +116,40 @@ Deno.test("ChannelEnd.pump() with an idle wait still delivers everything, in ord
   worker.close();
   await Promise.all([mainPump, workerPump]);
   clearInterval(keepAlive);
+});
+
+Deno.test("ChannelEnd.pumpAll() serves a worker's channels to two I/O threads through one doorbell, each reply on its own channel", async () => {
+  const board = createBoardMemory();
+  const first = pair(board);
+  const second = pair(board);
+  const seen: [string, number][] = [];
+  const workerPump = ChannelEnd.pumpAll([first.worker, second.worker], (end, r) => {
+    end.send({ kind: 16, flags: 0, stream: r.stream, arg: 0 });
+  }, () => true);
+  const done = Promise.withResolvers<void>();
+  const collect = (name: string) => (r: { stream: number }) => {
+    seen.push([name, r.stream]);
+    if (seen.length === 40) done.resolve();
+  };
+  const pumps = [first.main.pump(collect("first")), second.main.pump(collect("second"))];
+  const keepAlive = setInterval(() => {}, 1000);
+  for (let i = 0; i < 20; i++) {
+    first.main.send({ kind: 1, flags: 0, stream: i, arg: 0 });
+    second.main.send({ kind: 1, flags: 0, stream: 100 + i, arg: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await done.promise;
+  const from = (name: string) => seen.filter(([n]) => n === name).map(([, stream]) => stream);
+  assert.deepEqual(from("first"), Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(from("second"), Array.from({ length: 20 }, (_, i) => 100 + i));
+  for (const end of [first.main, second.main, first.worker, second.worker]) end.close();
+  await Promise.all([...pumps, workerPump]);
+  clearInterval(keepAlive);
+});
+
+Deno.test("ChannelEnd.pumpAll() refuses ends that do not share a doorbell", async () => {
+  await assert.rejects(
+    ChannelEnd.pumpAll([pair().worker, pair().worker], () => {}),
+    /share one doorbell/,
+  );
 });

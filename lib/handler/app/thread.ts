@@ -79,13 +79,14 @@ export function runAppThread(
 }
 
 /**
- * Takes the channel's memory out of `workerData` once the worker's end of the channel holds it:
- * the app reads the same `workerData`, and with that memory it could stamp progress while it
- * spins (the watchdog and the stall check would never see it stuck) or write the rings. The app
- * loads after this (`serve` imports it asynchronously).
+ * Takes the channels' and the board's memory out of `workerData` once the worker's ends hold
+ * them: the app reads the same `workerData`, and with that memory it could stamp progress while
+ * it spins (the watchdog and the stall check would never see it stuck) or write the rings. The
+ * app loads after this (`serve` imports it asynchronously).
  */
 function withholdChannel(init: WorkerInit): void {
-  Reflect.deleteProperty(init, "memory");
+  Reflect.deleteProperty(init, "channels");
+  Reflect.deleteProperty(init, "board");
 }
 
 /**

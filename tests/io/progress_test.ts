@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { progressAt, stampOf } from "../../lib/supervisor/progress.ts";
+import { progressAt, stampOf } from "../../lib/io/progress.ts";
 
 const worker = (lastProgress: number, busyChangedAt = 0) => ({
-  channel: { lastProgress },
+  lastProgress,
   busyChangedAt,
 });
 
@@ -11,7 +11,7 @@ Deno.test("stampOf() reads the worker's stamp, a little ahead of the main thread
   assert.equal(stampOf(worker(10_500), 10_000), 10_500);
 });
 
-Deno.test("stampOf() counts a stamp far in the future (written by an app into its channel) as none", () => {
+Deno.test("stampOf() counts a stamp far in the future (written by an app into its board) as none", () => {
   assert.equal(stampOf(worker(10_000 + 60_000), 10_000), 0);
 });
 

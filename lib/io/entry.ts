@@ -1,0 +1,100 @@
+/**
+ * I/O thread entry: the sandboxed Web Worker the supervisor starts `--io-threads` of. It may
+ * listen on the server's address and read its own code, nothing else; it runs no user code. It
+ * listens on the shared port, then accepts, keeps and times out connections and relays their
+ * requests to the handler workers (`loop.ts`), as the supervisor tells it (see
+ * `lib/wire/io_messages.ts`).
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import type { FromIo, IoInit, ListenMode, ToIo } from "../wire/io_messages.ts";
+import { SharedCounts } from "../wire/counts.ts";
+import { unreachable } from "../http/unreachable.ts";
+import { errorText } from "../wire/log_text.ts";
+import { HandlerLinks } from "./handlers.ts";
+import { IoLoop } from "./loop.ts";
+import { tlsContext } from "./tls.ts";
+
+const post = (message: FromIo) => self.postMessage(message);
+
+self.onmessage = (event: MessageEvent<ToIo>) => {
+  if (event.data?.type !== "init") {
+    throw new Error(`protocol violation: I/O thread expected init, got ${event.data?.type}`);
+  }
+  const init = event.data;
+  let listener: Deno.Listener;
+  try {
+    listener = listen(init.listen);
+  } catch (error) {
+    return post({ type: "fatal", message: errorText(error), unshared: false });
+  }
+  if (listener.addr.transport !== "tcp" || listener.addr.port !== init.listen.port) {
+    listener.close();
+    const message = `asked for port ${init.listen.port}, got a socket on another`;
+    return post({ type: "fatal", message, unshared: true });
+  }
+  const run = runLoop(init, listener);
+  self.onmessage = (next: MessageEvent<ToIo>) => run(next.data);
+  post({ type: "listening" });
+};
+
+/**
+ * Listens on the shared port: a duplicate of the supervisor's socket (`loadBalanced`, read by
+ * Deno's `Deno.listen` though not in its types), or a socket of its own in the port's
+ * SO_REUSEPORT group.
+ */
+function listen(where: { hostname: string; port: number; mode: ListenMode }): Deno.Listener {
+  const { hostname, port, mode } = where;
+  if (mode === "reuse-port") return Deno.listen({ hostname, port, reusePort: true });
+  return Deno.listen({ hostname, port, loadBalanced: true } as Deno.TcpListenOptions);
+}
+
+/** The loop over `listener`, driven by the supervisor's messages. */
+function runLoop(init: IoInit, listener: Deno.Listener): (message: ToIo) => void {
+  const { config } = init;
+  const links = new HandlerLinks({
+    onMessage: (worker, message) => io.onMessage(worker, message),
+    onBroken: (worker, reason) => post({ type: "broken", id: worker.id, reason }),
+  }, { sizes: init.sizes, stallMs: config.stallMs, idleChecked: config.app !== null });
+  const io: IoLoop = new IoLoop(links, {
+    config,
+    log: (line) => post({ type: "log", line }),
+    counts: new SharedCounts(init.counts),
+    thread: { index: init.index, count: init.count },
+  });
+  const tls = init.tls === null ? null : tlsContext(init.tls);
+  let accepting = false;
+  return (message) => {
+    switch (message.type) {
+      case "worker": {
+        const { id, channel, board } = message.worker;
+        links.add(id, channel, board);
+        return io.onWorkerReady();
+      }
+      case "lost": {
+        const link = links.lose(message.id);
+        if (link !== null) io.onWorkerLost(link, message.loss);
+        return;
+      }
+      case "accept":
+        accepting = true;
+        return io.start(listener, tls);
+      case "drain":
+        // The loop owns the listener once it accepts; before, it is still this function's.
+        if (accepting) io.drain();
+        else listener.close();
+        accepting = true;
+        return post({ type: "drained" });
+      case "close":
+        if (!accepting) listener.close();
+        io.close();
+        links.closeAll();
+        return post({ type: "closed" });
+      case "init":
+        throw new Error("protocol violation: I/O thread got a second init");
+      default:
+        return unreachable(message);
+    }
+  };
+}

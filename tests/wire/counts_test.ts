@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { createCountsMemory, SharedCounts } from "../../lib/wire/counts.ts";
+
+Deno.test("SharedCounts.take() never lets two views pass the limit together", () => {
+  const memory = createCountsMemory();
+  const [a, b] = [new SharedCounts(memory), new SharedCounts(memory)];
+  assert.ok(a.take("connections", 2));
+  assert.ok(b.take("connections", 2));
+  assert.equal(a.take("connections", 2), false);
+  assert.equal(b.count("connections"), 2, "a refused take leaves the count as it was");
+  b.give("connections");
+  assert.ok(a.take("connections", 2));
+  assert.equal(a.count("queued"), 0, "each kind counts apart");
+});
+
+Deno.test("SharedCounts.ringQueue() wakes every listener, and a stopped one listens no more", async () => {
+  const memory = createCountsMemory();
+  let stopped = false;
+  const rings = [0, 0];
+  const heard = Promise.withResolvers<void>();
+  const listeners = [0, 1].map((i) =>
+    new SharedCounts(memory).onQueueRing(() => {
+      rings[i]++;
+      if (rings[0] > 0 && rings[1] > 0) heard.resolve();
+    }, () => stopped)
+  );
+  const keepAlive = setInterval(() => {}, 1000);
+  new SharedCounts(memory).ringQueue();
+  await heard.promise;
+  stopped = true;
+  new SharedCounts(memory).ringQueue();
+  await Promise.all(listeners);
+  clearInterval(keepAlive);
+  assert.deepEqual(rings, [1, 1]);
+});
+
+Deno.test("SharedCounts.holdsMore() holds back only a thread over the least-loaded by more than the slack", () => {
+  const counts = new SharedCounts();
+  for (let i = 0; i < 5; i++) counts.countOn(1, 1);
+  counts.countOn(2, 1);
+  counts.countOn(2, 1);
+  assert.equal(counts.holdsMore(1, 2, 2), true, "5 against 2: past the slack");
+  assert.equal(counts.holdsMore(2, 2, 2), false);
+  counts.countOn(1, -1);
+  assert.equal(counts.holdsMore(1, 2, 2), false, "4 against 2: within it");
+  assert.equal(counts.holdsMore(1, 1, 2), false, "a thread alone always accepts");
+});
