@@ -72,7 +72,7 @@ export class WorkerPool {
   #next = 0;
   #stopped = false;
   #started = false;
-  /** The listening address, for worker 1's first start (the app's onListen). */
+  /** The listening address: every worker's (an app may not listen there), and the app's onListen. */
   #listening: Deno.NetAddr | null = null;
   #permissions: Deno.PermissionOptionsObject;
   /** When the process's RSS is read next (see `checkMemory`), in ms since the epoch. */
@@ -280,6 +280,7 @@ export class WorkerPool {
       healthPath: c.healthPath,
       logHealth: c.logHealth,
       listening: id === 1 && !this.#started ? this.#listening : null,
+      serverAddress: this.#listening,
     };
   }
 

@@ -134,6 +134,12 @@ export interface WorkerInit {
    * server starts, null for the others and for every replacement, so it is called once.
    */
   listening: Deno.NetAddr | null;
+  /**
+   * The address the server listens on, for every worker and every start: an app's thread
+   * refuses to listen there (`lib/handler/app/net_guards.ts`). Null when the pool was started
+   * without one.
+   */
+  serverAddress: Deno.NetAddr | null;
 }
 
 /**
