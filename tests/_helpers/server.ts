@@ -27,15 +27,19 @@ export class TestServer {
    * Starts `main.ts` with `args` (port 0 is added) and waits for its ready line.
    *
    * @param args flags for the server
-   * @param denoFlags extra flags for `deno run`, e.g. a permission an app needs
+   * @param denoFlags extra flags for `deno run`, e.g. a permission an app needs; an `--allow-net`
+   *   among them stands for the default `--allow-net=127.0.0.1` (deno joins two into one list)
    * @returns the running server
    */
   static async start(args: string[] = [], denoFlags: string[] = []): Promise<TestServer> {
+    const net = denoFlags.some((flag) => /^--allow-net(=|$)/.test(flag))
+      ? []
+      : ["--allow-net=127.0.0.1"];
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
         "--unstable-worker-options",
-        "--allow-net=127.0.0.1",
+        ...net,
         "--allow-read",
         ...denoFlags,
         MAIN,

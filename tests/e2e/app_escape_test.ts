@@ -6,8 +6,14 @@ import assert from "node:assert/strict";
 import type { TestServer } from "../_helpers/server.ts";
 import { residentMb, timedGet } from "../_helpers/http.ts";
 import { withSiteServer } from "../_helpers/site.ts";
+import {
+  DESCRIPTORS_REFUSED,
+  ownAddressRefused,
+  SHARING_REFUSED,
+} from "../../lib/handler/app/net_guards.ts";
 
 const APP = new URL("../fixtures/escaping_app.ts", import.meta.url).pathname;
+const LISTENING_APP = new URL("../fixtures/listening_app.ts", import.meta.url).pathname;
 /** A crash must answer its client at once, not after some timeout. */
 const PROMPT_MS = 5_000;
 const HAS_PROC = (() => {
@@ -154,6 +160,48 @@ Deno.test("an app asking for an unstable network feature (reusePort, vsock) gets
       assert.ok(ms < PROMPT_MS, `${how}: answered after ${ms} ms`);
     }
     assert.equal((await timedGet(server.port, "/hello.txt")).response.status, 200);
+  });
+});
+
+/** Asks for /hello.txt `count` times, one after another: each must be the server's file, promptly. */
+async function allServed(port: number, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const { response, ms } = await timedGet(port, "/hello.txt");
+    assert.equal(text(response.body), "hello, world\n", `request ${i + 1}`);
+    assert.ok(ms < PROMPT_MS, `request ${i + 1} answered after ${ms} ms`);
+  }
+}
+
+Deno.test("an app given --allow-net may not listen on the server's address (loadBalanced, Deno.listen, Deno.serve, node:net with reusePort): each refused, and 50 requests all reach the server", async () => {
+  // Bound: one request for the attempts, then 50 one after another, each answered within 5 s.
+  const args = ["--app", LISTENING_APP, "--workers", "1", "--allow-net"];
+  await withSiteServer({ args, denoFlags: ["--allow-net"] }, async (server) => {
+    const { response } = await timedGet(server.port, `/listen-own?port=${server.port}`);
+    assert.equal(response.status, 200);
+    const own = `refused: ${
+      ownAddressRefused({ transport: "tcp", hostname: "127.0.0.1", port: server.port })
+    }`;
+    assert.deepEqual(text(response.body).trimEnd().split("\n"), [
+      `refused: ${SHARING_REFUSED}`,
+      own,
+      own,
+      own,
+      "error: EADDRINUSE",
+    ]);
+    await allServed(server.port, 50);
+  });
+});
+
+Deno.test("an app without permissions may not open node sockets on the process's descriptors (listen({ fd }) on 3 to 63): each refused, and 50 requests all reach the server", async () => {
+  // Bound: one request for the attempts, then 50 one after another, each answered within 5 s.
+  // Unguarded (deno 2.9.6), one of these took the server's listening socket, and others the
+  // runtime's own descriptors, which ended the process. Descriptors that are no socket, pipe
+  // or terminal fail on their own; the others are refused.
+  await withSiteServer({ args: ["--app", LISTENING_APP, "--workers", "1"] }, async (server) => {
+    const { response } = await timedGet(server.port, "/adopt");
+    assert.equal(response.status, 200);
+    assert.equal(text(response.body), `listening on 0\nrefused: ${DESCRIPTORS_REFUSED}\n`);
+    await allServed(server.port, 50);
   });
 });
 

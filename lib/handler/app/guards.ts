@@ -16,8 +16,8 @@
  * the app's `--allow-sys` leaves it out (`lib/supervisor/sandbox.ts`), and {@linkcode refuseInspector}
  * makes its `Session` say why.
  *
- * Some options of Deno's network calls need an `--unstable-*` flag, and without it Deno ends the
- * whole process rather than throw: {@linkcode refuseUnstable} throws first.
+ * What the app may not do with the process's sockets (listen on the server's address, share or
+ * adopt its socket, ask for options Deno would end the process for) is refused in `net_guards.ts`.
  *
  * Each guard is a non-writable, non-configurable property, so the app cannot undo it, and the
  * original functions are kept only in this module's closures.
@@ -156,55 +156,22 @@ function asPid(target: unknown): number {
 }
 
 /**
- * What an app that asks for an unstable network feature gets thrown.
+ * Sets a property the app can neither reassign nor redefine: how every guard is installed.
  *
+ * @param target the object that holds it
+ * @param key its name
+ * @param value the guarded value
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { UNSTABLE_REFUSED } from "./guards.ts";
- * assert.match(UNSTABLE_REFUSED, /reusePort/);
+ * import { lock } from "./guards.ts";
+ * const target = { kill: () => "original" };
+ * lock(target, "kill", () => "guarded");
+ * assert.throws(() => Object.defineProperty(target, "kill", { value: () => "undone" }));
+ * assert.equal(target.kill(), "guarded");
  * ```
  */
-export const UNSTABLE_REFUSED = "an app may not ask for an unstable network feature " +
-  "(reusePort, or a transport other than tcp or unix): without its --unstable-* flag Deno ends " +
-  "the whole process (exit 70), not just the call; listen without it";
-
-/** The transports the network calls take without an `--unstable-*` flag. */
-const STABLE_TRANSPORTS: readonly unknown[] = [undefined, "tcp", "unix"];
-
-/**
- * Makes `Deno.listen`, `Deno.listenTls`, `Deno.connect` and `Deno.serve` throw
- * {@linkcode UNSTABLE_REFUSED} for options that need an `--unstable-*` flag the process lacks:
- * Deno then ends the whole process (`Deno.listen({ reusePort: true })`, `Deno.serve` with it, a
- * `vsock` transport: exit 70, with no permission asked, deno 2.9.6). Options are copied once
- * (their own properties, and the two read through the prototype), checked, and the copy is
- * what Deno gets, so a getter cannot answer one thing to the check and another to Deno.
- *
- * @example
- * ```ts ignore
- * import { refuseUnstable } from "./guards.ts";
- * refuseUnstable();
- * Deno.listen({ port: 8080, reusePort: true }); // throws
- * ```
- */
-export function refuseUnstable(): void {
-  for (const name of ["listen", "listenTls", "connect", "serve"] as const) {
-    const call = Deno[name] as (...args: unknown[]) => unknown;
-    lock(Deno, name, (...args: unknown[]) => call(...args.map(checkedOptions)));
-  }
-}
-
-/** `arg` as is when not an options object; else a checked copy of it (see `refuseUnstable`). */
-function checkedOptions(arg: unknown): unknown {
-  if (typeof arg !== "object" || arg === null) return arg;
-  const options = arg as { reusePort?: unknown; transport?: unknown };
-  const { reusePort, transport } = options;
-  if (reusePort || !STABLE_TRANSPORTS.includes(transport)) throw new TypeError(UNSTABLE_REFUSED);
-  return { ...options, reusePort, transport };
-}
-
-/** A property the app can neither reassign nor redefine. */
-function lock(target: object, key: string, value: unknown): void {
+export function lock(target: object, key: string, value: unknown): void {
   // Attributes left out keep their current values (a global stays non-enumerable).
   Object.defineProperty(target, key, { value, writable: false, configurable: false });
 }

@@ -8,8 +8,9 @@
  * it) and `self.close()` still end the thread, and an uncaught error or unhandled rejection
  * still crashes it, but each first reports itself; the pool then replaces the worker and its
  * requests get 502, where in a Web Worker they ended it silently. A signal to the server's own
- * process ends the thread the same way, the app may start no threads nor inspector sessions, and unstable network
- * options Deno would end the process for throw instead (see `guards.ts`). A
+ * process ends the thread the same way, the app may start no threads nor inspector sessions
+ * (see `guards.ts`), and it may not listen on the server's address, share or adopt the server's
+ * socket, nor ask for unstable network options Deno would end the process for (`net_guards.ts`). A
  * heap watch catches the one out-of-memory case Deno misses, and ArrayBuffer memory, which the
  * heap limit does not count. All of this is in place before the app module loads.
  *
@@ -22,7 +23,8 @@ import type { WorkerEvent, WorkerInit } from "../../wire/protocol.ts";
 import type { PostEvent } from "../serve.ts";
 import { errorText } from "../../wire/log_text.ts";
 import { outOfBufferMemory, outOfMemory } from "./host.ts";
-import { guardSignals, refuseInspector, refuseThreads, refuseUnstable } from "./guards.ts";
+import { guardSignals, refuseInspector, refuseThreads } from "./guards.ts";
+import { guardListen, refuseDescriptors } from "./net_guards.ts";
 import { installUpgrade } from "./upgrade.ts";
 
 /**
@@ -41,7 +43,8 @@ interface ThreadEnd {
 
 /**
  * Makes this node thread safe to run an app in (every end reported; signals, threads, inspector
- * sessions and unstable options refused; the stop lock held; WebSocket upgrades installed), then
+ * sessions, the server's address and socket and unstable options refused; the stop lock held;
+ * WebSocket upgrades installed), then
  * starts the serve loop, watches the heap on the loop's progress stamp and withholds the
  * channel's memory from the app. Call it before the app module loads.
  *
@@ -71,7 +74,8 @@ export function runAppThread(
   });
   refuseThreads();
   refuseInspector();
-  refuseUnstable();
+  guardListen(init.serverAddress);
+  refuseDescriptors();
   holdStopLock(init.id);
   installUpgrade(init.websocket);
   watchHeap(init, { ...end, beat: serveLoop(end.post) });

@@ -1,48 +1,12 @@
 /**
- * The app thread's guards (lib/handler/app/guards.ts), each run in a node thread of its own, as an app's
- * thread is: they change the globals of the thread they run in. The signals tried are ones whose
- * default action is to be ignored (SIGURG, SIGWINCH), so a guard that let one through would be
- * seen failing, not end the test run. Bound: each case within 30 s.
+ * The app thread's guards (lib/handler/app/guards.ts), each run in a node thread of its own, as
+ * an app's thread is (`inGuardedThread`): they change the globals of the thread they run in. The
+ * signals tried are ones whose default action is to be ignored (SIGURG, SIGWINCH), so a guard
+ * that let one through would be seen failing, not end the test run. Bound: each case within 30 s.
  */
 import assert from "node:assert/strict";
-import { Worker } from "node:worker_threads";
-import { THREADS_REFUSED, UNSTABLE_REFUSED } from "../../../lib/handler/app/guards.ts";
-
-const GUARDS = new URL("../../../lib/handler/app/guards.ts", import.meta.url).href;
-/** Generous: a cold thread loads the guards and node:os, on a shared 2-core machine. */
-const CASE_MS = 30_000;
-
-/**
- * Runs `body` in a fresh node thread after the guards (`end` posts its reason and throws, as the
- * thread's end would stop it); resolves with what the thread posted: the reason, or the result.
- */
-function inGuardedThread(body: string): Promise<string> {
-  const code = `
-    const { parentPort } = require("node:worker_threads");
-    import(${JSON.stringify(GUARDS)}).then(async (guards) => {
-      guards.guardSignals((reason) => {
-        parentPort.postMessage("ended: " + reason);
-        throw new Error("ended");
-      });
-      guards.refuseThreads();
-      guards.refuseUnstable();
-      try {
-        parentPort.postMessage("returned: " + String(await (async () => { ${body} })()));
-      } catch (error) {
-        if (error?.message !== "ended") parentPort.postMessage("threw: " + error.message);
-      }
-    });
-  `;
-  const thread = new Worker(code, { eval: true });
-  const { promise, resolve, reject } = Promise.withResolvers<string>();
-  const timer = setTimeout(() => reject(new Error(`no answer in ${CASE_MS} ms`)), CASE_MS);
-  thread.once("message", resolve);
-  thread.once("error", reject);
-  return promise.finally(() => {
-    clearTimeout(timer);
-    thread.terminate();
-  });
-}
+import { THREADS_REFUSED } from "../../../lib/handler/app/guards.ts";
+import { inGuardedThread } from "../../_helpers/guarded_thread.ts";
 
 Deno.test("guardSignals() ends the thread on Deno.kill() of the server's own pid", async () => {
   assert.equal(
@@ -150,40 +114,4 @@ Deno.test("guardSignals() checks the pid the kill op receives: pid + 0.5 and pid
     const answer = await inGuardedThread(`${call}; return "sent";`);
     assert.ok(answer.startsWith("ended: the app sent ") && answer.includes(reason), answer);
   }
-});
-
-Deno.test("refuseUnstable() throws for network options Deno would end the process for, read once, and lets the rest through", async () => {
-  // Unguarded, each of these ends the whole process with exit 70 (deno 2.9.6, no --unstable-net
-  // or --unstable-vsock), this test run included: loud, as a broken guard should be.
-  const refused = [
-    `Deno.listen({ hostname: "127.0.0.1", port: 0, reusePort: true })`,
-    `Deno.serve({ hostname: "127.0.0.1", port: 0, reusePort: true }, () => new Response(""))`,
-    `Deno.serve({ port: 0, reusePort: 1, handler: () => new Response("") })`,
-    `Deno.listenTls({ port: 0, reusePort: true, cert: "", key: "" })`,
-    `Deno.listen({ transport: "vsock", cid: 1, port: 1 })`,
-    `Deno.connect({ transport: "vsock", cid: 1, port: 1 })`,
-  ];
-  for (const call of refused) {
-    assert.equal(
-      await inGuardedThread(`${call}; return "listened";`),
-      `threw: ${UNSTABLE_REFUSED}`,
-    );
-  }
-  // A getter that says no to the check and yes after it, own or on the prototype: Deno gets the
-  // answer the check got (had it read again, the process would have ended).
-  for (
-    const trick of [
-      `let n = 0; const options = { hostname: "127.0.0.1", port: 0, get reusePort() { return n++ > 0; } };`,
-      `let n = 0; Object.defineProperty(Object.prototype, "reusePort", { get: () => n++ > 0 }); const options = { hostname: "127.0.0.1", port: 0 };`,
-    ]
-  ) {
-    const answer = await inGuardedThread(
-      `${trick} Deno.listen(options).close(); return "listened";`,
-    );
-    assert.equal(answer, "returned: listened", trick);
-  }
-  const plain = await inGuardedThread(
-    `const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); listener.close(); return "listened";`,
-  );
-  assert.equal(plain, "returned: listened");
 });
