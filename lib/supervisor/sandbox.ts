@@ -161,10 +161,12 @@ export function ioThreadPermissions(
   address: { hostname: string; port: number },
 ): Deno.PermissionOptionsObject {
   const { hostname, port } = address;
-  const onDisk = import.meta.url.startsWith("file:");
-  const code = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
+  // Loaded from https: (a library import), the code is not on disk and needs no read grant.
+  const code = import.meta.url.startsWith("file:")
+    ? [fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "")]
+    : false;
   return {
-    read: onDisk ? [code] : false,
+    read: code,
     net: [`${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`],
     write: false,
     env: false,
