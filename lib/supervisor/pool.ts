@@ -55,8 +55,14 @@ export interface PoolEvents {
 
 /** Restarts of one slot closer together than this are delayed, so a crash loop cannot spin. */
 const RESTART_BACKOFF_MS = 1000;
-/** Ring for responses: a record may carry a quarter (512 KiB), two file chunks' worth. */
+/**
+ * A worker's response rings, over its channels to every I/O thread: with one thread, a record
+ * may carry a quarter of its ring (512 KiB, two file chunks' worth); with K threads each ring is
+ * a K-th of that (the worker cuts file chunks to the record the ring allows), down to
+ * `MIN_TO_MAIN_RING_BYTES`: a worker's response rings hold about 2 MiB in all up to 4 threads.
+ */
 const TO_MAIN_RING_BYTES = 2 * 1024 * 1024;
+const MIN_TO_MAIN_RING_BYTES = 512 * 1024;
 
 /** The pool of workers; it owns their threads, channels and boards. */
 export class WorkerPool {
@@ -95,7 +101,10 @@ export class WorkerPool {
     const headBytes = config.maxRequestLineBytes + config.maxHeaderBytes + 1024;
     this.sizes = {
       toWorkerBytes: nextPowerOfTwo(Math.max(256 * 1024, 4 * headBytes)),
-      toMainBytes: TO_MAIN_RING_BYTES,
+      toMainBytes: Math.max(
+        MIN_TO_MAIN_RING_BYTES,
+        TO_MAIN_RING_BYTES / nextPowerOfTwo(config.ioThreads),
+      ),
     };
   }
 
