@@ -18,15 +18,13 @@
  * no WebSocket echo: `ws_echo.ts`), `--apps-only` (the app routes alone).
  */
 import { fileURLToPath } from "node:url";
-import { cpuCost } from "./cpu_cost.ts";
-import { canSampleCpu, sampleCpu } from "./cpu_sampler.ts";
+import { canSampleCpu } from "./cpu_sampler.ts";
 import { createFixtures, type Fixtures } from "./fixtures.ts";
-import { runLoad } from "./load.ts";
+import { attempt, type LoadPlan, measure, WARMUP_S, withServer } from "./measure.ts";
 import { benchApp, formatMixedTable, MIXED_APP, type MixedReport } from "./mixed.ts";
 import { findNginx } from "./nginx.ts";
 import { type BenchOptions, parseBenchArgs } from "./options.ts";
-import { type Measured, medianReports, SCENARIOS, type ServerReport, unitsOf } from "./report.ts";
-import type { RunningServer } from "./server_process.ts";
+import { type Measured, medianReports, SCENARIOS, type ServerReport } from "./report.ts";
 import { BENCH_SERVERS, type BenchServer, type StartContext } from "./servers.ts";
 import { runSlowReaders } from "./slow_readers.ts";
 import { benchEcho, formatEchoTable } from "./ws_echo.ts";
@@ -39,14 +37,13 @@ import {
   formatVersusTable,
   type RssReport,
 } from "./table.ts";
-import { hasWrk, runWrk, WRK_THREADS } from "./wrk.ts";
+import { hasWrk, WRK_THREADS } from "./wrk.ts";
 
 /** The app modules whose route the rounds measure: the plain one, and the same answer from Hono. */
 const APP_ROUTES = [
   { scenario: "app", module: "bench/hello_app.ts", what: "app route" },
   { scenario: "hono", module: "bench/hono_app.ts", what: "Hono route" },
 ] as const;
-const WARMUP_S = 1;
 const SLOW_READERS = 20;
 const SLOW_READ_BYTES_PER_SEC = 1024 * 1024;
 const SLOW_READ_S = 5;
@@ -60,49 +57,10 @@ const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 interface Context {
   options: BenchOptions;
   tool: LoadTool;
+  /** The tool, the run's length and the generator's workers. */
+  plan: LoadPlan;
   fixtures: Fixtures;
   start: StartContext;
-}
-
-/** One URL to load, how many connections to load it with, and what its CPU is divided by. */
-interface Target {
-  url: string;
-  connections: number;
-  unit: "request" | "MiB";
-}
-
-async function measure(target: Target, server: RunningServer, context: Context): Promise<Measured> {
-  const { tool, options } = context;
-  const load = { url: target.url, connections: target.connections, workers: options.loadWorkers };
-  const run = tool === "wrk" ? runWrk : runLoad;
-  await run({ ...load, durationS: WARMUP_S });
-  const { value, cpu } = await sampleCpu(
-    server.pid,
-    () => run({ ...load, durationS: options.durationS }),
-  );
-  return cpu === undefined ? value : { ...value, cpu: cpuCost(cpu, unitsOf(value, target.unit)) };
-}
-
-/** Runs one scenario; a server that fails is reported and skipped. */
-async function attempt<T>(name: string, scenario: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await scenario();
-  } catch (error) {
-    console.error(`${name}: failed: ${error instanceof Error ? error.message : error}`);
-    return undefined;
-  }
-}
-
-async function withServer<T>(
-  start: () => Promise<RunningServer>,
-  body: (server: RunningServer) => Promise<T>,
-): Promise<T> {
-  const server = await start();
-  try {
-    return await body(server);
-  } finally {
-    await server.stop();
-  }
 }
 
 async function benchFiles(spec: BenchServer, context: Context, report: ServerReport) {
@@ -110,11 +68,11 @@ async function benchFiles(spec: BenchServer, context: Context, report: ServerRep
   await withServer(() => spec.startFiles!(start), async (server) => {
     console.error(`${spec.name}: ${server.url}, 1 KiB file, ${options.connections} connections`);
     const small = { url: `${server.url}/${fixtures.smallName}`, connections: options.connections };
-    report.small = await measure({ ...small, unit: "request" }, server, context);
+    report.small = await measure({ ...small, unit: "request" }, { server, plan: context.plan });
     if (spec.smallOnly) return;
     console.error(`${spec.name}: 100 MiB file, ${options.bigConnections} connections`);
     const big = { url: `${server.url}/${fixtures.bigName}`, connections: options.bigConnections };
-    report.big = await measure({ ...big, unit: "MiB" }, server, context);
+    report.big = await measure({ ...big, unit: "MiB" }, { server, plan: context.plan });
   });
 }
 
@@ -127,7 +85,7 @@ async function benchAppRoute(
   return await withServer(() => spec.startApp!(start, route.module), (server) => {
     console.error(`${spec.name}: ${server.url}, ${route.what}, ${options.connections} connections`);
     const target = { url: `${server.url}/`, connections: options.connections };
-    return measure({ ...target, unit: "request" }, server, context);
+    return measure({ ...target, unit: "request" }, { server, plan: context.plan });
   });
 }
 
@@ -189,7 +147,7 @@ function loadLine(context: Context): string {
     : `bench/load.ts, ${options.loadWorkers} workers, ${options.connections} connections ` +
       `(100 MiB: ${options.bigConnections})`;
   const rounds = options.rounds > 1 ? `medians of ${options.rounds} rounds` : "one round";
-  return `Load: ${generator}, ${options.durationS} s runs after 1 s of warm-up, ${rounds}.`;
+  return `Load: ${generator}, ${options.durationS} s runs after ${WARMUP_S} s of warm-up, ${rounds}.`;
 }
 
 /** The CPUs and, where Linux tells, the load average when the run began: others' work shows. */
@@ -251,6 +209,20 @@ async function benchExtras(servers: BenchServer[], context: Context): Promise<vo
   }
 }
 
+/** The rounds of every selected server, their tables, then what runs after the rounds. */
+async function benchServers(servers: BenchServer[], context: Context): Promise<void> {
+  const { options } = context;
+  const rounds: ServerReport[][] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    if (options.rounds > 1) console.error(`Round ${round} of ${options.rounds}`);
+    rounds.push(await benchRound(servers, context));
+  }
+  const ratios = formatRoundRatios(rounds, "heiretsu");
+  if (options.rounds > 1 && ratios !== "") console.log(`\n${ratios}`);
+  printTables(medianReports(rounds));
+  if (!options.appsOnly) await benchExtras(servers, context);
+}
+
 async function main(): Promise<void> {
   const options = parseBenchArgs(Deno.args);
   const machine = await machineLine();
@@ -258,18 +230,11 @@ async function main(): Promise<void> {
   console.error(`Creating fixtures; load tool: ${tool}; nginx: ${nginx ?? "not installed"}`);
   const fixtures = await createFixtures();
   const start = { root: fixtures.dir, cwd: REPO_ROOT, heiretsuWorkers: options.heiretsuWorkers };
-  const context: Context = { options, tool, fixtures, start: { ...start, nginx } };
+  const plan = { tool, durationS: options.durationS, loadWorkers: options.loadWorkers };
+  const context: Context = { options, tool, plan, fixtures, start: { ...start, nginx } };
   try {
-    const rounds: ServerReport[][] = [];
-    for (let round = 1; round <= options.rounds; round++) {
-      if (options.rounds > 1) console.error(`Round ${round} of ${options.rounds}`);
-      rounds.push(await benchRound(servers, context));
-    }
     console.log(`${machine}\n${loadLine(context)}`);
-    const ratios = formatRoundRatios(rounds, "heiretsu");
-    if (options.rounds > 1 && ratios !== "") console.log(`\n${ratios}`);
-    printTables(medianReports(rounds));
-    if (!options.appsOnly) await benchExtras(servers, context);
+    await benchServers(servers, context);
     for (const note of notes) console.log(`\n${note}`);
   } finally {
     await Deno.remove(fixtures.dir, { recursive: true });
