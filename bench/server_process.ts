@@ -2,7 +2,7 @@
  * @module server_process
  * Starts a server under test as a subprocess on port 0, learns its URL from
  * the ready line every server prints
- * (`Server: listening on http://HOST:PORT (N workers, root DIR)`), and stops
+ * (`Server: listening on http://HOST:PORT (N workers, …)`, `https://` over TLS), and stops
  * it with SIGTERM. Also what every way of starting a server shares: the
  * {@linkcode RunningServer} shape, a free loopback port, waiting until a URL
  * answers, and stopping a child process within a deadline.
@@ -12,7 +12,7 @@
 export interface RunningServer {
   /** Name used in reports. */
   name: string;
-  /** Base URL such as `http://127.0.0.1:4507`. */
+  /** Base URL such as `http://127.0.0.1:4507` (`https://` over TLS). */
   url: string;
   /** Process id of the server: the root of the process tree whose CPU time is measured. */
   pid: number;
@@ -43,7 +43,7 @@ const READY_TIMEOUT_MS = 20_000;
 /** How long SIGTERM may take before the server is killed. */
 const STOP_TIMEOUT_MS = 5_000;
 
-const READY_LINE = /^Server: listening on (http:\/\/\S+) \(/;
+const READY_LINE = /^Server: listening on (https?:\/\/\S+) \(/;
 
 /**
  * Extracts the base URL from a ready line, pointing wildcard hosts at

@@ -9,6 +9,16 @@ Deno.test("parseBaselineArgs() reads port and root and accepts heiretsu's other 
   );
 });
 
+Deno.test("parseBaselineArgs() reads --cert and --key, and refuses one without the other", () => {
+  assert.deepEqual(parseBaselineArgs(["--cert", "c.pem", "--key", "k.pem"]), {
+    port: 0,
+    root: ".",
+    tls: { certFile: "c.pem", keyFile: "k.pem" },
+  });
+  assert.throws(() => parseBaselineArgs(["--cert", "c.pem"]), /only one of --cert and --key/);
+  assert.throws(() => parseBaselineArgs(["--key", "k.pem"]), /only one of --cert and --key/);
+});
+
 Deno.test("parseBaselineArgs() rejects a port outside 0-65535", () => {
   assert.throws(() => parseBaselineArgs(["--port", "65536"]), RangeError);
   assert.throws(() => parseBaselineArgs(["--port", "x"]), RangeError);

@@ -21,6 +21,15 @@ Deno.test("parseListeningLine() returns the origin of the ready line", () => {
   );
 });
 
+Deno.test("parseListeningLine() reads the https:// origin of a server with TLS", () => {
+  assert.equal(
+    parseListeningLine(
+      "Server: listening on https://127.0.0.1:4443 (2 workers, 2 I/O threads, root /tmp/x)",
+    ),
+    "https://127.0.0.1:4443",
+  );
+});
+
 Deno.test("parseListeningLine() points wildcard hosts at loopback", () => {
   assert.equal(
     parseListeningLine("Server: listening on http://0.0.0.0:81 (1 workers, root .)"),
