@@ -17,6 +17,8 @@ export interface BenchOptions {
   bigConnections: number;
   /** Names of the servers to run (see `servers.ts`). @default all */
   servers: string[];
+  /** Run the I/O threads scenario (`io_threads.ts`). @default true, false when `--only` leaves it out */
+  ioThreads: boolean;
   /** Load tool; `undefined` picks wrk when installed. */
   tool?: LoadTool;
   /** Workers of our own load tool. @default 2 */
@@ -44,16 +46,21 @@ function positiveInteger(value: string, flag: string): number {
   return number;
 }
 
+/** The `--only` name of the I/O threads scenario, which is no server of `servers.ts`. */
+export const IO_THREADS_SCENARIO = "io-threads";
+
 function selectServers(only: string | undefined): string[] {
   const known = BENCH_SERVERS.map((spec) => spec.name);
-  if (only === undefined) return known;
+  if (only === undefined) return [...known, IO_THREADS_SCENARIO];
   const names = only.split(",").map((name) => name.trim());
   for (const name of names) {
-    if (!known.includes(name)) {
-      throw new RangeError(`Cannot run unknown server "${name}": expected one of ${known}`);
+    if (!known.includes(name) && name !== IO_THREADS_SCENARIO) {
+      throw new RangeError(
+        `Cannot run unknown server "${name}": expected one of ${known},${IO_THREADS_SCENARIO}`,
+      );
     }
   }
-  return known.filter((name) => names.includes(name));
+  return [...known, IO_THREADS_SCENARIO].filter((name) => names.includes(name));
 }
 
 function parseTool(tool: string | undefined): LoadTool | undefined {
@@ -86,17 +93,23 @@ const FLAGS = {
  * ```ts
  * parseBenchArgs(["--only=baseline_memory,nginx_1", "--duration", "3"]);
  * ```
+ * @example Only the I/O threads scenario, 3 rounds
+ * ```ts
+ * parseBenchArgs(["--only", "io-threads", "--rounds", "3"]).ioThreads; // true
+ * ```
  */
 export function parseBenchArgs(args: string[]): BenchOptions {
   const { values } = parseArgs({ args, options: FLAGS });
   if (values["skip-app"] && values["apps-only"]) {
     throw new RangeError("Cannot use --skip-app with --apps-only: pick one");
   }
+  const selected = selectServers(values.only);
   return {
     durationS: positiveInteger(values.duration, "--duration"),
     connections: positiveInteger(values.connections, "--connections"),
     bigConnections: positiveInteger(values["big-connections"], "--big-connections"),
-    servers: selectServers(values.only),
+    servers: selected.filter((name) => name !== IO_THREADS_SCENARIO),
+    ioThreads: selected.includes(IO_THREADS_SCENARIO) && !values["apps-only"],
     tool: parseTool(values.tool),
     loadWorkers: positiveInteger(values["load-workers"], "--load-workers"),
     heiretsuWorkers: values.workers === undefined

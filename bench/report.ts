@@ -102,7 +102,17 @@ function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
 
-function medianMeasured(results: Array<Measured | undefined>): Measured | undefined {
+/**
+ * The median of each figure of a server's runs in one scenario; errors are summed.
+ *
+ * @param results One run per round; missing rounds are skipped.
+ * @returns The medians, or `undefined` when no round ran.
+ * @example
+ * ```ts
+ * medianMeasured([round1.small, round2.small, round3.small]);
+ * ```
+ */
+export function medianMeasured(results: Array<Measured | undefined>): Measured | undefined {
   const present = results.filter((result) => result !== undefined);
   if (present.length === 0) return undefined;
   const of = (pick: (result: Measured) => number) => median(present.map(pick));

@@ -9,8 +9,12 @@
  * tables of medians on stdout (progress on stderr), then heiretsu's memory
  * under slow readers and the mixed app load (`mixed.ts`).
  *
+ * Then, unless `--only` leaves it out, the I/O threads scenario (`io_threads.ts`:
+ * heiretsu with `--io-threads 1` and `2`, plain and over TLS beside `Deno.serve`).
+ *
  * Flags: `--duration S` (5), `--connections N` (50, 1 KiB and app runs),
- * `--big-connections N` (10, 100 MiB run), `--only NAME[,NAME]`,
+ * `--big-connections N` (10, 100 MiB run), `--only NAME[,NAME]` (servers of `servers.ts`,
+ * and `io-threads` for that scenario: `--only io-threads` runs it alone),
  * `--tool wrk|own` (wrk when installed), `--load-workers N` (2, own tool),
  * `--workers N` (passed to heiretsu), `--rss NAME|none` (heiretsu), `--rounds N` (3: the servers
  * take turns N times and the table shows medians, after each round's ratios, because one round
@@ -20,6 +24,7 @@
 import { fileURLToPath } from "node:url";
 import { canSampleCpu } from "./cpu_sampler.ts";
 import { createFixtures, type Fixtures } from "./fixtures.ts";
+import { benchIoThreads } from "./io_threads.ts";
 import { attempt, type LoadPlan, measure, WARMUP_S, withServer } from "./measure.ts";
 import { benchApp, formatMixedTable, MIXED_APP, type MixedReport } from "./mixed.ts";
 import { findNginx } from "./nginx.ts";
@@ -234,7 +239,12 @@ async function main(): Promise<void> {
   const context: Context = { options, tool, plan, fixtures, start: { ...start, nginx } };
   try {
     console.log(`${machine}\n${loadLine(context)}`);
-    await benchServers(servers, context);
+    if (servers.length > 0) await benchServers(servers, context);
+    if (options.ioThreads) {
+      const io = { plan, connections: options.connections, rounds: options.rounds, fixtures };
+      const workers = options.heiretsuWorkers;
+      console.log(`\n${await benchIoThreads({ ...io, cwd: REPO_ROOT, heiretsuWorkers: workers })}`);
+    }
     for (const note of notes) console.log(`\n${note}`);
   } finally {
     await Deno.remove(fixtures.dir, { recursive: true });

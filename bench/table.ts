@@ -114,7 +114,17 @@ function formatRow(report: ServerReport, scenario: Scenario, reference?: Measure
   ];
 }
 
-function markdown(rows: string[][]): string {
+/**
+ * Formats rows as a Markdown table, the first row being the header.
+ *
+ * @param rows The header, then the body rows, as cells.
+ * @returns The table without a final newline.
+ * @example
+ * ```ts
+ * markdown([["a", "b"], ["1", "2"]]); // "| a | b |\n| --- | --- |\n| 1 | 2 |"
+ * ```
+ */
+export function markdown(rows: string[][]): string {
   return [rows[0], rows[0].map(() => "---"), ...rows.slice(1)]
     .map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }

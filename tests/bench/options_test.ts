@@ -8,6 +8,7 @@ Deno.test("parseBenchArgs() fills in the defaults", () => {
     connections: 50,
     bigConnections: 10,
     servers: BENCH_SERVERS.map((spec) => spec.name),
+    ioThreads: true,
     tool: undefined,
     loadWorkers: 2,
     heiretsuWorkers: undefined,
@@ -40,6 +41,7 @@ Deno.test("parseBenchArgs() keeps --only servers in run order", () => {
     "3",
   ]);
   assert.deepEqual(options.servers, ["heiretsu", "baseline_stream", "nginx_2"]);
+  assert.equal(options.ioThreads, false);
   assert.equal(options.tool, "own");
   assert.equal(options.durationS, 3);
 });
@@ -58,9 +60,23 @@ Deno.test("parseBenchArgs() reads connection and worker counts", () => {
 });
 
 Deno.test("parseBenchArgs() rejects unknown servers, tools and non-positive numbers", () => {
-  assert.throws(() => parseBenchArgs(["--only=apache"]), /unknown server "apache"/);
+  assert.throws(() => parseBenchArgs(["--only=apache"]), /unknown server "apache".*io-threads/);
   assert.throws(() => parseBenchArgs(["--tool=ab"]), /load tool "ab"/);
   assert.throws(() => parseBenchArgs(["--duration=0"]), RangeError);
   assert.throws(() => parseBenchArgs(["--connections=1.5"]), RangeError);
   assert.throws(() => parseBenchArgs(["--bogus"]), TypeError);
+});
+
+Deno.test("parseBenchArgs() runs the I/O threads scenario alone with --only io-threads", () => {
+  const alone = parseBenchArgs(["--only", "io-threads", "--rounds", "3"]);
+  assert.deepEqual(alone.servers, []);
+  assert.equal(alone.ioThreads, true);
+  const both = parseBenchArgs(["--only=io-threads,heiretsu"]);
+  assert.deepEqual(both.servers, ["heiretsu"]);
+  assert.equal(both.ioThreads, true);
+});
+
+Deno.test("parseBenchArgs() leaves the I/O threads scenario out of --apps-only", () => {
+  assert.equal(parseBenchArgs(["--apps-only"]).ioThreads, false);
+  assert.equal(parseBenchArgs(["--apps-only", "--only=io-threads"]).ioThreads, false);
 });
