@@ -136,12 +136,14 @@ async function measureServer(
   return { ...measured, cpu };
 }
 
-async function runRounds(servers: IoServer[], context: IoContext, certificate?: Certificate) {
+/** Each round: the plain servers, then the TLS servers (none without a certificate). */
+async function runRounds(context: IoContext, certificate?: Certificate): Promise<IoRound[]> {
+  const tls = certificate === undefined ? [] : TLS;
   const rounds: IoRound[] = [];
   for (let round = 0; round < context.rounds; round++) {
     console.error(`I/O threads: round ${round + 1} of ${context.rounds}`);
     const results: IoRound = {};
-    const turns = [...rotate(PLAIN, round), ...rotate(servers.filter((s) => s.tls), round)];
+    const turns = [...rotate(PLAIN, round), ...rotate(tls, round)];
     for (const spec of turns) {
       results[spec.name] = await attempt(
         spec.label,
@@ -179,13 +181,13 @@ function section(rounds: IoRound[], options: { title: string; rows: IoRow[]; ref
  */
 export async function benchIoThreads(context: IoContext): Promise<string> {
   const notes: string[] = [];
-  let certificate: Certificate | undefined;
-  if (context.plan.tool !== "wrk") {
-    notes.push("TLS runs need wrk (bench/load.ts speaks HTTP only).");
-  } else if ((certificate = await makeCertificate(context.fixtures.dir)) === undefined) {
+  const wrk = context.plan.tool === "wrk";
+  const certificate = wrk ? await makeCertificate(context.fixtures.dir) : undefined;
+  if (!wrk) notes.push("TLS runs need wrk (bench/load.ts speaks HTTP only).");
+  else if (certificate === undefined) {
     notes.push("TLS runs need openssl (`apt-get install openssl`) to make a certificate.");
   }
-  const rounds = await runRounds(certificate === undefined ? [] : TLS, context, certificate);
+  const rounds = await runRounds(context, certificate);
   const [k1Tls, k2Tls, deno] = TLS;
   const parts = section(rounds, {
     title: "I/O threads: 1 KiB file, keep-alive",
