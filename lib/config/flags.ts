@@ -187,7 +187,7 @@ export const FLAGS: readonly FlagSpec[] = [
     max: 64,
     group: "serving",
     help: "threads that accept, read and write connections (all share the port)",
-    defaultText: "CPUs × 0.4, at least 1",
+    defaultText: "CPUs × 0.5, at least 1",
   },
   {
     name: "reuse-port",

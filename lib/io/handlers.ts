@@ -128,7 +128,7 @@ export class HandlerLinks implements Workers {
    * @param worker a worker from {@linkcode HandlerLinks.pick}
    */
   claim(worker: WorkerLink): void {
-    worker.channel.board.claim(Date.now());
+    worker.channel.board.claim();
   }
 
   /**
@@ -139,7 +139,7 @@ export class HandlerLinks implements Workers {
    */
   release(worker: WorkerLink): void {
     if (worker.state === "lost") return;
-    worker.channel.board.release(Date.now());
+    worker.channel.board.release();
   }
 
   /**

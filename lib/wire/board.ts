@@ -32,7 +32,7 @@ const BOARD_BYTES = 64;
  * import assert from "node:assert/strict";
  * import { createBoardMemory, HandlerBoard } from "./board.ts";
  * const memory = createBoardMemory();
- * new HandlerBoard(memory).claim(1000);
+ * new HandlerBoard(memory).claim();
  * assert.equal(new HandlerBoard(memory).inFlight, 1);
  * ```
  */
@@ -101,21 +101,21 @@ export class HandlerBoard {
   /**
    * Counts a request given to the worker.
    *
-   * @param now the current time in ms since the epoch
+   * @param clock the time in ms since the epoch, read only when the worker turns busy
    */
-  claim(now: number): void {
-    if (Atomics.add(this.words, IN_FLIGHT, 1) === 0) this.#times[BUSY_CHANGED_AT] = now;
+  claim(clock: () => number = Date.now): void {
+    if (Atomics.add(this.words, IN_FLIGHT, 1) === 0) this.#times[BUSY_CHANGED_AT] = clock();
   }
 
   /**
    * Counts a request of the worker as finished; never below zero.
    *
-   * @param now the current time in ms since the epoch
+   * @param clock the time in ms since the epoch, read only when the worker turns idle
    */
-  release(now: number): void {
+  release(clock: () => number = Date.now): void {
     const before = this.#decrement(IN_FLIGHT);
     // A response that ended is progress: an idle worker is not stalled before its next stamp.
-    if (before === 1) this.#times[BUSY_CHANGED_AT] = now;
+    if (before === 1) this.#times[BUSY_CHANGED_AT] = clock();
   }
 
   /** Counts a WebSocket the worker holds. */

@@ -33,8 +33,8 @@ function links(count: number, options: { stallMs?: number; idleChecked?: boolean
 Deno.test("HandlerLinks.pick() takes the worker with the fewest requests from every I/O thread", () => {
   const { set, workers } = links(2);
   // Another I/O thread gave worker 1 two requests: it counts here too.
-  workers[0].board.claim(Date.now());
-  workers[0].board.claim(Date.now());
+  workers[0].board.claim();
+  workers[0].board.claim();
   assert.equal(set.pick(), workers[1].link);
   set.claim(workers[1].link);
   set.claim(workers[1].link);

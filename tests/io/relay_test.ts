@@ -12,10 +12,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Makes every worker look busy with no progress, as a CPU-bound handler would. */
 async function stallAll(server: Server, stallMs: number): Promise<() => void> {
-  for (const worker of server.pool.workers) worker.board.claim(Date.now());
+  for (const worker of server.pool.workers) worker.board.claim();
   await sleep(stallMs * 3);
   return () => {
-    for (const worker of server.pool.workers) worker.board.release(Date.now());
+    for (const worker of server.pool.workers) worker.board.release();
   };
 }
 

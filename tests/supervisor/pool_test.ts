@@ -43,7 +43,7 @@ Deno.test("WorkerPool.checkProgress() spares a worker that was idle long and was
   await withPool({ requestTimeoutMs: 1000 }, (pool, worker, losses) => {
     // Its last stamp is from before a long idle spell; then a request arrives, and a tick.
     worker.board.stampProgress(Date.now() - 60_000);
-    worker.board.claim(Date.now());
+    worker.board.claim();
     pool.checkProgress(Date.now());
     assert.deepEqual(losses, []);
     assert.equal(worker.state, "ready");
@@ -56,7 +56,7 @@ Deno.test("WorkerPool.checkProgress() spares a worker that was idle long and was
 Deno.test("WorkerPool.checkMemory() replaces the app worker as crashed once the process's RSS passes --max-memory", async () => {
   // A budget of 1 MiB, which any process passes; then one of 1 TiB, which none does.
   await withPool({ app: APP, maxMemoryMib: 1 }, (pool, worker, losses) => {
-    worker.board.claim(Date.now());
+    worker.board.claim();
     pool.checkMemory(Date.now());
     assert.equal(losses.length, 1);
     assert.equal(losses[0].cause, "crash");
@@ -81,7 +81,7 @@ Deno.test("WorkerPool.checkMemory() leaves a pool serving files only alone", asy
 Deno.test("WorkerPool.checkProgress() replaces a worker whose stamp is in the future (an app writing its board), once busy too long", async () => {
   await withPool({ requestTimeoutMs: 1000 }, (pool, worker, losses) => {
     worker.board.stampProgress(Date.now() + 1e9);
-    worker.board.claim(Date.now());
+    worker.board.claim();
     pool.checkProgress(worker.board.busyChangedAt + 1001);
     assert.deepEqual(losses, [{ cause: "timeout", reason: "1 s without progress" }]);
   });

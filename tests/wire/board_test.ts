@@ -15,16 +15,16 @@ Deno.test("HandlerBoard: stamps written by the worker are read by every other vi
 Deno.test("HandlerBoard.claim() and release() count across views, and mark when the worker turned busy and idle", () => {
   const memory = createBoardMemory();
   const [a, b] = [new HandlerBoard(memory), new HandlerBoard(memory)];
-  a.claim(1000);
-  b.claim(2000);
+  a.claim(() => 1000);
+  b.claim(() => 2000);
   assert.equal(a.inFlight, 2);
   assert.equal(a.busyChangedAt, 1000, "only the first claim turns it busy");
-  b.release(3000);
+  b.release(() => 3000);
   assert.equal(a.busyChangedAt, 1000);
-  a.release(4000);
+  a.release(() => 4000);
   assert.equal(b.inFlight, 0);
   assert.equal(b.busyChangedAt, 4000, "the last release turns it idle");
-  a.release(5000);
+  a.release(() => 5000);
   assert.equal(b.inFlight, 0, "never below zero");
   assert.equal(b.busyChangedAt, 4000);
 });
