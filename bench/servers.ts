@@ -54,16 +54,18 @@ function startScript(name: string, script: string) {
     ServerProcess.start({ name, script }, {
       root: context.root,
       cwd: context.cwd,
-      extraArgs: name === "heiretsu" ? workerArgs(context) : [],
+      extraArgs: name === "heiretsu" ? ["--io-threads", "1", ...workerArgs(context)] : [],
     });
 }
 
-function startHeiretsuApp(context: StartContext, module: string): Promise<RunningServer> {
-  return ServerProcess.start({ name: "heiretsu", script: "main.ts" }, {
-    root: context.root,
-    cwd: context.cwd,
-    extraArgs: ["--app", module, ...workerArgs(context)],
-  });
+/** heiretsu on an app module, with `ioThreads` I/O threads. */
+function startHeiretsuApp(ioThreads: number) {
+  return (context: StartContext, module: string): Promise<RunningServer> =>
+    ServerProcess.start({ name: "heiretsu", script: "main.ts" }, {
+      root: context.root,
+      cwd: context.cwd,
+      extraArgs: ["--app", module, "--io-threads", String(ioThreads), ...workerArgs(context)],
+    });
 }
 
 function startNginxWith(name: string, workers: number) {
@@ -113,7 +115,13 @@ export const BENCH_SERVERS: readonly BenchServer[] = [
     name: "heiretsu",
     label: "heiretsu",
     startFiles: startScript("heiretsu", "main.ts"),
-    startApp: startHeiretsuApp,
+    startApp: startHeiretsuApp(1),
+  },
+  {
+    // The app routes and the mixed load with two I/O threads (the files: `--only io-threads`).
+    name: "heiretsu_io2",
+    label: "heiretsu, 2 I/O threads",
+    startApp: startHeiretsuApp(2),
   },
   {
     name: "baseline_memory",
