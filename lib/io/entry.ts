@@ -61,7 +61,7 @@ function runLoop(init: IoInit, listener: Deno.Listener): (message: ToIo) => void
     config,
     log: (line) => post({ type: "log", line }),
     counts: new SharedCounts(init.counts),
-    thread: { index: init.index, count: init.count },
+    thread: { index: init.index, count: init.count, mode: init.listen.mode },
   });
   const tls = init.tls === null ? null : tlsContext(init.tls);
   let accepting = false;

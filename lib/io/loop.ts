@@ -14,6 +14,7 @@ import { unreachable } from "../http/unreachable.ts";
 import { errorText } from "../wire/log_text.ts";
 import { SharedCounts } from "../wire/counts.ts";
 import type { ToMain } from "../wire/protocol.ts";
+import type { ListenMode } from "../wire/io_messages.ts";
 import { Connection, type ConnExpiry } from "./connection.ts";
 import { refusalLine, Relay } from "./relay.ts";
 import { type tlsContext, TlsTransport, type Transport } from "./tls.ts";
@@ -31,8 +32,17 @@ const ACCEPT_BACKOFF_MS = 50;
 
 /** Connections a thread may hold over the least-loaded I/O thread and still accept. */
 const ACCEPT_SLACK = 2;
-/** How often a thread that holds more than the others looks again whether it may accept. */
+/**
+ * How soon a thread that holds more than the others first looks again whether it may accept;
+ * each look that finds it still holding more doubles the wait, up to `ACCEPT_GATE_MAX_MS`.
+ */
 const ACCEPT_GATE_MS = 2;
+/**
+ * The longest wait between two looks of a held-back thread. A thread holding a few idle
+ * connections more than the others on a server nobody connects to stays held back; looking
+ * every 2 ms, it used 5% of a core doing nothing (25 ticks in 5 s).
+ */
+const ACCEPT_GATE_MAX_MS = 250;
 
 /** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
 const READ_SLACK_BYTES = 64 * 1024;
@@ -85,6 +95,8 @@ export class IoLoop {
   /** This thread's number and how many I/O threads there are (1 and 1 when alone). */
   #thread: number;
   #threads: number;
+  /** How the threads share the port: only a shared socket lets a thread leave accepts to others. */
+  #listenMode: ListenMode;
   /** This thread's next connection number; each thread takes every `#threads`-th. */
   #nextConnection: number;
   #refusingSince = 0;
@@ -98,7 +110,8 @@ export class IoLoop {
    * @param workers the workers requests go to
    * @param options the config, where lifecycle and refusal lines go, the clock the connections'
    *   deadlines are read from (ms since the epoch; default `Date.now`), the server-wide counts
-   *   (default: this loop's own) and which of how many I/O threads this is (default 1 of 1)
+   *   (default: this loop's own), and which of how many I/O threads this is and how they share
+   *   the port (default 1 of 1, "shared")
    */
   constructor(
     workers: Workers,
@@ -107,7 +120,7 @@ export class IoLoop {
       log: (line: string) => void;
       now?: () => number;
       counts?: SharedCounts;
-      thread?: { index: number; count: number };
+      thread?: { index: number; count: number; mode: ListenMode };
     },
   ) {
     this.#config = options.config;
@@ -116,6 +129,7 @@ export class IoLoop {
     this.#counts = options.counts ?? new SharedCounts();
     this.#thread = options.thread?.index ?? 1;
     this.#threads = options.thread?.count ?? 1;
+    this.#listenMode = options.thread?.mode ?? "shared";
     this.#nextConnection = this.#thread;
     this.#relay = new Relay(workers, {
       config: options.config,
@@ -204,8 +218,8 @@ export class IoLoop {
 
   async #acceptLoop(listener: Deno.Listener): Promise<void> {
     while (this.#state === "accepting") {
-      if (this.#counts.holdsMore(this.#thread, this.#threads, ACCEPT_SLACK)) {
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_GATE_MS));
+      if (this.#heldBack()) {
+        await this.#waitForOthers();
         continue;
       }
       let conn: Deno.Conn;
@@ -226,6 +240,26 @@ export class IoLoop {
         continue;
       }
       this.#accept(conn);
+    }
+  }
+
+  /**
+   * Whether this thread leaves the next accepts to the others: it holds more than the least
+   * loaded (by `ACCEPT_SLACK`), and they accept from the same socket. A socket of its own
+   * (`--reuse-port`) holds the connections the kernel gave this thread alone: held back, it
+   * left them unanswered until the others caught up, which on a quiet server was never.
+   */
+  #heldBack(): boolean {
+    if (this.#listenMode !== "shared") return false;
+    return this.#counts.holdsMore(this.#thread, this.#threads, ACCEPT_SLACK);
+  }
+
+  /** Waits while this thread is held back, looking again less and less often. */
+  async #waitForOthers(): Promise<void> {
+    let waitMs = ACCEPT_GATE_MS;
+    while (this.#state === "accepting" && this.#heldBack()) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      waitMs = Math.min(2 * waitMs, ACCEPT_GATE_MAX_MS);
     }
   }
 

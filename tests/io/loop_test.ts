@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { IoLoop } from "../../lib/io/loop.ts";
+import { SharedCounts } from "../../lib/wire/counts.ts";
 import type { Workers } from "../../lib/io/workers.ts";
 import { parseConfig } from "../../lib/config/parse.ts";
 import type { ServerConfig } from "../../lib/config/settings.ts";
@@ -57,6 +58,72 @@ Deno.test("IoLoop queues up to --queue heads while no worker is free, refuses th
   } finally {
     first.close();
     second.close();
+    io.close();
+  }
+});
+
+/** Server-wide counts that say how often a thread asked whether it holds more than the others. */
+class WatchedCounts extends SharedCounts {
+  looks = 0;
+  override holdsMore(thread: number, threads: number, slack: number): boolean {
+    this.looks++;
+    return super.holdsMore(thread, threads, slack);
+  }
+}
+
+/** Counts by which thread 1 of 2 holds 3 connections and thread 2 none: past the slack of 2. */
+function thread1HoldsMore(): WatchedCounts {
+  const counts = new WatchedCounts();
+  for (let i = 0; i < 3; i++) counts.countOn(1, 1);
+  return counts;
+}
+
+Deno.test("IoLoop held back on a shared socket looks again less and less often, and accepts once the others caught up", async () => {
+  const counts = thread1HoldsMore();
+  const io = new IoLoop(busyWorkers(), {
+    config: config(),
+    log: () => {},
+    counts,
+    thread: { index: 1, count: 2, mode: "shared" },
+  });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  io.start(listener, null);
+  let conn: Deno.TcpConn | null = null;
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Every 2 ms, it looked 500 times a second (5% of a core on an idle server); backing off
+    // to 250 ms, about 10 times.
+    assert.ok(counts.looks <= 25, `${counts.looks} looks in 1 s while held back`);
+    counts.countOn(2, 1);
+    conn = await connect(listener.addr.port);
+    await waitFor(() => io.connectionCount === 1, {
+      timeoutMs: 2000,
+      what: "the thread to accept once the other holds 1 of its 3",
+    });
+  } finally {
+    conn?.close();
+    io.close();
+  }
+});
+
+Deno.test("IoLoop on a socket of its own (--reuse-port) accepts however many more it holds", async () => {
+  const io = new IoLoop(busyWorkers(), {
+    config: config(),
+    log: () => {},
+    counts: thread1HoldsMore(),
+    thread: { index: 1, count: 2, mode: "reuse-port" },
+  });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  io.start(listener, null);
+  const conn = await connect(listener.addr.port);
+  try {
+    // The kernel queued this connection on this thread's socket: no other thread can take it.
+    await waitFor(() => io.connectionCount === 1, {
+      timeoutMs: 2000,
+      what: "the connection the kernel gave this thread to be accepted",
+    });
+  } finally {
+    conn.close();
     io.close();
   }
 });
