@@ -128,10 +128,13 @@ export class SharedCounts {
    * @param stopped whether to stop listening (checked after each ring)
    */
   async onQueueRing(onRing: () => void, stopped: () => boolean): Promise<void> {
+    let seen = Atomics.load(this.#words, QUEUE_BELL);
     while (!stopped()) {
-      const seen = Atomics.load(this.#words, QUEUE_BELL);
       const result = Atomics.waitAsync(this.#words, QUEUE_BELL, seen);
       if (result.async) await result.value;
+      // Read before onRing runs: a ring while it runs (another thread's worker freed up after
+      // it looked) is heard at once by the next wait, not by the next deadline tick.
+      seen = Atomics.load(this.#words, QUEUE_BELL);
       if (!stopped()) onRing();
     }
   }

@@ -45,3 +45,28 @@ Deno.test("SharedCounts.holdsMore() holds back only a thread over the least-load
   assert.equal(counts.holdsMore(1, 2, 2), false, "4 against 2: within it");
   assert.equal(counts.holdsMore(1, 1, 2), false, "a thread alone always accepts");
 });
+
+Deno.test("SharedCounts.onQueueRing() hears a ring that comes while it answers the one before", async () => {
+  const memory = createCountsMemory();
+  let stopped = false;
+  let rings = 0;
+  const twice = Promise.withResolvers<void>();
+  const listener = new SharedCounts(memory).onQueueRing(() => {
+    rings++;
+    // Another thread's worker frees up while this thread looks at its queue.
+    if (rings === 1) new SharedCounts(memory).ringQueue();
+    else twice.resolve();
+  }, () => stopped);
+  new SharedCounts(memory).ringQueue();
+  // A pending wait does not keep the event loop alive; this timer does, and bounds the test.
+  const timer = setTimeout(() => twice.reject(new Error(`${rings} ring(s) heard in 2 s`)), 2000);
+  try {
+    await twice.promise;
+    stopped = true;
+    new SharedCounts(memory).ringQueue();
+    await listener;
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.equal(rings, 2);
+});
