@@ -216,6 +216,8 @@ export class WorkerPool {
       channels,
     };
     this.#workers[id - 1] = worker;
+    // Only the slot's first start gives the app its onListen (a replacement's would repeat it).
+    const first = !this.#lastStart.has(id);
     this.#lastStart.set(id, Date.now());
     const thread = createThread(id, this.#permissions);
     this.#threads.set(worker, thread);
@@ -241,11 +243,11 @@ export class WorkerPool {
       event.preventDefault();
       crash(event.message || "uncaught error");
     };
-    thread.postMessage(this.#init(worker));
+    thread.postMessage(this.#init(worker, first));
     return ready.promise;
   }
 
-  #init(worker: PoolWorker): WorkerInit {
+  #init(worker: PoolWorker, first: boolean): WorkerInit {
     const c = this.#config;
     const { id } = worker;
     return {
@@ -288,20 +290,26 @@ export class WorkerPool {
       logFormat: c.logFormat,
       healthPath: c.healthPath,
       logHealth: c.logHealth,
-      listening: id === 1 && !this.#started ? this.#listening : null,
+      listening: id === 1 && first ? this.#listening : null,
       serverAddress: this.#listening,
     };
   }
 
-  /** Retires a dead or stuck worker, tells the server, and starts its replacement. */
+  /**
+   * Retires a dead or stuck worker, tells the server, and starts its replacement. A worker that
+   * fails before it is ready while the pool starts fails the start instead, which reports it.
+   */
   #lose(worker: Slot, loss: WorkerLoss): void {
     if (worker.state === "lost") return;
+    const wasReady = worker.state === "ready";
     worker.state = "lost";
     this.#threads.get(worker)?.terminate();
     this.#threads.delete(worker);
+    if (!wasReady && !this.#started) return;
+    // A worker lost after it was ready, while others still started, was neither told to the
+    // I/O threads (which kept giving it requests) nor replaced: the pool ran one short for good.
     this.#events.onWorkerLost(worker, loss);
-    // A pool that failed to start is not restarted: the server reports the error and exits.
-    if (this.#stopped || !this.#started) return;
+    if (this.#stopped) return;
     const sinceStart = Date.now() - (this.#lastStart.get(worker.id) ?? 0);
     const delay = Math.max(0, RESTART_BACKOFF_MS - sinceStart);
     setTimeout(() => {

@@ -261,7 +261,6 @@ export class Server {
 
   /** The lifecycle line of a lost worker; the I/O threads fail its requests. */
   #onWorkerLost(worker: PoolWorker, loss: WorkerLoss): void {
-    if (this.#state === "starting") return; // start() reports it
     this.#log(
       loss.cause === "timeout"
         ? `Worker ${worker.id}: terminated after ${loss.reason}; replaced`

@@ -7,8 +7,13 @@ import assert from "node:assert/strict";
 import { TestServer } from "../_helpers/server.ts";
 import { connect, readResponses, writeAll } from "../_helpers/http.ts";
 import { makeSite } from "../_helpers/site.ts";
+import { withServer } from "../_helpers/in_process.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const KEEP_ALIVE_GET = new TextEncoder().encode("GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+const CLOSE_GET = new TextEncoder().encode(
+  "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+);
 
 Deno.test({
   name:
@@ -39,4 +44,28 @@ Deno.test({
       await site.remove();
     }
   },
+});
+
+Deno.test("a worker lost after it was ready, while the pool still starts, is told to every I/O thread and replaced", async () => {
+  const app = new URL("../fixtures/start_crash_app.ts", import.meta.url).pathname;
+  const args = ["--app", app, "--workers", "2", "--io-threads", "2", "--quiet"];
+  await withServer(args, async (server, lines) => {
+    // Worker 1 ended while worker 2 still loaded: the server was "starting" then.
+    assert.ok(lines.some((l) => /^Worker 1: crashed/.test(l)), lines.join("\n"));
+    await waitFor(() => server.pool.workers[0].state === "ready", {
+      timeoutMs: 10_000,
+      what: "worker 1's replacement to be ready",
+    });
+    // Both workers serve, over connections both I/O threads accepted.
+    const answers = await Promise.all(Array.from({ length: 20 }, async () => {
+      const conn = await connect(server.addr.port);
+      try {
+        await writeAll(conn, CLOSE_GET);
+        return (await readResponses(conn, { timeoutMs: 5000 }))[0]?.status;
+      } finally {
+        conn.close();
+      }
+    }));
+    assert.deepEqual(answers, Array(20).fill(200));
+  });
 });
