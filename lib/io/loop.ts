@@ -267,6 +267,25 @@ export class IoLoop {
     if (!this.#counts.take("connections", this.#config.maxConnections)) {
       return this.#refuseConnection(conn);
     }
+    let connection: Connection;
+    try {
+      connection = this.#open(conn);
+    } catch (error) {
+      // A bug: were it thrown on, the count would never come back (K of them refused everyone
+      // for good) and the accept loop, hence this thread and the server, would end.
+      this.#counts.give("connections");
+      closeQuietly(conn);
+      return this.#log(
+        `Server: internal error on a new connection (please report it): ${errorText(error)}`,
+      );
+    }
+    this.#connections.add(connection);
+    this.#counts.countOn(this.#thread, 1);
+    connection.readLoop(this.#relay.maxHeadBytes + READ_SLACK_BYTES);
+  }
+
+  /** Wraps an accepted socket (TLS, when serving HTTPS) in a connection reporting to the relay. */
+  #open(conn: Deno.Conn): Connection {
     try {
       (conn as Deno.TcpConn).setNoDelay?.(true);
     } catch {
@@ -275,7 +294,7 @@ export class IoLoop {
     const transport: Transport = this.#tls === null ? conn : new TlsTransport(conn, this.#tls);
     const { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs } = this.#config;
     const relay = this.#relay;
-    const connection = new Connection(transport, {
+    return new Connection(transport, {
       id: this.#takeConnectionId(),
       now: this.#now,
       timeouts: { headerTimeoutMs, keepaliveTimeoutMs, bodyTimeoutMs, sendTimeoutMs },
@@ -290,18 +309,11 @@ export class IoLoop {
         onFault: (c, error) => this.#onFault(c, error),
       },
     });
-    this.#connections.add(connection);
-    this.#counts.countOn(this.#thread, 1);
-    connection.readLoop(this.#relay.maxHeadBytes + READ_SLACK_BYTES);
   }
 
   /** Over --max-connections: close at once, and say so at most every 10 s. */
   #refuseConnection(conn: Deno.Conn): void {
-    try {
-      conn.close();
-    } catch {
-      // Already gone.
-    }
+    closeQuietly(conn);
     const now = Date.now();
     if (now - this.#refusingSince < 10_000) return;
     this.#refusingSince = now;
@@ -360,6 +372,15 @@ export class IoLoop {
       default:
         return unreachable(expired);
     }
+  }
+}
+
+/** Closes an accepted socket that will not be served. */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already gone.
   }
 }
 

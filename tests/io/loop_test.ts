@@ -127,3 +127,56 @@ Deno.test("IoLoop on a socket of its own (--reuse-port) accepts however many mor
     io.close();
   }
 });
+
+/**
+ * A listener whose first accepted socket cannot say where it is from (its `remoteAddr` throws),
+ * as a bug in wrapping a new connection would throw; the others are the real sockets.
+ */
+function firstUnaddressed(real: Deno.Listener): Deno.Listener {
+  let first = true;
+  return {
+    addr: real.addr,
+    close: () => real.close(),
+    async accept() {
+      const conn = await real.accept();
+      if (!first) return conn;
+      first = false;
+      return {
+        get remoteAddr(): Deno.Addr {
+          throw new Error("no address for this socket");
+        },
+        read: (buffer: Uint8Array) => conn.read(buffer),
+        write: (bytes: Uint8Array) => conn.write(bytes),
+        close: () => conn.close(),
+      } as unknown as Deno.Conn;
+    },
+  } as unknown as Deno.Listener;
+}
+
+Deno.test("IoLoop gives back the count of a connection it could not wrap, says so, and goes on accepting", async () => {
+  const lines: string[] = [];
+  const counts = new SharedCounts();
+  const io = new IoLoop(busyWorkers(), {
+    config: config(),
+    log: (line) => lines.push(line),
+    counts,
+  });
+  const real = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  io.start(firstUnaddressed(real), null);
+  const [first, second] = [await connect(real.addr.port), await connect(real.addr.port)];
+  try {
+    // The first is closed at once; the second is served (here: queued, no worker being free).
+    assert.deepEqual(await readResponses(first, { timeoutMs: 5_000 }), []);
+    await writeAll(second, HEAD);
+    await waitFor(() => io.connectionCount === 1 && counts.count("queued") === 1, {
+      timeoutMs: 5_000,
+      what: "the second connection to be accepted and its head queued",
+    });
+    assert.equal(counts.count("connections"), 1, "the first connection's count came back");
+    assert.match(lines.join("\n"), /internal error on a new connection.*no address/);
+  } finally {
+    first.close();
+    second.close();
+    io.close();
+  }
+});
