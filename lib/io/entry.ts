@@ -23,16 +23,20 @@ self.onmessage = (event: MessageEvent<ToIo>) => {
     throw new Error(`protocol violation: I/O thread expected init, got ${event.data?.type}`);
   }
   const init = event.data;
-  let listener: Deno.Listener;
-  try {
-    listener = listen(init.listen);
-  } catch (error) {
-    return post({ type: "fatal", message: errorText(error), unshared: false });
-  }
-  if (listener.addr.transport !== "tcp" || listener.addr.port !== init.listen.port) {
-    listener.close();
-    const message = `asked for port ${init.listen.port}, got a socket on another`;
-    return post({ type: "fatal", message, unshared: true });
+  // A socket of its own (--reuse-port) is bound at "accept": the kernel gives a bound socket its
+  // share of the connections at once, and none would be accepted before the workers are ready.
+  let listener: Deno.Listener | null = null;
+  if (init.listen.mode === "shared") {
+    try {
+      listener = listen(init.listen);
+    } catch (error) {
+      return post({ type: "fatal", message: errorText(error), unshared: false });
+    }
+    if (listener.addr.transport !== "tcp" || listener.addr.port !== init.listen.port) {
+      listener.close();
+      const message = `asked for port ${init.listen.port}, got a socket on another`;
+      return post({ type: "fatal", message, unshared: true });
+    }
   }
   const run = runLoop(init, listener);
   self.onmessage = (next: MessageEvent<ToIo>) => run(next.data);
@@ -50,8 +54,10 @@ function listen(where: { hostname: string; port: number; mode: ListenMode }): De
   return Deno.listen({ hostname, port, loadBalanced: true } as Deno.TcpListenOptions);
 }
 
-/** The loop over `listener`, driven by the supervisor's messages. */
-function runLoop(init: IoInit, listener: Deno.Listener): (message: ToIo) => void {
+/**
+ * The loop over `listener` (null: bound at "accept"), driven by the supervisor's messages.
+ */
+function runLoop(init: IoInit, listener: Deno.Listener | null): (message: ToIo) => void {
   const { config } = init;
   const links = new HandlerLinks({
     onMessage: (worker, message) => io.onMessage(worker, message),
@@ -78,16 +84,22 @@ function runLoop(init: IoInit, listener: Deno.Listener): (message: ToIo) => void
         return;
       }
       case "accept":
+        try {
+          listener ??= listen(init.listen);
+        } catch (error) {
+          return post({ type: "fatal", message: errorText(error), unshared: false });
+        }
         accepting = true;
-        return io.start(listener, tls);
+        io.start(listener, tls);
+        return post({ type: "accepting" });
       case "drain":
         // The loop owns the listener once it accepts; before, it is still this function's.
         if (accepting) io.drain();
-        else listener.close();
+        else listener?.close();
         accepting = true;
         return post({ type: "drained" });
       case "close":
-        if (!accepting) listener.close();
+        if (!accepting) listener?.close();
         io.close();
         links.closeAll();
         return post({ type: "closed" });

@@ -17,7 +17,11 @@ const held = new Set<string>();
 
 /** A bound port: the supervisor's listener and how the I/O threads join it. */
 export interface BoundPort {
-  listener: Deno.TcpListener;
+  /**
+   * The supervisor's listener, which the I/O threads duplicate; null with `--reuse-port`, where
+   * the port was only probed: each thread binds a socket of its own once it begins accepting.
+   */
+  listener: Deno.TcpListener | null;
   /** The address the threads listen on: the port is never 0 here. */
   hostname: string;
   port: number;
@@ -60,9 +64,16 @@ function bindOnce(where: { hostname: string; port: number; mode: ListenMode }): 
   if (held.has(key)) {
     throw new Deno.errors.AddrInUse(`${hostname}:${port} is already served by this process`);
   }
-  const listener = mode === "reuse-port"
-    ? Deno.listen({ hostname, port, reusePort: true })
-    : Deno.listen({ hostname, port, loadBalanced: true } as Deno.TcpListenOptions);
+  let listener: Deno.TcpListener | null;
+  if (mode === "reuse-port") {
+    // Probed, then let go at once: a listening socket in the port's group takes its share of
+    // the connections, and kept until accepting began it held them for as long as the workers
+    // took to start (another server sharing the port, replaced in a rolling restart, lost them).
+    Deno.listen({ hostname, port, reusePort: true }).close();
+    listener = null;
+  } else {
+    listener = Deno.listen({ hostname, port, loadBalanced: true } as Deno.TcpListenOptions);
+  }
   held.add(key);
   return { listener, hostname, port, mode, release: () => held.delete(key) };
 }

@@ -120,9 +120,17 @@ export class IoThreads {
     }
   }
 
-  /** Every thread begins accepting. */
-  accept(): void {
-    for (const io of this.#threads) io.thread.postMessage({ type: "accept" } satisfies ToIo);
+  /**
+   * Every thread begins accepting; with `--reuse-port`, each binds its socket first.
+   *
+   * @returns when each accepts
+   * @throws {IoStartError} when a thread cannot bind its socket
+   */
+  async accept(): Promise<void> {
+    for (const io of this.#threads) {
+      const answer = await this.#ask(io, { type: "accept" }, START_WAIT_MS);
+      if (answer.type === "fatal") throw new IoStartError(answer.message, false);
+    }
   }
 
   /**

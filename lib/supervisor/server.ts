@@ -138,10 +138,13 @@ export class Server {
       await this.#startIo(bound, tls);
       const lanes = this.#threads === null ? 1 : this.#config.ioThreads;
       await this.#pool.start({ listening: this.#addr, lanes });
+      // With --reuse-port each thread binds its socket now, when it can accept at once.
+      await this.#threads?.accept();
     } catch (error) {
+      this.#pool.stop();
       this.#threads?.stop();
       this.#local?.links.closeAll();
-      bound.listener.close();
+      if (this.#threads === null) bound.listener?.close();
       bound.release();
       throw error;
     }
@@ -150,11 +153,9 @@ export class Server {
     // The watchdog checks as often as the connections' deadlines are checked.
     this.#watchdog = setInterval(() => this.#onWatchdog(), deadlineTickMs(this.#config));
     if (this.#local !== null) {
-      this.#local.loop.start(bound.listener, tls === null ? null : tlsContext(tls));
-    } else {
-      // The threads hold their own duplicates (or reuse-port sockets): this one is not needed.
-      bound.listener.close();
-      this.#threads!.accept();
+      const { hostname, port } = bound;
+      const listener = bound.listener ?? Deno.listen({ hostname, port, reusePort: true });
+      this.#local.loop.start(listener, tls === null ? null : tlsContext(tls));
     }
     for (const line of startupLines(this.#config, this.addr, this.ioThreads)) this.#log(line);
     const descriptors = descriptorWarning(this.#config.maxConnections, processOpenFilesLimit());
@@ -225,6 +226,8 @@ export class Server {
         const listen = { hostname, port, mode };
         const counts = this.#counts;
         await threads.start({ config: this.#config, listen, tls, counts, sizes: this.#pool.sizes });
+        // The threads hold duplicates of it (or bind sockets of their own): it is not needed.
+        bound.listener?.close();
         this.#threads = threads;
         return;
       } catch (error) {

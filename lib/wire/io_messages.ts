@@ -46,7 +46,7 @@ export type ToIo =
   | { type: "worker"; worker: WorkerHandle }
   /** A worker was lost: its requests fail (502, or 503 after the watchdog), its sockets close. */
   | { type: "lost"; id: number; loss: { cause: "crash" | "timeout"; reason: string } }
-  /** Every worker is ready: begin accepting. */
+  /** Every worker is ready: begin accepting (with `--reuse-port`, bind first). */
   | { type: "accept" }
   /** Stop accepting and close idle connections; the others close after their response. */
   | { type: "drain" }
@@ -55,11 +55,18 @@ export type ToIo =
 
 /** I/O thread → supervisor. */
 export type FromIo =
-  /** Listening on the shared port. */
-  | { type: "listening" }
   /**
-   * Could not listen. `unshared`: the socket it got is not the supervisor's (this Deno does not
-   * share a listening socket between threads), so the server falls back to one I/O thread.
+   * Listening on the shared port; with `--reuse-port`, ready to bind a socket of its own at
+   * `accept` (bound earlier, it would hold the connections the kernel gave it while the workers
+   * start).
+   */
+  | { type: "listening" }
+  /** Answer to `accept`: accepting. */
+  | { type: "accepting" }
+  /**
+   * Could not listen (answer to `init`, or to `accept` with `--reuse-port`). `unshared`: the
+   * socket it got is not the supervisor's (this Deno does not share a listening socket between
+   * threads), so the server falls back to one I/O thread.
    */
   | { type: "fatal"; message: string; unshared: boolean }
   /** A lifecycle or refusal line for the server's log. */

@@ -51,6 +51,46 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "--reuse-port: a server joining the port (a rolling restart) takes none of its connections before it can serve them",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const site = await makeSite();
+    const reusePort = ["--io-threads", "2", "--reuse-port", "--quiet"];
+    const serving = await TestServer.start(["--root", site.root, ...reusePort], ["--unstable-net"]);
+    const slow = new URL("../fixtures/slow_start_app.ts", import.meta.url).pathname;
+    const joining = TestServer.start(
+      ["--root", site.root, "--app", slow, "--port", String(serving.port), ...reusePort],
+      ["--unstable-net"],
+    );
+    let joined = false;
+    joining.then(() => (joined = true), () => (joined = true));
+    const answers: string[] = [];
+    try {
+      // While the second server's app loads (2 s), every connection is the first one's to serve.
+      for (let i = 0; i < 200 && !joined; i++) {
+        const conn = await connect(serving.port);
+        try {
+          await writeAll(conn, CLOSE_GET);
+          const [response] = await readResponses(conn, { timeoutMs: 1500 })
+            .catch((error) => [{ status: `no answer (${error.message})` }]);
+          answers.push(String(response?.status ?? "closed"));
+        } finally {
+          conn.close();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.deepEqual(answers.filter((a) => a !== "200"), [], `${answers.length} connections`);
+      assert.ok(answers.length > 10, `only ${answers.length} connections while it started`);
+    } finally {
+      await (await joining.catch(() => null))?.stop();
+      await serving.stop();
+      await site.remove();
+    }
+  },
+});
+
 Deno.test("a worker lost after it was ready, while the pool still starts, is told to every I/O thread and replaced", async () => {
   const app = new URL("../fixtures/start_crash_app.ts", import.meta.url).pathname;
   const args = ["--app", app, "--workers", "2", "--io-threads", "2", "--quiet"];
