@@ -42,8 +42,11 @@ export interface PoolWorker {
   readonly channels: readonly SharedArrayBuffer[];
 }
 
-/** The pool's own view of a worker: the one place its state and count are written. */
-type Slot = { -readonly [K in keyof PoolWorker]: PoolWorker[K] };
+/**
+ * The pool's own view of a worker: the one place its state and count are written; and whether
+ * it is its slot's first start (start() waits for those, and only those give the app onListen).
+ */
+type Slot = { -readonly [K in keyof PoolWorker]: PoolWorker[K] } & { readonly first: boolean };
 
 /** What the pool reports to the server. */
 export interface PoolEvents {
@@ -214,10 +217,9 @@ export class WorkerPool {
       board: new HandlerBoard(boardMemory),
       boardMemory,
       channels,
+      first: !this.#lastStart.has(id),
     };
     this.#workers[id - 1] = worker;
-    // Only the slot's first start gives the app its onListen (a replacement's would repeat it).
-    const first = !this.#lastStart.has(id);
     this.#lastStart.set(id, Date.now());
     const thread = createThread(id, this.#permissions);
     this.#threads.set(worker, thread);
@@ -243,11 +245,11 @@ export class WorkerPool {
       event.preventDefault();
       crash(event.message || "uncaught error");
     };
-    thread.postMessage(this.#init(worker, first));
+    thread.postMessage(this.#init(worker));
     return ready.promise;
   }
 
-  #init(worker: PoolWorker, first: boolean): WorkerInit {
+  #init(worker: Slot): WorkerInit {
     const c = this.#config;
     const { id } = worker;
     return {
@@ -290,22 +292,23 @@ export class WorkerPool {
       logFormat: c.logFormat,
       healthPath: c.healthPath,
       logHealth: c.logHealth,
-      listening: id === 1 && first ? this.#listening : null,
+      // A replacement's would call the app's onListen again.
+      listening: id === 1 && worker.first ? this.#listening : null,
       serverAddress: this.#listening,
     };
   }
 
   /**
-   * Retires a dead or stuck worker, tells the server, and starts its replacement. A worker that
-   * fails before it is ready while the pool starts fails the start instead, which reports it.
+   * Retires a dead or stuck worker, tells the server, and starts its replacement. A first start
+   * that fails before it is ready while the pool starts fails start() instead, which reports it.
    */
   #lose(worker: Slot, loss: WorkerLoss): void {
     if (worker.state === "lost") return;
-    const wasReady = worker.state === "ready";
+    const failsStart = worker.first && worker.state === "starting" && !this.#started;
     worker.state = "lost";
     this.#threads.get(worker)?.terminate();
     this.#threads.delete(worker);
-    if (!wasReady && !this.#started) return;
+    if (failsStart) return;
     // A worker lost after it was ready, while others still started, was neither told to the
     // I/O threads (which kept giving it requests) nor replaced: the pool ran one short for good.
     this.#events.onWorkerLost(worker, loss);

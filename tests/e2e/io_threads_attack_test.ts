@@ -232,9 +232,15 @@ Deno.test("--queue with 2 I/O threads: clients that reset while queued give thei
   const args = ["--app", SLOW_APP, "--workers", "2", "--io-threads", "2", "--queue", "10"];
   await withServer([...args, "--quiet"], async (server) => {
     const port = server.addr.port;
-    // Both workers burn the CPU: no progress, so past --stall-timeout every request queues.
-    const burns = [get(port, "/burn?ms=3000"), get(port, "/burn?ms=3000")];
+    // Both workers burn the CPU: no progress, so past --stall-timeout every request queues. One
+    // after the other: two threads picking at once may both pick the same idle worker.
     const boards = server.pool.workers.map((worker) => worker.board);
+    const burns = [get(port, "/burn?ms=3000")];
+    await waitFor(() => boards.some((b) => b.inFlight > 0), {
+      timeoutMs: 2000,
+      what: "a worker to hold the first burn",
+    });
+    burns.push(get(port, "/burn?ms=3000"));
     await waitFor(() => boards.every((b) => b.inFlight > 0 && Date.now() - b.lastProgress > 100), {
       timeoutMs: 2000,
       what: "both workers to be stalled",
