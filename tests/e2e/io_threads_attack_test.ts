@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import net from "node:net";
+import tls from "node:tls";
 import { TestServer } from "../_helpers/server.ts";
 import { connect, readResponses, writeAll } from "../_helpers/http.ts";
 import { makeSite } from "../_helpers/site.ts";
@@ -14,6 +15,7 @@ import { NO_PROC } from "../_helpers/proc.ts";
 import { settledFds } from "../_helpers/fds.ts";
 import { openRaw } from "../_helpers/ws.ts";
 import { quietTest } from "../_helpers/quiet.ts";
+import { withTlsServer } from "../_helpers/certificate.ts";
 
 const KEEP_ALIVE_GET = new TextEncoder().encode("GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n");
 const CLOSE_GET = new TextEncoder().encode(
@@ -211,6 +213,55 @@ Deno.test({
     } finally {
       await server.stop();
     }
+  },
+});
+
+/** A TLS client that resets its connection `afterMs` into (or after) its handshake. */
+function tlsResetter(port: number, afterMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.on("error", () => resolve());
+    socket.on("close", () => resolve());
+    tls.connect({ socket, rejectUnauthorized: false }).on("error", () => {});
+    setTimeout(() => socket.resetAndDestroy(), afterMs);
+  });
+}
+
+Deno.test({
+  name:
+    "--io-threads 2 over TLS: 1,000 clients resetting during or right after their handshake leave every count and descriptor as they found it",
+  ignore: NO_PROC,
+  fn: async () => {
+    const args = ["--io-threads", "2", "--max-connections", "50", "--quiet"];
+    await withTlsServer(args, async (server, _client, ca) => {
+      const open = () =>
+        Deno.connectTls({ hostname: "127.0.0.1", port: server.port, caCerts: [ca] });
+      const served = async (n: number) => {
+        const conns = await Promise.all(Array.from({ length: n }, open));
+        try {
+          return await Promise.all(conns.map(async (conn) => {
+            await writeAll(conn, KEEP_ALIVE_GET).catch(() => {});
+            const responses = await readResponses(conn, { responses: 1, timeoutMs: 5000 })
+              .catch(() => []);
+            return responses[0]?.status ?? "closed";
+          }));
+        } finally {
+          for (const conn of conns) conn.close();
+        }
+      };
+      assert.deepEqual(await served(1), [200]);
+      const baseline = await settledFds(server.pid, { timeoutMs: 3000 });
+      let next = 0;
+      const lane = async () => {
+        while (next < 1000) await tlsResetter(server.port, next++ % 20);
+      };
+      await Promise.all(Array.from({ length: 20 }, lane));
+      // A closing session waits up to 1 s for its close_notify to go out.
+      const after = await settledFds(server.pid, { timeoutMs: 5000, atMost: baseline });
+      assert.ok(after <= baseline, `${after} descriptors open after the churn, ${baseline} before`);
+      const statuses = await served(51);
+      assert.equal(statuses.filter((status) => status === 200).length, 50, statuses.join(" "));
+    });
   },
 });
 
