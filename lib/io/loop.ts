@@ -33,8 +33,10 @@ const ACCEPT_BACKOFF_MS = 50;
 /** Connections a thread may hold over the least-loaded I/O thread and still accept. */
 const ACCEPT_SLACK = 2;
 /**
- * How soon a thread that holds more than the others first looks again whether it may accept;
- * each look that finds it still holding more doubles the wait, up to `ACCEPT_GATE_MAX_MS`.
+ * How soon a thread that holds more than the others first looks again whether it may accept,
+ * unless the gate bell wakes it first (another thread was held back, or this one closed a
+ * connection); each look that finds it still holding more doubles the wait, up to
+ * `ACCEPT_GATE_MAX_MS`.
  */
 const ACCEPT_GATE_MS = 2;
 /**
@@ -97,6 +99,8 @@ export class IoLoop {
   #threads: number;
   /** How the threads share the port: only a shared socket lets a thread leave accepts to others. */
   #listenMode: ListenMode;
+  /** Whether the accept loop waits for the other threads (see `#waitForOthers`). */
+  #heldBackNow = false;
   /** This thread's next connection number; each thread takes every `#threads`-th. */
   #nextConnection: number;
   #refusingSince = 0;
@@ -254,13 +258,22 @@ export class IoLoop {
     return this.#counts.holdsMore(this.#thread, this.#threads, ACCEPT_SLACK);
   }
 
-  /** Waits while this thread is held back, looking again less and less often. */
+  /**
+   * Waits while this thread is held back, looking again less and less often, or at once when the
+   * gate bell rings. It rings the bell first: a thread that waited here may no longer be ahead,
+   * and with this one held back too, no thread would accept until its next look.
+   */
   async #waitForOthers(): Promise<void> {
+    this.#counts.ringGate();
+    this.#heldBackNow = true;
     let waitMs = ACCEPT_GATE_MS;
-    while (this.#state === "accepting" && this.#heldBack()) {
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    for (;;) {
+      const seen = this.#counts.gateRings;
+      if (this.#state !== "accepting" || !this.#heldBack()) break;
+      await this.#counts.waitGate(seen, waitMs);
       waitMs = Math.min(2 * waitMs, ACCEPT_GATE_MAX_MS);
     }
+    this.#heldBackNow = false;
   }
 
   #accept(conn: Deno.Conn): void {
@@ -326,6 +339,8 @@ export class IoLoop {
     if (this.#connections.delete(c)) {
       this.#counts.give("connections");
       this.#counts.countOn(this.#thread, -1);
+      // Held back, this thread may be back within the slack now: it looks at once.
+      if (this.#heldBackNow) this.#counts.ringGate();
     }
     this.#relay.forget(c);
   }

@@ -16,8 +16,10 @@ export type CountKind = "connections" | "queued" | "websockets";
 
 const SLOT: Readonly<Record<CountKind, number>> = { connections: 0, queued: 1, websockets: 2 };
 const QUEUE_BELL = 3;
+/** Rung when a thread is held back from accepting, or one held back closes a connection. */
+const GATE_BELL = 4;
 /** Int32 slot of I/O thread 1's connection count; thread i's is `THREAD_BASE + i - 1`. */
-const THREAD_BASE = 4;
+const THREAD_BASE = 5;
 /** The most I/O threads (`--io-threads`'s bound). */
 const MAX_THREADS = 64;
 const COUNTS_BYTES = 4 * (THREAD_BASE + MAX_THREADS);
@@ -113,6 +115,31 @@ export class SharedCounts {
       if (Atomics.load(this.#words, THREAD_BASE + other - 1) + slack < own) return true;
     }
     return false;
+  }
+
+  /**
+   * Wakes every thread waiting in {@linkcode SharedCounts.waitGate}: the balance changed, and a
+   * thread held back may now accept.
+   */
+  ringGate(): void {
+    Atomics.add(this.#words, GATE_BELL, 1);
+    Atomics.notify(this.#words, GATE_BELL);
+  }
+
+  /** The gate bell's count now, to pass to {@linkcode SharedCounts.waitGate}. */
+  get gateRings(): number {
+    return Atomics.load(this.#words, GATE_BELL);
+  }
+
+  /**
+   * Waits until the gate bell rings after `seen`, or `ms` pass.
+   *
+   * @param seen {@linkcode SharedCounts.gateRings} when the caller last looked
+   * @param ms the longest wait
+   */
+  async waitGate(seen: number, ms: number): Promise<void> {
+    const result = Atomics.waitAsync(this.#words, GATE_BELL, seen, ms);
+    if (result.async) await result.value;
   }
 
   /** A worker freed up while requests wait in some queue: every I/O thread looks at its own. */

@@ -106,6 +106,38 @@ Deno.test("IoLoop held back on a shared socket looks again less and less often, 
   }
 });
 
+Deno.test("IoLoop held back looks again at once when the gate bell rings, not at its next look", async () => {
+  const counts = thread1HoldsMore();
+  const io = new IoLoop(busyWorkers(), {
+    config: config(),
+    log: () => {},
+    counts,
+    thread: { index: 1, count: 2, mode: "shared" },
+  });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  io.start(listener, null);
+  let conn: Deno.TcpConn | null = null;
+  try {
+    // Held back 1.1 s, it looks every 250 ms: its next look is some 150 ms away.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    conn = await connect(listener.addr.port);
+    // The other thread catches up, and held back in turn, rings the bell.
+    const rungAt = performance.now();
+    counts.countOn(2, 1);
+    counts.ringGate();
+    await waitFor(() => io.connectionCount === 1, {
+      timeoutMs: 2000,
+      what: "the thread to accept",
+      pollMs: 5,
+    });
+    const tookMs = performance.now() - rungAt;
+    assert.ok(tookMs < 120, `accepted ${tookMs.toFixed(0)} ms after the bell`);
+  } finally {
+    conn?.close();
+    io.close();
+  }
+});
+
 Deno.test("IoLoop on a socket of its own (--reuse-port) accepts however many more it holds", async () => {
   const io = new IoLoop(busyWorkers(), {
     config: config(),
