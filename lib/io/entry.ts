@@ -62,7 +62,12 @@ function runLoop(init: IoInit, listener: Deno.Listener | null): (message: ToIo) 
   const links = new HandlerLinks({
     onMessage: (worker, message) => io.onMessage(worker, message),
     onBroken: (worker, reason) => post({ type: "broken", id: worker.id, reason }),
-  }, { sizes: init.sizes, stallMs: config.stallMs, idleChecked: config.app !== null });
+  }, {
+    sizes: init.sizes,
+    stallMs: config.stallMs,
+    idleChecked: config.app !== null,
+    firstTurn: init.index - 1,
+  });
   const io: IoLoop = new IoLoop(links, {
     config,
     log: (line) => post({ type: "log", line }),

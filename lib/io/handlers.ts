@@ -38,17 +38,20 @@ export class HandlerLinks implements Workers {
    * Prepares an empty set; {@linkcode HandlerLinks.add} fills it.
    *
    * @param events where records go
-   * @param options the channels' ring sizes, the stall bound (`--stall-timeout`) and whether
-   *   idle workers are checked for stalls too (they run an app, which can hold its event loop)
+   * @param options the channels' ring sizes, the stall bound (`--stall-timeout`), whether idle
+   *   workers are checked for stalls too (they run an app, which can hold its event loop), and
+   *   where this thread's turn among equals starts (its number less one: threads that pick at
+   *   the same moment start from different workers)
    */
   constructor(
     events: LinkEvents,
-    options: { sizes: ChannelSizes; stallMs: number; idleChecked: boolean },
+    options: { sizes: ChannelSizes; stallMs: number; idleChecked: boolean; firstTurn?: number },
   ) {
     this.#events = events;
     this.#sizes = options.sizes;
     this.#stallMs = options.stallMs;
     this.#idleChecked = options.idleChecked;
+    this.#next = options.firstTurn ?? 0;
   }
 
   /**
@@ -118,7 +121,7 @@ export class HandlerLinks implements Workers {
         if (board.tunnels < best.channel.board.tunnels) best = link;
       } else if (best.channel.board.asleep && !board.asleep) best = link;
     }
-    this.#next = count === 0 ? 0 : (this.#next + 1) % count;
+    this.#next = count === 0 ? this.#next : (this.#next + 1) % count;
     return best;
   }
 

@@ -276,6 +276,8 @@ export class Server {
 
   /** An I/O thread failed: its connections are gone, and the server stops (a bug to report). */
   #onIoFailed(index: number, reason: string): void {
+    // Its connections died with it: the shutdown does not wait for them.
+    new SharedCounts(this.#counts).forgetThread(index);
     if (this.#failure !== null) return;
     this.#failure = `I/O thread ${index} failed (${reason})`;
     this.#log(`Server: ${this.#failure}; please report it; stopping`);

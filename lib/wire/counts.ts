@@ -99,6 +99,16 @@ export class SharedCounts {
   }
 
   /**
+   * Gives back every connection a failed I/O thread counted: they died with it.
+   *
+   * @param thread the thread's number, 1-based
+   */
+  forgetThread(thread: number): void {
+    const held = Atomics.exchange(this.#words, THREAD_BASE + thread - 1, 0);
+    Atomics.sub(this.#words, SLOT.connections, held);
+  }
+
+  /**
    * Whether an I/O thread holds more than `slack` connections over the least-loaded of the
    * `threads`: it then leaves the next accepts to the others. Connections a listening socket
    * shares go to whichever thread asks first, and one busy thread asking as often as an idle

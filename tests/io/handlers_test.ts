@@ -127,3 +127,21 @@ Deno.test("HandlerLinks reports a record it cannot read as the worker's, and sto
   set.closeAll();
   worker.close();
 });
+
+Deno.test("HandlerLinks of two I/O threads picking among idle workers at once start from different ones", () => {
+  const boards = [createBoardMemory(), createBoardMemory()];
+  const thread = (firstTurn: number) => {
+    const set = new HandlerLinks({ onMessage: () => {}, onBroken: () => {} }, {
+      sizes: SIZES,
+      stallMs: 20,
+      idleChecked: false,
+      firstTurn,
+    });
+    boards.forEach((board, i) => set.add(i + 1, createChannelMemory(SIZES), board));
+    return set;
+  };
+  const [first, second] = [thread(0), thread(1)];
+  assert.notEqual(first.pick()?.id, second.pick()?.id);
+  first.closeAll();
+  second.closeAll();
+});

@@ -70,3 +70,17 @@ Deno.test("SharedCounts.onQueueRing() hears a ring that comes while it answers t
   }
   assert.equal(rings, 2);
 });
+
+Deno.test("SharedCounts.forgetThread() gives back the connections a failed thread counted, and only those", () => {
+  const counts = new SharedCounts();
+  for (let i = 0; i < 3; i++) {
+    counts.take("connections", 100);
+    counts.countOn(1, 1);
+  }
+  counts.take("connections", 100);
+  counts.countOn(2, 1);
+  counts.forgetThread(1);
+  assert.equal(counts.count("connections"), 1);
+  counts.forgetThread(1);
+  assert.equal(counts.count("connections"), 1, "a second call gives nothing more");
+});
