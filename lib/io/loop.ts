@@ -15,6 +15,7 @@ import { errorText } from "../wire/log_text.ts";
 import { SharedCounts } from "../wire/counts.ts";
 import type { ToMain } from "../wire/protocol.ts";
 import type { ListenMode } from "../wire/io_messages.ts";
+import { Acceptor } from "./acceptor.ts";
 import { Connection, type ConnExpiry } from "./connection.ts";
 import { refusalLine, Relay } from "./relay.ts";
 import { type tlsContext, TlsTransport, type Transport } from "./tls.ts";
@@ -26,25 +27,6 @@ import type { WorkerLink, WorkerLoss, Workers } from "./workers.ts";
  * connection closed, the tick stopped).
  */
 export type IoLoopState = "ready" | "accepting" | "draining" | "closed";
-
-/** Pause after a failed accept that is not one client's doing (out of file descriptors). */
-const ACCEPT_BACKOFF_MS = 50;
-
-/** Connections a thread may hold over the least-loaded I/O thread and still accept. */
-const ACCEPT_SLACK = 2;
-/**
- * How soon a thread that holds more than the others first looks again whether it may accept,
- * unless the gate bell wakes it first (another thread was held back, or this one closed a
- * connection); each look that finds it still holding more doubles the wait, up to
- * `ACCEPT_GATE_MAX_MS`.
- */
-const ACCEPT_GATE_MS = 2;
-/**
- * The longest wait between two looks of a held-back thread. A thread holding a few idle
- * connections more than the others on a server nobody connects to stays held back; looking
- * every 2 ms, it used 5% of a core doing nothing (25 ticks in 5 s).
- */
-const ACCEPT_GATE_MAX_MS = 250;
 
 /** Undispatched bytes a connection may hold beyond the largest head before reading pauses. */
 const READ_SLACK_BYTES = 64 * 1024;
@@ -88,7 +70,6 @@ export class IoLoop {
   #config: ServerConfig;
   #log: (line: string) => void;
   #state: IoLoopState = "ready";
-  #listener: Deno.Listener | null = null;
   /** Certificate and key when serving HTTPS. */
   #tls: ReturnType<typeof tlsContext> | null = null;
   #relay: Relay;
@@ -97,14 +78,12 @@ export class IoLoop {
   /** This thread's number and how many I/O threads there are (1 and 1 when alone). */
   #thread: number;
   #threads: number;
-  /** How the threads share the port: only a shared socket lets a thread leave accepts to others. */
+  /** How the threads share the port (see `acceptor.ts`). */
   #listenMode: ListenMode;
-  /** Whether the accept loop waits for the other threads (see `#waitForOthers`). */
-  #heldBackNow = false;
+  #acceptor: Acceptor | null = null;
   /** This thread's next connection number; each thread takes every `#threads`-th. */
   #nextConnection: number;
   #refusingSince = 0;
-  #acceptFailedAt = 0;
   #tick: ReturnType<typeof setInterval> | undefined;
   #now: () => number;
 
@@ -161,10 +140,15 @@ export class IoLoop {
   start(listener: Deno.Listener, tls: ReturnType<typeof tlsContext> | null): void {
     if (this.#state !== "ready") throw new Error(`IoLoop.start() in state "${this.#state}"`);
     this.#state = "accepting";
-    this.#listener = listener;
     this.#tls = tls;
     this.#tick = setInterval(() => this.#onTick(), deadlineTickMs(this.#config));
-    this.#acceptLoop(listener);
+    this.#acceptor = new Acceptor(listener, {
+      counts: this.#counts,
+      thread: { index: this.#thread, count: this.#threads, mode: this.#listenMode },
+      log: this.#log,
+      onConn: (conn) => this.#accept(conn),
+    });
+    this.#acceptor.run();
     // A worker freed by another I/O thread's response may take a request queued here.
     this.#counts.onQueueRing(() => this.#relay.drainQueue(), () => this.#state === "closed");
   }
@@ -204,7 +188,7 @@ export class IoLoop {
   drain(): number {
     if (this.#state !== "accepting") return this.#connections.size;
     this.#state = "draining";
-    this.#listener?.close();
+    this.#acceptor?.stop();
     this.#relay.tunnels.goAway();
     for (const connection of this.#connections) connection.drain();
     return this.#connections.size;
@@ -213,67 +197,11 @@ export class IoLoop {
   /** Closes every connection still open, now, and stops the tick. */
   close(): void {
     if (this.#state === "closed") return;
-    if (this.#state === "accepting") this.#listener?.close();
+    this.#acceptor?.stop();
     this.#state = "closed";
     for (const connection of this.#connections) connection.destroy();
     clearInterval(this.#tick);
     this.#counts.ringQueue();
-  }
-
-  async #acceptLoop(listener: Deno.Listener): Promise<void> {
-    while (this.#state === "accepting") {
-      if (this.#heldBack()) {
-        await this.#waitForOthers();
-        continue;
-      }
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (this.#state !== "accepting") return;
-        // A client that reset its connection while it waited to be accepted: only that one is
-        // lost. Backing off for it let 30 resets a second hold up everyone's accept by seconds.
-        if (isClientGone(error)) continue;
-        // Out of file descriptors and the like: say so (once a second), back off, go on.
-        const now = Date.now();
-        if (now - this.#acceptFailedAt >= 1000) {
-          this.#acceptFailedAt = now;
-          this.#log(`Server: accept failed: ${(error as Error).message}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_BACKOFF_MS));
-        continue;
-      }
-      this.#accept(conn);
-    }
-  }
-
-  /**
-   * Whether this thread leaves the next accepts to the others: it holds more than the least
-   * loaded (by `ACCEPT_SLACK`), and they accept from the same socket. A socket of its own
-   * (`--reuse-port`) holds the connections the kernel gave this thread alone: held back, it
-   * left them unanswered until the others caught up, which on a quiet server was never.
-   */
-  #heldBack(): boolean {
-    if (this.#listenMode !== "shared") return false;
-    return this.#counts.holdsMore(this.#thread, this.#threads, ACCEPT_SLACK);
-  }
-
-  /**
-   * Waits while this thread is held back, looking again less and less often, or at once when the
-   * gate bell rings. It rings the bell first: a thread that waited here may no longer be ahead,
-   * and with this one held back too, no thread would accept until its next look.
-   */
-  async #waitForOthers(): Promise<void> {
-    this.#counts.ringGate();
-    this.#heldBackNow = true;
-    let waitMs = ACCEPT_GATE_MS;
-    for (;;) {
-      const seen = this.#counts.gateRings;
-      if (this.#state !== "accepting" || !this.#heldBack()) break;
-      await this.#counts.waitGate(seen, waitMs);
-      waitMs = Math.min(2 * waitMs, ACCEPT_GATE_MAX_MS);
-    }
-    this.#heldBackNow = false;
   }
 
   #accept(conn: Deno.Conn): void {
@@ -339,8 +267,7 @@ export class IoLoop {
     if (this.#connections.delete(c)) {
       this.#counts.give("connections");
       this.#counts.countOn(this.#thread, -1);
-      // Held back, this thread may be back within the slack now: it looks at once.
-      if (this.#heldBackNow) this.#counts.ringGate();
+      this.#acceptor?.connectionClosed();
     }
     this.#relay.forget(c);
   }
@@ -397,11 +324,4 @@ function closeQuietly(conn: Deno.Conn): void {
   } catch {
     // Already gone.
   }
-}
-
-/** Whether an accept failed because of that one client (it reset or left first). */
-function isClientGone(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.NotConnected;
 }
