@@ -59,7 +59,12 @@ export class TestServer {
       () => ready.reject(new Error(`server not ready in 20 s:\n${server.lines.join("\n")}`)),
       20_000,
     );
-    child.status.then(() => ready.reject(new Error(`server exited:\n${server.lines.join("\n")}`)));
+    child.status.then(async ({ code, signal }) => {
+      // Its last lines may still be in the pipes: read them before telling why it ended.
+      await Promise.all(server.#pumps);
+      const how = signal === null ? `code ${code}` : `signal ${signal}`;
+      ready.reject(new Error(`server exited (${how}):\n${server.lines.join("\n")}`));
+    });
     try {
       await ready.promise;
     } catch (error) {
