@@ -6,10 +6,10 @@
  * @module
  */
 import { workerData } from "node:worker_threads";
-import type { WorkerInit } from "../wire/protocol.ts";
 import { serve } from "./serve.ts";
 import { composeHandler } from "./compose.ts";
 import { runAppThread } from "./app/thread.ts";
+import type { AppThreadInit } from "./app/host.ts";
 
-const init = workerData as WorkerInit;
+const init = workerData as AppThreadInit;
 runAppThread(init, (post) => serve(init, { post, build: composeHandler }));

@@ -16,6 +16,7 @@ import { maxRecordPayload } from "../wire/ring.ts";
 import type { ServerConfig } from "../config/settings.ts";
 import { SERVER_HEADER } from "../config/version.ts";
 import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
+import { retire, STOP_WAIT_MS } from "./retire.ts";
 import { createThread, workerPermissions } from "./sandbox.ts";
 import { escapeControl } from "../wire/log_text.ts";
 import {
@@ -77,6 +78,8 @@ export class WorkerPool {
   #lanes = 1;
   #workers: Slot[] = [];
   #threads = new Map<PoolWorker, Worker>();
+  /** Lost workers still being ended (see {@linkcode retire}), which `stop()` waits for too. */
+  #retiring = new Set<Promise<void>>();
   #lastStart = new Map<number, number>();
   #next = 0;
   #stopped = false;
@@ -133,7 +136,7 @@ export class WorkerPool {
     try {
       await Promise.all(ready);
     } catch (error) {
-      this.stop();
+      await this.stop();
       throw error;
     }
     this.#started = true;
@@ -153,7 +156,9 @@ export class WorkerPool {
     for (const worker of this.#workers) {
       if (worker.state !== "ready" || worker.board.inFlight === 0) continue;
       if (now - progressAt(worker.board, now) <= limit) continue;
-      this.#lose(worker, { cause: "timeout", reason: `${limit / 1000} s without progress` });
+      // Stuck: it cannot end itself, so it is terminated at once.
+      const loss: WorkerLoss = { cause: "timeout", reason: `${limit / 1000} s without progress` };
+      this.#lose(worker, loss, 0);
     }
   }
 
@@ -181,7 +186,8 @@ export class WorkerPool {
     if (owner === null) return;
     this.#memoryCheckAt = now + MEMORY_SETTLE_MS;
     this.#releasingUntil = now + MEMORY_RELEASE_WAIT_MS;
-    this.#lose(owner as Slot, { cause: "crash", reason: overBudget(rssMib, budgetMib) });
+    // Its memory grows while it runs: it is terminated at once, not asked to stop.
+    this.#lose(owner as Slot, { cause: "crash", reason: overBudget(rssMib, budgetMib) }, 0);
   }
 
   /**
@@ -201,11 +207,18 @@ export class WorkerPool {
     for (const worker of this.#workers) worker.board.markDraining();
   }
 
-  /** Terminates every worker; the pool cannot be used afterwards. */
-  stop(): void {
+  /**
+   * Stops every worker, each app's thread first (see {@linkcode retire}); the pool cannot be used
+   * afterwards.
+   *
+   * @returns once every worker, and every lost one still being ended, is terminated: within
+   *   `STOP_WAIT_MS`
+   */
+  async stop(): Promise<void> {
     this.#stopped = true;
-    for (const thread of this.#threads.values()) thread.terminate();
+    for (const thread of this.#threads.values()) this.#retire(thread, STOP_WAIT_MS);
     this.#threads.clear();
+    await Promise.all(this.#retiring);
   }
 
   #spawn(id: number): Promise<void> {
@@ -298,16 +311,26 @@ export class WorkerPool {
     };
   }
 
+  /** Ends a worker's thread (see {@linkcode retire}), keeping the promise until it is done. */
+  #retire(thread: Worker, waitMs: number): void {
+    const done = retire(thread, waitMs).then(() => {
+      this.#retiring.delete(done);
+    });
+    this.#retiring.add(done);
+  }
+
   /**
-   * Retires a dead or stuck worker, tells the server, and starts its replacement. A first start
-   * that fails before it is ready while the pool starts fails start() instead, which reports it.
+   * Retires a dead or stuck worker (see {@linkcode retire}: within `waitMs`, 0 for at once), tells
+   * the server, and starts its replacement. A first start that fails before it is ready while the
+   * pool starts fails start() instead, which reports it.
    */
-  #lose(worker: Slot, loss: WorkerLoss): void {
+  #lose(worker: Slot, loss: WorkerLoss, waitMs = STOP_WAIT_MS): void {
     if (worker.state === "lost") return;
     const failsStart = worker.first && worker.state === "starting" && !this.#started;
     worker.state = "lost";
-    this.#threads.get(worker)?.terminate();
+    const thread = this.#threads.get(worker);
     this.#threads.delete(worker);
+    if (thread !== undefined) this.#retire(thread, waitMs);
     if (failsStart) return;
     // A worker lost after it was ready, while others still started, was neither told to the
     // I/O threads (which kept giving it requests) nor replaced: the pool ran one short for good.

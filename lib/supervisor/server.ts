@@ -204,7 +204,7 @@ export class Server {
     // give them that moment before they are stopped.
     if (cut > 0) await new Promise((resolve) => setTimeout(resolve, ABORT_LOG_MS));
     clearInterval(this.#watchdog);
-    this.#pool.stop();
+    await this.#pool.stop();
     this.#state = "stopped";
     this.#log("Server: stopped");
     this.#stopped.resolve();

@@ -1,7 +1,7 @@
 /**
  * The typed messages between the main thread and the workers.
  *
- * Two paths: the one-off {@linkcode WorkerInit} / {@linkcode WorkerEvent} go through
+ * Two paths: the one-off {@linkcode WorkerCommand} / {@linkcode WorkerEvent} go through
  * `postMessage` (or, for an app, node's `workerData` and `parentPort`); everything per request travels as ring records (see `channel.ts`), encoded and
  * decoded here so that both sides agree on one discriminated union per direction.
  *
@@ -143,13 +143,29 @@ export interface WorkerInit {
 }
 
 /**
- * What a worker tells the main thread through `postMessage`: ready to serve, unable to start, or
- * (an app worker, at any time) that its app ended its thread, so its requests are lost.
+ * The pool's request that a worker stop: it answers "stopped" once nothing of it runs but the Web
+ * Worker itself, which the pool then terminates. An app worker first has its app's thread end
+ * itself: Deno halts an app's thread that still runs when its worker is terminated, and may
+ * print `Uncaught (in worker "heiretsu-app-N") Error: execution terminated` to the process's
+ * standard error as it does (see `lib/handler/app/host.ts`).
+ */
+export interface WorkerStop {
+  type: "stop";
+}
+
+/** What the pool posts to a worker: its init message first, then at most a stop. */
+export type WorkerCommand = WorkerInit | WorkerStop;
+
+/**
+ * What a worker tells the main thread through `postMessage`: ready to serve, unable to start,
+ * (an app worker, at any time) that its app ended its thread, so its requests are lost, or, once
+ * asked to stop, that it has.
  */
 export type WorkerEvent =
   | { type: "ready"; id: number }
   | { type: "fatal"; id: number; message: string }
-  | { type: "crashed"; id: number; reason: string };
+  | { type: "crashed"; id: number; reason: string }
+  | { type: "stopped"; id: number };
 
 const encoder = new TextEncoder();
 const NO_BYTES = new Uint8Array();

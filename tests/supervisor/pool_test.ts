@@ -26,7 +26,7 @@ async function withPool(
     await pool.start({ listening: null, lanes: 2 });
     fn(pool, pool.workers[0], losses);
   } finally {
-    pool.stop();
+    await pool.stop();
     await site.remove();
   }
 }

@@ -22,7 +22,7 @@ import process from "node:process";
 import type { WorkerEvent, WorkerInit } from "../../wire/protocol.ts";
 import type { PostEvent } from "../serve.ts";
 import { errorText } from "../../wire/log_text.ts";
-import { outOfBufferMemory, outOfMemory } from "./host.ts";
+import { type AppThreadInit, outOfBufferMemory, outOfMemory } from "./host.ts";
 import { guardSignals, refuseInspector, refuseThreads } from "./guards.ts";
 import { guardListen, refuseDescriptors } from "./net_guards.ts";
 import { installUpgrade } from "./upgrade.ts";
@@ -37,18 +37,21 @@ const HEAP_CHECK_MS = 100;
 interface ThreadEnd {
   post: PostEvent;
   exit: (code?: number) => never;
+  /** `self.close()`: ends the thread without running the app's `unload` listeners. */
+  close: () => void;
   /** This thread's CPU time (RUSAGE_THREAD), kept before the app loads and could replace it. */
   threadCpu: () => { user: number; system: number };
 }
 
 /**
- * Makes this node thread safe to run an app in (every end reported; signals, threads, inspector
- * sessions, the server's address and socket and unstable options refused; the stop lock held;
- * WebSocket upgrades installed), then
- * starts the serve loop, watches the heap on the loop's progress stamp and withholds the
- * channel's memory from the app. Call it before the app module loads.
+ * Makes this node thread safe to run an app in (every end reported; the host's stop heard;
+ * signals, threads, inspector sessions, the server's address and socket and unstable options
+ * refused; the stop lock held; WebSocket upgrades installed), then starts the serve loop,
+ * watches the heap on the loop's progress stamp and withholds the channel's memory and the stop
+ * word from the app. Call it before the app module loads.
  *
- * @param init the worker's configuration: the thread's `workerData`, which the app can read too
+ * @param init the worker's configuration and stop word: the thread's `workerData`, which the app
+ *   can read too
  * @param serveLoop starts the serve loop with where to post; returns its stamp of progress and
  *   of the thread's system CPU time
  * @example
@@ -59,15 +62,17 @@ interface ThreadEnd {
  * ```
  */
 export function runAppThread(
-  init: WorkerInit,
+  init: AppThreadInit,
   serveLoop: (post: PostEvent) => (systemUs: number) => void,
 ): void {
   const end: ThreadEnd = {
     post: (event: WorkerEvent) => parentPort!.postMessage(event),
     exit: Deno.exit,
+    close: (globalThis as unknown as { close: () => void }).close.bind(globalThis),
     threadCpu: process.threadCpuUsage.bind(process),
   };
   guardEnds(init.id, end);
+  listenForStop(new Int32Array(init.stopWord), end.close);
   guardSignals((reason) => {
     end.post({ type: "crashed", id: init.id, reason });
     return end.exit(1);
@@ -83,14 +88,27 @@ export function runAppThread(
 }
 
 /**
- * Takes the channels' and the board's memory out of `workerData` once the worker's ends hold
- * them: the app reads the same `workerData`, and with that memory it could stamp progress while
- * it spins (the watchdog and the stall check would never see it stuck) or write the rings. The
- * app loads after this (`serve` imports it asynchronously).
+ * Takes the channels' and the board's memory, and the stop word, out of `workerData` once the
+ * worker's ends hold them: the app reads the same `workerData`, and with that memory it could
+ * stamp progress while it spins (the watchdog and the stall check would never see it stuck) or
+ * write the rings. The app loads after this (`serve` imports it asynchronously).
  */
-function withholdChannel(init: WorkerInit): void {
+function withholdChannel(init: AppThreadInit): void {
   Reflect.deleteProperty(init, "channels");
   Reflect.deleteProperty(init, "board");
+  Reflect.deleteProperty(init, "stopWord");
+}
+
+/**
+ * Ends the thread once its host sets the stop word (the pool stops or replaces its worker, see
+ * `host.ts`): by `self.close()`, which Deno marks as the thread's own end before halting it, so
+ * nothing is printed, and which runs none of the app's code. An app that holds the event loop
+ * never sees the word: its worker is terminated after the pool's bound instead.
+ */
+function listenForStop(word: Int32Array, close: () => void): void {
+  const wait = Atomics.waitAsync(word, 0, 0);
+  if (wait.async) wait.value.then(close);
+  else close();
 }
 
 /**
@@ -101,7 +119,10 @@ function withholdChannel(init: WorkerInit): void {
  * Locks are shared by the whole process: any app thread can list them (`navigator.locks.query()`)
  * and steal one. A stolen lock is taken again under a new name, so the thread stays one that a
  * termination halts, and the steal's AbortError is not reported as this thread's app failing
- * (it was: one app thread stealing the others' locks crashed every other app worker).
+ * (it was: one app thread stealing the others' locks crashed every other app worker). Deno
+ * halts such a thread before marking it as terminating, and may then print "execution
+ * terminated" (see `host.ts`): so a stop goes through {@linkcode listenForStop}, and only a
+ * thread that does not end itself (a stuck app) is halted.
  */
 function holdStopLock(id: number): void {
   const name = `heiretsu-app-thread-${id}-${crypto.randomUUID()}`;
@@ -149,9 +170,8 @@ function watchHeap(
 
 /** Makes every way of ending the thread report why, then end it as it would have. */
 function guardEnds(id: number, end: ThreadEnd): void {
-  const { post, exit } = end;
+  const { post, exit, close } = end;
   const global = globalThis as unknown as Record<string, unknown>;
-  const close = global.close as () => void;
   const crash = (reason: string) => post({ type: "crashed", id, reason });
   global.self ??= globalThis;
   (Deno as { exit: (code?: number) => never }).exit = (code?: number) => {
@@ -161,7 +181,7 @@ function guardEnds(id: number, end: ThreadEnd): void {
   };
   global.close = () => {
     crash("the app called self.close()");
-    close.call(globalThis);
+    close();
   };
   const uncaught = (text: string) => {
     console.error(`Worker ${id}: ${text}`);
