@@ -231,6 +231,36 @@ export function failureLine(
 }
 
 /**
+ * The log line of an app that failed outside any request (an uncaught error, an unhandled
+ * rejection), which ends its thread: what happened and the error (from `errorText()`, frames on
+ * indented lines); under `json`, one object with `message` and `error`, as `failureLine()` gives
+ * a request's, so that a crash leaves no line in another format.
+ *
+ * @param failure the worker, what happened, and the error's text from `errorText()`
+ * @param format the log format
+ * @returns the line (for the plain formats, stack frames follow on indented lines)
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { appFailureLine } from "./access_log.ts";
+ * const failure = { worker: 1, what: "uncaught error in the app", error: "Error: x\n    at f" };
+ * assert.equal(appFailureLine(failure, "common"), "Worker 1: uncaught error in the app: Error: x\n    at f");
+ * assert.equal(JSON.parse(appFailureLine(failure, "json")).error, "Error: x\n    at f");
+ * ```
+ */
+export function appFailureLine(
+  failure: { worker: number; what: string; error: string },
+  format: LogFormat,
+): string {
+  const { worker, what, error } = failure;
+  if (format === "json") {
+    const at = { worker, method: null, path: null, query: null };
+    return JSON.stringify({ ...jsonBase("error", at), message: what, error });
+  }
+  return `Worker ${worker}: ${what}: ${error}`;
+}
+
+/**
  * The info line for a request whose response went out with something to say of the app's doing
  * (its stream did not end after its Content-Length): the reason, as `failureLine()` gives an
  * error's.

@@ -12,10 +12,9 @@
  */
 import { type ChannelSizes, createChannelMemory } from "../wire/channel.ts";
 import { createBoardMemory, HandlerBoard } from "../wire/board.ts";
-import { maxRecordPayload } from "../wire/ring.ts";
 import type { ServerConfig } from "../config/settings.ts";
-import { SERVER_HEADER } from "../config/version.ts";
-import type { WorkerEvent, WorkerInit } from "../wire/protocol.ts";
+import type { WorkerEvent } from "../wire/protocol.ts";
+import { workerInit } from "./worker_init.ts";
 import { retire, STOP_WAIT_MS } from "./retire.ts";
 import { createThread, workerPermissions } from "./sandbox.ts";
 import { escapeControl } from "../wire/log_text.ts";
@@ -249,6 +248,7 @@ export class WorkerPool {
       if (message.type === "crashed") return crash(message.reason);
       if (worker.state !== "starting") return;
       if (message.type === "fatal") return crash(message.message);
+      if (message.type !== "ready") return;
       worker.state = "ready";
       worker.board.stampProgress();
       this.#events.onWorkerReady(worker);
@@ -258,57 +258,12 @@ export class WorkerPool {
       event.preventDefault();
       crash(event.message || "uncaught error");
     };
-    thread.postMessage(this.#init(worker));
+    // A replacement's would call the app's onListen again.
+    const listening = id === 1 && worker.first ? this.#listening : null;
+    const serverAddress = this.#listening;
+    const sizes = this.sizes;
+    thread.postMessage(workerInit(this.#config, { worker, sizes, listening, serverAddress }));
     return ready.promise;
-  }
-
-  #init(worker: Slot): WorkerInit {
-    const c = this.#config;
-    const { id } = worker;
-    return {
-      type: "init",
-      id,
-      channels: [...worker.channels],
-      board: worker.boardMemory,
-      sizes: this.sizes,
-      root: c.root,
-      app: c.app,
-      appHeapMib: c.appHeapMib,
-      static: {
-        compress: c.compress,
-        // Each worker runs its share of the compressors.
-        maxCompressions: Math.ceil(c.maxCompressions / c.workers),
-        listDirectories: c.listDirectories,
-        listPageEntries: c.listPageEntries,
-        listMaxEntries: c.listMaxEntries,
-        dotfiles: c.dotfiles,
-        followSymlinks: c.followSymlinks,
-        spa: c.spa,
-        cors: c.cors,
-        extraHeaders: c.extraHeaders,
-        cacheControl: c.cacheControl,
-      },
-      quiet: c.quiet,
-      limits: {
-        maxRequestLineBytes: c.maxRequestLineBytes,
-        maxHeaderBytes: c.maxHeaderBytes,
-        maxHeaderCount: c.maxHeaderCount,
-        maxBodyBytes: c.maxBodyBytes,
-      },
-      websocket: { maxMessageBytes: c.maxWsMessageBytes, closeTimeoutMs: c.bodyTimeoutMs },
-      windowBytes: c.windowBytes,
-      fileCacheBytes: c.fileCacheBytes,
-      maxPull: maxRecordPayload(this.sizes.toWorkerBytes),
-      heartbeatMs: Math.max(1, Math.floor(c.stallMs / 4)),
-      serverHeader: SERVER_HEADER,
-      scheme: c.cert === null ? "http" : "https",
-      logFormat: c.logFormat,
-      healthPath: c.healthPath,
-      logHealth: c.logHealth,
-      // A replacement's would call the app's onListen again.
-      listening: id === 1 && worker.first ? this.#listening : null,
-      serverAddress: this.#listening,
-    };
   }
 
   /** Ends a worker's thread (see {@linkcode retire}), keeping the promise until it is done. */

@@ -1,13 +1,17 @@
 /**
  * What happens to a request whose worker dies: the relay answers 502 and the pool replaces the
  * worker. The crash prints the app thread's stack trace, so the test runs in a child process
- * (quietTest) and a passing run prints nothing.
+ * (quietTest) and a passing run prints nothing. And what a server prints as its app workers are
+ * replaced: under `--log-format json`, nothing but JSON.
  */
 import assert from "node:assert/strict";
-import { connect, exchange, readResponses, writeAll } from "../_helpers/http.ts";
+import { connect, exchange, readResponses, timedGet, writeAll } from "../_helpers/http.ts";
 import { sendUnknownRecord, withServer } from "../_helpers/in_process.ts";
 import { quietTest } from "../_helpers/quiet.ts";
+import { TestServer } from "../_helpers/server.ts";
 import { waitFor } from "../_helpers/wait.ts";
+
+const HOSTILE_APP = new URL("../fixtures/hostile_app.ts", import.meta.url).pathname;
 
 quietTest(
   import.meta,
@@ -47,3 +51,41 @@ quietTest(
     });
   },
 );
+
+/** The `message` of a JSON log line, or null for a line that is not a JSON object. */
+function jsonMessage(line: string): string | null {
+  try {
+    const value = JSON.parse(line);
+    return typeof value === "object" && value !== null ? String(value.message) : null;
+  } catch {
+    return null;
+  }
+}
+
+Deno.test("a server whose app workers crash and are replaced prints only JSON lines under --log-format json", async () => {
+  const args = ["--app", HOSTILE_APP, "--workers", "1", "--log-format", "json"];
+  const server = await TestServer.start([...args, "--request-timeout", "1", "--app-heap", "64"]);
+  try {
+    // Each path costs worker 1 its thread a different way: an uncaught error off-request, the
+    // app ending its thread, the heap cap, and the watchdog (a handler that never returns).
+    const paths = ["/throw-later?text=boom", "/exit?code=3", "/allocate", "/spin"];
+    for (const [i, path] of paths.entries()) {
+      await timedGet(server.port, path);
+      const restarted = () =>
+        server.lines.filter((line) => jsonMessage(line) === "Worker 1: restarted").length;
+      await waitFor(() => restarted() > i, {
+        timeoutMs: 15_000,
+        what: `worker 1 replaced after ${path}, in:\n${server.lines.join("\n")}`,
+      });
+    }
+    assert.equal((await timedGet(server.port, "/fast")).response.status, 200);
+  } finally {
+    await server.stop();
+  }
+  const notJson = server.lines.filter((line) => jsonMessage(line) === null);
+  assert.deepEqual(notJson, [], server.lines.join("\n"));
+  const crashes = server.lines.filter((line) =>
+    /^Worker 1: (crashed|terminated)/.test(jsonMessage(line)!)
+  );
+  assert.equal(crashes.length, 4, server.lines.join("\n"));
+});

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   accessLine,
   type AccessRecord,
+  appFailureLine,
   failureLine,
   noticeLine,
 } from "../../lib/handler/access_log.ts";
@@ -176,6 +177,25 @@ Deno.test("failureLine() names the worker, method and path, escaped, or is one j
     "common",
   );
   assert.match(unparsed, /^Worker 2: response failed after its head was sent \("-"\): /);
+});
+
+Deno.test("appFailureLine() names the worker and what failed, frames indented, or is one json error object", () => {
+  const failure = {
+    worker: 1,
+    what: "uncaught error in the app",
+    error: "Error: kaboom\n    at tick (app.ts:1:1)",
+  };
+  assert.deepEqual(appFailureLine(failure, "heiretsu").split("\n"), [
+    "Worker 1: uncaught error in the app: Error: kaboom",
+    "    at tick (app.ts:1:1)",
+  ]);
+  const line = appFailureLine(failure, "json");
+  assert.ok(!line.includes("\n"), line);
+  const json = JSON.parse(line);
+  assert.deepEqual(
+    [json.type, json.source, json.worker, json.method, json.path, json.message, json.error],
+    ["error", "worker", 1, null, null, "uncaught error in the app", failure.error],
+  );
 });
 
 Deno.test("noticeLine() names the worker, method and path, escaped, with the reason, or is one json info object", () => {

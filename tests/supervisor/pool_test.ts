@@ -8,8 +8,11 @@ import { type PoolWorker, WorkerPool } from "../../lib/supervisor/pool.ts";
 import type { WorkerLoss } from "../../lib/io/workers.ts";
 import { DEFAULTS, type ServerConfig } from "../../lib/config/settings.ts";
 import { makeSite } from "../_helpers/site.ts";
+import { STOP_WAIT_MS } from "../../lib/supervisor/retire.ts";
+import process from "node:process";
 
 const APP = new URL("../fixtures/escaping_app.ts", import.meta.url).href;
+const STUCK_APP = new URL("../fixtures/stuck_app.ts", import.meta.url).href;
 
 /** Runs `fn` on a started pool of one worker; `losses` fills as the pool retires workers. */
 async function withPool(
@@ -93,4 +96,36 @@ Deno.test("WorkerPool.replace() retires the worker an I/O thread could not read,
     assert.deepEqual(losses, [{ cause: "crash", reason: "record of unknown kind 99" }]);
     assert.equal(worker.state, "lost");
   });
+});
+
+/** CPU time the process has used so far, in ms. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+Deno.test("WorkerPool.stop() terminates a worker whose app holds its thread after STOP_WAIT_MS, and the thread with it", async () => {
+  const site = await makeSite();
+  const pool = new WorkerPool({ ...DEFAULTS, root: site.root, workers: 1, app: STUCK_APP }, {
+    onWorkerLost: () => {},
+    onWorkerReady: () => {},
+  });
+  try {
+    await pool.start({ listening: null, lanes: 1 });
+    // The app spins from 100 ms after it loaded: it cannot see the stop.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = performance.now();
+    await pool.stop();
+    const stopMs = performance.now() - started;
+    assert.ok(stopMs >= STOP_WAIT_MS - 50, `stopped after ${stopMs} ms, before the wait ran out`);
+    assert.ok(stopMs < STOP_WAIT_MS + 5000, `stopped after ${stopMs} ms`);
+    // Terminated with its worker: the loop no longer takes a core.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = cpuMs();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const used = cpuMs() - before;
+    assert.ok(used < 250, `${used.toFixed(0)} ms of CPU in 500 ms once stopped`);
+  } finally {
+    await site.remove();
+  }
 });

@@ -1,6 +1,7 @@
 /**
  * Server's connection deadlines read the clock it is given: a test moves that clock past a
  * timeout of minutes and the next sweep (every 250 ms at most) acts, with no wait of minutes.
+ * And its shutdown, with an app, leaves nothing on the process's standard error.
  */
 import assert from "node:assert/strict";
 import { Server } from "../../lib/supervisor/server.ts";
@@ -55,4 +56,25 @@ Deno.test("Server answers 408 once its clock passes --header-timeout on a head l
       conn.close();
     }
   }, clock);
+});
+
+Deno.test("Server.shutdown() with an app whose threads are busy leaves nothing on standard error, stop after stop", async () => {
+  // In a process of its own, whose standard error is read: Deno writes there itself. It wrote
+  // 'Uncaught (in worker "heiretsu-app-N") Error: execution terminated' now and then, when a
+  // worker was terminated under an app thread still running.
+  const script = new URL("../fixtures/stop_cycles.ts", import.meta.url).pathname;
+  const cycles = 5;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--unstable-worker-options", "--allow-all", script, `${cycles}`],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  const decoder = new TextDecoder();
+  const [out, err] = [decoder.decode(stdout), decoder.decode(stderr)];
+  assert.equal(code, 0, `exit ${code}:\n${out}${err}`);
+  assert.equal(out, `done ${cycles}\n`);
+  assert.equal(err, "");
 });

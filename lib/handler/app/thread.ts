@@ -22,6 +22,7 @@ import process from "node:process";
 import type { WorkerEvent, WorkerInit } from "../../wire/protocol.ts";
 import type { PostEvent } from "../serve.ts";
 import { errorText } from "../../wire/log_text.ts";
+import { appFailureLine } from "../access_log.ts";
 import { type AppThreadInit, outOfBufferMemory, outOfMemory } from "./host.ts";
 import { guardSignals, refuseInspector, refuseThreads } from "./guards.ts";
 import { guardListen, refuseDescriptors } from "./net_guards.ts";
@@ -71,7 +72,7 @@ export function runAppThread(
     close: (globalThis as unknown as { close: () => void }).close.bind(globalThis),
     threadCpu: process.threadCpuUsage.bind(process),
   };
-  guardEnds(init.id, end);
+  guardEnds(init, end);
   listenForStop(new Int32Array(init.stopWord), end.close);
   guardSignals((reason) => {
     end.post({ type: "crashed", id: init.id, reason });
@@ -169,7 +170,8 @@ function watchHeap(
 }
 
 /** Makes every way of ending the thread report why, then end it as it would have. */
-function guardEnds(id: number, end: ThreadEnd): void {
+function guardEnds(init: WorkerInit, end: ThreadEnd): void {
+  const { id, logFormat } = init;
   const { post, exit, close } = end;
   const global = globalThis as unknown as Record<string, unknown>;
   const crash = (reason: string) => post({ type: "crashed", id, reason });
@@ -183,19 +185,20 @@ function guardEnds(id: number, end: ThreadEnd): void {
     crash("the app called self.close()");
     close();
   };
-  const uncaught = (text: string) => {
-    console.error(`Worker ${id}: ${text}`);
-    crash(text.split("\n")[0]);
+  const uncaught = (what: string, error: unknown) => {
+    const text = errorText(error);
+    console.error(appFailureLine({ worker: id, what, error: text }, logFormat));
+    crash(`${what}: ${text.split("\n")[0]}`);
     exit(1);
   };
   // Handled here, the error is neither printed raw by Deno (an app's message could forge log
   // lines) nor left to end the thread without a word.
   addEventListener("error", (event) => {
     event.preventDefault();
-    uncaught(`uncaught error in the app: ${errorText(event.error ?? event.message)}`);
+    uncaught("uncaught error in the app", event.error ?? event.message);
   });
   addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
-    uncaught(`unhandled rejection in the app: ${errorText(event.reason)}`);
+    uncaught("unhandled rejection in the app", event.reason);
   });
 }
