@@ -76,3 +76,9 @@ Deno.test("hostApp() has a thread whose app failed to load end itself on a stop,
   stop();
   assert.deepEqual(await until(events, "stopped"), ["fatal", "stopped"]);
 });
+
+Deno.test("hostApp() stops a thread still starting: it ends itself as soon as it runs, with no crash", async () => {
+  const { stop, events } = host(appSource(`export default { fetch: () => new Response("ok") };`));
+  stop();
+  assert.deepEqual(await until(events, "stopped"), ["stopped"]);
+});
