@@ -6,13 +6,17 @@
  * and the summary all stay. `deno test --quiet` would drop the Check lines too, but it also
  * drops what the tests print, such as why a test is skipped.
  *
- * With `--io-threads-pass` (what `deno task test` gives), the whole run uses one I/O thread, and
- * then the suites whose subject is the connection layer ({@linkcode IO_SUITES}) run again with two
- * (`HEIRETSU_TEST_IO_THREADS`, read by the test helpers); the last line sums both passes, in
- * Deno's summary format.
+ * With `--passes` (what `deno task test` gives), the run is split in four `deno test` processes,
+ * so that the slow, timing-sensitive e2e suites run alone and the rest use both cores: first the
+ * folders of `tests/` other than `e2e/`, and beside them the other paths given (the doc-comment
+ * examples of `lib/`, `tools/` and `mod.ts`; printed once the first is done); then `tests/e2e/`
+ * with one I/O thread; then the suites whose subject is the connection layer
+ * ({@linkcode IO_SUITES}) again with two (`HEIRETSU_TEST_IO_THREADS`, read by the test helpers).
+ * The last line sums the passes, in Deno's summary format.
  *
- * Usage: `deno run --allow-run --allow-read tools/test.ts [--io-threads-pass] [deno test
- * arguments]` (what `deno task test` and `deno task test:fast` run).
+ * Usage: `deno run --allow-run --allow-read tools/test.ts [--passes] [deno test arguments]` (what
+ * `deno task test` and `deno task test:fast` run; with `--passes`, `tests/` must be among the
+ * paths).
  */
 
 /** A terminal colour code, as Deno writes them around "Check". */
@@ -98,47 +102,99 @@ export function passCounts(output: string): PassCounts | null {
   return { passed: count("passed"), failed: count("failed"), ignored: count("ignored") };
 }
 
-/** Runs `deno test` with `args`, Check lines dropped; returns its exit code and what it printed. */
-async function runPass(args: string[], ioThreads: string): Promise<{ code: number; out: string }> {
+/** One `deno test` process's exit code and what it printed to standard output. */
+interface Pass {
+  code: number;
+  out: string;
+}
+
+/**
+ * Runs `deno test` with `args`, Check lines dropped. Its output is passed through as it comes
+ * (`live`), or kept and written by `print()` (a pass that runs beside a live one).
+ */
+function startPass(
+  args: string[],
+  options: { ioThreads: string; live: boolean },
+): { done: Promise<Pass>; print: () => Promise<void> } {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", ...args],
-    env: { HEIRETSU_TEST_IO_THREADS: ioThreads },
-    stdin: "inherit",
+    env: { HEIRETSU_TEST_IO_THREADS: options.ioThreads },
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  const kept: Uint8Array[] = [];
+  const sink = (live: WritableStream<Uint8Array>) =>
+    options.live
+      ? live
+      : new WritableStream<Uint8Array>({ write: (chunk) => void kept.push(chunk) });
   let out = "";
+  const decoder = new TextDecoder();
   const keep = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      out += new TextDecoder().decode(chunk, { stream: true });
+      out += decoder.decode(chunk, { stream: true });
       controller.enqueue(chunk);
     },
   });
-  await Promise.all([
-    child.stdout.pipeThrough(keep).pipeTo(Deno.stdout.writable, { preventClose: true }),
-    filterLines(child.stderr, Deno.stderr.writable),
-  ]);
-  return { code: (await child.status).code, out };
+  const done = Promise.all([
+    child.stdout.pipeThrough(keep).pipeTo(sink(Deno.stdout.writable), { preventClose: true }),
+    filterLines(child.stderr, sink(Deno.stderr.writable)),
+  ]).then(async () => ({ code: (await child.status).code, out }));
+  const print = async () => {
+    for (const chunk of kept) await Deno.stdout.write(chunk);
+  };
+  return { done, print };
+}
+
+/** Runs one pass with its output passed through. */
+function runPass(args: string[], ioThreads: string): Promise<Pass> {
+  return startPass(args, { ioThreads, live: true }).done;
+}
+
+/** The e2e suites' folder, which `--passes` runs on its own. */
+const E2E = "tests/e2e/";
+
+/** The paths of `tests/` other than its e2e folder. */
+function testsBesideE2e(): string[] {
+  return [...Deno.readDirSync("tests")]
+    .filter((entry) => entry.name !== "e2e")
+    .map((entry) => `tests/${entry.name}${entry.isDirectory ? "/" : ""}`)
+    .sort();
+}
+
+/** The four passes of `--passes` (see the module's comment); returns each one's result. */
+async function runPasses(flags: string[], paths: string[]): Promise<Pass[]> {
+  if (!paths.includes("tests/")) throw new Error("--passes needs tests/ among the paths");
+  const others = paths.filter((path) => path !== "tests/");
+  const units = startPass([...flags, ...testsBesideE2e()], { ioThreads: "1", live: true });
+  const docs = startPass([...flags, ...others], { ioThreads: "1", live: false });
+  const first = await units.done;
+  console.log(`\nBeside them, ${others.join(" ")}:\n`);
+  await docs.print();
+  const beside = await docs.done;
+  console.log("\nThe e2e suites, with one I/O thread:\n");
+  const e2e = await runPass([...flags, E2E], "1");
+  console.log("\nThe connection-layer suites again, with two I/O threads:\n");
+  const again = await runPass([...flags, ...IO_SUITES], "2");
+  return [first, beside, e2e, again];
 }
 
 async function main(): Promise<number> {
-  const twice = Deno.args.includes("--io-threads-pass");
-  const args = Deno.args.filter((arg) => arg !== "--io-threads-pass");
-  const first = await runPass(args, twice ? "1" : "");
-  if (!twice) return first.code;
-  const denoFlags = args.filter((arg) => arg.startsWith("-"));
-  console.log("\nThe connection-layer suites again, with two I/O threads:\n");
-  const second = await runPass([...denoFlags, ...IO_SUITES], "2");
-  const counts = [passCounts(first.out), passCounts(second.out)];
+  const split = Deno.args.includes("--passes");
+  const args = Deno.args.filter((arg) => arg !== "--passes");
+  if (!split) return (await runPass(args, "")).code;
+  const flags = args.filter((arg) => arg.startsWith("-"));
+  const passes = await runPasses(flags, args.filter((arg) => !arg.startsWith("-")));
+  const counts = passes.map((pass) => passCounts(pass.out));
   if (counts.some((c) => c === null)) return 1;
   const sum = (key: keyof PassCounts) => counts.reduce((total, c) => total + c![key], 0);
   const failed = sum("failed");
   console.log(
     `\n${failed === 0 ? "ok" : "FAILED"} | ${sum("passed")} passed | ${failed} failed | ${
       sum("ignored")
-    } ignored (both passes)`,
+    } ignored (${passes.length} passes)`,
   );
-  return first.code !== 0 ? first.code : second.code;
+  return passes.find((pass) => pass.code !== 0)?.code ?? 0;
 }
 
 if (import.meta.main) Deno.exit(await main());
