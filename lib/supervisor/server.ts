@@ -141,7 +141,7 @@ export class Server {
       // With --reuse-port each thread binds its socket now, when it can accept at once.
       await this.#threads?.accept();
     } catch (error) {
-      this.#pool.stop();
+      await this.#pool.stop();
       this.#threads?.stop();
       this.#local?.links.closeAll();
       if (this.#threads === null) bound.listener?.close();
