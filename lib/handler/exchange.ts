@@ -3,7 +3,7 @@
  * handler, stream the answer back under the credit window, and finish the request body so the
  * next request on the connection is found.
  *
- * The exchange talks to the main thread only through {@linkcode ExchangeIo}, so flow control is
+ * The exchange talks to its I/O thread only through {@linkcode ExchangeIo}, so flow control is
  * explicit: it pulls request bytes when someone reads them, and never has more than the window's
  * worth of response bytes unacknowledged, however large the file or slow the client.
  *
@@ -41,13 +41,13 @@ export interface ExchangeIo extends WriterIo {
   handle: RequestHandler;
   serverHeader: string;
   maxBodyBytes: number;
-  /** Largest pull the main thread can answer in one record. */
+  /** Largest pull the I/O thread can answer in one record. */
   maxPull: number;
   /** Limits for each request's parser. */
   limits: ParserLimits;
   /** Buffers lent to parsers, given back by exchanges whose request had no body. */
   parserStorage: BufferShelf;
-  /** Asks the main thread for up to `bytes` more bytes of a request. */
+  /** Asks the I/O thread for up to `bytes` more bytes of a request. */
   pull(stream: number, bytes: number): void;
   /** Writes one access-log line; absent when nothing is logged (--quiet). */
   log?: (entry: AccessEntry) => void;
@@ -89,7 +89,7 @@ export interface ExchangeStart {
   stream: number;
   remote: string;
   port: number;
-  /** The request bytes the main thread dispatched (fed to the parser, which copies). */
+  /** The request bytes the I/O thread dispatched (fed to the parser, which copies). */
   head: Uint8Array;
 }
 
@@ -180,7 +180,7 @@ export class Exchange {
   }
 
   /**
-   * Request bytes the main thread sent after a pull.
+   * Request bytes the I/O thread sent after a pull.
    *
    * @param bytes the bytes (fed to the parser, which copies)
    * @param eof whether the client closed its sending side
@@ -221,14 +221,14 @@ export class Exchange {
   /**
    * The client closed its sending side while a streamed body goes out, or before it began: the
    * exchange ends at once, as if the connection were gone (the app's stream is cancelled, its
-   * signal aborts, `completed` settles, the access line says 499) and the main thread closes the
+   * signal aborts, `completed` settles, the access line says 499) and the I/O thread closes the
    * connection. TCP cannot tell a client that half-closed from one that left, and a stream may
    * never end (server-sent events), nor write again to find out. A body whose length is known
    * (bytes, a file) is still sent whole: `nc -q` half-closes after its request and reads on.
    */
   #hangUp(): void {
     this.abort();
-    // Bytes still queued on the main thread would hold the socket for a client that may not
+    // Bytes still queued on the I/O thread would hold the socket for a client that may not
     // read them, until the send timeout: they are dropped.
     this.#io.send(this.#stream, NOTHING, { close: true, reset: true, leftover: NOTHING });
   }
@@ -305,7 +305,7 @@ export class Exchange {
     return this.#aborted.signal;
   }
 
-  /** The head, at once when its bytes are all here (as the main thread sends them). */
+  /** The head, at once when its bytes are all here (as the I/O thread sends them). */
   #readHead(): RequestHead | null | Promise<RequestHead | null> {
     const event = this.#parser.next();
     return event.kind === "head" ? (this.#head = event.head) : this.#readRestOfHead();

@@ -87,7 +87,7 @@ export interface TunnelPeer {
   receive(bytes: Uint8Array): void;
   /** The client closed its sending side. */
   ended(): void;
-  /** The connection is gone (the client left, or the main thread cut it). */
+  /** The connection is gone (the client left, or its I/O thread cut it). */
   lost(): void;
   /** The server is shutting down: close now, as a server going away. */
   goAway(): void;

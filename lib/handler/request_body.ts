@@ -1,5 +1,5 @@
 /**
- * A request body as a worker reads it: parser events pulled from the main thread on demand,
+ * A request body as a worker reads it: parser events pulled from the I/O thread on demand,
  * so a body is never read faster than its consumer takes it, and never past `maxBodyBytes`.
  *
  * @module

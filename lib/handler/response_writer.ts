@@ -113,7 +113,7 @@ export class ResponseWriter {
     return this.#sent;
   }
 
-  /** Response bytes the main thread reported written to the socket (the access log's count). */
+  /** Response bytes the I/O thread reported written to the socket (the access log's count). */
   get writtenBytes(): number {
     return this.#written;
   }

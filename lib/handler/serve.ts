@@ -5,7 +5,7 @@
  * imports neither `static/` nor `app/`).
  *
  * It stamps its progress whenever it handles a record and, while it has requests in hand, on a
- * short heartbeat, so the main thread can tell a busy worker from a stuck one. An app's thread
+ * short heartbeat, so the I/O threads and the watchdog can tell a busy worker from a stuck one. An app's thread
  * also stamps it while idle (see `lib/handler/app/thread.ts`): an app can hold its event loop between
  * requests. It never touches
  * `self`, which a node worker thread does not have: it reports through the `post` it is given.
@@ -170,7 +170,7 @@ function startWorker(
 }
 
 /**
- * Switches a connection to WebSocket: the 101 head goes to the main thread, and the tunnel waits
+ * Switches a connection to WebSocket: the 101 head goes to the I/O thread, and the tunnel waits
  * for its answer: `switched` opens the app's socket, `abort` (503 beyond --max-websockets, or
  * the client left) refuses it, so a refused socket never fires `open`.
  */

@@ -1,5 +1,5 @@
 /**
- * A connection after a 101, on the worker that accepted it: raw bytes between the main thread
+ * A connection after a 101, on the worker that accepted it: raw bytes between the I/O thread
  * and the socket that drives it (the app's WebSocket). The socket opens only once the main
  * thread confirms the switch (it owns `--max-websockets` and may answer 503 instead, in which
  * case the socket is refused and never opens). Bytes from the client come one record at
@@ -14,11 +14,11 @@ import type { TunnelLink, TunnelPeer, Upgrade } from "./handler.ts";
 export interface TunnelIo {
   /** Bytes to the client in flight before the tunnel waits for credit. */
   windowBytes: number;
-  /** Largest pull the main thread answers in one record. */
+  /** Largest pull the I/O thread answers in one record. */
   maxPull: number;
-  /** Largest payload of one record to the main thread. */
+  /** Largest payload of one record to the I/O thread. */
   maxRecordBytes: number;
-  /** Sends bytes; with `end`, the main thread closes the connection after them. */
+  /** Sends bytes; with `end`, the I/O thread closes the connection after them. */
   send(stream: number, bytes: Uint8Array, end?: { close: boolean; leftover: Uint8Array }): void;
   /** Asks for up to `bytes` more client bytes. */
   pull(stream: number, bytes: number): void;
@@ -26,7 +26,7 @@ export interface TunnelIo {
 
 /**
  * Where a tunnel is:
- * - `switching`: the 101 went to the main thread, which has not confirmed it (→ open
+ * - `switching`: the 101 went to the I/O thread, which has not confirmed it (→ open
  *   [switched], closed [abort: the upgrade was refused, or the connection lost])
  * - `open`: the socket is open (→ ending [end], closed [abort])
  * - `ending`: the socket is done; queued bytes go out, then the connection closes (→ closed)
@@ -74,14 +74,14 @@ export class Tunnel implements TunnelLink {
   #closed: () => void;
   /** Told once the switch is confirmed (the exchange's access log line). */
   #switched: (() => void) | undefined;
-  /** Bytes sent to the main thread and not yet credited. */
+  /** Bytes sent to the I/O thread and not yet credited. */
   #inFlight = 0;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #deliveredBytes = 0;
 
   /**
-   * Prepares a tunnel whose 101 went to the main thread; {@linkcode Tunnel.switched} opens it.
+   * Prepares a tunnel whose 101 went to the I/O thread; {@linkcode Tunnel.switched} opens it.
    *
    * @param io the worker's services
    * @param options its stream, the app's socket, client bytes that came with the request (owned
@@ -121,7 +121,7 @@ export class Tunnel implements TunnelLink {
   }
 
   /**
-   * The main thread confirmed the switch: the socket opens (its `open` event may send or close
+   * The I/O thread confirmed the switch: the socket opens (its `open` event may send or close
    * at once), gets the client bytes that came with the request, and the tunnel asks for more.
    */
   switched(): void {
@@ -137,7 +137,7 @@ export class Tunnel implements TunnelLink {
   }
 
   /**
-   * Client bytes the main thread sent after a pull: to the socket, then the next pull.
+   * Client bytes the I/O thread sent after a pull: to the socket, then the next pull.
    *
    * @param bytes the bytes (a view of the ring)
    * @param eof whether the client closed its sending side
@@ -147,7 +147,7 @@ export class Tunnel implements TunnelLink {
     if (peer === null || this.#state === "closed") return;
     if (bytes.byteLength > 0) peer.receive(bytes);
     if (eof) return peer.ended();
-    // Pulled again even while ending: the main thread counts an unanswered record as work.
+    // Pulled again even while ending: the I/O thread counts an unanswered record as work.
     // The socket may have ended the tunnel while it took the bytes: the state is read again.
     if ((this.#state as TunnelState) !== "closed") this.#io.pull(this.#stream, this.#io.maxPull);
   }

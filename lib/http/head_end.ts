@@ -1,7 +1,7 @@
 /**
  * Finds where a request head ends, without parsing it.
  *
- * The main thread uses this to hold a request until its head is complete, so a client that
+ * An I/O thread uses this to hold a request until its head is complete, so a client that
  * trickles its head never occupies a worker and the header timeout can be enforced where no
  * user code runs. The worker's parser still validates every byte.
  *

@@ -3,7 +3,7 @@
  * The one place status pages are made, for both threads: the small HTML5 page of an error or
  * redirect (and the HTML escaping it needs), the small responses that carry one (a worker's
  * errors, the static pages) or a short text (the health check), and the whole closing response
- * the main thread sends on its own (408, 502, 503).
+ * an I/O thread sends on its own (408, 502, 503).
  */
 
 import { STATUS_CODES } from "node:http";
@@ -177,7 +177,7 @@ export function textResponse(
 }
 
 /**
- * A complete response, head and page, that closes the connection: what the main thread writes
+ * A complete response, head and page, that closes the connection: what an I/O thread writes
  * on its own, without a worker (408 for a slow head, 502 when a worker died, 503 when the queue
  * is full).
  *

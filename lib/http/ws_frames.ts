@@ -1,6 +1,6 @@
 /**
  * WebSocket framing (RFC 6455 §5), sans I/O: frame headers read from bytes, server frames
- * written, and a boundary tracker the main thread runs over a tunnel's bytes to know whether a
+ * written, and a boundary tracker an I/O thread runs over a tunnel's bytes to know whether a
  * client is in the middle of a frame. No Deno APIs, no timers; lengths are checked against the
  * caller's limit before anything is allocated.
  *

@@ -1,5 +1,5 @@
 /**
- * The main thread's buffers: a growable byte queue, where bytes read from a socket wait until a
+ * An I/O thread's buffers: a growable byte queue, where bytes read from a socket wait until a
  * worker takes them, and a pool of reusable buffers for bytes on their way to a socket.
  *
  * The queue appends at the end, takes from the front, and can put bytes back at the front (the

@@ -1,5 +1,5 @@
 /**
- * One client connection in an I/O loop (today on the main thread), where every byte from a
+ * One client connection in an I/O thread's loop, where every byte from a
  * client is read: its state and every transition (one table, `NEXT`), what bytes and the
  * client's end mean in each state, the timer it runs (stored, not derived) and what its expiry
  * means, the bytes read but not yet dispatched, and the ordered queue of bytes to write. Nothing

@@ -64,7 +64,7 @@ export class HandlerLinks implements Workers {
    */
   add(id: number, memory: SharedArrayBuffer, board: SharedArrayBuffer): WorkerLink {
     this.#links[id - 1]?.channel.close();
-    const channel = new ChannelEnd(memory, { side: "main", sizes: this.#sizes, board });
+    const channel = new ChannelEnd(memory, { side: "io", sizes: this.#sizes, board });
     const link: Link = { id, channel, state: "ready" };
     this.#links[id - 1] = link;
     channel.pump((record) => this.#events.onMessage(link, decodeToMain(record)))

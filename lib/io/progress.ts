@@ -22,7 +22,7 @@ export interface Progressing {
 export const IDLE_STALL_MS = 250;
 
 /**
- * A stamp may be this far ahead of the main thread's clock (it read the time before the worker
+ * A stamp may be this far ahead of the reader's clock (it read the time before the worker
  * did); further, it was not written by the worker's code (an app that reached its board's memory).
  */
 const STAMP_AHEAD_MS = 1000;

@@ -1,5 +1,5 @@
 /**
- * The relay between connections and workers, on the main thread: finds each complete request
+ * The relay between connections and workers, on an I/O thread: finds each complete request
  * head, dispatches it to a worker (or holds it, queues it, or refuses it), answers the worker's
  * pulls with request bytes, writes its response records to the socket and returns credit as they
  * leave, and fails the requests of a worker that is lost.
@@ -338,7 +338,7 @@ export class Relay {
 }
 
 /**
- * The log line of a refusal made by the main thread itself.
+ * The log line of a refusal made by the I/O thread itself.
  *
  * @param c the connection refused
  * @param what the status or the reason

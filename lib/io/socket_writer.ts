@@ -108,7 +108,7 @@ export class SocketWriter {
   /**
    * Writes the queued batches one after another. Plain callbacks, not an async loop: a write is
    * made per response, and the loop's own promises and resumptions were a measurable part of
-   * the main thread's cost per request.
+   * the I/O thread's cost per request.
    */
   #flush(): void {
     if (this.#writes.length === 0 || this.#dropped) {

@@ -1,5 +1,5 @@
 /**
- * TLS on the main thread, over a TCP connection the server owns.
+ * TLS on an I/O thread, over a TCP connection the server owns.
  *
  * `Deno.listenTls` runs each handshake in a task of its own that holds the socket until the
  * handshake ends, and a client that never sends a ClientHello never ends it: closing the

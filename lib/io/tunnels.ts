@@ -1,6 +1,6 @@
 /**
- * The main thread's side of WebSockets: connections a worker switched with a 101, relayed as raw
- * bytes to and from that worker. The main thread reads frame headers only (the pure tracker of
+ * An I/O thread's side of WebSockets: connections a worker switched with a 101, relayed as raw
+ * bytes to and from that worker. The I/O thread reads frame headers only (the pure tracker of
  * `lib/http/ws_frames.ts`), for its two deadlines: a client that stops in the middle of a frame
  * is cut by the body timeout, and a worker that is lost leaves its sockets a 1011 close frame
  * when it had not stopped in the middle of one.
@@ -29,7 +29,7 @@ import type { Connection } from "./connection.ts";
 import type { WorkerLink, Workers } from "./workers.ts";
 import type { SharedCounts } from "../wire/counts.ts";
 
-/** One tunnel as the main thread keeps it. */
+/** One tunnel as its I/O thread keeps it. */
 interface Entry {
   connection: Connection;
   worker: WorkerLink;

@@ -106,7 +106,7 @@ export class WorkerPool {
     const headBytes = config.maxRequestLineBytes + config.maxHeaderBytes + 1024;
     this.sizes = {
       toWorkerBytes: nextPowerOfTwo(Math.max(256 * 1024, 4 * headBytes)),
-      toMainBytes: Math.max(
+      toIoBytes: Math.max(
         MIN_TO_MAIN_RING_BYTES,
         TO_MAIN_RING_BYTES / nextPowerOfTwo(config.ioThreads),
       ),

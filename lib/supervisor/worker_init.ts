@@ -23,7 +23,7 @@ import type { WorkerInit } from "../wire/protocol.ts";
  * import assert from "node:assert/strict";
  * import { workerInit } from "./worker_init.ts";
  * import { DEFAULTS } from "../config/settings.ts";
- * const sizes = { toWorkerBytes: 1 << 18, toMainBytes: 1 << 21 };
+ * const sizes = { toWorkerBytes: 1 << 18, toIoBytes: 1 << 21 };
  * const worker = { id: 2, channels: [], boardMemory: new SharedArrayBuffer(64) };
  * const parts = { worker, sizes, listening: null, serverAddress: null };
  * const init = workerInit({ ...DEFAULTS, workers: 4 }, parts);

@@ -16,14 +16,14 @@ import { HandlerBoard } from "./board.ts";
 import { type RecordHeader, Ring, ringBytes, type RingRecord } from "./ring.ts";
 
 /** Which end of the channel this is. */
-export type ChannelSide = "main" | "worker";
+export type ChannelSide = "io" | "worker";
 
 /** Sizes of the two rings of a channel, in data bytes (powers of two). */
 export interface ChannelSizes {
   /** Ring carrying request heads, bodies and credits to the worker. */
   toWorkerBytes: number;
-  /** Ring carrying responses to the main thread. */
-  toMainBytes: number;
+  /** Ring carrying responses to the I/O thread. */
+  toIoBytes: number;
 }
 
 const CONTROL_BYTES = 64;
@@ -38,10 +38,10 @@ const SYNC_BUDGET_MS = 10;
 /** Microtask turns an idle check waits for handlers that finish without I/O. */
 const IDLE_TURNS = 16;
 /** Int32 slots of the control block: the I/O side's doorbell and "waiting" word. */
-const MAIN_BELL = 0;
-const MAIN_WAITING = 1;
+const IO_BELL = 0;
+const IO_WAITING = 1;
 /** Int32 slots set by a side whose outbound ring was full: the consumer rings it after draining. */
-const SPACE_WANTED = { main: 4, worker: 5 } as const;
+const SPACE_WANTED = { io: 4, worker: 5 } as const;
 
 /** A doorbell: the word a side waits on, and the word it sets while it sleeps. */
 interface Bell {
@@ -59,14 +59,14 @@ interface Bell {
  * ```ts
  * import assert from "node:assert/strict";
  * import { createChannelMemory } from "./channel.ts";
- * const memory = createChannelMemory({ toWorkerBytes: 65536, toMainBytes: 1 << 20 });
+ * const memory = createChannelMemory({ toWorkerBytes: 65536, toIoBytes: 1 << 20 });
  * assert.ok(memory instanceof SharedArrayBuffer);
  * assert.ok(memory.byteLength > 65536 + (1 << 20));
  * ```
  */
 export function createChannelMemory(sizes: ChannelSizes): SharedArrayBuffer {
   return new SharedArrayBuffer(
-    CONTROL_BYTES + ringBytes(sizes.toWorkerBytes) + ringBytes(sizes.toMainBytes),
+    CONTROL_BYTES + ringBytes(sizes.toWorkerBytes) + ringBytes(sizes.toIoBytes),
   );
 }
 
@@ -100,22 +100,22 @@ export class ChannelEnd {
     memory: SharedArrayBuffer,
     options: { side: ChannelSide; sizes: ChannelSizes; board: SharedArrayBuffer },
   ) {
-    const { toWorkerBytes, toMainBytes } = options.sizes;
+    const { toWorkerBytes, toIoBytes } = options.sizes;
     this.#control = new Int32Array(memory, 0, CONTROL_BYTES / 4);
     this.board = new HandlerBoard(options.board);
     const toWorker = new Ring(memory, { offset: CONTROL_BYTES, capacity: toWorkerBytes });
-    const toMain = new Ring(memory, {
+    const toIo = new Ring(memory, {
       offset: CONTROL_BYTES + ringBytes(toWorkerBytes),
-      capacity: toMainBytes,
+      capacity: toIoBytes,
     });
     this.#side = options.side;
-    this.#peer = options.side === "main" ? "worker" : "main";
-    this.#inbound = options.side === "main" ? toMain : toWorker;
-    this.#outbound = options.side === "main" ? toWorker : toMain;
-    const main = { words: this.#control, bell: MAIN_BELL, waiting: MAIN_WAITING };
+    this.#peer = options.side === "io" ? "worker" : "io";
+    this.#inbound = options.side === "io" ? toIo : toWorker;
+    this.#outbound = options.side === "io" ? toWorker : toIo;
+    const io = { words: this.#control, bell: IO_BELL, waiting: IO_WAITING };
     const worker = { words: this.board.words, bell: this.board.bell, waiting: this.board.waiting };
-    this.#bell = options.side === "main" ? main : worker;
-    this.#peerBell = options.side === "main" ? worker : main;
+    this.#bell = options.side === "io" ? io : worker;
+    this.#peerBell = options.side === "io" ? worker : io;
   }
 
   /** Largest payload one {@linkcode ChannelEnd.send} may carry. */
@@ -240,7 +240,7 @@ export class ChannelEnd {
   /**
    * A turn of the event loop: a message to this end itself, which comes sooner than a
    * `setTimeout(0)` (measured: ~8k against ~16k requests/s when yielding every 2 ms). The port is
-   * made on first use, so an end that never blocks (the main thread's) holds none.
+   * made on first use, so an end that never blocks (the I/O thread's) holds none.
    */
   #nextTask(): Promise<void> {
     if (this.#tasks === null) {

@@ -1,5 +1,6 @@
 /**
- * The typed messages between the main thread and the workers.
+ * The typed messages between the workers and the threads that drive them: the main thread (start, stop,
+ * crash) and the I/O threads (every request).
  *
  * Two paths: the one-off {@linkcode WorkerCommand} / {@linkcode WorkerEvent} go through
  * `postMessage` (or, for an app, node's `workerData` and `parentPort`); everything per request travels as ring records (see `channel.ts`), encoded and
@@ -40,7 +41,7 @@ export const FLAG_CLOSE = 2;
 /** Flag on a `data` record: the client left; drop the bytes still queued and close at once. */
 export const FLAG_RESET = 4;
 
-/** Main thread → worker. */
+/** I/O thread → worker. */
 export type ToWorker =
   /** A new request: its head (and nothing after it), and the client's address and port. */
   | { kind: "request"; stream: number; remote: string; port: number; head: Uint8Array }
@@ -58,7 +59,7 @@ export type ToWorker =
    */
   | { kind: "switched"; stream: number };
 
-/** Worker → main thread. */
+/** Worker → I/O thread. */
 export type ToMain =
   /**
    * Response bytes. With `end`, the response is complete and `leftover` holds request bytes the
@@ -187,7 +188,7 @@ const decoder = new TextDecoder();
  */
 export function encodeToWorker(message: ToWorker): [RecordHeader, ...Uint8Array[]] {
   // Each header is made whole, not spread from a shared one: a spread per record showed in
-  // the main thread's profile.
+  // the I/O thread's profile.
   const { stream } = message;
   switch (message.kind) {
     case "request":
@@ -291,7 +292,7 @@ export function decodeToWorker(record: RingRecord): ToWorker {
 }
 
 /**
- * The record header and payload parts for a message to the main thread.
+ * The record header and payload parts for a message to an I/O thread.
  *
  * @param message the message
  * @returns the header and payload parts to pass to `ChannelEnd.send`
@@ -322,10 +323,10 @@ export function encodeToMain(message: ToMain): [RecordHeader, ...Uint8Array[]] {
 }
 
 /**
- * Decodes a record received by the main thread. Byte fields are views of shared memory, valid
+ * Decodes a record received by an I/O thread. Byte fields are views of shared memory, valid
  * only while the record handler runs.
  *
- * @param record a record from the main thread's inbound ring
+ * @param record a record from the I/O thread's inbound ring
  * @returns the message
  * @example
  * ```ts
@@ -357,7 +358,7 @@ export function decodeToMain(record: RingRecord): ToMain {
       return { kind: "upgrade", stream, bytes: record.payload };
     default:
       throw new Error(
-        `protocol violation: record kind ${record.kind} is not a message to the main thread`,
+        `protocol violation: record kind ${record.kind} is not a message to an I/O thread`,
       );
   }
 }

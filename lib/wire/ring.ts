@@ -1,8 +1,8 @@
 /**
  * A single-producer, single-consumer ring of framed records in shared memory.
  *
- * The main thread and each worker exchange every message through two of these rings, because a
- * `postMessage` costs the main thread ~11 µs while a ring write is a copy and an atomic store.
+ * Each I/O thread and each worker exchange every request's messages through two of these rings, because a
+ * `postMessage` costs the sender ~11 µs while a ring write is a copy and an atomic store.
  * A record is a 16-byte header (payload length, kind, flags, stream id, argument) and its
  * payload, padded to 16 bytes. A record never wraps: when it does not fit before the end of the
  * ring, a padding record fills the rest and the record starts again at offset 0.

@@ -55,7 +55,7 @@ export async function withServer(
 export function sendUnknownRecord(server: Server, worker: PoolWorker): void {
   const sizes = server.pool.sizes;
   const end = new ChannelEnd(worker.channels[0], {
-    side: "main",
+    side: "io",
     sizes,
     board: worker.boardMemory,
   });

@@ -11,7 +11,7 @@ import { ChannelEnd, type ChannelSizes, createChannelMemory } from "../../lib/wi
 import { encodeToMain } from "../../lib/wire/protocol.ts";
 import type { WorkerLink } from "../../lib/io/workers.ts";
 
-const SIZES: ChannelSizes = { toWorkerBytes: 65536, toMainBytes: 65536 };
+const SIZES: ChannelSizes = { toWorkerBytes: 65536, toIoBytes: 65536 };
 
 /** Links over `count` workers; returns them with each worker's board and memory. */
 function links(count: number, options: { stallMs?: number; idleChecked?: boolean } = {}) {

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { ChannelEnd, createChannelMemory } from "../../lib/wire/channel.ts";
 import { createBoardMemory } from "../../lib/wire/board.ts";
 
-const sizes = { toWorkerBytes: 1024, toMainBytes: 2048 };
+const sizes = { toWorkerBytes: 1024, toIoBytes: 2048 };
 
 function pair(board = createBoardMemory()) {
   const memory = createChannelMemory(sizes);
   return {
-    main: new ChannelEnd(memory, { side: "main", sizes, board }),
+    main: new ChannelEnd(memory, { side: "io", sizes, board }),
     worker: new ChannelEnd(memory, { side: "worker", sizes, board }),
   };
 }
@@ -57,7 +57,7 @@ Deno.test("HandlerBoard.asleep tells whether the worker waits on its doorbell", 
 Deno.test("ChannelEnd.send() wakes a pump in another thread", async () => {
   const memory = createChannelMemory(sizes);
   const board = createBoardMemory();
-  const main = new ChannelEnd(memory, { side: "main", sizes, board });
+  const main = new ChannelEnd(memory, { side: "io", sizes, board });
   const source = `
     import { ChannelEnd } from ${
     JSON.stringify(new URL("../../lib/wire/channel.ts", import.meta.url).href)

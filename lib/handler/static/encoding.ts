@@ -4,7 +4,7 @@
  * streams that compress a file on the fly (brotli or gzip) for `--compress`.
  *
  * Compression is CPU work done on the worker thread, one file chunk at a time, so it slows only
- * the worker's own requests between chunks and never the main thread or other workers.
+ * the worker's own requests between chunks and never an I/O thread or other workers.
  */
 import zlib from "node:zlib";
 import { parseQualityList } from "../../http/qvalues.ts";

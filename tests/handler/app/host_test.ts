@@ -18,7 +18,7 @@ const WAIT_MS = 30_000;
 
 /** Hosts `app` as worker 1 would be; returns the stop and the events posted so far. */
 function host(app: string): { stop: () => void; events: WorkerEvent[] } {
-  const sizes = { toWorkerBytes: 1 << 18, toMainBytes: 1 << 21 };
+  const sizes = { toWorkerBytes: 1 << 18, toIoBytes: 1 << 21 };
   const worker = {
     id: 1,
     channels: [createChannelMemory(sizes)],
