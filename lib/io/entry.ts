@@ -30,7 +30,9 @@ self.onmessage = (event: MessageEvent<ToIo>) => {
     try {
       listener = listen(init.listen);
     } catch (error) {
-      return post({ type: "fatal", message: errorText(error), unshared: false });
+      // The supervisor holds the port: a Deno that does not share its socket reports it taken.
+      const unshared = error instanceof Deno.errors.AddrInUse;
+      return post({ type: "fatal", message: errorText(error), unshared });
     }
     if (listener.addr.transport !== "tcp" || listener.addr.port !== init.listen.port) {
       listener.close();

@@ -65,8 +65,9 @@ export type FromIo =
   | { type: "accepting" }
   /**
    * Could not listen (answer to `init`, or to `accept` with `--reuse-port`). `unshared`: the
-   * socket it got is not the supervisor's (this Deno does not share a listening socket between
-   * threads), so the server falls back to one I/O thread.
+   * thread got no duplicate of the supervisor's socket (the port was reported taken, or it got a
+   * socket on another port: this Deno does not share a listening socket between threads), so the
+   * server falls back to one I/O thread.
    */
   | { type: "fatal"; message: string; unshared: boolean }
   /** A lifecycle or refusal line for the server's log. */
