@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { IoLoop } from "../../lib/io/loop.ts";
 import { SharedCounts } from "../../lib/wire/counts.ts";
+import type { ListenMode } from "../../lib/wire/io_messages.ts";
 import type { Workers } from "../../lib/io/workers.ts";
 import { parseConfig } from "../../lib/config/parse.ts";
 import type { ServerConfig } from "../../lib/config/settings.ts";
@@ -72,22 +73,25 @@ class WatchedCounts extends SharedCounts {
 }
 
 /** Counts by which thread 1 of 2 holds 3 connections and thread 2 none: past the slack of 2. */
-function thread1HoldsMore(): WatchedCounts {
+/** Thread 1 of 2, holding 3 connections to thread 2's none (on a shared socket: held back). */
+function threadHoldingMore(
+  mode: ListenMode,
+): { counts: WatchedCounts; io: IoLoop; listener: Deno.TcpListener } {
   const counts = new WatchedCounts();
   for (let i = 0; i < 3; i++) counts.countOn(1, 1);
-  return counts;
-}
-
-Deno.test("IoLoop held back on a shared socket looks again less and less often, and accepts once the others caught up", async () => {
-  const counts = thread1HoldsMore();
   const io = new IoLoop(busyWorkers(), {
     config: config(),
     log: () => {},
     counts,
-    thread: { index: 1, count: 2, mode: "shared" },
+    thread: { index: 1, count: 2, mode },
   });
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   io.start(listener, null);
+  return { counts, io, listener };
+}
+
+Deno.test("IoLoop held back on a shared socket looks again less and less often, and accepts once the others caught up", async () => {
+  const { counts, io, listener } = threadHoldingMore("shared");
   let conn: Deno.TcpConn | null = null;
   try {
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -107,15 +111,7 @@ Deno.test("IoLoop held back on a shared socket looks again less and less often, 
 });
 
 Deno.test("IoLoop held back looks again at once when the gate bell rings, not at its next look", async () => {
-  const counts = thread1HoldsMore();
-  const io = new IoLoop(busyWorkers(), {
-    config: config(),
-    log: () => {},
-    counts,
-    thread: { index: 1, count: 2, mode: "shared" },
-  });
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  io.start(listener, null);
+  const { counts, io, listener } = threadHoldingMore("shared");
   let conn: Deno.TcpConn | null = null;
   try {
     // Held back 1.1 s, it looks every 250 ms: its next look is some 150 ms away.
@@ -139,14 +135,7 @@ Deno.test("IoLoop held back looks again at once when the gate bell rings, not at
 });
 
 Deno.test("IoLoop on a socket of its own (--reuse-port) accepts however many more it holds", async () => {
-  const io = new IoLoop(busyWorkers(), {
-    config: config(),
-    log: () => {},
-    counts: thread1HoldsMore(),
-    thread: { index: 1, count: 2, mode: "reuse-port" },
-  });
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  io.start(listener, null);
+  const { io, listener } = threadHoldingMore("reuse-port");
   const conn = await connect(listener.addr.port);
   try {
     // The kernel queued this connection on this thread's socket: no other thread can take it.
