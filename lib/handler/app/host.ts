@@ -90,9 +90,14 @@ function watchThread(
     state = "crashing";
     post({ type: "crashed", id, reason });
   };
+  // The app can post here too (it may import `parentPort`): an event is rebuilt with this
+  // worker's id and text only, since the pool reads its fields as such in the main thread.
   thread.on("message", (event: WorkerEvent) => {
-    if (event?.type === "crashed") crash(event.reason);
-    else if (event?.type === "ready" || event?.type === "fatal") post(event);
+    if (event?.type === "crashed") crash(postedText(event.reason));
+    else if (event?.type === "ready") post({ type: "ready", id });
+    else if (event?.type === "fatal") {
+      post({ type: "fatal", id, message: postedText(event.message) });
+    }
   });
   thread.on("error", (error: Error & { code?: string }) => crash(errorReason(error, init)));
   thread.on("exit", (code: number) => {
@@ -107,6 +112,11 @@ function watchThread(
     Atomics.store(stopWord, 0, 1);
     Atomics.notify(stopWord, 0);
   };
+}
+
+/** A reason or message the thread posted, as text (the app may have posted anything). */
+function postedText(value: unknown): string {
+  return typeof value === "string" ? value : "the app's thread posted an event that is not text";
 }
 
 /** Why the thread failed: out of its heap, or an error the thread itself could not report. */

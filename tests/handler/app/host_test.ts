@@ -82,3 +82,28 @@ Deno.test("hostApp() stops a thread still starting: it ends itself as soon as it
   stop();
   assert.deepEqual(await until(events, "stopped"), ["stopped"]);
 });
+
+Deno.test("hostApp() passes on only well-formed events from the thread: an app posting to parentPort cannot hand the pool a reason that is not text", async () => {
+  // The app shares the thread's parentPort; a forged event's fields reached the pool as they
+  // were, and a reason that was not a string threw in the server's main thread, ending it.
+  const forges = `import { parentPort } from "node:worker_threads";
+    parentPort.postMessage({ type: "fatal", id: 9, message: { toString: 1, valueOf: 1 } });
+    parentPort.postMessage({ type: "crashed", id: 9, reason: { not: "text" } });
+    export default { fetch: () => new Response("ok") };`;
+  const { stop, events } = host(appSource(forges));
+  await until(events, "crashed");
+  stop();
+  await until(events, "stopped");
+  const fatal = events.find((event) => event.type === "fatal");
+  const crashed = events.find((event) => event.type === "crashed");
+  assert.deepEqual(fatal, {
+    type: "fatal",
+    id: 1,
+    message: "the app's thread posted an event that is not text",
+  });
+  assert.deepEqual(crashed, {
+    type: "crashed",
+    id: 1,
+    reason: "the app's thread posted an event that is not text",
+  });
+});
