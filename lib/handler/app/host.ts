@@ -91,13 +91,15 @@ function watchThread(
     post({ type: "crashed", id, reason });
   };
   // The app can post here too (it may import `parentPort`): an event is rebuilt with this
-  // worker's id and text only, since the pool reads its fields as such in the main thread.
+  // worker's id and text only, since the pool reads its fields as such in the main thread, and
+  // only the first start outcome passes, so that a flood of them stays in this worker.
+  let started = false;
   thread.on("message", (event: WorkerEvent) => {
-    if (event?.type === "crashed") crash(postedText(event.reason));
-    else if (event?.type === "ready") post({ type: "ready", id });
-    else if (event?.type === "fatal") {
-      post({ type: "fatal", id, message: postedText(event.message) });
-    }
+    if (event?.type === "crashed") return crash(postedText(event.reason));
+    if (started || (event?.type !== "ready" && event?.type !== "fatal")) return;
+    started = true;
+    if (event.type === "ready") post({ type: "ready", id });
+    else post({ type: "fatal", id, message: postedText(event.message) });
   });
   thread.on("error", (error: Error & { code?: string }) => crash(errorReason(error, init)));
   thread.on("exit", (code: number) => {
