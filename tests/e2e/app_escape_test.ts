@@ -135,6 +135,18 @@ Deno.test("an app cannot reach its channel's memory through workerData to stamp 
   });
 });
 
+Deno.test("an app posting its host a forged crash whose reason is not text loses only its worker", async () => {
+  // Bound: one request, answered within 5 s, the worker back within 10 s. Relayed as it was,
+  // the reason threw in the server's main thread, which ended the process.
+  await withSiteServer({ args: ["--app", APP, "--workers", "1"] }, async (server) => {
+    const { response, ms } = await timedGet(server.port, "/forge-crash");
+    assert.equal(response.status, 502);
+    assert.ok(ms < PROMPT_MS, `502 after ${ms} ms`);
+    await server.waitForLine(/^Worker 1: crashed \(the app's thread posted an event that is not/);
+    await servesAgain(server, 1);
+  });
+});
+
 Deno.test("an app given --allow-sys gets no in-process inspector (node:inspector), only the system information", async () => {
   // Bound: one request, answered within 5 s.
   const args = ["--app", APP, "--workers", "1", "--allow-sys"];
