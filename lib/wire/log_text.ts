@@ -47,7 +47,9 @@ export function errorText(error: unknown): string {
   let stack: string;
   try {
     headline = String(error);
-    stack = error instanceof Error ? error.stack ?? "" : "";
+    const raw: unknown = error instanceof Error ? error.stack : "";
+    // An app can set an error's stack to anything: only text is one.
+    stack = typeof raw === "string" ? raw : "";
   } catch {
     // An app can throw anything, even a value whose conversion to text throws.
     return "a thrown value that cannot be shown";

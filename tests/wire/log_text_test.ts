@@ -27,3 +27,13 @@ Deno.test("errorText() shows thrown non-errors, even one whose conversion throws
   };
   assert.equal(errorText(hostile), "a thrown value that cannot be shown");
 });
+
+Deno.test("errorText() shows an error whose stack an app replaced with something not text by its message", () => {
+  // It threw in the app thread's error guard: the raw TypeError went to standard error, not
+  // JSON under --log-format json, and the crash was logged as the thread's own failure.
+  for (const stack of [42, { frames: 1 }, null]) {
+    const error = new Error("bad\nstack");
+    (error as { stack: unknown }).stack = stack;
+    assert.equal(errorText(error), "Error: bad\\x0astack");
+  }
+});
