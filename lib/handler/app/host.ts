@@ -116,9 +116,17 @@ function watchThread(
   };
 }
 
-/** A reason or message the thread posted, as text (the app may have posted anything). */
+/**
+ * The longest reason or message passed on, in UTF-16 code units: the thread's own are far
+ * shorter, and the main thread escapes and logs each (200 MiB of line feeds, posted by an app,
+ * ended the process there).
+ */
+const POSTED_TEXT_MAX = 4096;
+
+/** A reason or message the thread posted, as text of bounded length (an app may post anything). */
 function postedText(value: unknown): string {
-  return typeof value === "string" ? value : "the app's thread posted an event that is not text";
+  if (typeof value !== "string") return "the app's thread posted an event that is not text";
+  return value.length > POSTED_TEXT_MAX ? `${value.slice(0, POSTED_TEXT_MAX)}…` : value;
 }
 
 /** Why the thread failed: out of its heap, or an error the thread itself could not report. */

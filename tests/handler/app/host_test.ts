@@ -124,3 +124,18 @@ Deno.test("hostApp() passes on one start outcome: an app posting ready or fatal 
   stop();
   assert.deepEqual(await until(events, "stopped"), ["ready", "stopped"]);
 });
+
+Deno.test("hostApp() cuts a long reason from the thread: an app cannot hand the main thread text to escape for minutes", async () => {
+  // 200 MiB of line feeds ended the whole server (a V8 fatal error escaping them in the main
+  // thread), and 50 MiB held the main thread for 17 s.
+  const posts = `import { parentPort } from "node:worker_threads";
+    parentPort.postMessage({ type: "crashed", id: 1, reason: "\\n".repeat(1 << 20) });
+    export default { fetch: () => new Response("ok") };`;
+  const { stop, events } = host(appSource(posts));
+  await until(events, "crashed");
+  stop();
+  await until(events, "stopped");
+  const crashed = events.find((event) => event.type === "crashed");
+  assert.ok(crashed?.type === "crashed" && crashed.reason.length <= 4097, `${crashed}`);
+  assert.match(crashed.reason, /^\n+…$/);
+});
