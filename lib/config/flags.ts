@@ -303,6 +303,14 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "seconds a busy worker may go without progress before it is replaced; 0: never",
   },
   {
+    name: "start-timeout",
+    field: "startTimeoutMs",
+    kind: "seconds",
+    min: 0.001,
+    group: "limits",
+    help: "seconds a worker may take to start (load the app) before it counts as failed",
+  },
+  {
     name: "stall-timeout",
     field: "stallMs",
     kind: "milliseconds",

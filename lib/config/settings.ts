@@ -110,6 +110,12 @@ export interface ServerConfig {
   fileCacheBytes: number;
   /** A busy worker without progress for this long is replaced; 0: never. @default 30000 */
   requestTimeoutMs: number;
+  /**
+   * A worker not ready this long after it was started (an app module still loading) counts as
+   * failed: at start the server reports it and exits, later the worker is started again.
+   * @default 60000
+   */
+  startTimeoutMs: number;
   /** file: URL of the app module (`export default { fetch }`), or null for files only. @default null */
   app: string | null;
   /** What the app's workers may use beyond reading the root. @default {} */
@@ -269,6 +275,7 @@ export const DEFAULTS: Readonly<ServerConfig> = Object.freeze({
   windowBytes: 256 * 1024,
   fileCacheBytes: 8 * 1024 * 1024,
   requestTimeoutMs: 30_000,
+  startTimeoutMs: 60_000,
   app: null,
   appPermissions: {},
   appHeapMib: 512,

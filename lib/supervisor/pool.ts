@@ -62,10 +62,10 @@ const RESTART_BACKOFF_MS = 1000;
  * A worker's response rings, over its channels to every I/O thread: with one thread, a record
  * may carry a quarter of its ring (512 KiB, two file chunks' worth); with K threads each ring is
  * a K-th of that (the worker cuts file chunks to the record the ring allows), down to
- * `MIN_TO_MAIN_RING_BYTES`: a worker's response rings hold about 2 MiB in all up to 4 threads.
+ * `MIN_TO_IO_RING_BYTES`: a worker's response rings hold about 2 MiB in all up to 4 threads.
  */
-const TO_MAIN_RING_BYTES = 2 * 1024 * 1024;
-const MIN_TO_MAIN_RING_BYTES = 512 * 1024;
+const TO_IO_RING_BYTES = 2 * 1024 * 1024;
+const MIN_TO_IO_RING_BYTES = 512 * 1024;
 
 /** The pool of workers; it owns their threads, channels and boards. */
 export class WorkerPool {
@@ -79,6 +79,8 @@ export class WorkerPool {
   #threads = new Map<PoolWorker, Worker>();
   /** Lost workers still being ended (see {@linkcode retire}), which `stop()` waits for too. */
   #retiring = new Set<Promise<void>>();
+  /** The timer of each worker still starting (see `ServerConfig.startTimeoutMs`). */
+  #startDeadlines = new Map<Slot, ReturnType<typeof setTimeout>>();
   #lastStart = new Map<number, number>();
   #next = 0;
   #stopped = false;
@@ -107,8 +109,8 @@ export class WorkerPool {
     this.sizes = {
       toWorkerBytes: nextPowerOfTwo(Math.max(256 * 1024, 4 * headBytes)),
       toIoBytes: Math.max(
-        MIN_TO_MAIN_RING_BYTES,
-        TO_MAIN_RING_BYTES / nextPowerOfTwo(config.ioThreads),
+        MIN_TO_IO_RING_BYTES,
+        TO_IO_RING_BYTES / nextPowerOfTwo(config.ioThreads),
       ),
     };
   }
@@ -215,6 +217,8 @@ export class WorkerPool {
    */
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const timer of this.#startDeadlines.values()) clearTimeout(timer);
+    this.#startDeadlines.clear();
     for (const thread of this.#threads.values()) this.#retire(thread, STOP_WAIT_MS);
     this.#threads.clear();
     await Promise.all(this.#retiring);
@@ -236,12 +240,21 @@ export class WorkerPool {
     const thread = createThread(id, this.#permissions);
     this.#threads.set(worker, thread);
     const ready = Promise.withResolvers<void>();
-    // A worker's words may carry an app's text: escaped, they stay on one log line.
-    const crash = (text: string) => {
-      const reason = escapeControl(text);
-      ready.reject(new Error(reason));
-      this.#lose(worker, { cause: "crash", reason });
+    const fail = (loss: WorkerLoss, waitMs?: number) => {
+      this.#endStartDeadline(worker);
+      ready.reject(new Error(loss.reason));
+      this.#lose(worker, loss, waitMs);
     };
+    // A worker's words may carry an app's text: escaped, they stay on one log line.
+    const crash = (text: string) => fail({ cause: "crash", reason: escapeControl(text) });
+    // Still loading (an app's top-level await that never settles, or a loop): it cannot answer
+    // a stop, so it is terminated at once; a first start fails start(), a later one starts again.
+    this.#startDeadlines.set(
+      worker,
+      setTimeout(() => {
+        fail({ cause: "crash", reason: notReady(this.#config) }, 0);
+      }, this.#config.startTimeoutMs),
+    );
     thread.onmessage = (event: MessageEvent<WorkerEvent>) => {
       const message = event.data;
       // An app's thread may end at any time; the other events only matter while starting.
@@ -249,6 +262,7 @@ export class WorkerPool {
       if (worker.state !== "starting") return;
       if (message.type === "fatal") return crash(message.message);
       if (message.type !== "ready") return;
+      this.#endStartDeadline(worker);
       worker.state = "ready";
       worker.board.stampProgress();
       this.#events.onWorkerReady(worker);
@@ -264,6 +278,11 @@ export class WorkerPool {
     const sizes = this.sizes;
     thread.postMessage(workerInit(this.#config, { worker, sizes, listening, serverAddress }));
     return ready.promise;
+  }
+
+  #endStartDeadline(worker: Slot): void {
+    clearTimeout(this.#startDeadlines.get(worker));
+    this.#startDeadlines.delete(worker);
   }
 
   /** Ends a worker's thread (see {@linkcode retire}), keeping the promise until it is done. */
@@ -298,6 +317,13 @@ export class WorkerPool {
       if (!this.#stopped) this.#spawn(worker.id).catch(() => {});
     }, delay);
   }
+}
+
+/** Why a worker still starting after `--start-timeout` failed, and where to look. */
+function notReady(config: ServerConfig): string {
+  const within = `within ${config.startTimeoutMs / 1000} s (--start-timeout)`;
+  if (config.app === null) return `not ready ${within}`;
+  return `the app did not finish loading ${within}: look for a top-level await that never settles, or a loop, in its module`;
 }
 
 function nextPowerOfTwo(n: number): number {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { connect, exchange, readResponses, timedGet, writeAll } from "../_helpers/http.ts";
 import { sendUnknownRecord, withServer } from "../_helpers/in_process.ts";
 import { quietTest } from "../_helpers/quiet.ts";
-import { TestServer } from "../_helpers/server.ts";
+import { runCli, TestServer } from "../_helpers/server.ts";
 import { waitFor } from "../_helpers/wait.ts";
 
 const HOSTILE_APP = new URL("../fixtures/hostile_app.ts", import.meta.url).pathname;
@@ -88,4 +88,48 @@ Deno.test("a server whose app workers crash and are replaced prints only JSON li
     /^Worker 1: (crashed|terminated)/.test(jsonMessage(line)!)
   );
   assert.equal(crashes.length, 4, server.lines.join("\n"));
+});
+
+Deno.test("a replacement whose app never finishes loading is ended after --start-timeout and started again while the other worker serves, and SIGTERM still exits 0", async () => {
+  const app = new URL("../fixtures/stuck_restart_app.ts", import.meta.url).pathname;
+  const server = await TestServer.start([
+    "--app",
+    app,
+    "--workers",
+    "2",
+    "--start-timeout",
+    "1",
+    "--quiet",
+  ]);
+  try {
+    // Worker 2 answers /crash as any path: ask until worker 1 gets one.
+    await waitFor(async () => {
+      await fetch(`${server.url}/crash`).then((r) => r.body?.cancel(), () => {});
+      return server.lines.some((line) => /^Worker 1: crashed/.test(line));
+    }, { timeoutMs: 10_000, what: "worker 1 to take a /crash" });
+    const notLoaded =
+      /^Worker 1: crashed \(the app did not finish loading within 1 s \(--start-timeout\)/;
+    await waitFor(() => server.lines.filter((line) => notLoaded.test(line)).length >= 2, {
+      timeoutMs: 10_000,
+      what: `worker 1's replacement to be ended twice:\n${server.lines.join("\n")}`,
+    });
+    for (let i = 0; i < 10; i++) {
+      assert.equal(await (await fetch(`${server.url}/any`)).text(), "worker 2\n");
+    }
+  } finally {
+    const status = await server.stop();
+    assert.equal(status.code, 0, server.lines.join("\n"));
+  }
+});
+
+Deno.test("an app that never finishes loading fails the start after --start-timeout with where to look, exit 1", async () => {
+  const app = new URL("../fixtures/never_loads_app.ts", import.meta.url).pathname;
+  const started = performance.now();
+  const { code, stderr } = await runCli(["--port", "0", "--app", app, "--start-timeout", "1"]);
+  assert.equal(code, 1, stderr);
+  assert.match(
+    stderr,
+    /the app did not finish loading within 1 s \(--start-timeout\): look for a top-level await/,
+  );
+  assert.ok(performance.now() - started < 10_000, "the start took as long as the test's bound");
 });
