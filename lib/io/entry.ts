@@ -77,7 +77,8 @@ function runLoop(init: IoInit, listener: Deno.Listener | null): (message: ToIo) 
     thread: { index: init.index, count: init.count, mode: init.listen.mode },
   });
   const tls = init.tls === null ? null : tlsContext(init.tls);
-  let accepting = false;
+  // Whether the listener is no longer this function's to close: the loop took it, or a drain did.
+  let handedOver = false;
   return (message) => {
     switch (message.type) {
       case "worker": {
@@ -96,17 +97,16 @@ function runLoop(init: IoInit, listener: Deno.Listener | null): (message: ToIo) 
         } catch (error) {
           return post({ type: "fatal", message: errorText(error), unshared: false });
         }
-        accepting = true;
+        handedOver = true;
         io.start(listener, tls);
         return post({ type: "accepting" });
       case "drain":
-        // The loop owns the listener once it accepts; before, it is still this function's.
-        if (accepting) io.drain();
+        if (handedOver) io.drain();
         else listener?.close();
-        accepting = true;
+        handedOver = true;
         return post({ type: "drained" });
       case "close":
-        if (!accepting) listener?.close();
+        if (!handedOver) listener?.close();
         io.close();
         links.closeAll();
         return post({ type: "closed" });

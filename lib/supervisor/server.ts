@@ -54,7 +54,9 @@ export class Server {
   #config: ServerConfig;
   #addr: Deno.NetAddr | null = null;
   #pool: WorkerPool;
-  #counts = createCountsMemory();
+  /** The server-wide counts, in memory every I/O thread shares. */
+  #countsMemory = createCountsMemory();
+  #counts = new SharedCounts(this.#countsMemory);
   #threads: IoThreads | null = null;
   #local: LocalIo | null = null;
   #bound: BoundPort | null = null;
@@ -109,7 +111,7 @@ export class Server {
 
   /** Connections open now, over every I/O thread. */
   get connectionCount(): number {
-    return new SharedCounts(this.#counts).count("connections");
+    return this.#counts.count("connections");
   }
 
   /** Why the server stopped by itself (an I/O thread failed), or null. */
@@ -224,7 +226,7 @@ export class Server {
       try {
         const { hostname, port, mode } = bound;
         const listen = { hostname, port, mode };
-        const counts = this.#counts;
+        const counts = this.#countsMemory;
         await threads.start({ config: this.#config, listen, tls, counts, sizes: this.#pool.sizes });
         // The threads hold duplicates of it (or bind sockets of their own): it is not needed.
         bound.listener?.close();
@@ -249,8 +251,8 @@ export class Server {
       onMessage: (worker, message) => loop.onMessage(worker, message),
       onBroken: (worker, reason) => this.#pool.replace(worker.id, reason),
     }, { sizes: this.#pool.sizes, stallMs: config.stallMs, idleChecked: config.app !== null });
-    const counts = new SharedCounts(this.#counts);
     const log = (line: string) => this.#log(line);
+    const counts = this.#counts;
     const loop: IoLoop = new IoLoop(links, { config, log, now: this.#now, counts });
     return { loop, links };
   }
@@ -277,7 +279,7 @@ export class Server {
   /** An I/O thread failed: its connections are gone, and the server stops (a bug to report). */
   #onIoFailed(index: number, reason: string): void {
     // Its connections died with it: the shutdown does not wait for them.
-    new SharedCounts(this.#counts).forgetThread(index);
+    this.#counts.forgetThread(index);
     if (this.#failure !== null) return;
     this.#failure = `I/O thread ${index} failed (${reason})`;
     this.#log(`Server: ${this.#failure}; please report it; stopping`);
