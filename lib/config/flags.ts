@@ -10,6 +10,7 @@ import {
   type AppPermission,
   DOTFILE_POLICIES,
   LOG_FORMATS,
+  MAX_IO_THREADS,
   type ServerConfig,
 } from "./settings.ts";
 
@@ -184,10 +185,10 @@ export const FLAGS: readonly FlagSpec[] = [
     field: "ioThreads",
     kind: "count",
     min: 1,
-    max: 64,
+    max: MAX_IO_THREADS,
     group: "serving",
     help: "threads that accept, read and write connections (all share the port)",
-    defaultText: "CPUs × 0.5, at least 1",
+    defaultText: "CPUs × 0.5, from 1 to 64",
   },
   {
     name: "reuse-port",

@@ -224,9 +224,12 @@ const BUILT_IN_SITE = import.meta.dirname?.replace(
  */
 const IO_SHARE = 0.5;
 
+/** The most I/O threads a server runs (`--io-threads`; the shared counts hold one slot each). */
+export const MAX_IO_THREADS = 64;
+
 /**
  * The default number of I/O threads for a machine: its CPUs times the I/O share of a request, at
- * least 1 (1 on 2 CPUs, 2 on 4, 8 on 16, 32 on 64).
+ * least 1 and at most `MAX_IO_THREADS` (1 on 2 CPUs, 2 on 4, 8 on 16, 32 on 64, 64 on 256).
  *
  * @param cpus the number of CPUs
  * @returns the number of I/O threads
@@ -234,11 +237,11 @@ const IO_SHARE = 0.5;
  * ```ts
  * import assert from "node:assert/strict";
  * import { defaultIoThreads } from "./settings.ts";
- * assert.deepEqual([1, 2, 4, 16, 64].map(defaultIoThreads), [1, 1, 2, 8, 32]);
+ * assert.deepEqual([1, 2, 4, 16, 64, 256].map(defaultIoThreads), [1, 1, 2, 8, 32, 64]);
  * ```
  */
 export function defaultIoThreads(cpus: number): number {
-  return Math.max(1, Math.round(cpus * IO_SHARE));
+  return Math.min(MAX_IO_THREADS, Math.max(1, Math.round(cpus * IO_SHARE)));
 }
 
 /**

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { MAX_IO_THREADS } from "../config/settings.ts";
 
 /** What is counted. */
 export type CountKind = "connections" | "queued" | "websockets";
@@ -20,9 +21,8 @@ const QUEUE_BELL = 3;
 const GATE_BELL = 4;
 /** Int32 slot of I/O thread 1's connection count; thread i's is `THREAD_BASE + i - 1`. */
 const THREAD_BASE = 5;
-/** The most I/O threads (`--io-threads`'s bound). */
-const MAX_THREADS = 64;
-const COUNTS_BYTES = 4 * (THREAD_BASE + MAX_THREADS);
+/** The counts, the bells, and one connection count per I/O thread. */
+const COUNTS_BYTES = 4 * (THREAD_BASE + MAX_IO_THREADS);
 
 /**
  * Allocates the counts.

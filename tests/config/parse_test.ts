@@ -331,7 +331,7 @@ const HELP_DEFAULTS: Record<string, string> = {
   "host": "(default 127.0.0.1)",
   "port": "(default 8080)",
   "workers": "(default: number of CPUs)",
-  "io-threads": "(default: CPUs × 0.5, at least 1)",
+  "io-threads": "(default: CPUs × 0.5, from 1 to 64)",
   "queue": "(default 1024)",
   "header-timeout": "(default 10)",
   "keepalive-timeout": "(default 5)",
