@@ -110,9 +110,10 @@ function startWorker(
     heartbeat = undefined;
   };
   const track = (lane: Lane, stream: number, exchange: Exchange | null) => {
+    const had = lane.exchanges.has(stream);
     if (exchange) lane.exchanges.set(stream, exchange);
     else lane.exchanges.delete(stream);
-    inHand = lanes.reduce((sum, each) => sum + each.exchanges.size, 0);
+    inHand += (exchange ? 1 : 0) - (had ? 1 : 0);
     if (inHand > 0 && heartbeat === undefined) {
       heartbeat = setInterval(beat, init.heartbeatMs);
     }
