@@ -302,6 +302,14 @@ Deno.test("--queue with 2 I/O threads: clients that reset while queued give thei
       const how = { bytes: "GET / HTTP/1.1\r\nHost: t\r\n\r\n", afterMs: 5, end: "reset" } as const;
       await Promise.all(Array.from({ length: 10 }, () => hostileClient(port, how)));
     }
+    // The I/O threads saw every reset (on 2 busy CPUs that can take a moment): only the burns'
+    // connections are left, and no place in the queue is still taken.
+    await waitFor(() => server.connectionCount === 2, {
+      timeoutMs: 5000,
+      get what() {
+        return `the resets to be seen (${server.connectionCount} connections open)`;
+      },
+    });
     // Their places came back: 10 wait (on both threads) and are served once a worker frees up.
     const statuses = await Promise.all(Array.from({ length: 15 }, () => get(port, "/")));
     assert.deepEqual(await Promise.all(burns), [200, 200]);
